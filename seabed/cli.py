@@ -1,0 +1,142 @@
+"""The ``seabed`` command line: ``demo``, ``run``, ``validate``.
+
+The command line is thin: it parses arguments, calls :mod:`seabed.pipeline`, prints the
+statement and maps errors to exit codes (0 done; 2 bad input or configuration, printed
+as one ``error: ...`` line; 1 unexpected failure).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import traceback
+from collections.abc import Sequence
+from pathlib import Path
+
+from seabed._version import __version__
+from seabed.exceptions import InputError
+
+__all__ = ["main"]
+
+EXIT_OK, EXIT_FAILURE, EXIT_BAD_INPUT = 0, 1, 2
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not an integer") from None
+    if value < 8:
+        raise argparse.ArgumentTypeError(f"{value} is too small: use 8 or more cells")
+    return value
+
+
+class _Parser(argparse.ArgumentParser):
+    """An argument parser whose errors follow the exit-code contract (2, one line)."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        self.exit(EXIT_BAD_INPUT, f"error: {message} (see 'seabed --help')\n")
+
+
+def _add_run_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--out", type=Path, help="output folder (default: config's)")
+    parser.add_argument(
+        "--tile-size",
+        type=_positive_int,
+        help="cells per tile side (results do not depend on it)",
+    )
+    parser.add_argument(
+        "--scheduler", help="address of a dask.distributed scheduler (tcp://host:8786)"
+    )
+    parser.add_argument(
+        "--no-progress", action="store_true", help="do not show progress bars"
+    )
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser of the ``seabed`` command."""
+    parser = _Parser(
+        prog="seabed",
+        description="Rare-earth resource estimation for deep-sea mud.",
+    )
+    parser.add_argument("--version", action="version", version=f"seabed {__version__}")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+
+    demo = commands.add_parser(
+        "demo",
+        help="run the whole pipeline on the bundled Minamitorishima data",
+        description="Estimate the REY-mud resource of the Takaya et al. (2018) box "
+        "from the bundled synthetic cores and real regional grids.",
+    )
+    _add_run_options(demo)
+
+    run = commands.add_parser("run", help="run the pipeline from a TOML configuration")
+    run.add_argument("config", type=Path, help="configuration file (TOML)")
+    _add_run_options(run)
+
+    validate = commands.add_parser(
+        "validate", help="check a configuration and its inputs, listing every problem"
+    )
+    validate.add_argument("config", type=Path, help="configuration file (TOML)")
+    return parser
+
+
+def _run(args: argparse.Namespace) -> int:
+    from seabed import pipeline
+    from seabed.report import format_statement
+
+    if args.command == "demo":
+        config = pipeline.demo_config()
+    else:
+        config = pipeline.load_config(args.config)
+    result = pipeline.run(
+        config,
+        out_dir=args.out,
+        tile_size=args.tile_size,
+        scheduler=args.scheduler,
+        progress=not args.no_progress,
+    )
+    print(format_statement(result))
+    print(f"\nwrote {len(result.files)} files to {result.out_dir}")
+    return EXIT_OK
+
+
+def _validate(args: argparse.Namespace) -> int:
+    from seabed import pipeline
+
+    problems = pipeline.validate(args.config)
+    for problem in problems:
+        print(f"error: {problem}", file=sys.stderr)
+    if problems:
+        return EXIT_BAD_INPUT
+    print(f"{args.config}: configuration and inputs are valid")
+    return EXIT_OK
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``seabed`` console script; returns the exit code."""
+    args = build_parser().parse_args(argv)
+    try:
+        if args.command == "validate":
+            return _validate(args)
+        return _run(args)
+    except InputError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except KeyboardInterrupt:
+        print("error: interrupted; no output was written", file=sys.stderr)
+        return EXIT_FAILURE
+    except Exception as error:  # noqa: BLE001 - last resort: report, exit 1
+        if os.environ.get("SEABED_DEBUG"):
+            traceback.print_exc()
+        print(
+            f"error: unexpected failure ({type(error).__name__}: {error}); "
+            "this is a bug: please report it, with SEABED_DEBUG=1 for the traceback",
+            file=sys.stderr,
+        )
+        return EXIT_FAILURE
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

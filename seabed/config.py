@@ -1,0 +1,334 @@
+"""The run configuration: a TOML file, validated, with paths resolved.
+
+Every key except ``inputs.cores`` has a default (see ``docs/config.md``). Paths are
+relative to the configuration file. Unknown keys are errors, so that a typo never
+passes silently. Problems raise :class:`~seabed.exceptions.ConfigError` naming the file,
+the key and the fix; :func:`check_config` lists all of them at once.
+
+Examples
+--------
+>>> cfg = Config.model_validate({"inputs": {"cores": "cores.csv"}})
+>>> cfg.grid.resolution_m, cfg.composite.bottom_m, cfg.resource.cutoffs_ppm
+(1000.0, 10.0, [0.0, 400.0, 2000.0, 5000.0])
+"""
+
+from __future__ import annotations
+
+import tomllib
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
+
+from seabed.elements import OXIDE_CHOICES
+from seabed.exceptions import ConfigError
+
+__all__ = [
+    "CompositeConfig",
+    "Config",
+    "DaskConfig",
+    "EstimateConfig",
+    "GridConfig",
+    "InputsConfig",
+    "OutputConfig",
+    "ResourceConfig",
+    "RulesConfig",
+    "SimulationConfig",
+    "VariogramConfig",
+    "ZoneConfig",
+    "check_config",
+    "load_config",
+]
+
+PositiveFloat = Annotated[float, Field(gt=0)]
+NonNegativeFloat = Annotated[float, Field(ge=0)]
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class ZoneConfig(_Section):
+    """A vector layer of zones: a path, an optional layer, a reason and a buffer."""
+
+    path: Path
+    layer: str | None = None
+    reason: str | None = None
+    buffer_m: NonNegativeFloat = 0.0
+
+
+def _as_zone(value: Any) -> Any:
+    # a bare path is shorthand for {path = "..."}
+    return {"path": value} if isinstance(value, str | Path) else value
+
+
+class InputsConfig(_Section):
+    """Input files (paths relative to the configuration file)."""
+
+    cores: Path
+    bathymetry: Path | None = None
+    sediment_thickness: Path | None = None
+    covariates: dict[str, Path] = Field(default_factory=dict)
+    include: list[ZoneConfig] = Field(default_factory=list)
+    exclude: list[ZoneConfig] = Field(default_factory=list)
+
+    @field_validator("include", "exclude", mode="before")
+    @classmethod
+    def _zones(cls, value: Any) -> Any:
+        if isinstance(value, str | Path | dict):
+            value = [value]
+        return [_as_zone(v) for v in value]
+
+
+class GridConfig(_Section):
+    """The estimation grid."""
+
+    resolution_m: PositiveFloat = 1000.0
+    crs: str = "auto"
+    bounds: tuple[float, float, float, float] | None = None
+    margin_m: NonNegativeFloat = 5000.0
+
+    @field_validator("bounds")
+    @classmethod
+    def _ordered(cls, value: tuple[float, ...] | None) -> tuple[float, ...] | None:
+        if value is not None and not (value[0] < value[2] and value[1] < value[3]):
+            raise ValueError(
+                "bounds must be [lon_min, lat_min, lon_max, lat_max] with min < max"
+            )
+        return value
+
+
+class CompositeConfig(_Section):
+    """The depth window below the seafloor, in metres (mbsf)."""
+
+    top_m: NonNegativeFloat = 0.0
+    bottom_m: PositiveFloat = 10.0
+    slice_m: PositiveFloat = 1.0
+    incomplete_cores: Literal["exclude", "include"] = "exclude"
+
+    @model_validator(mode="after")
+    def _window(self) -> CompositeConfig:
+        if self.bottom_m <= self.top_m:
+            raise ValueError("bottom_m must be greater than top_m")
+        return self
+
+
+class VariogramConfig(_Section):
+    """A variogram typed in with gstat ``vgm()`` conventions."""
+
+    model: str = "spherical"
+    psill: PositiveFloat
+    range: PositiveFloat
+    nugget: NonNegativeFloat = 0.0
+    anis: tuple[float, float] | None = None
+    kappa: PositiveFloat = 0.5
+
+
+class EstimateConfig(_Section):
+    """How grades are estimated."""
+
+    method: Literal["ordinary", "simple", "idw"] = "ordinary"
+    variogram: Literal["auto"] | VariogramConfig = "auto"
+    n_neighbors: Annotated[int, Field(ge=1)] | None = 32
+    min_neighbors: Annotated[int, Field(ge=1)] = 3
+    max_distance_m: PositiveFloat | None = 50000.0
+    support: Literal["block", "point"] = "block"
+    idw_power: PositiveFloat = 2.0
+
+
+class RulesConfig(_Section):
+    """Exclusion rules computed from the bathymetry."""
+
+    max_slope_deg: Annotated[float, Field(gt=0, lt=90)] | None = None
+    depth_window_m: tuple[NonNegativeFloat, NonNegativeFloat] | None = None
+
+    @field_validator("depth_window_m")
+    @classmethod
+    def _window(cls, value: tuple[float, float] | None) -> tuple[float, float] | None:
+        if value is not None and value[0] >= value[1]:
+            raise ValueError("depth_window_m must be [shallowest, deepest] in metres")
+        return value
+
+
+class ResourceConfig(_Section):
+    """Density, cut-offs and oxide forms of the resource statement."""
+
+    dry_density_t_m3: Annotated[float, Field(gt=0, le=3)] = 0.55
+    cutoffs_ppm: list[NonNegativeFloat] = Field(
+        default_factory=lambda: [0.0, 400.0, 2000.0, 5000.0]
+    )
+    oxides: dict[str, str] = Field(default_factory=dict)
+
+    @field_validator("cutoffs_ppm")
+    @classmethod
+    def _sorted(cls, value: list[float]) -> list[float]:
+        if not value:
+            raise ValueError("give at least one cut-off, e.g. [0]")
+        return sorted(set(value))
+
+    @field_validator("oxides")
+    @classmethod
+    def _known_oxides(cls, value: dict[str, str]) -> dict[str, str]:
+        for element, oxide in value.items():
+            if element not in OXIDE_CHOICES:
+                raise ValueError(f"{element!r} is not a REY element")
+            if oxide not in OXIDE_CHOICES[element]:
+                choices = ", ".join(OXIDE_CHOICES[element])
+                raise ValueError(f"{element} may be reported as {choices}, not {oxide}")
+        return value
+
+
+class SimulationConfig(_Section):
+    """Conditional simulation (P10/P50/P90); not part of this version yet."""
+
+    realizations: Annotated[int, Field(ge=1)] = 100
+    seed: int = 1
+
+
+class DaskConfig(_Section):
+    """Where and in what pieces the grid is computed."""
+
+    scheduler: str | None = None
+    tile_size: Annotated[int, Field(ge=8, le=8192)] = 256
+
+
+class OutputConfig(_Section):
+    """Where results are written."""
+
+    dir: Path = Path("out")
+
+
+class Config(_Section):
+    """A whole run configuration (see ``docs/config.md``)."""
+
+    inputs: InputsConfig
+    columns: dict[str, str] = Field(default_factory=dict)
+    grid: GridConfig = Field(default_factory=GridConfig)
+    composite: CompositeConfig = Field(default_factory=CompositeConfig)
+    estimate: EstimateConfig = Field(default_factory=EstimateConfig)
+    rules: RulesConfig = Field(default_factory=RulesConfig)
+    resource: ResourceConfig = Field(default_factory=ResourceConfig)
+    simulation: SimulationConfig | None = None
+    dask: DaskConfig = Field(default_factory=DaskConfig)
+    output: OutputConfig = Field(default_factory=OutputConfig)
+    #: the file this configuration came from (None when built in Python)
+    source: Path | None = None
+
+    def resolve_paths(self, base: Path) -> Config:
+        """Make every input path absolute, relative to ``base``."""
+
+        def absolute(p: Path | None) -> Path | None:
+            return None if p is None else (base / p).resolve()
+
+        def zones(items: list[ZoneConfig]) -> list[ZoneConfig]:
+            return [z.model_copy(update={"path": absolute(z.path)}) for z in items]
+
+        inputs = self.inputs.model_copy(
+            update={
+                "cores": absolute(self.inputs.cores),
+                "bathymetry": absolute(self.inputs.bathymetry),
+                "sediment_thickness": absolute(self.inputs.sediment_thickness),
+                "covariates": {
+                    k: absolute(v) for k, v in self.inputs.covariates.items()
+                },
+                "include": zones(self.inputs.include),
+                "exclude": zones(self.inputs.exclude),
+            }
+        )
+        output = self.output.model_copy(update={"dir": absolute(self.output.dir)})
+        return self.model_copy(update={"inputs": inputs, "output": output})
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready copy (paths as strings), for provenance."""
+        return self.model_dump(mode="json", exclude={"source"})
+
+
+def _is_type_tag(part: int | str) -> bool:
+    # pydantic names the branch of a union in the location: literal['auto'], a class
+    text = str(part)
+    return "[" in text or text[:1].isupper() or text.startswith("function-")
+
+
+def _key(loc: tuple[int | str, ...]) -> str:
+    return ".".join(str(part) for part in loc if not _is_type_tag(part))
+
+
+def _problems(error: ValidationError, path: Path | None) -> list[ConfigError]:
+    items = error.errors()
+    # a union reports one error per branch; keep the branch the user meant (a table
+    # given for `variogram` should not also be told "Input should be 'auto'")
+    branches = {_key(i["loc"]) for i in items if not str(i["loc"][-1]).startswith("lit")}
+    problems = []
+    for item in items:
+        if "literal[" in str(item["loc"][-1]) and any(
+            b.startswith(_key(item["loc"]) + ".") for b in branches
+        ):
+            continue
+        message = item["msg"].removeprefix("Value error, ")
+        if item["type"] == "extra_forbidden":
+            message = "unknown key (check its spelling and section)"
+        elif item["type"] == "missing":
+            message = "this key is required"
+        problems.append(ConfigError(message, path=path, column=_key(item["loc"])))
+    return problems
+
+
+def check_config(data: dict[str, Any], path: Path | None = None) -> list[ConfigError]:
+    """Every problem in a configuration mapping, as a list of errors (empty if fine)."""
+    try:
+        Config.model_validate(data)
+    except ValidationError as error:
+        return _problems(error, path)
+    return []
+
+
+def read_toml(path: str | Path) -> dict[str, Any]:
+    """Parse a TOML file, turning every failure into a one-line ConfigError."""
+    path = Path(path)
+    if not path.is_file():
+        raise ConfigError(
+            "configuration file not found",
+            path=path,
+            hint="give the path of a .toml file",
+        )
+    try:
+        with path.open("rb") as handle:
+            return tomllib.load(handle)
+    except tomllib.TOMLDecodeError as error:
+        raise ConfigError(f"not valid TOML ({error})", path=path) from None
+    except UnicodeDecodeError:
+        raise ConfigError("not a text (UTF-8) file", path=path) from None
+
+
+def load_config(path: str | Path) -> Config:
+    """Read, validate and resolve a configuration file.
+
+    Parameters
+    ----------
+    path : str or path-like
+        The TOML file.
+
+    Returns
+    -------
+    Config
+        The validated configuration with absolute input paths.
+
+    Raises
+    ------
+    ConfigError
+        For the first problem found (``seabed validate`` lists them all).
+    """
+    path = Path(path).resolve()
+    data = read_toml(path)
+    problems = check_config(data, path)
+    if problems:
+        raise problems[0]
+    config = Config.model_validate(data).model_copy(update={"source": path})
+    return config.resolve_paths(path.parent)

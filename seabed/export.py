@@ -1,0 +1,370 @@
+"""Output files: Cloud-Optimized GeoTIFFs, JSON and CSV, each written atomically.
+
+Every writer writes to a hidden temporary file in the target's folder and renames it
+over the target only once the file is complete (an atomic ``os.replace``), so a crash
+or an error never leaves a half-written output, and a previous version of the file
+stays intact until the new one is ready.
+
+Examples
+--------
+>>> import tempfile, pathlib
+>>> folder = pathlib.Path(tempfile.mkdtemp())
+>>> path = write_json({"area_km2": float("nan"), "n_cells": 3}, folder / "r.json")
+>>> print(path.read_text(), end="")
+{
+  "area_km2": null,
+  "n_cells": 3
+}
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import secrets
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import rasterio
+import rioxarray  # noqa: F401  (registers the ``.rio`` accessor)
+import xarray as xr
+
+from seabed._version import __version__
+from seabed.exceptions import InputError, MissingCRSError
+
+__all__ = [
+    "CLASS_NODATA",
+    "PROVENANCE_TAG",
+    "atomic_path",
+    "write_cog",
+    "write_csv",
+    "write_json",
+]
+
+#: Dataset tag holding the provenance (a JSON object) in every GeoTIFF written.
+PROVENANCE_TAG = "SEABED_PROVENANCE"
+#: Nodata value of class rasters (uint8); classes are 0-254.
+CLASS_NODATA = 255
+
+# Cloud-Optimized GeoTIFF creation options (GDAL's COG driver). 256-pixel tiles keep
+# overviews for the small grids typical of a survey area.
+_COG_OPTIONS = {"compress": "DEFLATE", "predictor": "YES", "blocksize": 256}
+
+
+@contextmanager
+def atomic_path(path: str | os.PathLike[str]) -> Iterator[Path]:
+    """A temporary path to write to, renamed over ``path`` only on success.
+
+    The temporary file sits in the same folder (so the rename is atomic) under a
+    hidden, unique name with the same extension. If the block raises, the temporary
+    file is removed and the target is left as it was.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        The file to create or replace.
+
+    Yields
+    ------
+    pathlib.Path
+        Where to write.
+
+    Raises
+    ------
+    InputError
+        If the target's folder does not exist, or writing fails with an OS error
+        (permissions, full disk).
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> target = pathlib.Path(tempfile.mkdtemp()) / "notes.txt"
+    >>> with atomic_path(target) as temporary:
+    ...     _ = temporary.write_text("done")
+    >>> target.read_text()
+    'done'
+    >>> try:
+    ...     with atomic_path(target) as temporary:
+    ...         _ = temporary.write_text("half")
+    ...         raise RuntimeError("failed midway")
+    ... except RuntimeError:
+    ...     pass
+    >>> target.read_text(), sorted(p.name for p in target.parent.iterdir())
+    ('done', ['notes.txt'])
+    """
+    target = Path(path)
+    if not target.parent.is_dir():
+        raise InputError(
+            "the output folder does not exist",
+            path=target.parent,
+            hint="create it first or choose another output folder",
+        )
+    token = secrets.token_hex(6)
+    temporary = target.with_name(f".{target.name}.{token}.partial{target.suffix}")
+    try:
+        yield temporary
+        os.replace(temporary, target)
+    except BaseException as error:
+        temporary.unlink(missing_ok=True)
+        if isinstance(error, OSError):  # permissions, full disk: the user can fix
+            raise InputError(
+                f"cannot write the file ({error})",
+                path=target,
+                hint="check that the folder is writable and the disk is not full",
+            ) from error
+        raise
+
+
+def write_cog(
+    da: xr.DataArray,
+    path: str | os.PathLike[str],
+    *,
+    tags: Mapping[str, Any] | None = None,
+    nodata: float | None = None,
+    description: str | None = None,
+    units: str | None = None,
+) -> Path:
+    """Write a 2-D grid as a Cloud-Optimized GeoTIFF.
+
+    Float grids are written as float32 with NaN nodata (for grades, tonnes,
+    fractions); integer or boolean grids as uint8 with nodata 255 (for classes).
+    The file is DEFLATE-compressed, tiled 256 x 256, with overviews (average for
+    floats, nearest for classes), and carries the CRS, the band's description and
+    unit, ``units``/``long_name`` band tags and the provenance as JSON in the
+    ``SEABED_PROVENANCE`` dataset tag.
+
+    Parameters
+    ----------
+    da : xarray.DataArray
+        Two spatial dimensions and a CRS (``da.rio.crs``).
+    path : str or os.PathLike
+        The ``.tif`` file to write (replaced if it exists).
+    tags : mapping, optional
+        Dataset tags. The value under ``SEABED_PROVENANCE`` (inputs, parameters,
+        versions, seeds: a mapping or a JSON object string; ``da.attrs["provenance"]``
+        when absent) is written as JSON with the seabed version added; other values
+        are written as strings.
+    nodata : float, optional
+        Nodata value; NaN for floats and 255 for classes when omitted.
+    description : str, optional
+        Band description; ``da.attrs["long_name"]`` or the name when omitted.
+    units : str, optional
+        Band unit; ``da.attrs["units"]`` when omitted.
+
+    Returns
+    -------
+    pathlib.Path
+        The file written.
+
+    Raises
+    ------
+    InputError
+        If the grid is not 2-D, or class values do not fit in 0-254.
+    MissingCRSError
+        If the grid has no CRS.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> import rasterio
+    >>> from seabed.grid import make_grid
+    >>> grid = make_grid((153.5, 21.8, 154.1, 22.2), 1000.0)
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "cell_area_m2.tif"
+    >>> _ = write_cog(grid.cell_area_m2, path, tags={PROVENANCE_TAG: {"seed": 1}})
+    >>> with rasterio.open(path) as src:
+    ...     src.crs.to_epsg(), src.units, src.descriptions, src.dtypes
+    (32656, ('m2',), ('geodesic area of cell on the WGS84 ellipsoid',), ('float32',))
+    """
+    raster = _north_up(da)
+    values, nodata = _band_values(raster, nodata)
+    is_class = values.dtype == np.uint8
+    description = description or raster.attrs.get("long_name") or str(da.name or "")
+    units = units if units is not None else str(raster.attrs.get("units", ""))
+    profile = {
+        "driver": "COG",
+        "width": values.shape[1],
+        "height": values.shape[0],
+        "count": 1,
+        "dtype": values.dtype.name,
+        "crs": raster.rio.crs,
+        "transform": raster.rio.transform(),
+        "nodata": nodata,
+        "overview_resampling": "nearest" if is_class else "average",
+        **_COG_OPTIONS,
+    }
+    tags = dict(tags or {})
+    provenance = tags.pop(PROVENANCE_TAG, raster.attrs.get("provenance"))
+    dataset_tags = {str(key): str(value) for key, value in tags.items()}
+    dataset_tags[PROVENANCE_TAG] = _provenance_json(provenance)
+    with (
+        atomic_path(path) as temporary,
+        rasterio.Env(GDAL_PAM_ENABLED="NO"),  # no .aux.xml side files
+        rasterio.open(temporary, "w", **profile) as dst,
+    ):
+        dst.write(values, 1)
+        dst.set_band_description(1, description)
+        dst.set_band_unit(1, units)
+        dst.update_tags(1, units=units, long_name=description)
+        dst.update_tags(**dataset_tags)
+    return Path(path)
+
+
+def write_json(obj: Any, path: str | os.PathLike[str]) -> Path:
+    """Write an object as JSON: sorted keys, indent 2, NaN as null, numpy converted.
+
+    numpy scalars and arrays, pandas DataFrames (as lists of records), Series,
+    timestamps and paths are converted to plain JSON; NaN and infinities become
+    ``null`` (strict JSON has no NaN).
+
+    Parameters
+    ----------
+    obj : object
+        Mappings, sequences, numbers, strings, and the types above, nested freely.
+    path : str or os.PathLike
+        The file to write.
+
+    Returns
+    -------
+    pathlib.Path
+        The file written.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> import numpy as np
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "out.json"
+    >>> _ = write_json({"b": np.float32(0.5), "a": np.array([1, np.nan])}, path)
+    >>> json.loads(path.read_text())
+    {'a': [1.0, None], 'b': 0.5}
+    """
+    text = json.dumps(_jsonable(obj), sort_keys=True, indent=2, allow_nan=False)
+    with atomic_path(path) as temporary:
+        temporary.write_text(text + "\n", encoding="utf-8")
+    return Path(path)
+
+
+def write_csv(df: pd.DataFrame, path: str | os.PathLike[str]) -> Path:
+    """Write a table as CSV (no index column, full float precision, empty for NaN).
+
+    Parameters
+    ----------
+    df : pandas.DataFrame
+        The table.
+    path : str or os.PathLike
+        The file to write.
+
+    Returns
+    -------
+    pathlib.Path
+        The file written.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "statement.csv"
+    >>> _ = write_csv(pd.DataFrame({"cutoff_ppm": [0.0, 400.0], "rey_t": [5302.0, None]}), path)
+    >>> print(path.read_text(), end="")
+    cutoff_ppm,rey_t
+    0.0,5302.0
+    400.0,
+    """
+    with atomic_path(path) as temporary:
+        df.to_csv(temporary, index=False, lineterminator="\n", encoding="utf-8")
+    return Path(path)
+
+
+def _north_up(da: xr.DataArray) -> xr.DataArray:
+    """The grid as 2-D (y, x) with y descending, or a named error."""
+    if da.ndim != 2:
+        raise InputError(
+            f"the grid has dimensions {tuple(da.dims)}; a GeoTIFF band needs two",
+            column=str(da.name),
+            hint="select one slice or reason first, e.g. da.sel(reason=...)",
+        )
+    if da.rio.crs is None:
+        raise MissingCRSError(
+            "the grid has no CRS",
+            column=str(da.name),
+            hint="write one with da.rio.write_crs(...)",
+        )
+    y_dim, x_dim = da.rio.y_dim, da.rio.x_dim
+    raster = da.transpose(y_dim, x_dim)
+    if raster.sizes[y_dim] > 1 and raster[y_dim].values[0] < raster[y_dim].values[-1]:
+        raster = raster.isel({y_dim: slice(None, None, -1)})
+    return raster
+
+
+def _band_values(
+    raster: xr.DataArray, nodata: float | None
+) -> tuple[np.ndarray, float]:
+    """Band values as float32 (grades) or uint8 (classes), with their nodata."""
+    values = np.asarray(raster.values)
+    if values.dtype.kind in "biu":
+        nodata = CLASS_NODATA if nodata is None else nodata
+        outside = (values < 0) | (values > 254)
+        if outside.any():
+            raise InputError(
+                f"class value {values[outside].flat[0]} does not fit in 0-254",
+                column=str(raster.name),
+                hint="classes are written as uint8 with 255 as nodata",
+            )
+        return values.astype(np.uint8), float(nodata)
+    values = values.astype(np.float32)
+    if nodata is None:
+        return values, math.nan
+    if not math.isnan(nodata):
+        values = np.where(np.isnan(values), np.float32(nodata), values)
+    return values, float(nodata)
+
+
+def _provenance_json(given: Mapping[str, Any] | str | None) -> str:
+    """Provenance as a JSON object string, with the seabed version added."""
+    parsed: object = given or {}
+    if isinstance(parsed, str):
+        try:
+            parsed = json.loads(parsed)
+        except json.JSONDecodeError:
+            parsed = None
+    if not isinstance(parsed, Mapping):
+        raise InputError(
+            "provenance is not a mapping or a JSON object string",
+            column=PROVENANCE_TAG,
+            hint="pass e.g. {'seed': 1, 'inputs': {...}}",
+        )
+    record = {"seabed_version": __version__} | dict(parsed)
+    return json.dumps(_jsonable(record), sort_keys=True, allow_nan=False)
+
+
+def _jsonable(obj: Any) -> Any:
+    """A copy of ``obj`` made of plain JSON types (NaN and infinities as None)."""
+    if obj is pd.NA or obj is pd.NaT:
+        return None
+    if isinstance(obj, Mapping):
+        return {str(key): _jsonable(value) for key, value in obj.items()}
+    if isinstance(obj, pd.DataFrame):
+        return _jsonable(obj.to_dict(orient="records"))
+    if isinstance(obj, pd.Series | np.ndarray):
+        return _jsonable(obj.tolist())
+    if isinstance(obj, list | tuple | set | frozenset):
+        items = sorted(obj, key=str) if isinstance(obj, set | frozenset) else obj
+        return [_jsonable(item) for item in items]
+    if isinstance(obj, np.generic):
+        return _jsonable(obj.item())
+    if isinstance(obj, float):
+        return obj if math.isfinite(obj) else None
+    if obj is None or isinstance(obj, str | int | bool):
+        return obj
+    if isinstance(obj, pd.Timestamp):
+        return obj.isoformat()
+    if isinstance(obj, os.PathLike):
+        return os.fspath(obj)
+    raise InputError(
+        f"cannot write a {type(obj).__name__} as JSON",
+        column="json",
+        hint="convert it to numbers, strings, lists or mappings",
+    )

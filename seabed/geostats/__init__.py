@@ -1,0 +1,21 @@
+"""Geostatistics: variogram models, experimental variograms, fitting and kriging.
+
+Everything here is plain numpy/scipy (numba for the kriging kernel) and knows nothing of
+files or dask. Variogram parameters follow R gstat's ``vgm()`` conventions.
+"""
+
+from seabed.geostats.experimental import ExperimentalVariogram, experimental_variogram
+from seabed.geostats.fitting import FitInfo, auto_variogram, fit_variogram
+from seabed.geostats.plot import plot_variogram
+from seabed.geostats.variogram import Structure, Variogram
+
+__all__ = [
+    "ExperimentalVariogram",
+    "FitInfo",
+    "Structure",
+    "Variogram",
+    "auto_variogram",
+    "experimental_variogram",
+    "fit_variogram",
+    "plot_variogram",
+]

@@ -1,0 +1,290 @@
+"""Exact neighbour search for kriging, independent of how nodes are batched.
+
+Prediction nodes are cut into small spatial *groups*. Each group gathers, once, the
+*candidate* samples that could be among the nearest neighbours of any of its nodes;
+the compiled kernels (:mod:`seabed.geostats._kernels`) then pick each node's own
+``k`` nearest among those candidates, breaking distance ties by sample index.
+
+Why the candidates are enough. Let a group have centre ``c`` and radius ``R`` (no
+node farther than ``R`` from ``c``), and let ``d_k(c)`` be the distance from ``c``
+to its k-th nearest sample. For a node ``x`` of the group, the k samples nearest
+to ``c`` are all within ``d_k(c) + R`` of ``x`` (triangle inequality), so ``x``'s
+own k-th neighbour distance is ``d_k(x) <= d_k(c) + R``. Any sample ``s`` that
+``x`` may choose, ties included, has ``|s - x| <= d_k(x)``, hence
+``|s - c| <= |s - x| + |x - c| <= d_k(c) + 2R``. Gathering every sample within
+``d_k(c) + 2R`` of ``c`` (a hair more, against rounding) therefore gathers all
+of them. With a search radius ``r`` the bound is ``min(d_k(c) + R, r) + R``; when
+a node must leave one sample out (leave-one-out) ``d_{k+1}(c)`` replaces
+``d_k(c)``. The grouping only decides how many candidates are examined, never
+which neighbours a node gets, so any batching of the nodes gives the same sets.
+
+Examples
+--------
+>>> samples = np.array([[0.0, 0.0], [10.0, 0.0], [0.0, 10.0], [10.0, 10.0]])
+>>> idx, dist = nearest_neighbors(samples, np.array([[5.0, 5.0], [1.0, 0.0]]), 2)
+>>> idx.tolist()  # the centre is equidistant from all four: lowest indices win
+[[0, 1], [0, 1]]
+>>> dist[1].tolist()
+[1.0, 9.0]
+"""
+
+from __future__ import annotations
+
+import math
+import os
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+from scipy.spatial import cKDTree
+
+from seabed.geostats._kernels import neighbor_groups
+
+__all__ = [
+    "GROUP_SIZE",
+    "SearchPlan",
+    "group_nodes",
+    "nearest_neighbors",
+    "plan_search",
+    "resolve_n_jobs",
+    "run_groups",
+]
+
+#: Nodes per group: larger groups query the tree less often but examine more
+#: candidates per node (the radius grows by twice the group radius).
+GROUP_SIZE = 64
+
+# relative slack on the candidate radius, far above rounding in the distances
+_RADIUS_SLACK = 1e-9
+
+
+@dataclass(frozen=True)
+class SearchPlan:
+    """Nodes cut into groups, with each group's candidate samples.
+
+    Attributes
+    ----------
+    order : ndarray of int64
+        Node indices in processing order.
+    group_ptr : ndarray of int64
+        Group ``g`` holds nodes ``order[group_ptr[g]:group_ptr[g + 1]]``.
+    cand_lo, cand_hi : ndarray of int64
+        Group ``g``'s candidates are ``cand_idx[cand_lo[g]:cand_hi[g]]``.
+    cand_idx : ndarray of int64
+        Sample indices, ascending within each group.
+    """
+
+    order: NDArray[np.int64]
+    group_ptr: NDArray[np.int64]
+    cand_lo: NDArray[np.int64]
+    cand_hi: NDArray[np.int64]
+    cand_idx: NDArray[np.int64]
+
+    @property
+    def n_groups(self) -> int:
+        """Number of groups."""
+        return len(self.group_ptr) - 1
+
+
+def group_nodes(
+    nodes: NDArray[np.float64], group_size: int = GROUP_SIZE
+) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
+    """Cut nodes into square cells of about ``group_size`` nodes each.
+
+    Returns ``order`` (node indices, cell by cell, in their original order within
+    a cell) and ``group_ptr`` (cell boundaries in ``order``).
+
+    Examples
+    --------
+    >>> xx, yy = np.meshgrid(np.arange(4.0), np.arange(4.0))
+    >>> order, ptr = group_nodes(np.column_stack([xx.ravel(), yy.ravel()]), 4)
+    >>> ptr.tolist(), order[:4].tolist()
+    ([0, 4, 8, 12, 16], [0, 1, 4, 5])
+    """
+    m = len(nodes)
+    if m == 0:
+        return np.zeros(0, dtype=np.int64), np.zeros(1, dtype=np.int64)
+    lower = nodes.min(axis=0)
+    span = nodes.max(axis=0) - lower
+    n_cells = max(1, math.ceil(m / group_size))
+    if span[0] > 0 and span[1] > 0:
+        cell = math.sqrt(span[0] * span[1] / n_cells)
+    else:  # all nodes on a line (or one point)
+        cell = max(span[0], span[1]) / n_cells
+    if not cell > 0:
+        return np.arange(m, dtype=np.int64), np.array([0, m], dtype=np.int64)
+    ix = np.floor((nodes[:, 0] - lower[0]) / cell).astype(np.int64)
+    iy = np.floor((nodes[:, 1] - lower[1]) / cell).astype(np.int64)
+    key = iy * (int(ix.max()) + 1) + ix
+    order = np.argsort(key, kind="stable").astype(np.int64)
+    sorted_key = key[order]
+    starts = np.flatnonzero(np.diff(sorted_key)) + 1
+    group_ptr = np.concatenate([[0], starts, [m]]).astype(np.int64)
+    return order, group_ptr
+
+
+def _group_circles(
+    nodes: NDArray[np.float64], order: NDArray[np.int64], group_ptr: NDArray[np.int64]
+) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    """Centre (of the bounding box) and radius of each group."""
+    pts = nodes[order]
+    starts = group_ptr[:-1]
+    lower = np.minimum.reduceat(pts, starts, axis=0)
+    upper = np.maximum.reduceat(pts, starts, axis=0)
+    centres = 0.5 * (lower + upper)
+    sizes = np.diff(group_ptr)
+    offsets = pts - np.repeat(centres, sizes, axis=0)
+    radii = np.maximum.reduceat(np.hypot(offsets[:, 0], offsets[:, 1]), starts)
+    return centres, radii
+
+
+def plan_search(
+    tree: cKDTree,
+    nodes: NDArray[np.float64],
+    *,
+    n_neighbors: int | None,
+    max_distance: float | None,
+    leave_one_out: bool = False,
+    group_size: int = GROUP_SIZE,
+) -> SearchPlan:
+    """Group the nodes and gather each group's candidate samples.
+
+    Parameters
+    ----------
+    tree : scipy.spatial.cKDTree
+        Tree of the sample coordinates.
+    nodes : ndarray of shape (m, 2)
+        Prediction nodes.
+    n_neighbors : int or None
+        Neighbours per node (None: all samples).
+    max_distance : float or None
+        Search radius (None: unlimited).
+    leave_one_out : bool
+        Nodes will each leave one sample out: gather for ``n_neighbors + 1``.
+    """
+    n = tree.n
+    order, group_ptr = group_nodes(nodes, group_size)
+    n_groups = len(group_ptr) - 1
+    k = None if n_neighbors is None else min(n_neighbors + int(leave_one_out), n)
+    if (k is None or k >= n) and max_distance is None:  # every sample, every node
+        return SearchPlan(
+            order,
+            group_ptr,
+            np.zeros(n_groups, dtype=np.int64),
+            np.full(n_groups, n, dtype=np.int64),
+            np.arange(n, dtype=np.int64),
+        )
+    centres, radii = _group_circles(nodes, order, group_ptr)
+    reach = np.full(n_groups, np.inf)
+    if k is not None and k < n:
+        kth, _ = tree.query(centres, k=[k])
+        reach = kth[:, 0] + radii
+    if max_distance is not None:
+        reach = np.minimum(reach, max_distance)
+    radius = reach + radii
+    radius += _RADIUS_SLACK * (radius + np.abs(centres).max(axis=1) + 1.0)
+    lists = tree.query_ball_point(centres, radius, return_sorted=True)
+    counts = np.fromiter((len(c) for c in lists), dtype=np.int64, count=n_groups)
+    cand_hi = np.cumsum(counts)
+    cand_idx = (
+        np.concatenate([np.asarray(c, dtype=np.int64) for c in lists])
+        if cand_hi[-1] > 0
+        else np.zeros(0, dtype=np.int64)
+    )
+    return SearchPlan(order, group_ptr, cand_hi - counts, cand_hi, cand_idx)
+
+
+def resolve_n_jobs(n_jobs: int | None) -> int:
+    """Threads to use: None -> 1, -1 -> all cores, else ``n_jobs`` (scikit-learn)."""
+    if n_jobs is None:
+        return 1
+    if n_jobs < 0:
+        return max(1, (os.cpu_count() or 1) + 1 + n_jobs)
+    return max(1, n_jobs)
+
+
+def run_groups(
+    plan: SearchPlan, n_jobs: int, kernel: Callable[[int, int], None]
+) -> None:
+    """Call ``kernel(g_begin, g_end)`` over the plan's groups, on ``n_jobs`` threads.
+
+    The kernels release the GIL and write each node's result at its own index,
+    so the split changes nothing in the results.
+    """
+    n_groups = plan.n_groups
+    if n_jobs <= 1 or n_groups < 2:
+        kernel(0, n_groups)
+        return
+    # several chunks per thread, of about equal node counts, to balance the load
+    n_chunks = min(n_groups, 4 * n_jobs)
+    targets = np.linspace(0, plan.group_ptr[-1], n_chunks + 1)
+    bounds = np.unique(np.searchsorted(plan.group_ptr, targets))
+    bounds[0], bounds[-1] = 0, n_groups
+    bounds = np.unique(bounds)
+    with ThreadPoolExecutor(max_workers=n_jobs) as pool:
+        futures = [
+            pool.submit(kernel, int(lo), int(hi)) for lo, hi in zip(bounds[:-1], bounds[1:])
+        ]
+        for future in futures:
+            future.result()
+
+
+def nearest_neighbors(
+    samples: ArrayLike,
+    nodes: ArrayLike,
+    n_neighbors: int | None,
+    max_distance: float | None = None,
+) -> tuple[NDArray[np.int64], NDArray[np.float64]]:
+    """Each node's nearest samples, nearest first, ties broken by sample index.
+
+    Parameters
+    ----------
+    samples : array-like of shape (n, 2)
+        Sample coordinates (projected, metres).
+    nodes : array-like of shape (m, 2)
+        Query points.
+    n_neighbors : int or None
+        How many neighbours (None: all samples within ``max_distance``).
+    max_distance : float, optional
+        Only samples within this Euclidean distance (inclusive).
+
+    Returns
+    -------
+    indices : ndarray of shape (m, k)
+        Sample indices, padded with -1 where fewer were found.
+    distances : ndarray of shape (m, k)
+        Their distances, padded with inf.
+    """
+    samples = np.ascontiguousarray(samples, dtype=float)
+    nodes = np.ascontiguousarray(nodes, dtype=float).reshape(-1, 2)
+    n = len(samples)
+    k = n if n_neighbors is None else min(n_neighbors, n)
+    tree = cKDTree(samples)
+    plan = plan_search(tree, nodes, n_neighbors=k, max_distance=max_distance)
+    m = len(nodes)
+    out_idx = np.full((m, k), -1, dtype=np.int64)
+    out_d2 = np.full((m, k), np.inf)
+    out_count = np.zeros(m, dtype=np.int64)
+    max_d2 = np.inf if max_distance is None else max_distance**2
+    neighbor_groups(
+        0,
+        plan.n_groups,
+        plan.order,
+        plan.group_ptr,
+        plan.cand_lo,
+        plan.cand_hi,
+        plan.cand_idx,
+        nodes[:, 0].copy(),
+        nodes[:, 1].copy(),
+        np.full(m, -1, dtype=np.int64),
+        samples[:, 0].copy(),
+        samples[:, 1].copy(),
+        k,
+        max_d2,
+        out_idx,
+        out_d2,
+        out_count,
+    )
+    return out_idx, np.sqrt(out_d2)

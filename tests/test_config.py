@@ -1,0 +1,110 @@
+"""Configuration parsing and validation."""
+
+from pathlib import Path
+
+import pytest
+
+from seabed.config import Config, check_config, load_config
+from seabed.exceptions import ConfigError
+
+
+def write(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "run.toml"
+    path.write_text(text)
+    return path
+
+
+def test_defaults_match_the_design():
+    config = Config.model_validate({"inputs": {"cores": "c.csv"}})
+    assert config.grid.resolution_m == 1000.0
+    assert config.grid.crs == "auto"
+    assert (config.composite.top_m, config.composite.bottom_m) == (0.0, 10.0)
+    assert config.composite.slice_m == 1.0
+    assert config.estimate.method == "ordinary"
+    assert config.estimate.variogram == "auto"
+    assert config.estimate.n_neighbors == 32
+    assert config.estimate.max_distance_m == 50000.0
+    assert config.resource.dry_density_t_m3 == 0.55
+    assert config.resource.cutoffs_ppm == [0.0, 400.0, 2000.0, 5000.0]
+    assert config.dask.tile_size == 256
+    assert config.simulation is None
+
+
+def test_paths_are_relative_to_the_config_file(tmp_path):
+    path = write(
+        tmp_path,
+        """
+[inputs]
+cores = "data/cores.csv"
+include = ["eez.gpkg"]
+exclude = [{ path = "zones.gpkg", layer = "mpa", reason = "protected area", buffer_m = 500 }]
+[output]
+dir = "results"
+""",
+    )
+    config = load_config(path)
+    assert config.inputs.cores == tmp_path / "data" / "cores.csv"
+    assert config.inputs.include[0].path == tmp_path / "eez.gpkg"
+    zone = config.inputs.exclude[0]
+    assert (zone.path, zone.layer, zone.reason, zone.buffer_m) == (
+        tmp_path / "zones.gpkg",
+        "mpa",
+        "protected area",
+        500.0,
+    )
+    assert config.output.dir == tmp_path / "results"
+    assert config.source == path
+
+
+def test_variogram_table_is_accepted(tmp_path):
+    path = write(
+        tmp_path,
+        """
+[inputs]
+cores = "c.csv"
+[estimate]
+variogram = { model = "spherical", psill = 0.59, range = 897, nugget = 0.05 }
+""",
+    )
+    vg = load_config(path).estimate.variogram
+    assert (vg.model, vg.psill, vg.range, vg.nugget) == ("spherical", 0.59, 897.0, 0.05)
+
+
+@pytest.mark.parametrize(
+    ("text", "key", "words"),
+    [
+        ("[inputs]\n", "inputs.cores", "required"),
+        ('[inputs]\ncores="c"\n[grid]\nresolution_m = -5\n', "grid.resolution_m", "greater than 0"),
+        ('[inputs]\ncores="c"\n[grid]\nresoluton_m = 5\n', "grid.resoluton_m", "unknown key"),
+        ('[inputs]\ncores="c"\n[grid]\nbounds = [154, 22, 153, 21]\n', "grid.bounds", "min < max"),
+        ('[inputs]\ncores="c"\n[composite]\ntop_m = 5\nbottom_m = 2\n', "composite", "bottom_m"),
+        ('[inputs]\ncores="c"\n[resource]\noxides = { Ce = "CeO3" }\n', "resource.oxides", "CeO2"),
+        ('[inputs]\ncores="c"\n[estimate]\nmethod = "magic"\n', "estimate.method", "ordinary"),
+        ('[inputs]\ncores="c"\n[rules]\ndepth_window_m = [6000, 5000]\n', "rules.depth_window_m", "shallowest"),
+    ],
+)
+def test_bad_values_name_file_and_key(tmp_path, text, key, words):
+    path = write(tmp_path, text)
+    with pytest.raises(ConfigError) as caught:
+        load_config(path)
+    message = str(caught.value)
+    assert str(path) in message
+    assert f"'{key}'" in message
+    assert words in message
+    assert "\n" not in message
+
+
+def test_all_problems_are_listed():
+    problems = check_config(
+        {"inputs": {}, "grid": {"resolution_m": 0}, "dask": {"tile_size": 1}}, None
+    )
+    keys = sorted(p.column for p in problems)
+    assert keys == ["dask.tile_size", "grid.resolution_m", "inputs.cores"]
+
+
+def test_missing_and_broken_files(tmp_path):
+    with pytest.raises(ConfigError, match="configuration file not found"):
+        load_config(tmp_path / "nope.toml")
+    path = write(tmp_path, "[inputs\ncores = 1")
+    with pytest.raises(ConfigError, match="not valid TOML"):
+        load_config(path)
