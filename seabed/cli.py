@@ -127,7 +127,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("error: interrupted; no output was written", file=sys.stderr)
         return EXIT_FAILURE
-    except Exception as error:  # noqa: BLE001 - last resort: report, exit 1
+    except Exception as error:  # last resort: report in one line, exit 1
         if os.environ.get("SEABED_DEBUG"):
             traceback.print_exc()
         print(

@@ -264,7 +264,9 @@ def _problems(error: ValidationError, path: Path | None) -> list[ConfigError]:
     items = error.errors()
     # a union reports one error per branch; keep the branch the user meant (a table
     # given for `variogram` should not also be told "Input should be 'auto'")
-    branches = {_key(i["loc"]) for i in items if not str(i["loc"][-1]).startswith("lit")}
+    branches = {
+        _key(i["loc"]) for i in items if not str(i["loc"][-1]).startswith("lit")
+    }
     problems = []
     for item in items:
         if "literal[" in str(item["loc"][-1]) and any(

@@ -19,6 +19,7 @@ array([[1., 2., 2.],
 
 from __future__ import annotations
 
+import contextlib
 import os
 from collections.abc import Mapping, Sequence
 from typing import Any
@@ -136,10 +137,12 @@ def _compute(stack: da.Array, *, scheduler: Any, progress: bool) -> NDArray[np.f
 
             distributed_progress(future)
         return np.asarray(future.result())
-    callbacks = []
-    if progress:
-        from tqdm.dask import TqdmCallback
+    with contextlib.ExitStack() as stack_of_contexts:
+        if progress:
+            from tqdm.dask import TqdmCallback
 
-        callbacks.append(TqdmCallback(desc="estimating tiles", unit="tile"))
-    with dask.config.set(scheduler="threads", num_workers=os.cpu_count() or 1):
-        return np.asarray(stack.compute(callbacks=callbacks))
+            stack_of_contexts.enter_context(
+                TqdmCallback(desc="estimating tiles", unit="task")
+            )
+        with dask.config.set(scheduler="threads", num_workers=os.cpu_count() or 1):
+            return np.asarray(stack.compute())

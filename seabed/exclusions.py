@@ -117,8 +117,10 @@ def zone_coverage(
     grid : xarray.Dataset or xarray.DataArray
         The grid (see :func:`coverage_fraction`).
     include : sequence of GeoDataFrame or GeoSeries, optional
-        Zones to stay inside (an EEZ, a licence block); their union is used. With no
-        include zone the whole grid is included.
+        Zones to stay inside (an EEZ, a licence block). Each entry is one constraint:
+        the features of an entry are united, and the area kept is inside every entry
+        (e.g. the EEZ *and* the licence blocks). With no include zone the whole grid is
+        included.
     exclude : sequence of (reason, GeoDataFrame or GeoSeries), optional
         Zones to stay out of, each with the reason reported for it. Entries sharing a
         reason are merged.
@@ -128,7 +130,7 @@ def zone_coverage(
     xarray.Dataset
         On the grid, all in [0, 1]:
 
-        - ``included_fraction``: inside the union of include zones;
+        - ``included_fraction``: inside every include entry (each entry united);
         - ``outside_include_fraction``: ``1 - included_fraction``;
         - ``excluded_fraction`` (``reason``, y, x): inside include zones and inside
           that reason's zones; overlapping reasons each count the shared part;
@@ -156,7 +158,11 @@ def zone_coverage(
     layout = _CellLayout.from_grid(grid)
     include = _as_list(include)
     if include:
-        inside = _union(_to_grid_polygon(zones, layout) for zones in include)
+        inside = shapely.intersection_all(
+            np.array(
+                [_to_grid_polygon(zones, layout) for zones in include], dtype=object
+            )
+        )
         included = _coverage(inside, layout)
     else:
         inside = layout.extent

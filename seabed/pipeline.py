@@ -138,8 +138,10 @@ def _input_problems(config: Config) -> list[InputError]:
     for step in (
         lambda: load_cores(config.inputs.cores, columns=config.columns),
         lambda: config.inputs.bathymetry and load_bathymetry(config.inputs.bathymetry),
-        lambda: config.inputs.sediment_thickness
-        and load_raster(config.inputs.sediment_thickness),
+        lambda: (
+            config.inputs.sediment_thickness
+            and load_raster(config.inputs.sediment_thickness)
+        ),
         *(lambda z=z: _load_zone(z) for z in config.inputs.include),
         *(lambda z=z: _load_zone(z) for z in config.inputs.exclude),
         lambda: _check_rules_need_bathymetry(config),
@@ -284,7 +286,7 @@ def make_estimator(
         if est.support == "block"
         else None
     )
-    common = {
+    common: dict[str, Any] = {
         "variogram": variogram,
         "n_neighbors": est.n_neighbors,
         "max_distance": est.max_distance_m,
@@ -430,11 +432,11 @@ def run(
             scheduler=client,
             progress=progress,
         )
-    dataset = xr.merge([grid, grades])
+    dataset = xr.merge([grid, grades], compat="override", join="exact")
 
     coverage = zone_coverage(grid, include=inputs.include, exclude=inputs.exclude)
     coverage = _apply_rules(coverage, rule_fractions(config, grid, inputs.bathymetry))
-    dataset = xr.merge([dataset, coverage])
+    dataset = xr.merge([dataset, coverage], compat="override", join="exact")
     thickness = window_thickness(config, grid, inputs.sediment_thickness)
     dataset["thickness_m"] = thickness
     density = config.resource.dry_density_t_m3
@@ -589,8 +591,15 @@ def resource_document(result: RunResult) -> dict[str, Any]:
 
 @contextmanager
 def _staging(out_dir: Path) -> Iterator[Path]:
-    out_dir.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=".seabed-staging-", dir=out_dir))
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+        staging = Path(tempfile.mkdtemp(prefix=".seabed-staging-", dir=out_dir))
+    except OSError as error:
+        raise InputError(
+            f"cannot write the output folder ({error.strerror})",
+            path=out_dir,
+            hint="choose another folder with --out or output.dir",
+        ) from None
     try:
         yield staging
     finally:

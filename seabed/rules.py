@@ -33,13 +33,13 @@ from seabed.io import sample_raster
 __all__ = ["depth_rule", "sample_on_grid", "slope_deg", "slope_rule"]
 
 
-def _spacing_m(da: xr.DataArray) -> tuple[np.ndarray, np.ndarray]:
+def _spacing_m(da: xr.DataArray) -> tuple[np.ndarray, float]:
     """Ground distance (m) between neighbouring nodes along x (per row) and y."""
     x = da[da.rio.x_dim].values.astype(float)
     y = da[da.rio.y_dim].values.astype(float)
     crs = da.rio.crs
     if crs is None or not crs.is_geographic:
-        return np.full(y.size, np.mean(np.abs(np.diff(x)))), np.abs(np.diff(y)).mean()
+        return np.full(y.size, np.mean(np.abs(np.diff(x)))), float(np.abs(np.diff(y)).mean())
     geod = pyproj.Geod(ellps="WGS84")
     dlon = np.mean(np.abs(np.diff(x)))
     dlat = np.mean(np.abs(np.diff(y)))
@@ -74,7 +74,9 @@ def slope_deg(depth: xr.DataArray) -> xr.DataArray:
 
 def sample_on_grid(raster: xr.DataArray, grid: xr.Dataset) -> xr.DataArray:
     """Bilinear sample of a raster (any CRS) at the grid's cell centres."""
-    values = sample_raster(raster, grid["lon"].values.ravel(), grid["lat"].values.ravel())
+    values = sample_raster(
+        raster, grid["lon"].values.ravel(), grid["lat"].values.ravel()
+    )
     return xr.DataArray(
         np.asarray(values, dtype=float).reshape(grid["lon"].shape),
         coords={"y": grid["y"], "x": grid["x"]},

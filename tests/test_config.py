@@ -74,13 +74,41 @@ variogram = { model = "spherical", psill = 0.59, range = 897, nugget = 0.05 }
     ("text", "key", "words"),
     [
         ("[inputs]\n", "inputs.cores", "required"),
-        ('[inputs]\ncores="c"\n[grid]\nresolution_m = -5\n', "grid.resolution_m", "greater than 0"),
-        ('[inputs]\ncores="c"\n[grid]\nresoluton_m = 5\n', "grid.resoluton_m", "unknown key"),
-        ('[inputs]\ncores="c"\n[grid]\nbounds = [154, 22, 153, 21]\n', "grid.bounds", "min < max"),
-        ('[inputs]\ncores="c"\n[composite]\ntop_m = 5\nbottom_m = 2\n', "composite", "bottom_m"),
-        ('[inputs]\ncores="c"\n[resource]\noxides = { Ce = "CeO3" }\n', "resource.oxides", "CeO2"),
-        ('[inputs]\ncores="c"\n[estimate]\nmethod = "magic"\n', "estimate.method", "ordinary"),
-        ('[inputs]\ncores="c"\n[rules]\ndepth_window_m = [6000, 5000]\n', "rules.depth_window_m", "shallowest"),
+        (
+            '[inputs]\ncores="c"\n[grid]\nresolution_m = -5\n',
+            "grid.resolution_m",
+            "greater than 0",
+        ),
+        (
+            '[inputs]\ncores="c"\n[grid]\nresoluton_m = 5\n',
+            "grid.resoluton_m",
+            "unknown key",
+        ),
+        (
+            '[inputs]\ncores="c"\n[grid]\nbounds = [154, 22, 153, 21]\n',
+            "grid.bounds",
+            "min < max",
+        ),
+        (
+            '[inputs]\ncores="c"\n[composite]\ntop_m = 5\nbottom_m = 2\n',
+            "composite",
+            "bottom_m",
+        ),
+        (
+            '[inputs]\ncores="c"\n[resource]\noxides = { Ce = "CeO3" }\n',
+            "resource.oxides",
+            "CeO2",
+        ),
+        (
+            '[inputs]\ncores="c"\n[estimate]\nmethod = "magic"\n',
+            "estimate.method",
+            "ordinary",
+        ),
+        (
+            '[inputs]\ncores="c"\n[rules]\ndepth_window_m = [6000, 5000]\n',
+            "rules.depth_window_m",
+            "shallowest",
+        ),
     ],
 )
 def test_bad_values_name_file_and_key(tmp_path, text, key, words):

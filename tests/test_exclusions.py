@@ -1,6 +1,5 @@
 """Tests of seabed.exclusions: exact coverage fractions and the zone accounting."""
 
-
 import geopandas as gpd
 import numpy as np
 import pyproj

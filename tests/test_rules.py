@@ -33,7 +33,12 @@ def test_slope_of_geographic_plane_uses_ground_distance():
     geod = pyproj.Geod(ellps="WGS84")
     rows = []
     for phi in lat:
-        _, _, east_m = geod.inv(np.full(lon.size, lon[0]), np.full(lon.size, phi), lon, np.full(lon.size, phi))
+        _, _, east_m = geod.inv(
+            np.full(lon.size, lon[0]),
+            np.full(lon.size, phi),
+            lon,
+            np.full(lon.size, phi),
+        )
         rows.append(5000.0 - 0.1 * east_m)
     da = xr.DataArray(np.array(rows), coords={"y": lat, "x": lon}, dims=("y", "x"))
     slope = slope_deg(da.rio.write_crs("EPSG:4326"))

@@ -6,13 +6,25 @@ files or dask. Variogram parameters follow R gstat's ``vgm()`` conventions.
 
 from seabed.geostats.experimental import ExperimentalVariogram, experimental_variogram
 from seabed.geostats.fitting import FitInfo, auto_variogram, fit_variogram
+from seabed.geostats.kriging import (
+    InverseDistanceWeighting,
+    OrdinaryKriging,
+    RegressionKriging,
+    SimpleKriging,
+    UniversalKriging,
+)
 from seabed.geostats.plot import plot_variogram
 from seabed.geostats.variogram import Structure, Variogram
 
 __all__ = [
     "ExperimentalVariogram",
     "FitInfo",
+    "InverseDistanceWeighting",
+    "OrdinaryKriging",
+    "RegressionKriging",
+    "SimpleKriging",
     "Structure",
+    "UniversalKriging",
     "Variogram",
     "auto_variogram",
     "experimental_variogram",

@@ -44,7 +44,7 @@ __all__ = [
 ]
 
 # columns of the structure table
-CODE, PSILL, RANGE, ANISOTROPIC, SIN, COS, RATIO, KAPPA, MATERN_NORM = range(9)
+CODE, PSILL, INV_RANGE, ANISOTROPIC, SIN, COS, INV_RATIO, KAPPA, MATERN_NORM = range(9)
 _N_COLUMNS = 9
 
 _SPHERICAL = MODEL_CODES["spherical"]
@@ -73,22 +73,22 @@ def structure_table(variogram: Variogram) -> NDArray[np.float64]:
     --------
     >>> vg = Variogram("exponential", psill=2.0, range=100.0, nugget=0.5, anis=(90, 0.5))
     >>> table = structure_table(vg)
-    >>> table.shape, table[0, PSILL], table[0, RANGE], table[0, RATIO]
-    ((1, 9), 2.0, 100.0, 0.5)
+    >>> table.shape, table[0, PSILL], table[0, INV_RANGE], table[0, INV_RATIO]
+    ((1, 9), 2.0, 0.01, 2.0)
     """
     table = np.zeros((len(variogram.structures), _N_COLUMNS))
     for row, s in zip(table, variogram.structures):
         row[CODE] = MODEL_CODES[s.model]
         row[PSILL] = s.psill
-        row[RANGE] = s.range
+        row[INV_RANGE] = 1.0 / s.range
         row[COS] = 1.0
-        row[RATIO] = 1.0
+        row[INV_RATIO] = 1.0
         if s.anis is not None:
             theta = math.radians(s.anis[0])
             row[ANISOTROPIC] = 1.0
             row[SIN] = math.sin(theta)
             row[COS] = math.cos(theta)
-            row[RATIO] = s.anis[1]
+            row[INV_RATIO] = 1.0 / s.anis[1]
         row[KAPPA] = s.kappa
         row[MATERN_NORM] = 2.0 ** (1.0 - s.kappa) / math.gamma(s.kappa)
     return table
@@ -144,30 +144,30 @@ def matern_correlation(r, kappa, norm):
     return norm * math.exp(kappa * math.log(r) - r) * _bessel_k_scaled(kappa, r)
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, inline="always")
 def _correlation(table, s, dx, dy):
     """Correlation of structure ``s`` at separation (dx, dy)."""
     if table[s, ANISOTROPIC] != 0.0:
         sin_t = table[s, SIN]
         cos_t = table[s, COS]
         along = dx * sin_t + dy * cos_t
-        across = (dx * cos_t - dy * sin_t) / table[s, RATIO]
-        r = math.hypot(along, across) / table[s, RANGE]
+        across = (dx * cos_t - dy * sin_t) * table[s, INV_RATIO]
+        r = math.sqrt(along * along + across * across) * table[s, INV_RANGE]
     else:
-        r = math.hypot(dx, dy) / table[s, RANGE]
+        r = math.sqrt(dx * dx + dy * dy) * table[s, INV_RANGE]
     code = table[s, CODE]
+    if code == _EXPONENTIAL:
+        return math.exp(-r)
     if code == _SPHERICAL:
         if r >= 1.0:
             return 0.0
         return 1.0 - (1.5 * r - 0.5 * r * r * r)
-    if code == _EXPONENTIAL:
-        return math.exp(-r)
     if code == _GAUSSIAN:
         return math.exp(-(r * r))
     return matern_correlation(r, table[s, KAPPA], table[s, MATERN_NORM])
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, inline="always")
 def _structured_covariance(table, dx, dy):
     """Covariance of the structures alone (no nugget): block support."""
     c = 0.0
@@ -176,7 +176,7 @@ def _structured_covariance(table, dx, dy):
     return c
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, inline="always")
 def point_covariance(table, nugget, dx, dy):
     """Point-to-point covariance: the nugget counts only at zero separation."""
     c = nugget if (dx == 0.0 and dy == 0.0) else 0.0
@@ -185,7 +185,7 @@ def point_covariance(table, nugget, dx, dy):
     return c
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, inline="always")
 def _sample_to_node_covariance(table, nugget, disc, sx, sy, x0, y0):
     """Covariance between a sample and a node: a point, or a block discretised by
     ``disc`` rows ``(dx, dy, weight)`` (points at ``(x0 - dx, y0 - dy)``, as gstat).
@@ -215,7 +215,7 @@ def block_covariance(table, disc):
 
 
 # ------------------------------------------------------------ linear algebra
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, inline="always")
 def _cholesky_upper(M, n, rtol, diag):
     """In-place Cholesky ``M = U'U`` on the upper triangle of ``M[:n, :n]``.
 
@@ -240,7 +240,7 @@ def _cholesky_upper(M, n, rtol, diag):
     return True
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, inline="always")
 def _solve_upper_transposed(U, n, b):
     """Solve ``U' x = b`` in place (forward substitution, axpy form)."""
     for j in range(n):
@@ -250,7 +250,7 @@ def _solve_upper_transposed(U, n, b):
             b[i] -= U[j, i] * bj
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, inline="always")
 def _solve_upper(U, n, b):
     """Solve ``U x = b`` in place (back substitution)."""
     for j in range(n - 1, -1, -1):
@@ -261,7 +261,7 @@ def _solve_upper(U, n, b):
 
 
 # ---------------------------------------------------------- neighbour search
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, inline="always")
 def _squared_distances(cx, cy, x0, y0, nc, d2):
     for c in range(nc):
         dx = cx[c] - x0
@@ -269,7 +269,7 @@ def _squared_distances(cx, cy, x0, y0, nc, d2):
         d2[c] = dx * dx + dy * dy
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, inline="always")
 def _select_nearest(d2, cand, nc, exclude, k, max_d2, buf_d2, buf_pos, member):
     """The ``k`` nearest valid candidates, ties broken by sample index.
 
@@ -303,7 +303,7 @@ def _select_nearest(d2, cand, nc, exclude, k, max_d2, buf_d2, buf_pos, member):
     return n
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, inline="always")
 def _same_selection(d2, cand, nc, exclude, k, max_d2, member, n_member):
     """Whether ``member`` (the previous node's choice) is also this node's choice.
 
@@ -329,7 +329,7 @@ def _same_selection(d2, cand, nc, exclude, k, max_d2, member, n_member):
     return True
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, inline="always")
 def _gather_selection(cand, nc, member, out_idx):
     """Selected sample indices, ascending (the canonical form of a set)."""
     n = 0
@@ -340,7 +340,7 @@ def _gather_selection(cand, nc, member, out_idx):
     return n
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, inline="always")
 def _set_hash(idx, n):
     h = _FNV_OFFSET
     for i in range(n):
@@ -348,7 +348,7 @@ def _set_hash(idx, n):
     return h
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, inline="always")
 def _load_candidates(cand_idx, lo, hi, sx, sy, cx, cy):
     nc = hi - lo
     for c in range(nc):
@@ -419,7 +419,7 @@ def _factor_set(
     return STATUS_OK
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, inline="always")
 def _solve_node(
     n, U, A, Rq, alpha, beta, f0, c0, c00, sk_mean, a, v, out_mean, want_weights, out_w
 ):

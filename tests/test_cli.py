@@ -1,0 +1,135 @@
+"""The command line end to end on the bundled demo data, and its error contract."""
+
+import json
+
+import numpy as np
+import pytest
+import rasterio
+from rio_cogeo.cogeo import cog_validate
+
+from seabed.cli import main
+
+LAYERS = (
+    "rey_ppm",
+    "rey_std_ppm",
+    "treo_ppm",
+    "treo_t_per_km2",
+    "excluded_fraction",
+    "class",
+)
+
+
+@pytest.fixture(scope="module")
+def demo_run(tmp_path_factory):
+    out = tmp_path_factory.mktemp("demo")
+    code = main(["demo", "--out", str(out), "--no-progress"])
+    return code, out
+
+
+def test_demo_writes_every_output(demo_run, capsys):
+    code, out = demo_run
+    assert code == 0
+    names = {p.name for p in out.iterdir()}
+    assert {f"{layer}.tif" for layer in LAYERS} <= names
+    assert {"resource.json", "resource.csv"} <= names
+    assert not [n for n in names if n.startswith(".seabed-staging")]
+
+
+def test_demo_statement_is_plausible_against_takaya_2018(demo_run):
+    _, out = demo_run
+    document = json.loads((out / "resource.json").read_text())
+    total = document["statement"][0]
+    assert total["cutoff_ppm"] == 0
+    # the geodesic area of the Takaya box (3,172.4 km2), every cell estimated
+    assert total["area_km2"] == pytest.approx(3172.45, abs=0.05)
+    # synthetic cores calibrated to the published 964 ppm mean over the box
+    assert total["mean_rey_ppm"] == pytest.approx(964, rel=0.08)
+    # ~6,400 t REO per km2 implied by the paper (16 Mt / 2,500 km2)
+    assert total["treo_t_per_km2"] == pytest.approx(6400, rel=0.1)
+    assert document["provenance"]["inputs"]["cores"]["sha256"]
+    assert "not JORC" in " ".join(document["notes"])
+
+
+@pytest.mark.parametrize("layer", LAYERS)
+def test_geotiffs_are_valid_cogs_with_metadata(demo_run, layer):
+    _, out = demo_run
+    path = out / f"{layer}.tif"
+    valid, errors, _ = cog_validate(str(path))
+    assert valid, errors
+    with rasterio.open(path) as src:
+        assert src.crs.to_epsg() == 32656
+        assert src.descriptions[0]
+        assert src.nodata is not None
+        tags = src.tags()
+        assert "SEABED_PROVENANCE" in tags
+        assert json.loads(tags["SEABED_PROVENANCE"])["inputs"]["cores"]["sha256"]
+        if layer != "class":
+            assert src.units[0]
+            assert np.isnan(src.nodata)
+
+
+def test_demo_prints_the_statement(tmp_path, capsys):
+    assert (
+        main(["demo", "--out", str(tmp_path), "--no-progress", "--tile-size", "32"])
+        == 0
+    )
+    printed = capsys.readouterr().out
+    assert "cut-off" in printed and "TREO" in printed and "not JORC" in printed
+
+
+def test_version(capsys):
+    with pytest.raises(SystemExit) as caught:
+        main(["--version"])
+    assert caught.value.code == 0
+    assert capsys.readouterr().out.startswith("seabed ")
+
+
+def write_config(tmp_path, text):
+    path = tmp_path / "run.toml"
+    path.write_text(text)
+    return path
+
+
+def test_missing_cores_file_is_a_one_line_error(tmp_path, capsys):
+    config = write_config(
+        tmp_path, '[inputs]\ncores = "missing.csv"\n[output]\ndir = "out"\n'
+    )
+    assert main(["run", str(config), "--no-progress"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("error: ") and "missing.csv" in err
+    assert len(err.splitlines()) == 1
+    assert "Traceback" not in err
+    assert not (tmp_path / "out").exists()
+
+
+def test_validate_lists_every_problem(tmp_path, capsys):
+    config = write_config(
+        tmp_path, "[inputs]\n[grid]\nresolution_m = -1\n[dask]\ntile_size = 1\n"
+    )
+    assert main(["validate", str(config)]) == 2
+    lines = capsys.readouterr().err.strip().splitlines()
+    assert len(lines) == 3
+    assert all(line.startswith("error: ") and str(config) in line for line in lines)
+
+
+def test_validate_accepts_a_good_config(tmp_path, capsys):
+    from seabed import datasets
+
+    config = write_config(
+        tmp_path,
+        f'[inputs]\ncores = "{datasets.demo_cores_path()}"\n'
+        f'bathymetry = "{datasets.bathymetry_path()}"\n'
+        f'include = [{{ path = "{datasets.eez_path()}", layer = "eez_approx" }}]\n',
+    )
+    assert main(["validate", str(config)]) == 0
+    assert "valid" in capsys.readouterr().out
+
+
+def test_bad_arguments_exit_2(capsys):
+    with pytest.raises(SystemExit) as caught:
+        main(["run"])
+    assert caught.value.code == 2
+    with pytest.raises(SystemExit) as caught:
+        main(["demo", "--tile-size", "3"])
+    assert caught.value.code == 2
+    assert "error:" in capsys.readouterr().err
