@@ -105,7 +105,9 @@ class KrigingCase:
         return float(self.grid_x_m[1] - self.grid_x_m[0])
 
 
-def smooth_field(x_m: NDArray[np.float64], y_m: NDArray[np.float64]) -> NDArray[np.float64]:
+def smooth_field(
+    x_m: NDArray[np.float64], y_m: NDArray[np.float64]
+) -> NDArray[np.float64]:
     """A smooth REY grade surface (ppm) over the 100 km square: waves plus one bump.
 
     Examples
@@ -113,8 +115,12 @@ def smooth_field(x_m: NDArray[np.float64], y_m: NDArray[np.float64]) -> NDArray[
     >>> round(float(smooth_field(np.array([0.0]), np.array([0.0]))[0]), 3)
     900.0
     """
-    waves = 180.0 * np.sin(2 * np.pi * x_m / 40_000.0) * np.cos(2 * np.pi * y_m / 65_000.0)
-    bump = 250.0 * np.exp(-((x_m - 30_000.0) ** 2 + (y_m - 70_000.0) ** 2) / 2 / 12_000.0**2)
+    waves = (
+        180.0 * np.sin(2 * np.pi * x_m / 40_000.0) * np.cos(2 * np.pi * y_m / 65_000.0)
+    )
+    bump = 250.0 * np.exp(
+        -((x_m - 30_000.0) ** 2 + (y_m - 70_000.0) ** 2) / 2 / 12_000.0**2
+    )
     return 900.0 + waves + bump
 
 
@@ -148,7 +154,7 @@ def make_case(
     xy = rng.uniform(0.0, extent_m, size=(n_samples, 2))
     values = smooth_field(xy[:, 0], xy[:, 1]) + rng.normal(0.0, noise_ppm, n_samples)
     spacing = extent_m / n_side
-    centres = (np.arange(n_side) + 0.5) * spacing
+    centres = (np.arange(n_side, dtype=np.float64) + 0.5) * spacing
     return KrigingCase(
         samples_xy_m=xy,
         rey_ppm=values,
@@ -169,10 +175,12 @@ def save_case(case: KrigingCase, folder: Path) -> None:
     coordinates, ``model.bin`` psill, range and nugget.
     """
     folder.mkdir(parents=True, exist_ok=True)
-    fields = asdict(case)
-    np.savez(folder / "case.npz", **{k: np.asarray(v) for k, v in fields.items()})
+    arrays: dict[str, Any] = {k: np.asarray(v) for k, v in asdict(case).items()}
+    np.savez(folder / "case.npz", **arrays)
     little = np.dtype("<f8")
-    samples = np.concatenate([case.samples_xy_m[:, 0], case.samples_xy_m[:, 1], case.rey_ppm])
+    samples = np.concatenate(
+        [case.samples_xy_m[:, 0], case.samples_xy_m[:, 1], case.rey_ppm]
+    )
     samples.astype(little).tofile(folder / "samples.bin")
     case.grid_x_m.astype(little).tofile(folder / "grid_x.bin")
     case.grid_y_m.astype(little).tofile(folder / "grid_y.bin")
@@ -200,13 +208,20 @@ def seabed_variogram(case: KrigingCase) -> Any:
     from seabed.geostats import Variogram
 
     return Variogram(
-        "exponential", psill=case.psill_ppm2, range=case.range_m, nugget=case.nugget_ppm2
+        "exponential",
+        psill=case.psill_ppm2,
+        range=case.range_m,
+        nugget=case.nugget_ppm2,
     )
 
 
 def pykrige_parameters(case: KrigingCase) -> dict[str, float]:
     """PyKrige's ``variogram_parameters``: its exponential range is 3 a."""
-    return {"psill": case.psill_ppm2, "range": 3.0 * case.range_m, "nugget": case.nugget_ppm2}
+    return {
+        "psill": case.psill_ppm2,
+        "range": 3.0 * case.range_m,
+        "nugget": case.nugget_ppm2,
+    }
 
 
 def gstools_model(case: KrigingCase) -> Any:

@@ -124,7 +124,9 @@ def _global(
     from scipy.linalg import lu_factor, lu_solve
     from scipy.spatial.distance import cdist
 
-    lhs = _bordered(exponential_covariance(cdist(samples_xy, samples_xy), psill, range_m, nugget))
+    lhs = _bordered(
+        exponential_covariance(cdist(samples_xy, samples_xy), psill, range_m, nugget)
+    )
     factor = lu_factor(lhs)
     rhs = np.ones((len(samples_xy) + 1, len(nodes)))
     rhs[:-1] = exponential_covariance(cdist(samples_xy, nodes), psill, range_m, nugget)

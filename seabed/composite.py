@@ -43,6 +43,7 @@ __all__ = [
     "composite_cores",
     "composite_slices",
     "reference_oxide_factor",
+    "slice_edges",
 ]
 
 # Illustrative grades (ppm) of a highly REY-rich Minamitorishima mud, rounded, shaped
@@ -201,7 +202,7 @@ def composite_slices(
         raise ConfigError(
             f"slice_m is {slice_m}", column="slice_m", hint="give a thickness > 0"
         )
-    edges = _slice_edges(top_m, bottom_m, slice_m)
+    edges = slice_edges(top_m, bottom_m, slice_m)
     parts = _Composite(samples, edges, oxides)
     n_cores, n_slices = len(parts.core_ids), len(edges) - 1
     table = pd.DataFrame(
@@ -330,7 +331,14 @@ def _check_columns(samples: pd.DataFrame) -> None:
         )
 
 
-def _slice_edges(top_m: float, bottom_m: float, slice_m: float) -> NDArray:
+def slice_edges(top_m: float, bottom_m: float, slice_m: float) -> NDArray[np.float64]:
+    """Edges of consecutive slices of a window; the last is cut short at ``bottom_m``.
+
+    Examples
+    --------
+    >>> slice_edges(0.0, 2.5, 1.0).tolist()
+    [0.0, 1.0, 2.0, 2.5]
+    """
     # a hair of tolerance so that 0-10 m in 1 m slices gives 10 slices, not 11
     n_slices = int(np.ceil((bottom_m - top_m) / slice_m - 1e-9))
     edges = top_m + slice_m * np.arange(n_slices + 1, dtype=float)

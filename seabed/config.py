@@ -27,10 +27,12 @@ from pydantic import (
     model_validator,
 )
 
-from seabed.elements import OXIDE_CHOICES
+from seabed.elements import OXIDE_CHOICES, REY
 from seabed.exceptions import ConfigError
 
 __all__ = [
+    "ClassRuleConfig",
+    "ClassificationConfig",
     "CompositeConfig",
     "Config",
     "DaskConfig",
@@ -38,6 +40,7 @@ __all__ = [
     "GridConfig",
     "InputsConfig",
     "OutputConfig",
+    "ReportZonesConfig",
     "ResourceConfig",
     "RulesConfig",
     "SimulationConfig",
@@ -64,6 +67,14 @@ class ZoneConfig(_Section):
     buffer_m: NonNegativeFloat = 0.0
 
 
+class ReportZonesConfig(_Section):
+    """A polygon layer to break the statement down by (licence blocks, squares)."""
+
+    path: Path
+    layer: str | None = None
+    name_column: str = "name"
+
+
 def _as_zone(value: Any) -> Any:
     # a bare path is shorthand for {path = "..."}
     return {"path": value} if isinstance(value, str | Path) else value
@@ -78,6 +89,12 @@ class InputsConfig(_Section):
     covariates: dict[str, Path] = Field(default_factory=dict)
     include: list[ZoneConfig] = Field(default_factory=list)
     exclude: list[ZoneConfig] = Field(default_factory=list)
+    report_zones: ReportZonesConfig | None = None
+
+    @field_validator("report_zones", mode="before")
+    @classmethod
+    def _report_zones(cls, value: Any) -> Any:
+        return _as_zone(value)
 
     @field_validator("include", "exclude", mode="before")
     @classmethod
@@ -157,14 +174,23 @@ class RulesConfig(_Section):
         return value
 
 
+#: Oxide formulas a demand table may be keyed by (tonnes of oxide, not element).
+_OXIDE_FORMULAS = {oxide for forms in OXIDE_CHOICES.values() for oxide in forms}
+
+
 class ResourceConfig(_Section):
-    """Density, cut-offs and oxide forms of the resource statement."""
+    """Density, cut-offs, oxide forms and demand table of the resource statement."""
 
     dry_density_t_m3: Annotated[float, Field(gt=0, le=3)] = 0.55
+    wet_density_t_m3: Annotated[float, Field(gt=1, le=3)] | None = None
+    water_content: Annotated[float, Field(ge=0, lt=1)] | None = None
+    density: Literal["constant", "cores_mean", "cores_kriged"] = "constant"
     cutoffs_ppm: list[NonNegativeFloat] = Field(
         default_factory=lambda: [0.0, 400.0, 2000.0, 5000.0]
     )
     oxides: dict[str, str] = Field(default_factory=dict)
+    annual_demand_t: dict[str, PositiveFloat] | Path | None = None
+    grade_tonnage_step_ppm: PositiveFloat = 25.0
 
     @field_validator("cutoffs_ppm")
     @classmethod
@@ -183,6 +209,91 @@ class ResourceConfig(_Section):
                 choices = ", ".join(OXIDE_CHOICES[element])
                 raise ValueError(f"{element} may be reported as {choices}, not {oxide}")
         return value
+
+    @field_validator("annual_demand_t")
+    @classmethod
+    def _known_demand_keys(cls, value: Any) -> Any:
+        if isinstance(value, dict):
+            for key in value:
+                if key not in REY and key not in _OXIDE_FORMULAS:
+                    raise ValueError(
+                        f"{key!r} is neither a REY element (Dy: tonnes of element) nor "
+                        "an oxide (Dy2O3: tonnes of oxide)"
+                    )
+        return value
+
+    @model_validator(mode="after")
+    def _one_density(self) -> ResourceConfig:
+        wet = (self.wet_density_t_m3, self.water_content)
+        if (wet[0] is None) != (wet[1] is None):
+            raise ValueError(
+                "wet_density_t_m3 and water_content go together (dry = wet x (1 - w))"
+            )
+        given_dry = "dry_density_t_m3" in self.model_fields_set
+        if wet[0] is not None and given_dry:
+            raise ValueError(
+                "give dry_density_t_m3, or wet_density_t_m3 with water_content, not both"
+            )
+        if self.density != "constant" and (given_dry or wet[0] is not None):
+            raise ValueError(
+                f"density = {self.density!r} takes the density from the cores: remove "
+                "dry_density_t_m3, wet_density_t_m3 and water_content"
+            )
+        return self
+
+    @property
+    def constant_dry_density_t_m3(self) -> float:
+        """The constant dry density: given, or wet x (1 - water content)."""
+        if self.wet_density_t_m3 is not None and self.water_content is not None:
+            return self.wet_density_t_m3 * (1.0 - self.water_content)
+        return self.dry_density_t_m3
+
+
+class ClassRuleConfig(_Section):
+    """What a cell needs to reach one resource class; unset criteria are not tested.
+
+    Distances are relative to the variogram's practical range; cores and sectors are
+    counted in the kriging search (``estimate.n_neighbors`` within
+    ``estimate.max_distance_m``); the relative standard deviation is the kriging
+    standard deviation divided by the estimated grade.
+    """
+
+    max_nearest_range: PositiveFloat | None = None
+    min_cores: Annotated[int, Field(ge=1)] | None = None
+    min_sectors: Annotated[int, Field(ge=1, le=8)] | None = None
+    max_relative_std: PositiveFloat | None = None
+
+    @property
+    def is_empty(self) -> bool:
+        """True when no criterion is set (every estimated cell passes)."""
+        return all(value is None for value in self.model_dump().values())
+
+
+class ClassificationConfig(_Section):
+    """Rules for Measured / Indicated / Inferred (default: everything Inferred)."""
+
+    measured: ClassRuleConfig | None = None
+    indicated: ClassRuleConfig | None = None
+    inferred: ClassRuleConfig = Field(default_factory=ClassRuleConfig)
+    sectors: Annotated[int, Field(ge=1, le=8)] = 4
+
+    @model_validator(mode="after")
+    def _rules_say_something(self) -> ClassificationConfig:
+        for name in ("measured", "indicated"):
+            rule = getattr(self, name)
+            if rule is not None and rule.is_empty:
+                raise ValueError(
+                    f"{name} has no criterion: give at least one of max_nearest_range, "
+                    "min_cores, min_sectors, max_relative_std (or leave it out)"
+                )
+        for name in ("measured", "indicated", "inferred"):
+            rule = getattr(self, name)
+            if rule is not None and (rule.min_sectors or 0) > self.sectors:
+                raise ValueError(
+                    f"{name}.min_sectors ({rule.min_sectors}) exceeds sectors "
+                    f"({self.sectors})"
+                )
+        return self
 
 
 class SimulationConfig(_Section):
@@ -215,11 +326,28 @@ class Config(_Section):
     estimate: EstimateConfig = Field(default_factory=EstimateConfig)
     rules: RulesConfig = Field(default_factory=RulesConfig)
     resource: ResourceConfig = Field(default_factory=ResourceConfig)
+    classification: ClassificationConfig = Field(default_factory=ClassificationConfig)
     simulation: SimulationConfig | None = None
     dask: DaskConfig = Field(default_factory=DaskConfig)
     output: OutputConfig = Field(default_factory=OutputConfig)
     #: the file this configuration came from (None when built in Python)
     source: Path | None = None
+
+    @model_validator(mode="after")
+    def _classification_needs_kriging(self) -> Config:
+        if self.estimate.method != "idw":
+            return self
+        for name in ("measured", "indicated", "inferred"):
+            rule = getattr(self.classification, name)
+            if rule is not None and (
+                rule.max_nearest_range is not None or rule.max_relative_std is not None
+            ):
+                raise ValueError(
+                    f"classification.{name} uses the variogram range or the kriging "
+                    "standard deviation, which inverse-distance weighting does not "
+                    "have: use kriging, or min_cores and min_sectors only"
+                )
+        return self
 
     def resolve_paths(self, base: Path) -> Config:
         """Make every input path absolute, relative to ``base``."""
@@ -230,6 +358,19 @@ class Config(_Section):
         def zones(items: list[ZoneConfig]) -> list[ZoneConfig]:
             return [z.model_copy(update={"path": absolute(z.path)}) for z in items]
 
+        report_zones = self.inputs.report_zones
+        if report_zones is not None:
+            report_zones = report_zones.model_copy(
+                update={"path": absolute(report_zones.path)}
+            )
+        demand = self.resource.annual_demand_t
+        resource = self.resource.model_copy(
+            update={
+                "annual_demand_t": absolute(demand)
+                if isinstance(demand, Path)
+                else demand
+            }
+        )
         inputs = self.inputs.model_copy(
             update={
                 "cores": absolute(self.inputs.cores),
@@ -240,10 +381,13 @@ class Config(_Section):
                 },
                 "include": zones(self.inputs.include),
                 "exclude": zones(self.inputs.exclude),
+                "report_zones": report_zones,
             }
         )
         output = self.output.model_copy(update={"dir": absolute(self.output.dir)})
-        return self.model_copy(update={"inputs": inputs, "output": output})
+        return self.model_copy(
+            update={"inputs": inputs, "resource": resource, "output": output}
+        )
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready copy (paths as strings), for provenance."""
@@ -264,12 +408,10 @@ def _problems(error: ValidationError, path: Path | None) -> list[ConfigError]:
     items = error.errors()
     # a union reports one error per branch; keep the branch the user meant (a table
     # given for `variogram` should not also be told "Input should be 'auto'")
-    branches = {
-        _key(i["loc"]) for i in items if not str(i["loc"][-1]).startswith("lit")
-    }
+    branches = {_key(i["loc"]) for i in items if not _last(i["loc"]).startswith("lit")}
     problems = []
     for item in items:
-        if "literal[" in str(item["loc"][-1]) and any(
+        if "literal[" in _last(item["loc"]) and any(
             b.startswith(_key(item["loc"]) + ".") for b in branches
         ):
             continue
@@ -278,8 +420,14 @@ def _problems(error: ValidationError, path: Path | None) -> list[ConfigError]:
             message = "unknown key (check its spelling and section)"
         elif item["type"] == "missing":
             message = "this key is required"
-        problems.append(ConfigError(message, path=path, column=_key(item["loc"])))
+        # a check across sections has no location; its message names the keys
+        key = _key(item["loc"]) or None
+        problems.append(ConfigError(message, path=path, column=key))
     return problems
+
+
+def _last(loc: tuple[int | str, ...]) -> str:
+    return str(loc[-1]) if loc else ""
 
 
 def check_config(data: dict[str, Any], path: Path | None = None) -> list[ConfigError]:

@@ -2,7 +2,8 @@
 
 :func:`run` drives the stages of the data flow (``docs/concepts.md``)::
 
-    inputs -> composites -> grid -> variogram + kriging -> tiles -> zones -> tonnage -> files
+    inputs -> composites (window, slices) -> grid -> variogram + kriging -> tiles
+           -> zones and rules -> density -> tonnage -> classes -> statements -> files
 
 Every input is read and checked before anything is computed or written, and the output
 files are written into a staging folder that is moved into place only when the whole
@@ -32,15 +33,24 @@ import numpy as np
 import pandas as pd
 import pyproj
 import xarray as xr
+from sklearn.base import clone
 
 from seabed import datasets
-from seabed.composite import composite_cores
+from seabed.classify import (
+    CLASSES,
+    ClassRule,
+    class_fractions,
+    classify_cells,
+    practical_range,
+)
+from seabed.composite import composite_cores, composite_slices, slice_edges
 from seabed.config import Config, check_config, load_config, read_toml
-from seabed.elements import REY, element_column, oxide_factors
+from seabed.elements import DEFAULT_OXIDES, REY, element_column, oxide_factors
 from seabed.estimate import estimate_grid
 from seabed.exceptions import ConfigError, InputError, SeabedWarning
-from seabed.exclusions import zone_coverage
+from seabed.exclusions import load_report_zones, report_zone_coverage, zone_coverage
 from seabed.export import write_cog, write_csv, write_json
+from seabed.figures import plot_grade_tonnage
 from seabed.geostats import (
     InverseDistanceWeighting,
     OrdinaryKriging,
@@ -51,8 +61,20 @@ from seabed.geostats import (
 from seabed.grid import bounds_from_points, make_grid
 from seabed.io import load_bathymetry, load_cores, load_raster, load_zones
 from seabed.provenance import provenance
-from seabed.resource import cell_tonnage, exclusion_table, statement
-from seabed.rules import depth_rule, slope_rule
+from seabed.report import write_report
+from seabed.resource import (
+    cell_tonnage,
+    depth_statements,
+    element_table,
+    exclusion_table,
+    grade_tonnage,
+    mined_window,
+    read_demand_table,
+    slice_thickness,
+    statement,
+    statements_by,
+)
+from seabed.rules import depth_rule, sample_on_grid, slope_rule
 
 __all__ = [
     "RunResult",
@@ -62,8 +84,8 @@ __all__ = [
     "validate",
 ]
 
-#: Resource classes and their codes in ``class.tif``.
-CLASS_CODES = {"unclassified": 0, "measured": 1, "indicated": 2, "inferred": 3}
+#: Fewest cores a depth slice needs to be estimated on its own.
+_MIN_SLICE_CORES = 3
 
 
 @dataclass
@@ -75,6 +97,8 @@ class Inputs:
     sediment_thickness: xr.DataArray | None
     include: list[gpd.GeoDataFrame]
     exclude: list[tuple[str, gpd.GeoDataFrame]]
+    report_zones: gpd.GeoDataFrame | None
+    annual_demand_t: dict[str, float]
     files: dict[str, Path]
 
 
@@ -92,27 +116,52 @@ class RunResult:
     provenance: dict[str, Any]
     notes: list[str] = field(default_factory=list)
     files: list[Path] = field(default_factory=list)
+    #: per 1 m slice (``interval = "slice"``) and from the top to each target depth
+    #: (``"cumulative"``), at every cut-off
+    slices: pd.DataFrame = field(default_factory=pd.DataFrame)
+    #: per resource class (measured, indicated, inferred, unclassified)
+    classes: pd.DataFrame = field(default_factory=pd.DataFrame)
+    #: per report zone, then outside them (empty without ``inputs.report_zones``)
+    zones: pd.DataFrame = field(default_factory=pd.DataFrame)
+    #: tonnes of every element and oxide, years of demand (empty without elements)
+    elements: pd.DataFrame = field(default_factory=pd.DataFrame)
+    #: tonnes and mean grade over a continuous range of cut-offs
+    grade_tonnage: pd.DataFrame = field(default_factory=pd.DataFrame)
+    #: how the figures were made (window, density, oxides, support, classes ...)
+    assumptions: dict[str, Any] = field(default_factory=dict)
 
 
 # --------------------------------------------------------------------------- config
+#: The demo's illustrative zones (``data/make_demo_zones.py`` makes them).
+DEMO_ZONES = "minamitorishima_demo_zones.gpkg"
+
+
 def demo_config(out_dir: str | Path = "seabed-demo") -> Config:
     """The configuration of ``seabed demo``: the Takaya et al. (2018) box.
 
     Bundled synthetic cores (``data/demo_cores.csv``), real ETOPO1 bathymetry and
-    GlobSed sediment thickness, the approximate EEZ as an include zone and the study
-    box of Takaya et al. (2018) as the reporting area.
+    GlobSed sediment thickness, the approximate EEZ and the study box of Takaya et al.
+    (2018) as include zones, the topographic highs of the ETOPO1 grid (shallower
+    than 5,500 m) grown by 5 km as an illustrative exclusion, a 7 degree slope rule,
+    and statements per square of the box (A1 ... D6, illustrative).
     """
+    zones = str(datasets.data_dir() / DEMO_ZONES)
     data = {
         "inputs": {
             "cores": str(datasets.demo_cores_path()),
             "bathymetry": str(datasets.bathymetry_path()),
             "sediment_thickness": str(datasets.sediment_thickness_path()),
             "include": [
-                {"path": str(datasets.eez_path()), "layer": "eez_approx"},
+                {"path": str(datasets.eez_path()), "layer": datasets.EEZ_LAYER},
                 {"path": str(datasets.takaya_box_path())},
             ],
+            "exclude": [
+                {"path": zones, "layer": "topographic_highs", "buffer_m": 5000.0}
+            ],
+            "report_zones": {"path": zones, "layer": "takaya2018_squares"},
         },
         "grid": {"resolution_m": 500.0, "bounds": list(datasets.TAKAYA_BOX)},
+        "rules": {"max_slope_deg": 7.0},
         "output": {"dir": str(out_dir)},
     }
     return Config.model_validate(data).resolve_paths(Path.cwd())
@@ -144,6 +193,8 @@ def _input_problems(config: Config) -> list[InputError]:
         ),
         *(lambda z=z: _load_zone(z) for z in config.inputs.include),
         *(lambda z=z: _load_zone(z) for z in config.inputs.exclude),
+        lambda: _load_report_zones(config),
+        lambda: _annual_demand(config),
         lambda: _check_rules_need_bathymetry(config),
     ):
         try:
@@ -158,6 +209,22 @@ def _load_zone(zone: Any) -> gpd.GeoDataFrame:
     return load_zones(
         zone.path, layer=zone.layer, reason=zone.reason, buffer_m=zone.buffer_m
     )
+
+
+def _load_report_zones(config: Config) -> gpd.GeoDataFrame | None:
+    zones = config.inputs.report_zones
+    if zones is None:
+        return None
+    return load_report_zones(
+        zones.path, layer=zones.layer, name_column=zones.name_column
+    )
+
+
+def _annual_demand(config: Config) -> dict[str, float]:
+    demand = config.resource.annual_demand_t
+    if isinstance(demand, Path):
+        return read_demand_table(demand)
+    return dict(demand or {})
 
 
 def _check_rules_need_bathymetry(config: Config) -> None:
@@ -191,10 +258,25 @@ def read_inputs(config: Config) -> Inputs:
         files[f"include[{i}]"] = zone.path
     exclude = []
     for i, zone in enumerate(config.inputs.exclude):
-        reason = zone.reason or Path(zone.path).stem
-        exclude.append((reason, _load_zone(zone)))
+        # the reason given, else the file's ``reason`` column, else the layer name
+        for reason, zones in _load_zone(zone).groupby("reason", sort=False):
+            exclude.append((str(reason), zones))
         files[f"exclude[{i}]"] = zone.path
-    return Inputs(samples, bathymetry, sediment, include, exclude, files)
+    report_zones = _load_report_zones(config)
+    if config.inputs.report_zones is not None:
+        files["report_zones"] = config.inputs.report_zones.path
+    if isinstance(config.resource.annual_demand_t, Path):
+        files["annual_demand_t"] = config.resource.annual_demand_t
+    return Inputs(
+        samples,
+        bathymetry,
+        sediment,
+        include,
+        exclude,
+        report_zones,
+        _annual_demand(config),
+        files,
+    )
 
 
 # --------------------------------------------------------------------------- stages
@@ -213,16 +295,13 @@ def select_composites(
         )
     notes = []
     short = composites.index[~composites["reaches_bottom"]].tolist()
-    usable = composites["rey_ppm"].notna()
     if short:
         action = "left out" if window.incomplete_cores == "exclude" else "kept"
         notes.append(
             f"{len(short)} core(s) do not reach {window.bottom_m:g} mbsf and were "
             f"{action}: {', '.join(map(str, short))}"
         )
-        if window.incomplete_cores == "exclude":
-            usable &= composites["reaches_bottom"]
-    used = composites[usable]
+    used = composites[_used(config, composites)]
     if len(used) < 3:
         raise InputError(
             f"only {len(used)} core(s) have a complete composite over "
@@ -314,20 +393,37 @@ def _grade_attrs(columns: list[str]) -> dict[str, dict[str, str]]:
     return attrs
 
 
-def window_thickness(
+def slice_composites(
+    config: Config, samples: pd.DataFrame, cores: pd.Index
+) -> pd.DataFrame:
+    """REY grade of each core (rows, in ``cores`` order) in each slice (columns).
+
+    NaN where a core has no sample in a slice (it stops short, or a gap).
+    """
+    window = config.composite
+    long = composite_slices(
+        samples,
+        top_m=window.top_m,
+        bottom_m=window.bottom_m,
+        slice_m=window.slice_m,
+        oxides=config.resource.oxides,
+    )
+    long["slice"] = [
+        f"{a:g}-{b:g}" for a, b in zip(long["slice_top_m"], long["slice_bottom_m"])
+    ]
+    wide = long.pivot(index="core_id", columns="slice", values="rey_ppm")
+    labels = list(dict.fromkeys(long["slice"]))
+    return wide.loc[cores, labels]
+
+
+def depth_slices(
     config: Config, grid: xr.Dataset, sediment: xr.DataArray | None
 ) -> xr.DataArray:
-    """Thickness of the mined window per cell, capped where sediment is thinner."""
+    """Thickness of every slice in every cell, cut where the sediment is thinner."""
     window = config.composite
-    full = window.bottom_m - window.top_m
-    thickness = xr.full_like(grid["cell_area_m2"], full)
-    if sediment is not None:
-        from seabed.rules import sample_on_grid
-
-        sediment_m = sample_on_grid(sediment, grid)
-        thickness = (sediment_m - window.top_m).clip(0.0, full).fillna(full)
-    thickness.attrs = {"units": "m", "long_name": "thickness of the depth window"}
-    return thickness
+    edges = slice_edges(window.top_m, window.bottom_m, window.slice_m)
+    sediment_m = None if sediment is None else sample_on_grid(sediment, grid)
+    return slice_thickness(edges.tolist(), grid["cell_area_m2"], sediment_m)
 
 
 def rule_fractions(
@@ -354,22 +450,183 @@ def rule_fractions(
     return found
 
 
-def classify(dataset: xr.Dataset) -> xr.DataArray:
-    """Resource class per cell: every estimated, available cell is Inferred.
+def estimate_grades(
+    config: Config,
+    grid: xr.Dataset,
+    used: pd.DataFrame,
+    slices: pd.DataFrame,
+    X: np.ndarray,
+    *,
+    tile_size: int,
+    client: Any,
+    progress: bool,
+) -> tuple[xr.Dataset, Any, Variogram | None, list[str]]:
+    """Estimate the window's grades and every slice's REY grade on the grid.
 
-    With cores tens of kilometres apart, no REY-mud estimate supports more than an
-    Inferred resource (see ``docs/resource.md``); configurable Measured and Indicated
-    rules come with the classification module.
+    The variogram is fitted once, on the window composites. Kriging weights depend
+    only on positions and the variogram, so the slices whose grade every core has
+    ride along as extra outputs of the same fit; a slice some cores lack (short
+    cores, gaps) gets its own fit, with the same variogram, on the cores that have
+    it.
+
+    Returns
+    -------
+    dataset, estimator, variogram, notes
+        The grades on the grid (``slice_rey_ppm`` is ``(slice, y, x)``), the fitted
+        window estimator, its variogram (None for IDW), and notes.
     """
-    estimated = dataset["rey_ppm"].notnull() & (dataset["available_fraction"] > 0)
-    codes = xr.where(estimated, CLASS_CODES["inferred"], CLASS_CODES["unclassified"])
-    codes = codes.astype(np.uint8)
-    codes.attrs = {
-        "long_name": "resource class",
-        "flag_values": list(CLASS_CODES.values()),
-        "flag_meanings": " ".join(CLASS_CODES),
-    }
-    return codes
+    columns = grade_columns(used)
+    if config.resource.density == "cores_kriged":
+        columns.append("dry_density_t_m3")
+    estimator, variogram = make_estimator(config, X, used["rey_ppm"].to_numpy())
+    complete = [label for label in slices if slices[label].notna().all()]
+    names = [*columns, *(_slice_variable(label) for label in complete)]
+    Y = np.column_stack(
+        [used[columns].to_numpy(dtype=float), slices[complete].to_numpy(dtype=float)]
+    )
+    estimator.fit(X, Y)
+    common = {"tile_size": tile_size, "scheduler": client, "progress": progress}
+    grades = estimate_grid(
+        estimator,
+        grid,
+        outputs=names,
+        std_name=None if variogram is None else "rey_std_ppm",
+        attrs=_grade_attrs(columns),
+        **common,
+    )
+    notes = []
+    partial = slices.drop(columns=complete)
+    for cores, labels in _slices_by_cores(partial).items():
+        mask = np.array(cores)
+        if mask.sum() < _MIN_SLICE_CORES:
+            notes.append(
+                f"slice(s) {', '.join(labels)} mbsf: only {mask.sum()} core(s) have "
+                "a grade; the window grade stands in for them"
+            )
+            continue
+        own = clone(estimator).fit(X[mask], partial.loc[mask, labels].to_numpy(float))
+        outputs = [_slice_variable(label) for label in labels]
+        grades = grades.merge(estimate_grid(own, grid, outputs=outputs, **common))
+    grades, gap_notes = _stack_slices(grades, list(slices))
+    return grades, estimator, variogram, notes + gap_notes
+
+
+def _stack_slices(
+    grades: xr.Dataset, labels: list[str]
+) -> tuple[xr.Dataset, list[str]]:
+    """Gather the slice grades into ``slice_rey_ppm`` (slice, y, x), gaps filled.
+
+    A slice a cell has no estimate for (too few cores with it nearby) takes the
+    window's grade, so that the slices still make up the window.
+    """
+    window = grades["rey_ppm"]
+    names = [_slice_variable(label) for label in labels]
+    per_slice = [
+        grades[name] if name in grades else xr.full_like(window, np.nan)
+        for name in names
+    ]
+    stacked = xr.concat(per_slice, dim="slice").assign_coords(slice=labels)
+    gaps = stacked.isnull() & window.notnull()
+    notes = []
+    if bool(gaps.any()):
+        notes.append(
+            f"{int(gaps.sum())} slice estimate(s) were missing (too few cores with "
+            "that slice nearby) and take the window grade instead"
+        )
+    grades = grades.drop_vars(names, errors="ignore")
+    grades["slice_rey_ppm"] = stacked.where(~gaps, window).assign_attrs(
+        units="ppm", long_name="total REY grade of the depth slice"
+    )
+    return grades, notes
+
+
+def _slice_variable(label: str) -> str:
+    return f"rey_ppm_slice_{label}"
+
+
+def _slices_by_cores(slices: pd.DataFrame) -> dict[tuple[bool, ...], list[str]]:
+    """Slices grouped by which cores have them, so that each group is fitted once."""
+    groups: dict[tuple[bool, ...], list[str]] = {}
+    for label in slices:
+        groups.setdefault(tuple(slices[label].notna()), []).append(label)
+    return groups
+
+
+def core_densities(config: Config, used: pd.DataFrame) -> pd.Series | None:
+    """The cores' dry densities when the density comes from them, checked."""
+    if config.resource.density == "constant":
+        return None
+    column = "dry_density_t_m3"
+    values = used[column] if column in used else pd.Series(np.nan, index=used.index)
+    missing = values.index[values.isna()].tolist()
+    if missing:
+        raise InputError(
+            f"resource.density = {config.resource.density!r} needs every core's dry "
+            f"density; {len(missing)} core(s) have none: "
+            + ", ".join(map(str, missing[:10])),
+            path=config.inputs.cores,
+            column=column,
+            hint="add dry_density_t_m3 (or wet_density_t_m3 and water_content) "
+            "to the samples, or use a constant density",
+        )
+    return values
+
+
+def dry_density(
+    config: Config, used: pd.DataFrame, dataset: xr.Dataset
+) -> tuple[float | xr.DataArray, dict[str, Any]]:
+    """The dry bulk density of the tonnage, and a record of where it came from."""
+    resource = config.resource
+    if resource.density == "constant":
+        value = resource.constant_dry_density_t_m3
+        if resource.wet_density_t_m3 is not None:
+            text = (
+                f"constant {value:.4g} t/m3 = wet {resource.wet_density_t_m3:g} t/m3 "
+                f"x (1 - water content {resource.water_content:g})"
+            )
+        else:
+            text = f"constant {value:g} t/m3"
+        return value, {"source": "constant", "dry_density_t_m3": value, "text": text}
+    cores = core_densities(config, used)
+    assert cores is not None  # checked before the estimate
+    if resource.density == "cores_mean":
+        value = float(cores.mean())
+        text = f"mean of the {len(cores)} cores' dry densities, {value:.4g} t/m3"
+        return value, {"source": "cores_mean", "dry_density_t_m3": value, "text": text}
+    grid = dataset["dry_density_t_m3"].assign_attrs(
+        units="t m-3", long_name="dry bulk density (kriged from the cores)"
+    )
+    mean = float(grid.where(dataset["rey_ppm"].notnull()).mean())
+    text = (
+        f"kriged from the {len(cores)} cores' dry densities (same weights as the "
+        f"grade), {mean:.4g} t/m3 on average over the estimated cells"
+    )
+    return grid, {"source": "cores_kriged", "dry_density_t_m3": mean, "text": text}
+
+
+def class_rules(config: Config) -> dict[str, ClassRule]:
+    """The configured classification rules (classes without one are left out)."""
+    rules = {}
+    for name in CLASSES:
+        rule = getattr(config.classification, name)
+        if rule is not None:
+            rules[name] = ClassRule(**rule.model_dump())
+    return rules
+
+
+def classify(
+    config: Config, dataset: xr.Dataset, estimator: Any, variogram: Variogram | None
+) -> xr.DataArray:
+    """Resource class per cell by the configured rules (default: all Inferred)."""
+    return classify_cells(
+        dataset,
+        estimator.X_,
+        rules=class_rules(config),
+        variogram=variogram,
+        n_neighbors=config.estimate.n_neighbors,
+        max_distance=config.estimate.max_distance_m,
+        n_sectors=config.classification.sectors,
+    )
 
 
 # --------------------------------------------------------------------------- run
@@ -414,38 +671,55 @@ def run(
     inputs = read_inputs(config)
     used, composites, composite_notes = select_composites(config, inputs.samples)
     notes.extend(composite_notes)
+    core_densities(config, used)  # fail before the long part if they are missing
+    slices = slice_composites(config, inputs.samples, used.index)
     grid = build_grid(config, used)
     X = project(used, grid.rio.crs)
-    columns = grade_columns(used)
-    Y = used[columns].to_numpy(dtype=float)
-    estimator, variogram = make_estimator(config, X, Y[:, 0])
-    estimator.fit(X, Y)
-
     with _client(address) as client:
-        grades = estimate_grid(
-            estimator,
+        grades, estimator, variogram, estimate_notes = estimate_grades(
+            config,
             grid,
-            outputs=columns,
-            std_name=None if variogram is None else "rey_std_ppm",
-            attrs=_grade_attrs(columns),
+            used,
+            slices,
+            X,
             tile_size=tile,
-            scheduler=client,
+            client=client,
             progress=progress,
         )
+    notes.extend(estimate_notes)
     dataset = xr.merge([grid, grades], compat="override", join="exact")
+    dataset["slice_thickness_m"] = depth_slices(config, grid, inputs.sediment_thickness)
+    dataset = mined_window(dataset)
 
     coverage = zone_coverage(grid, include=inputs.include, exclude=inputs.exclude)
     coverage = _apply_rules(coverage, rule_fractions(config, grid, inputs.bathymetry))
     dataset = xr.merge([dataset, coverage], compat="override", join="exact")
-    thickness = window_thickness(config, grid, inputs.sediment_thickness)
-    dataset["thickness_m"] = thickness
-    density = config.resource.dry_density_t_m3
-    dataset = cell_tonnage(dataset, thickness_m=thickness, dry_density_t_m3=density)
-    dataset["resource_class"] = classify(dataset)
-    table = statement(dataset, config.resource.cutoffs_ppm)
-    excluded = exclusion_table(
-        dataset, coverage, thickness_m=thickness, dry_density_t_m3=density
+    density, density_record = dry_density(config, used, dataset)
+    dataset = cell_tonnage(
+        dataset,
+        thickness_m=dataset["thickness_m"],
+        dry_density_t_m3=density,
+        oxides=config.resource.oxides,
     )
+    dataset["resource_class"] = classify(config, dataset, estimator, variogram)
+
+    cutoffs = config.resource.cutoffs_ppm
+    per_slice, cumulative = depth_statements(dataset, cutoffs, dry_density_t_m3=density)
+    zones = pd.DataFrame()
+    if inputs.report_zones is not None:
+        zone_shares = report_zone_coverage(
+            grid,
+            inputs.report_zones,
+            include=inputs.include,
+            exclude=inputs.exclude,
+        )
+        zones = statements_by(dataset, cutoffs, zone_shares)
+        if zone_shares.attrs["overlapping"]:
+            notes.append(
+                "report zones overlap: their rows count the shared area in each zone, "
+                "so they add up to more than the total"
+            )
+    notes.append(f"dry density: {density_record['text']}")
     if config.estimate.support == "point" and config.estimate.method != "idw":
         notes.append("grades are point estimates at cell centres, not block averages")
     notes.append(
@@ -468,15 +742,72 @@ def run(
         config=config,
         out_dir=out,
         dataset=dataset,
-        statement=table,
-        excluded=excluded,
+        statement=statement(dataset, cutoffs),
+        excluded=exclusion_table(
+            dataset,
+            coverage,
+            thickness_m=dataset["thickness_m"],
+            dry_density_t_m3=density,
+        ),
         composites=composites,
         variogram=variogram,
         provenance=record,
         notes=notes,
+        slices=pd.concat(
+            [
+                per_slice.assign(interval="slice"),
+                cumulative.assign(interval="cumulative"),
+            ],
+            ignore_index=True,
+        ),
+        classes=statements_by(
+            dataset, cutoffs, class_fractions(dataset.resource_class)
+        ),
+        zones=zones,
+        elements=element_table(
+            dataset, cutoffs, annual_demand_t=inputs.annual_demand_t
+        ),
+        grade_tonnage=grade_tonnage(
+            dataset, step_ppm=config.resource.grade_tonnage_step_ppm
+        ),
+        assumptions=assumptions(config, dataset, density_record, variogram),
     )
     result.files = write_outputs(result, out)
     return result
+
+
+def assumptions(
+    config: Config,
+    dataset: xr.Dataset,
+    density: dict[str, Any],
+    variogram: Variogram | None,
+) -> dict[str, Any]:
+    """How the figures were made, for ``resource.json`` and reports."""
+    window = config.composite
+    forms = dict(DEFAULT_OXIDES) | dict(config.resource.oxides)
+    return {
+        "window_mbsf": [window.top_m, window.bottom_m],
+        "slice_m": window.slice_m,
+        "window_capped_by_sediment": config.inputs.sediment_thickness is not None,
+        "dry_density_t_m3": density["dry_density_t_m3"],
+        "density": density,
+        "cutoffs_apply_to": "estimated block grade (rey_ppm) of what is reported: "
+        "the window, a slice, or the window's top to a target depth",
+        "support": config.estimate.support,
+        "oxides": forms,
+        "oxide_factors": oxide_factors(config.resource.oxides),
+        "crs": dataset.rio.crs.to_string(),
+        "resolution_m": config.grid.resolution_m,
+        "classification": {
+            "rules": {
+                name: rule.as_dict() for name, rule in class_rules(config).items()
+            },
+            "sectors": config.classification.sectors,
+            "practical_range_m": None
+            if variogram is None
+            else practical_range(variogram),
+        },
+    }
 
 
 def _apply_rules(
@@ -530,8 +861,19 @@ COG_LAYERS = {
     "rey_std_ppm": "rey_std_ppm",
     "treo_ppm": "treo_ppm",
     "treo_t_per_km2": "treo_t_per_km2",
+    "thickness_m": "thickness_m",
     "excluded_fraction": "excluded_fraction",
     "class": "resource_class",
+}
+
+#: Tables written as CSV, by file name: the RunResult attribute holding each.
+CSV_TABLES = {
+    "resource.csv": "statement",
+    "resource_slices.csv": "slices",
+    "resource_classes.csv": "classes",
+    "resource_zones.csv": "zones",
+    "resource_elements.csv": "elements",
+    "grade_tonnage.csv": "grade_tonnage",
 }
 
 
@@ -556,37 +898,56 @@ def write_outputs(result: RunResult, out_dir: Path) -> list[Path]:
                 units=da.attrs.get("units"),
             )
         write_json(resource_document(result), staging / "resource.json")
-        write_csv(result.statement, staging / "resource.csv")
+        for filename, attribute in CSV_TABLES.items():
+            table = getattr(result, attribute)
+            if len(table):  # no zones or no elements: no file
+                write_csv(table, staging / filename)
+        if len(result.grade_tonnage):
+            ax = plot_grade_tonnage(
+                result.grade_tonnage, cutoffs_ppm=result.config.resource.cutoffs_ppm
+            )
+            ax.figure.savefig(staging / "grade_tonnage.png", dpi=120)
+        write_report(result, staging / "report.html", quicklooks=True)
         return _publish(staging, out_dir)
 
 
 def resource_document(result: RunResult) -> dict[str, Any]:
     """The content of ``resource.json``."""
-    config = result.config
-    factors = oxide_factors(config.resource.oxides)
+    composites = result.composites
+    slices = result.slices
     return {
         "statement": result.statement.to_dict(orient="records"),
         "excluded": result.excluded.to_dict(orient="records"),
-        "assumptions": {
-            "window_mbsf": [config.composite.top_m, config.composite.bottom_m],
-            "dry_density_t_m3": config.resource.dry_density_t_m3,
-            "cutoffs_apply_to": "estimated block grade (rey_ppm)",
-            "support": config.estimate.support,
-            "oxide_factors": factors,
-            "crs": result.dataset.rio.crs.to_string(),
-            "resolution_m": config.grid.resolution_m,
-        },
+        "slices": _records(slices[slices["interval"] == "slice"]),
+        "cumulative": _records(slices[slices["interval"] == "cumulative"]),
+        "classes": _records(result.classes),
+        "zones": _records(result.zones),
+        "elements": _records(result.elements),
+        "assumptions": result.assumptions,
         "variogram": None if result.variogram is None else result.variogram.to_dict(),
         "cores": {
-            "n_total": len(result.composites),
-            "n_used": int(result.composites["rey_ppm"].notna().sum()),
-            "not_reaching_window_bottom": result.composites.index[
-                ~result.composites["reaches_bottom"]
+            "n_total": len(composites),
+            "n_used": int(_used(result.config, composites).sum()),
+            "not_reaching_window_bottom": composites.index[
+                ~composites["reaches_bottom"]
             ].tolist(),
         },
+        "files": {"grade_tonnage": "grade_tonnage.csv"},
         "notes": result.notes,
         "provenance": result.provenance,
     }
+
+
+def _records(table: pd.DataFrame) -> list[dict[str, Any]]:
+    return table.drop(columns="interval", errors="ignore").to_dict(orient="records")
+
+
+def _used(config: Config, composites: pd.DataFrame) -> pd.Series:
+    """Which composites the estimate used (as :func:`select_composites` chose)."""
+    usable = composites["rey_ppm"].notna()
+    if config.composite.incomplete_cores == "exclude":
+        usable &= composites["reaches_bottom"]
+    return usable
 
 
 @contextmanager

@@ -1,4 +1,17 @@
-"""Human-readable reports of a run: the resource statement as a text table.
+"""Reports of a run: the printed statement, ``report.html`` and PNG quick-looks.
+
+- :func:`format_statement` and :func:`format_table`: the statement as text (the CLI
+  prints it);
+- :func:`write_report` (:func:`render_report`): one self-contained HTML file, figures
+  embedded as PNG data, CSS inline, no script and no external address, so that it
+  can be mailed, archived and printed as it is;
+- :func:`write_quicklooks`: one PNG per map, for slides and file browsers;
+- :func:`write_pdf`: the report printed to PDF by headless Chromium (optional).
+
+The report shows what a run produced and skips what it did not (a statement per
+depth slice, class or zone, a grade-tonnage table, cross-validation): each optional
+section is drawn only when the run carries it. Where the run has no cross-validation
+or grade-tonnage table, the report computes them from what the run does carry.
 
 Examples
 --------
@@ -14,14 +27,43 @@ Examples
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+import base64
+import html
+import io
+import json
+import math
+import string
+import warnings
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
+import numpy as np
 import pandas as pd
+import pyproj
+
+from seabed.elements import DEFAULT_OXIDES, REY, oxide_factor, oxide_factors
+from seabed.exceptions import SeabedError, SeabedWarning
+from seabed.export import atomic_path
 
 if TYPE_CHECKING:
+    import geopandas as gpd
+    from matplotlib.figure import Figure
+
     from seabed.pipeline import RunResult
 
-__all__ = ["format_statement", "format_table"]
+__all__ = [
+    "QUICKLOOKS",
+    "format_statement",
+    "format_table",
+    "render_report",
+    "write_pdf",
+    "write_quicklooks",
+    "write_report",
+    "zone_outlines",
+]
 
 # column -> (header line 1, header line 2, formatter)
 _COLUMNS = {
@@ -53,9 +95,9 @@ def format_statement(result: RunResult) -> str:
     config = result.config
     window = config.composite
     lines = [
-        "seabed resource statement (Inferred; not JORC / NI 43-101 compliant)",
+        "seabed resource statement (not JORC / NI 43-101 compliant)",
         f"window {window.top_m:g}-{window.bottom_m:g} mbsf, dry density "
-        f"{config.resource.dry_density_t_m3:g} t/m3, cut-offs on the estimated "
+        f"{_density_text(result)}, cut-offs on the estimated "
         f"block grade (total REY), TREO as {', '.join(_oxide_forms(config))}",
         "",
         format_table(result.statement),
@@ -72,8 +114,1393 @@ def format_statement(result: RunResult) -> str:
     return "\n".join(lines)
 
 
-def _oxide_forms(config: object) -> list[str]:
-    from seabed.elements import DEFAULT_OXIDES
+def _density_text(result: RunResult) -> str:
+    """How the run's dry density was set: the run's own record, else the config."""
+    record = getattr(result, "assumptions", {}).get("density", {})
+    if "text" in record:
+        return str(record["text"])
+    return f"{result.config.resource.dry_density_t_m3:g} t/m3"
 
+
+def _oxide_forms(config: object) -> list[str]:
     chosen = dict(DEFAULT_OXIDES) | dict(config.resource.oxides)  # type: ignore[attr-defined]
     return [chosen[el] for el in ("Ce", "Pr", "Tb")] + ["others as M2O3"]
+
+
+# =========================================================================== files
+#: Quick-look PNGs written by :func:`write_quicklooks`, in the order of the report.
+QUICKLOOKS = ("rey_ppm", "rey_std_ppm", "treo_t_per_km2", "class", "exclusions")
+
+# Resolution of the figures, embedded in the report and in the quick-look files
+# (the same PNG serves both).
+_DPI = 140
+
+# The depth tables of ``RunResult.slices``: interval, heading, caption.
+_DEPTH_TABLES = (
+    (
+        "slice",
+        "By depth slice",
+        "Each slice at the lowest cut-off, and its TREO above each cut-off on the "
+        "slice's own grade.",
+    ),
+    (
+        "cumulative",
+        "Cumulative from the seafloor to each depth",
+        "From the window's top to each target depth, as in Takaya et al. (2018, "
+        "table S3); cut-offs on the grade of that whole interval.",
+    ),
+)
+# Statements broken down by a part of the grid: attribute, part column, heading.
+_PART_TABLES = (
+    ("classes", "class", "By resource class"),
+    ("zones", "zone", "By report zone"),
+)
+
+# Chromium, to print PDFs: executable names, and flags that keep it headless and
+# off the network.
+_CHROMIUM_NAMES = ("chromium", "chromium-browser", "google-chrome")
+_CHROMIUM_FLAGS = (
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+)
+
+# Steps of the grade-tonnage curve computed when the run carries none.
+_CURVE_STEPS = 60
+
+
+def write_report(
+    result: RunResult, path: str | Path, *, quicklooks: bool = False
+) -> list[Path]:
+    """Write the self-contained HTML report of a run, and optionally the quick-looks.
+
+    Parameters
+    ----------
+    result : RunResult
+        What :func:`seabed.pipeline.run` returned.
+    path : str or path-like
+        The file to write (conventionally ``report.html`` in the output folder);
+        written to a temporary name first and renamed when complete.
+    quicklooks : bool
+        Also write the map PNGs of :func:`write_quicklooks` beside the report,
+        from the same rendering (faster than calling both).
+
+    Returns
+    -------
+    list of pathlib.Path
+        The files written, the report first.
+
+    Examples
+    --------
+    >>> from seabed import pipeline
+    >>> result = pipeline.run(pipeline.demo_config(), out_dir="demo")  # doctest: +SKIP
+    >>> write_report(result, "demo/report.html")  # doctest: +SKIP
+    [PosixPath('demo/report.html')]
+    """
+    report = _Report.of(result)
+    text = _render(report)
+    path = Path(path)
+    with atomic_path(path) as temporary:
+        temporary.write_text(text, encoding="utf-8")
+    written = [path]
+    if quicklooks:
+        written += report.write_maps(path.parent)
+    return written
+
+
+def write_quicklooks(result: RunResult, out_dir: str | Path) -> list[Path]:
+    """Write one PNG per map of a run (see :data:`QUICKLOOKS`) into a folder.
+
+    Parameters
+    ----------
+    result : RunResult
+        What :func:`seabed.pipeline.run` returned.
+    out_dir : str or path-like
+        An existing folder; files are named ``<map>.png`` (``rey_ppm.png`` ...).
+
+    Returns
+    -------
+    list of pathlib.Path
+        The files written; a map the run has no data for (no kriging standard
+        deviation with IDW) is skipped.
+    """
+    return _Report.of(result).write_maps(Path(out_dir))
+
+
+def write_pdf(
+    html_path: str | Path, pdf_path: str | Path, *, chromium: str | None = None
+) -> Path:
+    """Print a report to PDF (A4) with headless Chromium, as a browser would.
+
+    The report's print style sheet lays it out two figures a row, tables and
+    figures kept whole on a page. Chromium is not a dependency of seabed; install
+    it (Debian: ``apt-get install chromium``) or print the HTML from any browser.
+
+    Parameters
+    ----------
+    html_path : str or path-like
+        The report (:func:`write_report`).
+    pdf_path : str or path-like
+        The PDF to write; written to a temporary name first.
+    chromium : str, optional
+        The Chromium executable; by default ``chromium`` (or ``chromium-browser``,
+        ``google-chrome``) on the ``PATH``.
+
+    Returns
+    -------
+    pathlib.Path
+        ``pdf_path``.
+
+    Raises
+    ------
+    SeabedError
+        If no Chromium is found, or it fails to print.
+    """
+    import shutil
+    import subprocess
+    import tempfile
+
+    executable = chromium or next(
+        filter(None, map(shutil.which, _CHROMIUM_NAMES)), None
+    )
+    if executable is None:
+        raise SeabedError(
+            "no Chromium to print the PDF with: install it (Debian: apt-get install "
+            "chromium) or open report.html in a browser and print it"
+        )
+    html_path, pdf_path = Path(html_path).resolve(), Path(pdf_path)
+    with tempfile.TemporaryDirectory() as profile, atomic_path(pdf_path) as temporary:
+        try:
+            done = subprocess.run(
+                [
+                    executable,
+                    *_CHROMIUM_FLAGS,
+                    f"--user-data-dir={profile}",
+                    "--no-pdf-header-footer",
+                    f"--print-to-pdf={temporary}",
+                    html_path.as_uri(),
+                ],
+                capture_output=True,
+                timeout=120,
+                check=False,
+            )
+        except (OSError, subprocess.TimeoutExpired) as error:
+            raise SeabedError(
+                f"cannot run Chromium ({executable}) to print the PDF: {error}"
+            ) from None
+        if done.returncode != 0 or not temporary.exists():
+            raise SeabedError(
+                f"Chromium could not print {html_path} (exit code "
+                f"{done.returncode}): {done.stderr.decode(errors='replace')[-300:]}"
+            )
+    return pdf_path
+
+
+def render_report(result: RunResult) -> str:
+    """The HTML text of the report of a run (see :func:`write_report`)."""
+    return _render(_Report.of(result))
+
+
+def _render(report: _Report) -> str:
+    result = report.result
+    sections = [
+        _section("summary", "Summary", report.summary_html()),
+        _section("statement", "Resource statement", report.statement_html()),
+        _section("maps", "Maps", report.maps_html()),
+        _section(
+            "geostatistics", "Variogram and cross-validation", report.geostats_html()
+        ),
+        _section("grade-tonnage", "Grade-tonnage and depth", report.curves_html()),
+        _section("breakdown", "Breakdown of the statement", report.breakdown_html()),
+        _section("assumptions", "Assumptions", report.assumptions_html()),
+        _section("caveats", "Caveats and notes", report.caveats_html()),
+        _section("provenance", "Provenance", report.provenance_html()),
+    ]
+    toc = "".join(
+        f'<li><a href="#{anchor}">{html.escape(title)}</a></li>'
+        for anchor, title, _ in sections
+    )
+    body = f'<nav class="toc"><ol>{toc}</ol></nav>\n' + "\n".join(
+        text for _, _, text in sections
+    )
+    page = string.Template(_template("report.html"))
+    record = result.provenance
+    return page.substitute(
+        title=html.escape(report.title),
+        version=html.escape(str(record.get("versions", {}).get("seabed", ""))),
+        css=_template("report.css"),
+        subtitle=report.subtitle_html(),
+        badge=("Inferred resource · " if report.inferred_only else "")
+        + "not JORC / NI 43-101 compliant",
+        body=body,
+        footer=html.escape(
+            f"Written by seabed {record.get('versions', {}).get('seabed', '')} "
+            f"on {record.get('created_utc', '')}. Every number here comes from the "
+            "files listed under Provenance; rerun the configuration to reproduce it."
+        ),
+    )
+
+
+# =========================================================================== content
+@dataclass
+class _Report:
+    """A run and what the report derives from it, computed once."""
+
+    result: RunResult
+    crs: pyproj.CRS
+    cores: pd.DataFrame
+    zones: gpd.GeoDataFrame | None
+    problems: list[str]
+    maps: dict[str, bytes | None]  # PNG of each quick-look map, once drawn
+
+    @classmethod
+    def of(cls, result: RunResult) -> _Report:
+        problems: list[str] = []
+        zones = _load_zones(result, problems)
+        crs = pyproj.CRS.from_user_input(result.dataset.rio.crs)
+        return cls(result, crs, result.composites, zones, problems, {})
+
+    def map_png(self, name: str) -> bytes | None:
+        """The PNG of one quick-look map (drawn once), None if the run lacks it."""
+        if name not in self.maps:
+            figure = self.map_figure(name)
+            self.maps[name] = None if figure is None else _png(figure)
+        return self.maps[name]
+
+    def write_maps(self, out_dir: Path) -> list[Path]:
+        written = []
+        for name in QUICKLOOKS:
+            png = self.map_png(name)
+            if png is None:
+                continue
+            path = out_dir / f"{name}.png"
+            with atomic_path(path) as temporary:
+                temporary.write_bytes(png)
+            written.append(path)
+        return written
+
+    # ----------------------------------------------------------------- header
+    @property
+    def title(self) -> str:
+        name = Path(str(self.result.config.inputs.cores)).stem
+        return f"REY-mud resource estimate: {name}"
+
+    def subtitle_html(self) -> str:
+        record = self.result.provenance
+        ds = self.result.dataset
+        lon = ds["lon"].to_numpy()
+        lat = ds["lat"].to_numpy()
+        where = (
+            f"{_lat_text(float(np.nanmin(lat)))}-{_lat_text(float(np.nanmax(lat)))}, "
+            f"{_lon_text(float(np.nanmin(lon)))}-{_lon_text(float(np.nanmax(lon)))}"
+        )
+        return (
+            f"<p>{html.escape(where)} · {self.used_cores_count} cores · "
+            f"{html.escape(str(record.get('created_utc', '')))}</p>"
+        )
+
+    @property
+    def inferred_only(self) -> bool:
+        """True when no cell reached Measured or Indicated."""
+        codes = self.result.dataset.get("resource_class")
+        if codes is None:
+            return True
+        names = str(codes.attrs.get("flag_meanings", "")).split()
+        present = {names[c] for c in np.unique(codes.values) if c < len(names)}
+        return not present & {"measured", "indicated"}
+
+    @property
+    def used_cores_count(self) -> int:
+        return len(_used_cores(self.result))
+
+    # ----------------------------------------------------------------- summary
+    def summary_html(self) -> str:
+        table = self.result.statement
+        first = table.sort_values("cutoff_ppm").iloc[0]
+        ds = self.result.dataset
+        cards = [
+            (f"{first['area_km2']:,.0f} km²", "area estimated"),
+            (f"{first['ore_t'] / 1e9:,.2f} Gt", "dry ore, window"),
+            (_ppm(first["mean_rey_ppm"]), "mean REY grade"),
+            (f"{first['treo_t'] / 1e6:,.2f} Mt", "TREO"),
+            (f"{first['rey_t'] / 1e6:,.2f} Mt", "REY (elements)"),
+            (
+                f"{self.used_cores_count} / {len(self.result.composites)}",
+                "cores used / given",
+            ),
+        ]
+        cutoff = f"{first['cutoff_ppm']:,.0f} ppm"
+        cards_html = "".join(
+            f'<div class="card"><div class="value">{html.escape(value)}</div>'
+            f'<div class="label">{html.escape(label)}</div></div>'
+            for value, label in cards
+        )
+        config = self.result.config
+        window = config.composite
+        return (
+            f'<div class="cards">{cards_html}</div>'
+            f'<p class="muted">At cut-off {cutoff} on the estimated block grade, '
+            f"{window.top_m:g}-{window.bottom_m:g} m below seafloor, dry bulk density "
+            f"{config.resource.dry_density_t_m3:g} t/m³, on a "
+            f"{ds.sizes['x']} × {ds.sizes['y']} grid of "
+            f"{config.grid.resolution_m:g} m cells. "
+            + (
+                "All of it is an Inferred resource at best; "
+                if self.inferred_only
+                else "Classes follow the configured rules; "
+            )
+            + "see the caveats.</p>"
+        )
+
+    # ----------------------------------------------------------------- statement
+    def statement_html(self) -> str:
+        result = self.result
+        parts = [
+            _table_html(
+                result.statement,
+                [
+                    "cutoff_ppm",
+                    "area_km2",
+                    "n_cells",
+                    "ore_t",
+                    "mean_rey_ppm",
+                    "mean_treo_ppm",
+                    "rey_t",
+                    "treo_t",
+                    "treo_t_per_km2",
+                    "hree_y_share",
+                ],
+                caption="Per cut-off on the estimated block grade (total REY). "
+                "Tonnes are dry; grades are tonnage-weighted means.",
+            ),
+        ]
+        if len(result.excluded):
+            parts.append("<h3>Excluded</h3>")
+            parts.append(
+                _table_html(
+                    result.excluded,
+                    ["reason", "area_km2", "ore_t", "rey_t", "treo_t"],
+                    caption="Tonnes the excluded area would hold at its estimated "
+                    "grade (cut-off 0); a cell part in two zones counts in each "
+                    "zone's row and once in the last row.",
+                )
+            )
+        return "\n".join(parts)
+
+    def breakdown_html(self) -> str:
+        """The statement by element, depth, class and zone (those the run has)."""
+        result = self.result
+        parts = [self._elements_html()]
+        slices = _optional_table(result, "slices")
+        if slices is not None and "interval" in slices:
+            for interval, heading, caption in _DEPTH_TABLES:
+                rows = slices[slices["interval"] == interval]
+                label = (
+                    rows["top_m"].map("{:g}".format)
+                    + "-"
+                    + rows["bottom_m"].map("{:g}".format)
+                )
+                parts.append(f"<h3>{heading}</h3>")
+                parts.append(
+                    _by_part_html(rows.assign(part=label), "depth", "mbsf", caption)
+                )
+        for attribute, part, heading in _PART_TABLES:
+            table = _optional_table(result, attribute)
+            if table is not None and part in table:
+                parts.append(f"<h3>{heading}</h3>")
+                parts.append(
+                    _by_part_html(
+                        table.assign(part=table[part].astype(str)),
+                        part,
+                        "",
+                        "Each row at the lowest cut-off, and its TREO above each "
+                        "cut-off.",
+                    )
+                )
+        return "\n".join(parts)
+
+    def _elements_html(self) -> str:
+        """Oxide tonnes per element and cut-off, from the run's element table."""
+        table = _optional_table(self.result, "elements")
+        if table is None:
+            table = _elements_from_statement(self.result.statement)
+        if table is None:
+            return ""
+        cutoffs = list(dict.fromkeys(table["cutoff_ppm"]))
+        lowest = table[table["cutoff_ppm"] == min(cutoffs)].set_index("element")
+        demand = "years_of_demand" in table and lowest["years_of_demand"].notna().any()
+        heads = [("oxide", "", True), ("factor", "", False)]
+        heads += [(f"≥ {c:,.0f} ppm", "t oxide", False) for c in cutoffs]
+        heads += [("share of REY", "%", False)]
+        if demand:
+            heads += [("demand", "years", False)]
+        rows = []
+        for element, line in lowest.iterrows():
+            per_cutoff = table[table["element"] == element].set_index("cutoff_ppm")
+            cells = [
+                _Markup(_oxide_label(str(line["oxide"]))),
+                f"{line['oxide_factor']:.4f}",
+                *(f"{per_cutoff.loc[c, 'oxide_t']:,.0f}" for c in cutoffs),
+                _percent(line["share_of_rey"]),
+            ]
+            if demand:
+                cells.append(_number(line["years_of_demand"], 1))
+            rows.append(cells)
+        return "<h3>By element</h3>" + _grid_html(
+            heads,
+            rows,
+            caption="Oxide tonnes of each element above each cut-off; its share of "
+            "the REY tonnes (elements) at the lowest cut-off"
+            + ("; and years of the annual demand given." if demand else "."),
+        )
+
+    # ----------------------------------------------------------------- maps
+    def map_figure(self, name: str) -> Figure | None:
+        """The figure of one quick-look map, or None if the run lacks its data."""
+        from seabed import figures
+
+        ds = self.result.dataset
+        draw: dict[str, Callable[[Any], Any]] = {
+            "rey_ppm": lambda ax: figures.plot_map(
+                ds["rey_ppm"],
+                ax,
+                title="Estimated REY grade, "
+                f"{self._window_text()} (block {self._support_text()})",
+                label="total REY (ppm, dry weight)",
+                cores=self.cores,
+                zones=self.zones,
+            ),
+            "rey_std_ppm": lambda ax: figures.plot_map(
+                ds["rey_std_ppm"],
+                ax,
+                title="Kriging standard deviation of the REY grade",
+                cmap="cividis",
+                label="standard deviation (ppm)",
+                cores=self.cores,
+                zones=self.zones,
+            ),
+            "treo_t_per_km2": lambda ax: figures.plot_map(
+                ds["treo_t_per_km2"],
+                ax,
+                title=f"TREO per km², {self._window_text()}",
+                cmap="YlGnBu",
+                label="TREO (t/km², available area only)",
+                cores=self.cores,
+                zones=self.zones,
+            ),
+            "class": lambda ax: figures.plot_class_map(
+                ds["resource_class"], ax, cores=self.cores, zones=self.zones
+            ),
+            "exclusions": lambda ax: figures.plot_exclusion_map(
+                ds["available_fraction"],
+                ax,
+                title="Excluded share of each cell, with the zones",
+                cores=self.cores,
+                zones=self.zones,
+            ),
+        }
+        needs = {
+            "rey_ppm": "rey_ppm",
+            "rey_std_ppm": "rey_std_ppm",
+            "treo_t_per_km2": "treo_t_per_km2",
+            "class": "resource_class",
+            "exclusions": "available_fraction",
+        }
+        if needs[name] not in ds:
+            return None
+        figure = _figure(self._map_size())
+        draw[name](figure.add_subplot())
+        return figure
+
+    def maps_html(self) -> str:
+        captions = {
+            "rey_ppm": "Kriged total REY grade of each cell over the depth window. "
+            "Circles: cores used; crosses: cores too short for the window.",
+            "rey_std_ppm": "Kriging standard deviation: low near cores, rising "
+            "with distance from them. It measures data spacing, not the grade's "
+            "local variability.",
+            "treo_t_per_km2": "TREO tonnes per km² of cell, counting only the "
+            "available part of each cell (inside include zones, outside exclusions).",
+            "class": "Resource class of each cell under the classification rules.",
+            "exclusions": "Share of each cell that is outside the include zones or "
+            "inside an exclusion zone or rule; zone outlines drawn (include zones "
+            "dashed).",
+        }
+        items = []
+        for name in QUICKLOOKS:
+            png = self.map_png(name)
+            if png is not None:
+                items.append(_image_html(png, captions[name], alt=name))
+        location = self._location_figure()
+        if location is not None:
+            items.append(
+                _figure_html(
+                    location,
+                    "Where the grid lies among the zones, over the water depth "
+                    "of the bathymetry input.",
+                    alt="location",
+                )
+            )
+        notes = "".join(
+            f'<p class="muted">{html.escape(problem)}</p>' for problem in self.problems
+        )
+        return f'{notes}<div class="figures">{"".join(items)}</div>'
+
+    def _location_figure(self) -> Figure | None:
+        from seabed import figures
+
+        depth = _load_water_depth(self.result, self.problems)
+        if self.zones is None and depth is None:
+            return None
+        figure = _figure(self._map_size())
+        figures.plot_location_map(
+            self.result.dataset.rio.bounds(),
+            self.crs,
+            figure.add_subplot(),
+            zones=self.zones,
+            water_depth=depth,
+        )
+        return figure
+
+    def _map_size(self) -> tuple[float, float]:
+        ds = self.result.dataset
+        aspect = ds.sizes["y"] / ds.sizes["x"]
+        return 6.4, min(max(4.6 * aspect + 1.6, 3.6), 8.0)
+
+    def _window_text(self) -> str:
+        window = self.result.config.composite
+        return f"{window.top_m:g}-{window.bottom_m:g} mbsf"
+
+    def _support_text(self) -> str:
+        if self.result.config.estimate.support == "block":
+            return f"{self.result.config.grid.resolution_m:g} m blocks"
+        return "point estimates at cell centres"
+
+    # ----------------------------------------------------------------- geostats
+    def geostats_html(self) -> str:
+        items = []
+        variogram = self._variogram_figure()
+        if variogram is not None:
+            items.append(
+                _figure_html(
+                    variogram,
+                    "Experimental variogram of the composited REY grades (points; "
+                    "the number of pairs above each) and the model used for "
+                    "kriging (line).",
+                    alt="variogram",
+                )
+            )
+        table = self.cross_validation()
+        if table is not None:
+            from seabed import figures
+
+            scatter = _figure((5.4, 5.0))
+            figures.plot_cross_validation(table, scatter.add_subplot())
+            items.append(
+                _figure_html(
+                    scatter,
+                    "Each core's composite predicted from the other cores "
+                    "(leave-one-out, point kriging), against its observed value.",
+                    alt="cross-validation scatter",
+                )
+            )
+            error_map = _figure(self._map_size())
+            figures.plot_cross_validation_map(
+                table,
+                self.crs,
+                error_map.add_subplot(),
+                bounds=self.result.dataset.rio.bounds(),
+                zones=self.zones,
+            )
+            items.append(
+                _figure_html(
+                    error_map,
+                    "Leave-one-out error at each core: red where the model "
+                    "under-predicts, blue where it over-predicts.",
+                    alt="cross-validation error map",
+                )
+            )
+            items.append(f"<div>{_cross_validation_stats_html(table)}</div>")
+        if not items:
+            return '<p class="muted">No variogram: the run used inverse distance.</p>'
+        return self._variogram_text() + f'<div class="figures">{"".join(items)}</div>'
+
+    def _variogram_figure(self) -> Figure | None:
+        from seabed.geostats import experimental_variogram, plot_variogram
+
+        variogram = self.result.variogram
+        used = _used_cores(self.result)
+        if variogram is None or len(used) < 3:
+            return None
+        X = _project(used, self.crs)
+        ev = experimental_variogram(X, used["rey_ppm"].to_numpy(dtype=float))
+        figure = _figure((6.4, 4.6))
+        plot_variogram(
+            ev,
+            variogram,
+            figure.add_subplot(),
+            value_units="ppm",
+            title="Variogram of the REY composites",
+        )
+        return figure
+
+    def _variogram_text(self) -> str:
+        variogram = self.result.variogram
+        if variogram is None:
+            return ""
+        source = (
+            "fitted automatically (weighted least squares, gstat fit.method 7)"
+            if self.result.config.estimate.variogram == "auto"
+            else "given in the configuration"
+        )
+        parts = [f"nugget {variogram.nugget:,.4g} ppm²"] + [
+            f"{s.model} structure: partial sill {s.psill:,.4g} ppm², range "
+            f"{s.range / 1000:,.3g} km"
+            for s in variogram.structures
+        ]
+        return f"<p>Model {html.escape(source)}: {html.escape('; '.join(parts))}.</p>"
+
+    def cross_validation(self) -> pd.DataFrame | None:
+        """Leave-one-out table: the run's own, or computed with point support."""
+        carried = getattr(self.result, "cross_validation", None)
+        if isinstance(carried, pd.DataFrame):
+            return carried
+        table = getattr(carried, "table", None)  # a CrossValidation record
+        if isinstance(table, pd.DataFrame):
+            return table
+        try:
+            from seabed.geostats.validation import leave_one_out
+        except ImportError:
+            return None
+        from seabed.pipeline import make_estimator
+
+        used = _used_cores(self.result)
+        if len(used) < 4:
+            return None
+        X = _project(used, self.crs)
+        y = used["rey_ppm"].to_numpy(dtype=float)
+        estimator, _ = make_estimator(self.result.config, X, y)
+        if self.result.variogram is not None:
+            # the run's own model; cross-validation compares point values
+            estimator.set_params(variogram=self.result.variogram, block_size=None)
+        try:
+            return leave_one_out(estimator, X, y)
+        except SeabedError as error:
+            self.problems.append(f"cross-validation was skipped: {error}")
+            return None
+
+    # ----------------------------------------------------------------- curves
+    def curves_html(self) -> str:
+        from seabed import figures
+
+        items = []
+        curve = self.grade_tonnage()
+        figure = _figure((6.4, 4.4))
+        figures.plot_grade_tonnage(
+            curve,
+            figure.add_subplot(),
+            cutoffs_ppm=self.result.config.resource.cutoffs_ppm,
+        )
+        items.append(
+            _figure_html(
+                figure,
+                "Dry ore tonnes and their mean REY grade above each cut-off on "
+                "the kriged block grade; dotted lines: the statement's cut-offs. "
+                "Kriged grades are smoother than the true ones (see the caveats).",
+                alt="grade-tonnage curve",
+            )
+        )
+        profile = _slice_profile(self.result)
+        if profile is not None:
+            figure = _figure((5.0, 4.4))
+            figures.plot_grade_profile(profile, figure.add_subplot())
+            items.append(
+                _figure_html(
+                    figure,
+                    "Mean REY grade of each depth slice over the whole estimated "
+                    "area (tonnage-weighted, lowest cut-off).",
+                    alt="grade profile by depth",
+                )
+            )
+        items.append(
+            "<div>"
+            + _table_html(
+                _every_round_cutoff(curve),
+                ["cutoff_ppm", "area_km2", "ore_t", "mean_rey_ppm", "treo_t"],
+                caption="Points of the grade-tonnage curve.",
+            )
+            + "</div>"
+        )
+        return f'<div class="figures">{"".join(items)}</div>'
+
+    def grade_tonnage(self) -> pd.DataFrame:
+        """The run's grade-tonnage table, or one computed from its cells."""
+        carried = getattr(self.result, "grade_tonnage", None)
+        if isinstance(carried, pd.DataFrame) and len(carried):
+            return carried
+        from seabed.resource import grade_tonnage
+
+        grade = self.result.dataset["rey_ppm"].to_numpy()
+        top = float(np.nanmax(grade)) if np.isfinite(grade).any() else 0.0
+        step = _round_up(top / _CURVE_STEPS) if top > 0 else 1.0
+        return grade_tonnage(self.result.dataset, step_ppm=step)
+
+    # ----------------------------------------------------------------- text
+    def assumptions_html(self) -> str:
+        result = self.result
+        config = result.config
+        window = config.composite
+        factors = oxide_factors(config.resource.oxides)
+        oxides = dict(DEFAULT_OXIDES) | dict(config.resource.oxides)
+        estimate = config.estimate
+        ds = result.dataset
+        cutoffs = ", ".join(f"{c:,.0f}" for c in config.resource.cutoffs_ppm)
+        thickness = f"{window.top_m:g}-{window.bottom_m:g} m below the local seafloor"
+        if config.inputs.sediment_thickness is not None:
+            thickness += ", capped where the sediment-thickness grid is thinner"
+        rows = [
+            ("Depth window", thickness),
+            (
+                "Compositing",
+                "length-weighted mean over the window per core; cores that do "
+                f"not reach {window.bottom_m:g} mbsf are "
+                + (
+                    "left out"
+                    if window.incomplete_cores == "exclude"
+                    else "kept (flagged)"
+                ),
+            ),
+            ("Dry bulk density", _density_text(result).replace("t/m3", "t/m³")),
+            (
+                "Grade",
+                "total REY = Y + La, Ce, Pr, Nd, Sm, Eu, Gd, Tb, Dy, Ho, Er, Tm, Yb, "
+                "Lu (no Pm, no Sc), ppm by dry weight",
+            ),
+            (
+                "Oxide forms (factor)",
+                _Markup(
+                    ", ".join(
+                        f"{_oxide_label(oxides[el])} {factors[el]:.4f}" for el in REY
+                    )
+                ),
+            ),
+            ("Cut-offs", f"{cutoffs} ppm REY, on the estimated block grade"),
+            ("Estimator", _estimator_text(estimate)),
+            ("Support", self._support_text()),
+            (
+                "Grid",
+                f"{config.grid.resolution_m:g} m cells, {ds.sizes['x']} × "
+                f"{ds.sizes['y']}, CRS {self.crs.to_string()} ({self.crs.name})",
+            ),
+            ("Areas", "geodesic, on the WGS84 ellipsoid, per cell"),
+            ("Include zones", _zone_list(config.inputs.include) or "none"),
+            ("Exclude zones", _zone_list(config.inputs.exclude) or "none"),
+            ("Raster rules", _rules_text(config) or "none"),
+        ]
+        return _key_value_html(rows)
+
+    def caveats_html(self) -> str:
+        caveats = [
+            "This estimate is not JORC / NI 43-101 compliant: no Competent Person "
+            "has reviewed or signed it, and its classes follow configured rules, "
+            "not a Competent Person's judgement.",
+            "Kriged block grades are smoother than the true ones, so the "
+            "grade-tonnage curve is flatter than the true one: above cut-offs "
+            "higher than the mean grade the tonnage is understated, below the "
+            "mean it is overstated.",
+        ]
+        if _is_bundled(self.result.config.inputs.cores, "demo_cores_path"):
+            caveats.insert(
+                1,
+                "The cores are synthetic (seabed's seeded generator over the real "
+                "bathymetry), not measurements: the numbers illustrate the method "
+                "and say nothing about the real deposit.",
+            )
+        if _is_bundled(self.result.config.inputs.bathymetry, "bathymetry_path"):
+            caveats.append(
+                "The bathymetry (ETOPO1, 0.1°) and sediment thickness (GlobSed, "
+                "5′) grids are coarse, about 10 km per cell: they cannot show "
+                "seamount flanks or slopes at the scale of a collector.",
+            )
+        notes = [n for n in self.result.notes if "JORC" not in n]
+        items = "".join(f"<li>{html.escape(c)}</li>" for c in caveats)
+        parts = [f'<div class="caveat"><ul>{items}</ul></div>']
+        if notes:
+            parts.append("<h3>Notes from the run</h3><ul>")
+            parts.extend(f"<li>{html.escape(note)}</li>" for note in notes)
+            parts.append("</ul>")
+        return "".join(parts)
+
+    def provenance_html(self) -> str:
+        record = self.result.provenance
+        general = [
+            ("Created (UTC)", str(record.get("created_utc", ""))),
+            ("Command", str(record.get("command", ""))),
+            ("Estimator", str(record.get("estimator", ""))),
+            ("Seeds", json.dumps(record.get("seeds", {})) or "none"),
+            (
+                "Scheduler, tile size",
+                f"{record.get('scheduler', '')}, {record.get('tile_size', '')} cells",
+            ),
+            ("Platform", str(record.get("platform", ""))),
+        ]
+        inputs = pd.DataFrame(
+            [
+                {
+                    "input": role,
+                    "path": item.get("path", ""),
+                    "sha256": item.get("sha256", ""),
+                }
+                for role, item in record.get("inputs", {}).items()
+            ]
+        )
+        versions = ", ".join(
+            f"{name} {version}" for name, version in record.get("versions", {}).items()
+        )
+        config = _toml(record.get("config", {}))
+        parts = [_key_value_html(general), "<h3>Input files</h3>"]
+        if len(inputs):
+            rows = "".join(
+                f'<tr><td class="text">{html.escape(r.input)}</td>'
+                f'<td class="text mono">{html.escape(r.path)}</td>'
+                f'<td class="text mono hash">{html.escape(r.sha256)}</td></tr>'
+                for r in inputs.itertuples()
+            )
+            parts.append(
+                '<table class="wide"><thead><tr><th class="text">input</th>'
+                '<th class="text">path</th><th class="text">SHA-256</th></tr></thead>'
+                f"<tbody>{rows}</tbody></table>"
+            )
+        parts += [
+            f'<h3>Versions</h3><p class="mono">{html.escape(versions)}</p>',
+            "<h3>Configuration, as run</h3>",
+            '<p class="muted">Every key with the value used, defaults included; '
+            "save it as a .toml file to run the estimate again.</p>",
+            f'<pre class="config">{html.escape(config)}</pre>',
+        ]
+        return "".join(parts)
+
+
+# =========================================================================== helpers
+def _used_cores(result: RunResult) -> pd.DataFrame:
+    """The composites that entered the estimate (the pipeline's selection rule)."""
+    composites = result.composites
+    usable = composites["rey_ppm"].notna()
+    if result.config.composite.incomplete_cores == "exclude":
+        usable &= composites["reaches_bottom"].astype(bool)
+    return composites[usable]
+
+
+def _project(cores: pd.DataFrame, crs: pyproj.CRS) -> np.ndarray:
+    from seabed.pipeline import project  # seabed.pipeline writes reports
+
+    return project(cores, crs)
+
+
+def zone_outlines(
+    include: Iterable[gpd.GeoDataFrame],
+    exclude: Iterable[gpd.GeoDataFrame | tuple[str, gpd.GeoDataFrame]],
+) -> gpd.GeoDataFrame:
+    """The include and exclude zones of a run as one table, for drawing on maps.
+
+    A run that keeps this table (``RunResult.zone_outlines``) spares the report
+    from reading and buffering the zone files again.
+
+    Parameters
+    ----------
+    include : iterable of GeoDataFrame
+        Zones to stay inside, as :func:`seabed.io.load_zones` returns them.
+    exclude : iterable of GeoDataFrame or (reason, GeoDataFrame)
+        Zones to leave out; a reason given beside a frame overrides its column.
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        Columns ``kind`` (``"include"`` or ``"exclude"``), ``reason`` and
+        ``geometry``, in EPSG:4326.
+
+    Examples
+    --------
+    >>> import geopandas as gpd, shapely
+    >>> box = gpd.GeoDataFrame({"reason": ["eez"]}, geometry=[shapely.box(0, 0, 1, 1)],
+    ...                        crs=4326)
+    >>> zone_outlines([box], [("cable", box)])[["kind", "reason"]].values.tolist()
+    [['include', 'eez'], ['exclude', 'cable']]
+    """
+    import geopandas as gpd
+
+    frames = [frame.to_crs(4326).assign(kind="include") for frame in include]
+    for item in exclude:
+        if isinstance(item, tuple):
+            reason, frame = item
+            frame = frame.assign(reason=reason)
+        else:
+            frame = item
+        frames.append(frame.to_crs(4326).assign(kind="exclude"))
+    columns = ["kind", "reason", "geometry"]
+    if not frames:
+        return gpd.GeoDataFrame(columns=columns, geometry="geometry", crs=4326)
+    return gpd.GeoDataFrame(
+        pd.concat([frame[columns] for frame in frames], ignore_index=True), crs=4326
+    )
+
+
+def _load_zones(result: RunResult, problems: list[str]) -> gpd.GeoDataFrame | None:
+    """The run's include and exclude zones: carried by the run, else read again."""
+    import geopandas as gpd
+
+    from seabed.io import load_zones
+
+    carried = getattr(result, "zone_outlines", None)
+    if isinstance(carried, gpd.GeoDataFrame):
+        return carried if len(carried) else None
+    inputs = result.config.inputs
+    loaded: dict[str, list[gpd.GeoDataFrame]] = {"include": [], "exclude": []}
+    for kind, zones in (("include", inputs.include), ("exclude", inputs.exclude)):
+        for zone in zones:
+            try:
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore", SeabedWarning)
+                    loaded[kind].append(
+                        load_zones(
+                            zone.path,
+                            layer=zone.layer,
+                            reason=zone.reason,
+                            buffer_m=zone.buffer_m,
+                        )
+                    )
+            except SeabedError as error:
+                problems.append(f"zone outlines not drawn: {error}")
+    outlines = zone_outlines(loaded["include"], loaded["exclude"])
+    return outlines if len(outlines) else None
+
+
+def _load_water_depth(result: RunResult, problems: list[str]) -> Any:
+    path = result.config.inputs.bathymetry
+    if path is None:
+        return None
+    from seabed.io import load_bathymetry
+
+    try:
+        return load_bathymetry(path)
+    except SeabedError as error:
+        problems.append(f"bathymetry not drawn: {error}")
+        return None
+
+
+def _is_bundled(path: Any, accessor: str) -> bool:
+    if path is None:
+        return False
+    from seabed import datasets
+
+    try:
+        bundled = getattr(datasets, accessor)()
+    except SeabedError:
+        return False
+    return Path(path).resolve() == Path(bundled).resolve()
+
+
+def _slice_profile(result: RunResult) -> pd.DataFrame | None:
+    """The per-slice rows of the run's depth statements at the lowest cut-off."""
+    slices = _optional_table(result, "slices")
+    if slices is None or "interval" not in slices:
+        return None
+    rows = slices[slices["interval"] == "slice"]
+    rows = rows[rows["cutoff_ppm"] == rows["cutoff_ppm"].min()]
+    return rows if len(rows) else None
+
+
+def _every_round_cutoff(curve: pd.DataFrame, rows: int = 10) -> pd.DataFrame:
+    """About ``rows`` rows of a grade-tonnage table, at round cut-offs."""
+    cutoffs = curve["cutoff_ppm"].to_numpy(dtype=float)
+    if len(cutoffs) <= rows:
+        return curve
+    step = _round_up((cutoffs.max() - cutoffs.min()) / rows)
+    on_step = np.isclose(np.mod(cutoffs, step), 0.0) | np.isclose(
+        np.mod(cutoffs, step), step
+    )
+    return curve[on_step]
+
+
+def _zone_list(zones: Iterable[Any]) -> str:
+    names = []
+    for zone in zones:
+        name = Path(str(zone.path)).name + (
+            f" (layer {zone.layer})" if zone.layer else ""
+        )
+        if getattr(zone, "reason", None):
+            name = f"{zone.reason}: {name}"
+        if getattr(zone, "buffer_m", 0):
+            name += f", buffered {zone.buffer_m:g} m"
+        names.append(name)
+    return "; ".join(names)
+
+
+def _estimator_text(estimate: Any) -> str:
+    """``ordinary kriging, 32 nearest cores within 50 km (at least 3)``."""
+    if estimate.method == "idw":
+        method = f"inverse distance weighting (power {estimate.idw_power:g})"
+    else:
+        method = f"{estimate.method} kriging"
+    search = (
+        "all cores"
+        if estimate.n_neighbors is None
+        else f"{estimate.n_neighbors} nearest cores"
+    )
+    if estimate.max_distance_m is not None:
+        search += f" within {estimate.max_distance_m / 1000:g} km"
+    return f"{method}, {search} (at least {estimate.min_neighbors})"
+
+
+def _rules_text(config: Any) -> str:
+    rules = config.rules
+    parts = []
+    if rules.max_slope_deg is not None:
+        parts.append(f"slope at most {rules.max_slope_deg:g}°")
+    if rules.depth_window_m is not None:
+        shallow, deep = rules.depth_window_m
+        parts.append(f"water depth {shallow:g}-{deep:g} m")
+    return "; ".join(parts)
+
+
+def _cross_validation_stats_html(table: pd.DataFrame) -> str:
+    from seabed.geostats.validation import summarize
+
+    stats = summarize(table)
+    rows = [
+        ("Cores predicted", f"{stats['n']}"),
+        ("Mean error (bias)", f"{stats['mean_error']:,.1f} ppm (ideal 0)"),
+        ("Root mean squared error", f"{stats['rmse']:,.1f} ppm"),
+        ("Correlation observed / predicted", f"{stats['cor_observed_predicted']:.3f}"),
+        ("Mean z-score", f"{stats['mean_zscore']:.3f} (ideal 0)"),
+        ("Standard deviation of z-scores", f"{stats['sd_zscore']:.3f} (ideal 1)"),
+    ]
+    return (
+        "<h3>Cross-validation statistics</h3>"
+        + _key_value_html(rows)
+        + '<p class="muted">A z-score is the error over the kriging standard '
+        "deviation: a standard deviation of z-scores above 1 means the kriging "
+        "standard deviation understates the real uncertainty.</p>"
+    )
+
+
+# --------------------------------------------------------------------------- html
+def _template(name: str) -> str:
+    return resources.files("seabed").joinpath("templates", name).read_text("utf-8")
+
+
+def _section(anchor: str, title: str, body: str) -> tuple[str, str, str]:
+    text = f'<section id="{anchor}"><h2>{html.escape(title)}</h2>\n{body}\n</section>'
+    return anchor, title, text
+
+
+class _Markup(str):
+    """Text that is already HTML (not escaped again)."""
+
+
+def _escape(text: str) -> str:
+    return text if isinstance(text, _Markup) else html.escape(text)
+
+
+def _key_value_html(rows: Iterable[tuple[str, str]]) -> str:
+    body = "".join(
+        f"<tr><th>{html.escape(key)}</th><td>{_escape(value)}</td></tr>"
+        for key, value in rows
+    )
+    return f'<table class="kv"><tbody>{body}</tbody></table>'
+
+
+def _table_html(
+    table: pd.DataFrame, columns: list[str], *, caption: str | None = None
+) -> str:
+    """A statement-like table, each column formatted by the unit in its name."""
+    columns = [c for c in columns if c in table]
+    formats = [_column_format(column, table[column]) for column in columns]
+    heads = [
+        (label, unit, not _is_numeric(table[column]))
+        for column, (label, unit, _) in zip(columns, formats)
+    ]
+    rows = [
+        [formatter(row[column]) for column, (_, _, formatter) in zip(columns, formats)]
+        for _, row in table.iterrows()
+    ]
+    return _grid_html(heads, rows, caption=caption)
+
+
+def _grid_html(
+    heads: list[tuple[str, str, bool]],
+    rows: Iterable[list[str]],
+    *,
+    caption: str | None = None,
+) -> str:
+    """An HTML table: ``heads`` are (label, unit, is_text); text columns align left."""
+    head_cells = []
+    for label, unit, is_text in heads:
+        unit_html = f'<span class="unit">{html.escape(unit)}</span>' if unit else ""
+        kind = ' class="text"' if is_text else ""
+        head_cells.append(f"<th{kind}>{html.escape(label)}{unit_html}</th>")
+    body = []
+    for row in rows:
+        cells = "".join(
+            f'<td class="{"text" if is_text else "num"}">{_escape(text if isinstance(text, str) else str(text))}</td>'
+            for text, (_, _, is_text) in zip(row, heads)
+        )
+        body.append(f"<tr>{cells}</tr>")
+    caption_html = f"<caption>{html.escape(caption)}</caption>" if caption else ""
+    return (
+        f"<table>{caption_html}<thead><tr>{''.join(head_cells)}</tr></thead>"
+        f"<tbody>{''.join(body)}</tbody></table>"
+    )
+
+
+def _by_part_html(table: pd.DataFrame, heading: str, unit: str, caption: str) -> str:
+    """One row per ``part`` (slice, class, zone): its totals at the lowest cut-off,
+    then its TREO above every cut-off."""
+    cutoffs = list(dict.fromkeys(table["cutoff_ppm"]))
+    lowest = min(cutoffs)
+    heads = [
+        (heading, unit, True),
+        ("area", "km²", False),
+        ("ore", "Mt", False),
+        ("mean REY", "ppm", False),
+        *((f"TREO ≥ {c:,.0f} ppm", "Mt", False) for c in cutoffs),
+    ]
+    rows = []
+    for part in dict.fromkeys(table["part"]):
+        one = table[table["part"] == part].set_index("cutoff_ppm")
+        first = one.loc[lowest]
+        rows.append(
+            [
+                str(part),
+                _number(first["area_km2"], 1),
+                _number(first["ore_t"] / 1e6, 1),
+                _number(first["mean_rey_ppm"], 0),
+                *(_number(one.loc[c, "treo_t"] / 1e6, 3) for c in cutoffs),
+            ]
+        )
+    return _grid_html(heads, rows, caption=caption)
+
+
+def _optional_table(result: RunResult, attribute: str) -> pd.DataFrame | None:
+    """A table the run may carry, or None when it does not (or it is empty)."""
+    table = getattr(result, attribute, None)
+    return table if isinstance(table, pd.DataFrame) and len(table) else None
+
+
+def _elements_from_statement(statement: pd.DataFrame) -> pd.DataFrame | None:
+    """The element table rebuilt from a statement's oxide tonnage columns."""
+    rows = []
+    for column in statement.columns:
+        element = _oxide_element(column)
+        if element is None:
+            continue
+        oxide = column.removesuffix("_t")
+        for _, line in statement.iterrows():
+            rows.append(
+                {
+                    "cutoff_ppm": line["cutoff_ppm"],
+                    "element": element,
+                    "oxide": oxide,
+                    "oxide_factor": oxide_factor(element, oxide),
+                    "oxide_t": line[column],
+                    "share_of_rey": line[column]
+                    / oxide_factor(element, oxide)
+                    / line["rey_t"]
+                    if line["rey_t"] > 0
+                    else math.nan,
+                }
+            )
+    return pd.DataFrame(rows) if rows else None
+
+
+# column -> (heading, unit shown, scale the values are divided by, decimals)
+_HTML_COLUMNS: dict[str, tuple[str, str, float, int]] = {
+    "cutoff_ppm": ("cut-off", "ppm REY", 1.0, 0),
+    "area_km2": ("area", "km²", 1.0, 1),
+    "n_cells": ("cells", "", 1.0, 0),
+    "ore_t": ("ore", "Mt", 1e6, 1),
+    "mean_rey_ppm": ("mean REY", "ppm", 1.0, 0),
+    "mean_treo_ppm": ("mean TREO", "ppm", 1.0, 0),
+    "rey_t": ("REY", "Mt", 1e6, 3),
+    "treo_t": ("TREO", "Mt", 1e6, 3),
+    "treo_t_per_km2": ("TREO", "t/km²", 1.0, 0),
+    "unestimated_area_km2": ("not estimated", "km²", 1.0, 1),
+    "hree_y_share": ("HREE + Y", "% of REY", 0.01, 1),
+    "top_m": ("top", "mbsf", 1.0, 1),
+    "bottom_m": ("bottom", "mbsf", 1.0, 1),
+}
+
+# unit suffix of a column name -> (unit shown, decimals)
+_SUFFIX_UNITS = {
+    "_km2": ("km²", 1),
+    "_ppm": ("ppm", 0),
+    "_t_m3": ("t/m³", 2),
+    "_mbsf": ("mbsf", 1),
+    "_m2": ("m²", 0),
+    "_m": ("m", 1),
+    "_t": ("t", 0),
+}
+
+
+def _column_format(
+    column: str, values: pd.Series
+) -> tuple[str, str, Callable[[Any], str]]:
+    if column in _HTML_COLUMNS:
+        label, unit, scale, decimals = _HTML_COLUMNS[column]
+    else:
+        label, unit, scale, decimals = column.replace("_", " "), "", 1.0, 2
+        for suffix, (shown, places) in _SUFFIX_UNITS.items():
+            if column.endswith(suffix):
+                label = column.removesuffix(suffix).replace("_", " ")
+                unit, decimals = shown, places
+                break
+        if not _is_numeric(values):
+            return label, unit, lambda v: "" if _missing(v) else str(v)
+
+    def formatter(value: Any) -> str:
+        if _missing(value):
+            return "-"
+        if isinstance(value, str):
+            return value
+        return f"{float(value) / scale:,.{decimals}f}"
+
+    return label, unit, formatter
+
+
+def _is_numeric(values: pd.Series) -> bool:
+    return pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(
+        values
+    )
+
+
+def _missing(value: Any) -> bool:
+    return value is None or (isinstance(value, float) and math.isnan(value))
+
+
+def _figure(size: tuple[float, float]) -> Figure:
+    from matplotlib.figure import Figure
+
+    return Figure(figsize=size, layout="constrained")
+
+
+def _png(figure: Figure) -> bytes:
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png", dpi=_DPI, facecolor="white")
+    return buffer.getvalue()
+
+
+def _figure_html(figure: Figure, caption: str, *, alt: str) -> str:
+    return _image_html(_png(figure), caption, alt=alt)
+
+
+def _image_html(png: bytes, caption: str, *, alt: str) -> str:
+    data = base64.b64encode(png).decode("ascii")
+    return (
+        f'<figure><img alt="{html.escape(alt)}" src="data:image/png;base64,{data}">'
+        f"<figcaption>{html.escape(caption)}</figcaption></figure>"
+    )
+
+
+# --------------------------------------------------------------------------- text
+def _toml(config: Mapping[str, Any]) -> str:
+    """A configuration as TOML; None (a key left to its default) is left out.
+
+    >>> print(_toml({"grid": {"resolution_m": 500.0, "bounds": None},
+    ...              "inputs": {"include": [{"path": "eez.gpkg", "layer": None}]}}))
+    [grid]
+    resolution_m = 500.0
+    <BLANKLINE>
+    [inputs]
+    include = [
+      { path = "eez.gpkg" },
+    ]
+    """
+    sections = []
+    for name, values in config.items():
+        if not isinstance(values, Mapping):
+            continue  # every configuration key lives in a section
+        lines = [f"[{_toml_key(name)}]"]
+        for key, value in values.items():
+            if value is None:
+                continue
+            if isinstance(value, list) and any(isinstance(v, Mapping) for v in value):
+                items = "".join(f"  {_toml_value(v)},\n" for v in value)
+                lines.append(f"{_toml_key(key)} = [\n{items}]")
+            else:
+                lines.append(f"{_toml_key(key)} = {_toml_value(value)}")
+        sections.append("\n".join(lines))
+    return "\n\n".join(sections)
+
+
+def _toml_key(key: str) -> str:
+    bare = key.replace("_", "").replace("-", "").isalnum() and key.isascii()
+    return key if bare else json.dumps(key)
+
+
+def _toml_value(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float):
+        if isinstance(value, float) and not math.isfinite(value):
+            return "nan" if math.isnan(value) else ("inf" if value > 0 else "-inf")
+        return json.dumps(value)
+    if isinstance(value, Mapping):
+        pairs = [
+            f"{_toml_key(str(k))} = {_toml_value(v)}"
+            for k, v in value.items()
+            if v is not None
+        ]
+        return "{ " + ", ".join(pairs) + " }" if pairs else "{}"
+    if isinstance(value, list | tuple):
+        return "[" + ", ".join(_toml_value(v) for v in value) + "]"
+    return json.dumps(str(value))  # TOML basic strings escape as JSON does
+
+
+def _ppm(value: float) -> str:
+    return "-" if _missing(value) else f"{value:,.0f} ppm"
+
+
+def _number(value: Any, decimals: int) -> str:
+    return "-" if _missing(value) else f"{float(value):,.{decimals}f}"
+
+
+def _percent(share: Any) -> str:
+    return "-" if _missing(share) else f"{100.0 * float(share):.1f}"
+
+
+def _lat_text(value: float) -> str:
+    return f"{abs(value):.2f}°{'N' if value >= 0 else 'S'}"
+
+
+def _lon_text(value: float) -> str:
+    return f"{abs(value):.2f}°{'E' if value >= 0 else 'W'}"
+
+
+def _round_up(value: float) -> float:
+    """The smallest 1, 2 or 5 times a power of ten at least ``value`` (> 0)."""
+    power = 10 ** math.floor(math.log10(value))
+    return next(m * power for m in (1, 2, 5, 10) if m * power >= value)
+
+
+def _oxide_element(column: str) -> str | None:
+    """The element of an oxide tonnage column (``Nd2O3_t`` -> ``Nd``), else None."""
+    formula = column.removesuffix("_t")
+    for element in REY:
+        if formula.startswith(element) and formula[len(element) : len(element) + 1] in {
+            "O",
+            "2",
+            "4",
+            "6",
+        }:
+            return element
+    return None
+
+
+def _oxide_label(formula: str) -> str:
+    """``Nd2O3`` -> ``Nd<sub>2</sub>O<sub>3</sub>`` (HTML)."""
+    marked = (f"<sub>{c}</sub>" if c.isdigit() else c for c in html.escape(formula))
+    return "".join(marked).replace("</sub><sub>", "")

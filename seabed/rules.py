@@ -7,19 +7,21 @@ or wholly excluded (the bathymetry is far coarser than the zone polygons, so a f
 split would be false precision).
 
 Slopes are computed on the bathymetry's own grid with the true ground distance between
-nodes: geodesic metres on a geographic grid (never degrees treated as metres), the
-grid's metres on a projected one.
+nodes: lengths of parallels and meridians on the WGS84 ellipsoid on a geographic grid
+(never degrees treated as metres); on a projected grid its metres, corrected by the
+projection's scale factor.
 
 Examples
 --------
 >>> import numpy as np, xarray as xr
 >>> depth = xr.DataArray(
 ...     np.tile(np.arange(4) * 100.0, (3, 1)) + 5000,
-...     coords={"y": [20.0, 10.0, 0.0], "x": [0.0, 1000.0, 2000.0, 3000.0]},
+...     coords={"y": [2.43e6, 2.42e6, 2.41e6], "x": 5e5 + np.arange(4) * 1000.0},
 ...     dims=("y", "x"),
 ... ).rio.write_crs("EPSG:32656")
->>> float(slope_deg(depth).max().round(3))  # 100 m per 1000 m
-5.711
+>>> # 100 m per 1000 m of grid, 1000.4 m of ground on UTM's central meridian
+>>> float(slope_deg(depth).max().round(3))
+5.708
 """
 
 from __future__ import annotations
@@ -28,48 +30,97 @@ import numpy as np
 import pyproj
 import xarray as xr
 
+from seabed.exceptions import MissingCRSError
 from seabed.io import sample_raster
 
 __all__ = ["depth_rule", "sample_on_grid", "slope_deg", "slope_rule"]
 
 
-def _spacing_m(da: xr.DataArray) -> tuple[np.ndarray, float]:
-    """Ground distance (m) between neighbouring nodes along x (per row) and y."""
-    x = da[da.rio.x_dim].values.astype(float)
-    y = da[da.rio.y_dim].values.astype(float)
-    crs = da.rio.crs
-    if crs is None or not crs.is_geographic:
-        return np.full(y.size, np.mean(np.abs(np.diff(x)))), float(np.abs(np.diff(y)).mean())
-    geod = pyproj.Geod(ellps="WGS84")
-    dlon = np.mean(np.abs(np.diff(x)))
-    dlat = np.mean(np.abs(np.diff(y)))
-    # east-west spacing shrinks with latitude; north-south is nearly constant
-    _, _, dx = geod.inv(np.zeros(y.size), y, np.full(y.size, dlon), y)
-    _, _, dy = geod.inv(0.0, y.mean() - dlat / 2, 0.0, y.mean() + dlat / 2)
-    return np.asarray(dx), float(dy)
-
-
 def slope_deg(depth: xr.DataArray) -> xr.DataArray:
     """Seafloor slope in degrees, by central differences on the raster's own grid.
+
+    Derivatives are taken against ground distance: on a geographic grid, the length
+    of the parallel between columns (``N(phi) cos(phi)`` per radian of longitude on
+    the WGS84 ellipsoid, row by row) and the meridian arc between rows; on a
+    projected grid, its own coordinates in metres. Central differences are exact for
+    a plane in those distances, one-sided differences at the edges too.
+    On a projected grid, differences are divided by the projection's point scale
+    factor (its square root of the areal scale), so that the slope is the ground's
+    and not the map's: a 1.08 factor at 22 degrees in Web Mercator, 0.9996 on UTM's
+    central meridian.
 
     Parameters
     ----------
     depth : xarray.DataArray
-        Water depth or elevation (the sign does not matter) with a CRS.
+        Water depth or elevation in metres (the sign does not matter) with a CRS.
 
     Returns
     -------
     xarray.DataArray
         Slope in degrees on the same grid.
+
+    Raises
+    ------
+    MissingCRSError
+        If the raster has no CRS (degrees and metres cannot be told apart).
     """
-    dx_m, dy_m = _spacing_m(depth)
-    z = depth.values.astype(float)
-    dz_dy = np.gradient(z, axis=0) / dy_m
-    dz_dx = np.gradient(z, axis=1) / dx_m[:, None]
+    if depth.rio.crs is None:
+        raise MissingCRSError(
+            "the bathymetry has no CRS, so its slope cannot be computed",
+            column="bathymetry",
+            hint="write one, e.g. da.rio.write_crs('EPSG:4326')",
+        )
+    crs = pyproj.CRS.from_user_input(depth.rio.crs)
+    x = depth[depth.rio.x_dim].values.astype(float)
+    y = depth[depth.rio.y_dim].values.astype(float)
+    z = depth.transpose(depth.rio.y_dim, depth.rio.x_dim).values.astype(float)
+    if crs.is_geographic:
+        dz_dx = np.gradient(z, x, axis=1) / _parallel_m_per_degree(y)[:, None]
+        dz_dy = np.gradient(z, _meridian_m(y), axis=0)
+    else:
+        # grid metres are ground metres times the projection's scale factor k
+        metres = crs.axis_info[0].unit_conversion_factor
+        k = _scale_factor(crs, x, y)
+        dz_dx = np.gradient(z, x * metres, axis=1) * k
+        dz_dy = np.gradient(z, y * metres, axis=0) * k
     slope = np.degrees(np.arctan(np.hypot(dz_dx, dz_dy)))
-    out = depth.copy(data=slope)
-    out.attrs = {"units": "degree", "long_name": "seafloor slope"}
-    return out
+    out = xr.DataArray(
+        slope,
+        coords={
+            depth.rio.y_dim: depth[depth.rio.y_dim],
+            depth.rio.x_dim: depth[depth.rio.x_dim],
+        },
+        dims=(depth.rio.y_dim, depth.rio.x_dim),
+        attrs={"units": "degree", "long_name": "seafloor slope"},
+    )
+    return out.rio.write_crs(crs)
+
+
+def _scale_factor(crs: pyproj.CRS, x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """Point scale factor of a projection at the grid nodes (conformal: exact)."""
+    xx, yy = np.meshgrid(x, y)
+    to_lonlat = pyproj.Transformer.from_crs(crs, crs.geodetic_crs, always_xy=True)
+    lon, lat = to_lonlat.transform(xx, yy)
+    factors = pyproj.Proj(crs).get_factors(lon, lat)
+    # sqrt of the areal scale: k itself for conformal projections (UTM, Mercator)
+    return np.sqrt(np.asarray(factors.areal_scale))
+
+
+def _parallel_m_per_degree(lat: np.ndarray) -> np.ndarray:
+    """Length of one degree of longitude along each parallel (WGS84), in metres."""
+    ellipsoid = pyproj.Geod(ellps="WGS84")
+    a, e2 = ellipsoid.a, ellipsoid.es
+    phi = np.radians(lat)
+    prime_vertical = a / np.sqrt(1.0 - e2 * np.sin(phi) ** 2)
+    return prime_vertical * np.cos(phi) * np.pi / 180.0
+
+
+def _meridian_m(lat: np.ndarray) -> np.ndarray:
+    """Signed meridian arc (m) from the first latitude to each (WGS84 geodesics)."""
+    ellipsoid = pyproj.Geod(ellps="WGS84")
+    zeros = np.zeros(lat.size)
+    _, _, arc = ellipsoid.inv(zeros, np.full(lat.size, lat[0]), zeros, lat)
+    return np.sign(lat - lat[0]) * np.asarray(arc)
 
 
 def sample_on_grid(raster: xr.DataArray, grid: xr.Dataset) -> xr.DataArray:

@@ -3,6 +3,7 @@
 import json
 
 import numpy as np
+import pandas as pd
 import pytest
 import rasterio
 from rio_cogeo.cogeo import cog_validate
@@ -40,8 +41,16 @@ def test_demo_statement_is_plausible_against_takaya_2018(demo_run):
     document = json.loads((out / "resource.json").read_text())
     total = document["statement"][0]
     assert total["cutoff_ppm"] == 0
-    # the geodesic area of the Takaya box (3,172.4 km2), every cell estimated
-    assert total["area_km2"] == pytest.approx(3172.45, abs=0.05)
+    # the geodesic area of the Takaya box (3,172.4 km2), every cell estimated: the
+    # statement's area plus what the illustrative zones and rules take out of it
+    excluded = {row["reason"]: row["area_km2"] for row in document["excluded"]}
+    inside_box = (
+        excluded["all exclusions (overlaps counted once)"]
+        - excluded["outside include zones"]
+    )
+    assert total["unestimated_area_km2"] == 0
+    assert total["area_km2"] + inside_box == pytest.approx(3172.45, abs=0.05)
+    assert 0 < inside_box < 0.25 * 3172.45
     # synthetic cores calibrated to the published 964 ppm mean over the box
     assert total["mean_rey_ppm"] == pytest.approx(964, rel=0.08)
     # ~6,400 t REO per km2 implied by the paper (16 Mt / 2,500 km2)
@@ -133,3 +142,22 @@ def test_bad_arguments_exit_2(capsys):
         main(["demo", "--tile-size", "3"])
     assert caught.value.code == 2
     assert "error:" in capsys.readouterr().err
+
+
+def test_demo_breakdowns_add_up(demo_run):
+    """Per square (A1-D6), per class and per slice, the demo adds up to its total."""
+    _, out = demo_run
+    total = pd.read_csv(out / "resource.csv").set_index("cutoff_ppm")
+    for name, key in (
+        ("resource_zones.csv", "zone"),
+        ("resource_classes.csv", "class"),
+    ):
+        parts = pd.read_csv(out / name)
+        summed = parts.groupby("cutoff_ppm")[["area_km2", "treo_t"]].sum()
+        np.testing.assert_allclose(summed, total[["area_km2", "treo_t"]], rtol=1e-9)
+        assert parts[key].nunique() == (25 if key == "zone" else 4)
+    slices = pd.read_csv(out / "resource_slices.csv")
+    at_zero = slices[(slices.interval == "slice") & (slices.cutoff_ppm == 0)]
+    assert at_zero.treo_t.sum() == pytest.approx(total.treo_t[0], rel=1e-12)
+    notes = json.loads((out / "resource.json").read_text())["notes"]
+    assert not any("overlap" in note for note in notes)

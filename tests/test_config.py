@@ -136,3 +136,93 @@ def test_missing_and_broken_files(tmp_path):
     path = write(tmp_path, "[inputs\ncores = 1")
     with pytest.raises(ConfigError, match="not valid TOML"):
         load_config(path)
+
+
+# ------------------------------------------------------------- resource accounting keys
+def resource(**keys):
+    return Config.model_validate({"inputs": {"cores": "c.csv"}, "resource": keys})
+
+
+def test_density_from_wet_density_and_water_content():
+    config = resource(wet_density_t_m3=1.32, water_content=0.6)
+    assert config.resource.constant_dry_density_t_m3 == pytest.approx(0.528)
+    assert resource().resource.constant_dry_density_t_m3 == 0.55
+    assert resource(density="cores_kriged").resource.density == "cores_kriged"
+
+
+@pytest.mark.parametrize(
+    ("keys", "words"),
+    [
+        ({"wet_density_t_m3": 1.3}, "go together"),
+        (
+            {"wet_density_t_m3": 1.3, "water_content": 0.6, "dry_density_t_m3": 0.5},
+            "not both",
+        ),
+        ({"density": "cores_mean", "dry_density_t_m3": 0.5}, "from the cores"),
+        ({"water_content": 1.0, "wet_density_t_m3": 1.3}, "less than 1"),
+        ({"density": "kriged"}, "cores_kriged"),
+        ({"annual_demand_t": {"Dy": 0}}, "greater than 0"),
+        ({"annual_demand_t": {"Dysprosium": 5}}, "neither a REY element"),
+        ({"grade_tonnage_step_ppm": 0}, "greater than 0"),
+    ],
+)
+def test_bad_resource_keys(keys, words):
+    problems = check_config({"inputs": {"cores": "c"}, "resource": keys})
+    assert problems and words in str(problems[0])
+    assert str(problems[0].column).startswith("resource")
+
+
+def test_demand_table_and_report_zones_paths_are_resolved(tmp_path):
+    path = write(
+        tmp_path,
+        """
+[inputs]
+cores = "c.csv"
+report_zones = { path = "zones/blocks.gpkg", layer = "licences", name_column = "id" }
+[resource]
+annual_demand_t = "demand.csv"
+""",
+    )
+    config = load_config(path)
+    zones = config.inputs.report_zones
+    assert (zones.path, zones.layer, zones.name_column) == (
+        tmp_path / "zones" / "blocks.gpkg",
+        "licences",
+        "id",
+    )
+    assert config.resource.annual_demand_t == tmp_path / "demand.csv"
+    inline = resource(annual_demand_t={"Dy": 1000, "Tb4O7": 300})
+    assert inline.resource.annual_demand_t == {"Dy": 1000.0, "Tb4O7": 300.0}
+
+
+def test_classification_defaults_to_inferred_only():
+    config = Config.model_validate({"inputs": {"cores": "c.csv"}})
+    rules = config.classification
+    assert rules.measured is None and rules.indicated is None
+    assert rules.inferred.is_empty and rules.sectors == 4
+
+
+@pytest.mark.parametrize(
+    ("section", "words"),
+    [
+        ({"measured": {}}, "no criterion"),
+        ({"indicated": {"min_sectors": 6}}, "exceeds sectors"),
+        ({"measured": {"min_cores": 0}}, "greater than or equal to 1"),
+        ({"indicated": {"max_relative_std": 0.3, "radius": 2}}, "unknown key"),
+    ],
+)
+def test_bad_classification_rules(section, words):
+    problems = check_config({"inputs": {"cores": "c"}, "classification": section})
+    assert problems and words in str(problems[0])
+
+
+def test_idw_cannot_classify_by_range_or_kriging_std():
+    data = {
+        "inputs": {"cores": "c"},
+        "estimate": {"method": "idw"},
+        "classification": {"indicated": {"max_nearest_range": 1.0}},
+    }
+    (problem,) = check_config(data)
+    assert "inverse-distance" in str(problem)
+    data["classification"] = {"indicated": {"min_cores": 8, "min_sectors": 3}}
+    assert check_config(data) == []

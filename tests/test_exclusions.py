@@ -8,7 +8,13 @@ import shapely
 import xarray as xr
 
 from seabed.exceptions import InputError, MissingCRSError, SeabedWarning
-from seabed.exclusions import coverage_fraction, zone_coverage
+from seabed.exclusions import (
+    OUTSIDE_REPORT_ZONES,
+    coverage_fraction,
+    load_report_zones,
+    report_zone_coverage,
+    zone_coverage,
+)
 from seabed.grid import make_grid
 
 GEOD = pyproj.Geod(ellps="WGS84")
@@ -262,3 +268,82 @@ def test_million_cell_grid_eez_area():
     # Planar area of the projected circle: the geodesic 430,871 km2 to within the
     # UTM scale factor (0.9996 to about 1.0015 here).
     assert fraction.sum() * 0.85**2 == pytest.approx(430_871.0, rel=3e-3)
+
+
+# ---------------------------------------------------------------------- report zones
+def lonlat_squares(box, rows, columns, segments=20):
+    """A lon/lat box cut into named squares (A1 ...), edges along the graticule."""
+    lon = np.linspace(box[0], box[2], columns + 1)
+    lat = np.linspace(box[3], box[1], rows + 1)
+    names, squares = [], []
+    for i in range(rows):
+        for j in range(columns):
+            square = shapely.box(lon[j], lat[i + 1], lon[j + 1], lat[i])
+            squares.append(shapely.segmentize(square, (lon[1] - lon[0]) / segments))
+            names.append(f"{'ABCD'[i]}{j + 1}")
+    return gpd.GeoDataFrame({"name": names}, geometry=squares, crs=4326)
+
+
+def test_report_zone_shares_give_geodesic_areas():
+    box = (153.6, 21.9, 153.8, 22.05)
+    grid = make_grid((153.55, 21.85, 153.85, 22.1), 1000.0)
+    squares = lonlat_squares(box, 2, 3)
+    # the available area: inside a tilted licence, outside a geodesic 4 km circle
+    licence = shapely.Polygon(
+        [(153.58, 21.93), (153.78, 21.88), (153.83, 22.03), (153.62, 22.08)]
+    )
+    licence = shapely.segmentize(licence, 0.002)
+    mpa = geodesic_circle(153.7, 21.97, 4000.0)
+    include = [gpd.GeoSeries([licence], crs=4326)]
+    exclude = [("protected area", gpd.GeoSeries([mpa], crs=4326))]
+    cover = zone_coverage(grid, include=include, exclude=exclude)
+    shares = report_zone_coverage(grid, squares, include=include, exclude=exclude)
+    assert shares.zone.values.tolist() == [*squares.name, OUTSIDE_REPORT_ZONES]
+    available_m2 = (grid.cell_area_m2 * cover.available_fraction).values
+    for name, square in zip(squares.name, squares.geometry):
+        expected = geodesic_area_m2(square.intersection(licence).difference(mpa))
+        got = float((available_m2 * shares.sel(zone=name).values).sum())
+        assert got == pytest.approx(expected, rel=1e-6), name
+    # the shares of a cell's available area add up to one
+    total = shares.sum("zone").values[available_m2 > 0]
+    np.testing.assert_allclose(total, 1.0, atol=1e-9)
+    assert shares.attrs["overlapping"] == 0
+    outside = licence.difference(squares.union_all()).difference(mpa)
+    got = float((available_m2 * shares.sel(zone=OUTSIDE_REPORT_ZONES).values).sum())
+    assert got == pytest.approx(geodesic_area_m2(outside), rel=1e-6)
+
+
+def test_overlapping_report_zones_are_flagged():
+    grid = local_grid(nx=10, ny=10)
+    x0, y0 = 600_000.0, 2_430_000.0
+    zones = gpd.GeoDataFrame(
+        {"block": ["a", "b", "a"]},
+        geometry=[
+            shapely.box(x0, y0, x0 + 600, y0 + 600),
+            shapely.box(x0 + 300, y0, x0 + 900, y0 + 600),
+            shapely.box(x0, y0 + 800, x0 + 200, y0 + 1000),  # a second part of "a"
+        ],
+        crs=UTM56,
+    )
+    shares = report_zone_coverage(grid, zones, name_column="block")
+    assert shares.zone.values.tolist() == ["a", "b", OUTSIDE_REPORT_ZONES]
+    assert shares.attrs["overlapping"] == 1
+    area = lambda zone: float(shares.sel(zone=zone).sum()) * 100.0**2  # noqa: E731
+    assert area("a") == pytest.approx(600 * 600 + 200 * 200)
+    assert area(OUTSIDE_REPORT_ZONES) == pytest.approx(1000 * 1000 - 900 * 600 - 200**2)
+    with pytest.raises(InputError, match="no column 'name'"):
+        report_zone_coverage(grid, zones)
+
+
+def test_load_report_zones(tmp_path):
+    squares = lonlat_squares((153.6, 21.9, 153.8, 22.05), 2, 2)
+    path = tmp_path / "blocks.gpkg"
+    squares.assign(licence=["L1", "L1", "L2", "L3"]).to_file(path, layer="blocks")
+    loaded = load_report_zones(path, layer="blocks", name_column="licence")
+    assert loaded.name.tolist() == ["L1", "L1", "L2", "L3"]
+    assert loaded.crs.to_epsg() == 4326 and list(loaded.columns) == ["name", "geometry"]
+    with pytest.raises(InputError, match=r"blocks\.gpkg.*no column 'owner'.*licence"):
+        load_report_zones(path, name_column="owner")
+    squares.assign(name=["A", None, "B", "C"]).to_file(tmp_path / "gap.gpkg")
+    with pytest.raises(InputError, match=r"row 2.*no name"):
+        load_report_zones(tmp_path / "gap.gpkg")

@@ -8,16 +8,24 @@ import pytest
 import shapely
 import xarray as xr
 
-from seabed.elements import oxide_factor
+from seabed.elements import HREE, REY, oxide_factor
 from seabed.exceptions import ConfigError, InputError, SeabedWarning
 from seabed.exclusions import zone_coverage
+from seabed.figures import plot_grade_tonnage
 from seabed.grid import make_grid
 from seabed.resource import (
     ALL_EXCLUSIONS,
     OUTSIDE_INCLUDE,
     cell_tonnage,
+    depth_statements,
+    element_table,
     exclusion_table,
+    grade_tonnage,
+    mined_window,
+    read_demand_table,
+    slice_thickness,
     statement,
+    statements_by,
     unestimated_area_km2,
 )
 
@@ -270,3 +278,180 @@ def test_bad_cutoffs_and_missing_variables():
             statement(out, bad)
     with pytest.raises(InputError, match="ore_t"):
         statement(cells([900.0]), [0])
+
+
+# ----------------------------------------------------------------- statements by part
+def test_fraction_weights_area_and_tonnes():
+    ds = cells([[1000.0, 3000.0]], area=[[2e6, 1e6]], available=[[0.5, 1.0]])
+    out = cell_tonnage(ds, thickness_m=10.0, dry_density_t_m3=0.5)
+    share = xr.DataArray([[0.25, 1.0]], coords=ds.coords, dims=CELL)
+    table = statement(out, [0, 2000], fraction=share)
+    # area: 2 km2 x 0.5 x 0.25 + 1 km2; ore: 0.25 km2 x 5 t/m2 + 1 km2 x 5 t/m2
+    np.testing.assert_allclose(table.area_km2, [1.25, 1.0])
+    np.testing.assert_allclose(table.ore_t, [6.25e6, 5e6])
+    np.testing.assert_allclose(table.rey_t, [1250.0 + 15000.0, 15000.0])
+    assert table.n_cells.tolist() == [2, 1]
+    with pytest.raises(InputError, match="outside"):
+        statement(out, [0], fraction=share * 2)
+
+
+def test_parts_add_up_to_the_whole(survey):
+    _, _, tonnes = survey
+    rng = np.random.default_rng(3)
+    shares = rng.dirichlet(np.ones(3), size=tonnes.rey_ppm.shape)  # sum to 1 per cell
+    fractions = xr.DataArray(
+        np.moveaxis(shares, -1, 0),
+        dims=("zone", *CELL),
+        coords={"zone": ["a", "b", "c"]} | {d: tonnes[d] for d in CELL},
+    )
+    cutoffs = [0, 800, 2000]
+    parts = statements_by(tonnes, cutoffs, fractions)
+    whole = statement(tonnes, cutoffs)
+    assert parts.zone.tolist() == ["a"] * 3 + ["b"] * 3 + ["c"] * 3
+    summed = parts.groupby("cutoff_ppm")[["area_km2", "ore_t", "rey_t", "treo_t"]].sum()
+    for column in summed:
+        np.testing.assert_allclose(summed[column], whole[column], rtol=1e-12)
+
+
+def test_hree_y_share_by_hand():
+    grades = dict.fromkeys(REY, 10.0) | {"Y": 250.0, "La": 200.0}
+    ds = cells([sum(grades.values())], **{el: [v] for el, v in grades.items()})
+    table = statement(cell_tonnage(ds, thickness_m=1.0, dry_density_t_m3=1.0), [0])
+    heavy = grades["Y"] + sum(grades[el] for el in HREE)  # Y + Gd..Lu, elements
+    assert table.hree_y_share[0] == pytest.approx(heavy / sum(grades.values()))
+
+
+# ----------------------------------------------------------------------- depth slices
+def slice_cells(slice_grades, sediment=None, edges=(0.0, 1.0, 2.0, 3.0)):
+    """One row of 1 km2 cells with grades per slice (list per cell)."""
+    grades = np.asarray(slice_grades, dtype=float).T[:, None, :]  # (slice, 1, n)
+    window = grades.mean(axis=0)
+    ds = cells(window, treo=window * 1.2)
+    sediment_m = (
+        None
+        if sediment is None
+        else xr.DataArray([sediment], coords=ds.coords, dims=CELL)
+    )
+    ds["slice_thickness_m"] = slice_thickness(edges, ds.rey_ppm, sediment_m)
+    ds["slice_rey_ppm"] = (("slice", *CELL), grades)
+    return ds
+
+
+def test_slice_thickness_is_cut_at_the_sediment_base():
+    like = cells([[0.0, 0.0, 0.0]]).rey_ppm
+    sediment = xr.DataArray([[40.0, 2.5, np.nan]], coords=like.coords, dims=CELL)
+    h = slice_thickness([0.0, 1.0, 2.0, 3.0, 4.0], like, sediment)
+    assert h.slice.values.tolist() == ["0-1", "1-2", "2-3", "3-4"]
+    np.testing.assert_array_equal(h.values[:, 0, 1], [1.0, 1.0, 0.5, 0.0])
+    np.testing.assert_array_equal(h.sum("slice").values, [[4.0, 2.5, 4.0]])
+    assert h.slice_top_m.values.tolist() == [0.0, 1.0, 2.0, 3.0]
+    # a window starting below the seafloor: 0.5 m of sediment leaves nothing of 1-2
+    h = slice_thickness([1.0, 2.0], like, xr.full_like(sediment, 0.5))
+    assert float(h.sum()) == 0.0
+    with pytest.raises(ConfigError, match="increasing"):
+        slice_thickness([0.0, 2.0, 1.0], like)
+
+
+def test_mined_window_is_the_thickness_weighted_slice_grade():
+    ds = slice_cells([[200.0, 800.0, 1400.0], [300.0, 600.0, 900.0]], sediment=[1.5, 9])
+    ds["Nd_ppm"] = ds.rey_ppm * 0.1
+    out = mined_window(ds)
+    # cell 0: 1 m at 200 + 0.5 m at 800 ; cell 1: the whole 0-3 m window
+    np.testing.assert_allclose(out.rey_ppm, [[400.0, 600.0]])
+    np.testing.assert_allclose(out.thickness_m, [[1.5, 3.0]])
+    np.testing.assert_allclose(out.treo_ppm, [[480.0, 720.0]])  # ratio kept
+    np.testing.assert_allclose(out.Nd_ppm, [[40.0, 60.0]])  # make-up kept
+
+
+def test_depth_statements_by_hand():
+    ds = slice_cells([[200.0, 800.0, 1400.0], [300.0, 600.0, 900.0]], sediment=[2.5, 9])
+    ds = cell_tonnage(mined_window(ds), thickness_m=ds.slice_thickness_m.sum("slice"),
+                      dry_density_t_m3=0.5)  # fmt: skip
+    per_slice, cumulative = depth_statements(ds, [0, 700], dry_density_t_m3=0.5)
+    ore_per_m = 1e6 * 0.5  # t per metre of a 1 km2 cell
+    rows = per_slice.set_index(["top_m", "cutoff_ppm"])
+    # slice 2-3: half a metre in cell 0 (1400 ppm), a metre in cell 1 (900 ppm)
+    assert rows.loc[(2.0, 0.0), "ore_t"] == pytest.approx(1.5 * ore_per_m)
+    assert rows.loc[(2.0, 0.0), "rey_t"] == pytest.approx(
+        ore_per_m * (700 + 900) * 1e-6
+    )
+    assert rows.loc[(1.0, 700.0), "rey_t"] == pytest.approx(ore_per_m * 800 * 1e-6)
+    # the cut-off acts on the grade from the top to the target depth: 0-2 m grades
+    # are 500 and 450 ppm (nothing above 700), 0-3 m grades 680 and 600 ppm
+    down = cumulative.set_index(["bottom_m", "cutoff_ppm"])
+    assert down.loc[(2.0, 700.0), "ore_t"] == 0.0
+    assert down.loc[(2.0, 0.0), "mean_rey_ppm"] == pytest.approx(475.0)
+    assert down.loc[(3.0, 0.0), "ore_t"] == pytest.approx(5.5 * ore_per_m)
+    # slices add up to the window at cut-off 0; the last cumulative row is the window
+    whole = statement(ds, [0, 700])
+    at_zero = per_slice[per_slice.cutoff_ppm == 0]
+    # (every slice reports the cells' whole area, as the window does)
+    assert at_zero.area_km2.tolist() == [whole.area_km2[0]] * 3
+    for column in ("ore_t", "rey_t", "treo_t"):
+        assert at_zero[column].sum() == pytest.approx(whole[column][0], rel=1e-12)
+    last = cumulative[cumulative.bottom_m == 3.0].reset_index(drop=True)
+    for column in ("area_km2", "ore_t", "rey_t", "treo_t", "n_cells"):
+        np.testing.assert_allclose(last[column], whole[column], rtol=1e-12)
+
+
+# -------------------------------------------------------------------------- elements
+def test_element_table_and_years_of_demand():
+    ds = cells([1000.0], Y=[300.0], Ce=[100.0], Dy=[40.0])
+    out = cell_tonnage(ds, thickness_m=10.0, dry_density_t_m3=0.5)  # 5 Mt of ore
+    demand = {"Dy": 50.0, "Y2O3": 1000.0, "Ce2O3": 100.0}
+    table = element_table(out, [0, 2000], annual_demand_t=demand)
+    rows = table[table.cutoff_ppm == 0].set_index("element")
+    assert rows.index.tolist() == ["Y", "Ce", "Dy"]
+    assert rows.loc["Dy", "element_t"] == pytest.approx(200.0)
+    assert rows.loc["Dy", "oxide_t"] == pytest.approx(200.0 * oxide_factor("Dy"))
+    assert rows.loc["Dy", "years_of_demand"] == pytest.approx(4.0)
+    # oxide demand compares oxide tonnes: 1500 t Y -> Y2O3 over 1000 t/yr
+    y2o3 = 1500.0 * oxide_factor("Y")
+    assert rows.loc["Y", "years_of_demand"] == pytest.approx(y2o3 / 1000.0)
+    # demand in another oxide form than reported goes through the element
+    ce = 500.0 / (100.0 / oxide_factor("Ce", "Ce2O3"))
+    assert rows.loc["Ce", "oxide"] == "CeO2"
+    assert rows.loc["Ce", "years_of_demand"] == pytest.approx(ce)
+    assert rows.loc["Y", "share_of_rey"] == pytest.approx(0.3)
+    assert table[table.cutoff_ppm == 2000].element_t.sum() == 0.0
+    assert element_table(cell_tonnage(cells([900.0]), thickness_m=1.0,
+                                      dry_density_t_m3=0.5), [0]).empty  # fmt: skip
+
+
+def test_demand_table_file(tmp_path):
+    good = tmp_path / "demand.csv"
+    good.write_text("element,annual_demand_t\nDy,1000\nTb4O7, 300\n")
+    assert read_demand_table(good) == {"Dy": 1000.0, "Tb4O7": 300.0}
+    bad = tmp_path / "bad.csv"
+    bad.write_text("element,annual_demand_t\nDy,1000\nXx,5\n")
+    with pytest.raises(InputError, match=r"bad\.csv.*row 3.*element"):
+        read_demand_table(bad)
+    bad.write_text("element,annual_demand_t\nDy,-5\n")
+    with pytest.raises(InputError, match="annual_demand_t"):
+        read_demand_table(bad)
+    bad.write_text("element,tonnes\nDy,5\n")
+    with pytest.raises(InputError, match="lacks column"):
+        read_demand_table(bad)
+
+
+# ---------------------------------------------------------------------- grade-tonnage
+def test_grade_tonnage_matches_the_statement(survey):
+    _, _, tonnes = survey
+    curve = grade_tonnage(tonnes, step_ppm=50.0)
+    assert curve.cutoff_ppm[0] == 0 and np.all(np.diff(curve.cutoff_ppm) == 50.0)
+    assert curve.cutoff_ppm.iloc[-1] <= float(tonnes.rey_ppm.max())
+    check = statement(tonnes, curve.cutoff_ppm.iloc[::7].tolist())
+    picked = curve.iloc[::7].reset_index(drop=True)
+    for column in ("area_km2", "ore_t", "rey_t", "treo_t", "mean_rey_ppm"):
+        np.testing.assert_allclose(picked[column], check[column], rtol=1e-10)
+    assert np.all(np.diff(curve.ore_t) <= 0)
+    assert np.all(np.diff(curve.mean_rey_ppm.dropna()) >= -1e-9)
+
+
+def test_grade_tonnage_figure():
+    out = cell_tonnage(cells([[300.0, 900.0]]), thickness_m=10.0, dry_density_t_m3=0.5)
+    ax = plot_grade_tonnage(grade_tonnage(out, step_ppm=100.0))
+    assert len(ax.figure.axes) == 2
+    assert "cut-off" in ax.get_xlabel()
+    with pytest.raises(ConfigError, match="step"):
+        grade_tonnage(out, step_ppm=0.0)

@@ -62,6 +62,9 @@ STATUS_SINGULAR = 1
 #: The drift matrix ``F'C^-1F`` is singular (collinear samples or covariates).
 STATUS_DRIFT_SINGULAR = 2
 
+#: Groups with at most this many candidates cache their covariances.
+_CANDIDATE_CACHE_MAX = 256
+
 _FNV_OFFSET = np.uint64(14695981039346656037)
 _FNV_PRIME = np.uint64(1099511628211)
 
@@ -73,8 +76,8 @@ def structure_table(variogram: Variogram) -> NDArray[np.float64]:
     --------
     >>> vg = Variogram("exponential", psill=2.0, range=100.0, nugget=0.5, anis=(90, 0.5))
     >>> table = structure_table(vg)
-    >>> table.shape, table[0, PSILL], table[0, INV_RANGE], table[0, INV_RATIO]
-    ((1, 9), 2.0, 0.01, 2.0)
+    >>> table.shape, table[0, PSILL].item(), table[0, INV_RANGE].item()
+    ((1, 9), 2.0, 0.01)
     """
     table = np.zeros((len(variogram.structures), _N_COLUMNS))
     for row, s in zip(table, variogram.structures):
@@ -95,7 +98,7 @@ def structure_table(variogram: Variogram) -> NDArray[np.float64]:
 
 
 # ---------------------------------------------------------------- covariances
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, error_model="numpy")
 def _bessel_k_scaled(nu, x):
     """``exp(x) K_nu(x)`` for x > 0, by the trapezoidal rule on its integral.
 
@@ -123,7 +126,7 @@ def _bessel_k_scaled(nu, x):
     return total * h
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, error_model="numpy")
 def matern_correlation(r, kappa, norm):
     """gstat's Matern correlation ``norm * r^kappa * K_kappa(r)``, 1 at r = 0.
 
@@ -144,7 +147,7 @@ def matern_correlation(r, kappa, norm):
     return norm * math.exp(kappa * math.log(r) - r) * _bessel_k_scaled(kappa, r)
 
 
-@njit(cache=True, nogil=True, inline="always")
+@njit(cache=True, nogil=True, error_model="numpy", inline="always")
 def _correlation(table, s, dx, dy):
     """Correlation of structure ``s`` at separation (dx, dy)."""
     if table[s, ANISOTROPIC] != 0.0:
@@ -167,7 +170,7 @@ def _correlation(table, s, dx, dy):
     return matern_correlation(r, table[s, KAPPA], table[s, MATERN_NORM])
 
 
-@njit(cache=True, nogil=True, inline="always")
+@njit(cache=True, nogil=True, error_model="numpy", inline="always")
 def _structured_covariance(table, dx, dy):
     """Covariance of the structures alone (no nugget): block support."""
     c = 0.0
@@ -176,7 +179,7 @@ def _structured_covariance(table, dx, dy):
     return c
 
 
-@njit(cache=True, nogil=True, inline="always")
+@njit(cache=True, nogil=True, error_model="numpy", inline="always")
 def point_covariance(table, nugget, dx, dy):
     """Point-to-point covariance: the nugget counts only at zero separation."""
     c = nugget if (dx == 0.0 and dy == 0.0) else 0.0
@@ -185,7 +188,7 @@ def point_covariance(table, nugget, dx, dy):
     return c
 
 
-@njit(cache=True, nogil=True, inline="always")
+@njit(cache=True, nogil=True, error_model="numpy", inline="always")
 def _sample_to_node_covariance(table, nugget, disc, sx, sy, x0, y0):
     """Covariance between a sample and a node: a point, or a block discretised by
     ``disc`` rows ``(dx, dy, weight)`` (points at ``(x0 - dx, y0 - dy)``, as gstat).
@@ -202,7 +205,7 @@ def _sample_to_node_covariance(table, nugget, disc, sx, sy, x0, y0):
     return c
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, error_model="numpy")
 def block_covariance(table, disc):
     """Mean covariance within a block discretised by ``disc`` (nugget left out)."""
     c = 0.0
@@ -215,13 +218,15 @@ def block_covariance(table, disc):
 
 
 # ------------------------------------------------------------ linear algebra
-@njit(cache=True, nogil=True, inline="always")
+@njit(cache=True, nogil=True, error_model="numpy", inline="always")
 def _cholesky_upper(M, n, rtol, diag):
     """In-place Cholesky ``M = U'U`` on the upper triangle of ``M[:n, :n]``.
 
     Right-looking, row by row, so that every inner loop runs over contiguous
     memory without reductions (vectorisable, and independent of anything but
-    ``M``). Returns False when a pivot falls below ``rtol`` times its diagonal.
+    ``M``). The diagonal receives ``1 / U[j, j]``: the solves below multiply
+    instead of divide. Returns False when a pivot falls below ``rtol`` times its
+    diagonal entry.
     """
     for j in range(n):
         diag[j] = M[j, j]
@@ -229,10 +234,10 @@ def _cholesky_upper(M, n, rtol, diag):
         d = M[j, j]
         if not d > rtol * diag[j]:
             return False
-        u = math.sqrt(d)
-        M[j, j] = u
+        inv = 1.0 / math.sqrt(d)
+        M[j, j] = inv
         for i in range(j + 1, n):
-            M[j, i] = M[j, i] / u
+            M[j, i] = M[j, i] * inv
         for i in range(j + 1, n):
             uji = M[j, i]
             for col in range(i, n):
@@ -240,28 +245,28 @@ def _cholesky_upper(M, n, rtol, diag):
     return True
 
 
-@njit(cache=True, nogil=True, inline="always")
+@njit(cache=True, nogil=True, error_model="numpy", inline="always")
 def _solve_upper_transposed(U, n, b):
     """Solve ``U' x = b`` in place (forward substitution, axpy form)."""
     for j in range(n):
-        b[j] = b[j] / U[j, j]
-        bj = b[j]
+        bj = b[j] * U[j, j]
+        b[j] = bj
         for i in range(j + 1, n):
             b[i] -= U[j, i] * bj
 
 
-@njit(cache=True, nogil=True, inline="always")
+@njit(cache=True, nogil=True, error_model="numpy", inline="always")
 def _solve_upper(U, n, b):
     """Solve ``U x = b`` in place (back substitution)."""
     for j in range(n - 1, -1, -1):
         s = b[j]
         for i in range(j + 1, n):
             s -= U[j, i] * b[i]
-        b[j] = s / U[j, j]
+        b[j] = s * U[j, j]
 
 
 # ---------------------------------------------------------- neighbour search
-@njit(cache=True, nogil=True, inline="always")
+@njit(cache=True, nogil=True, error_model="numpy", inline="always")
 def _squared_distances(cx, cy, x0, y0, nc, d2):
     for c in range(nc):
         dx = cx[c] - x0
@@ -269,7 +274,7 @@ def _squared_distances(cx, cy, x0, y0, nc, d2):
         d2[c] = dx * dx + dy * dy
 
 
-@njit(cache=True, nogil=True, inline="always")
+@njit(cache=True, nogil=True, error_model="numpy", inline="always")
 def _select_nearest(d2, cand, nc, exclude, k, max_d2, buf_d2, buf_pos, member):
     """The ``k`` nearest valid candidates, ties broken by sample index.
 
@@ -303,44 +308,59 @@ def _select_nearest(d2, cand, nc, exclude, k, max_d2, buf_d2, buf_pos, member):
     return n
 
 
-@njit(cache=True, nogil=True, inline="always")
+@njit(cache=True, nogil=True, error_model="numpy", inline="always")
 def _same_selection(d2, cand, nc, exclude, k, max_d2, member, n_member):
     """Whether ``member`` (the previous node's choice) is also this node's choice.
 
-    True when every member is valid and every other valid candidate ranks after
-    the worst member (or, with fewer than ``k`` members, no valid one is left out).
+    True when every member is valid and the best valid candidate left out ranks
+    after the worst member (or, with fewer than ``k`` members, none is left out).
+    One pass: members' worst and outsiders' best (distance, position) keys.
     """
     worst_d2 = -1.0
     worst_pos = -1
+    best_d2 = np.inf
+    best_pos = nc
     for c in range(nc):
+        dc = d2[c]
+        valid = dc <= max_d2 and cand[c] != exclude
         if member[c]:
-            if d2[c] > max_d2 or cand[c] == exclude:
+            if not valid:
                 return False
-            if d2[c] >= worst_d2:
-                worst_d2 = d2[c]
+            if dc >= worst_d2:
+                worst_d2 = dc
                 worst_pos = c
-    for c in range(nc):
-        if member[c] or d2[c] > max_d2 or cand[c] == exclude:
-            continue
-        if n_member < k:
-            return False
-        if d2[c] < worst_d2 or (d2[c] == worst_d2 and c < worst_pos):
-            return False
-    return True
+        elif valid and dc < best_d2:
+            best_d2 = dc
+            best_pos = c
+    if best_pos == nc:  # no valid candidate left out
+        return True
+    if n_member < k:
+        return False
+    return best_d2 > worst_d2 or (best_d2 == worst_d2 and best_pos > worst_pos)
 
 
-@njit(cache=True, nogil=True, inline="always")
-def _gather_selection(cand, nc, member, out_idx):
-    """Selected sample indices, ascending (the canonical form of a set)."""
+@njit(cache=True, nogil=True, error_model="numpy", inline="always")
+def _gather_selection(cand, nc, member, out_idx, out_pos):
+    """Selected sample indices, ascending (the canonical form of a set), and
+    their positions among the candidates."""
     n = 0
     for c in range(nc):
         if member[c]:
             out_idx[n] = cand[c]
+            out_pos[n] = c
             n += 1
     return n
 
 
-@njit(cache=True, nogil=True, inline="always")
+@njit(cache=True, nogil=True, error_model="numpy", inline="always")
+def _candidate_covariances(cx, cy, nc, table, nugget, out):
+    """Point covariances among a group's candidates (upper triangle)."""
+    for a in range(nc):
+        for b in range(a, nc):
+            out[a, b] = point_covariance(table, nugget, cx[a] - cx[b], cy[a] - cy[b])
+
+
+@njit(cache=True, nogil=True, error_model="numpy", inline="always")
 def _set_hash(idx, n):
     h = _FNV_OFFSET
     for i in range(n):
@@ -348,7 +368,7 @@ def _set_hash(idx, n):
     return h
 
 
-@njit(cache=True, nogil=True, inline="always")
+@njit(cache=True, nogil=True, error_model="numpy", inline="always")
 def _load_candidates(cand_idx, lo, hi, sx, sy, cx, cy):
     nc = hi - lo
     for c in range(nc):
@@ -358,7 +378,7 @@ def _load_candidates(cand_idx, lo, hi, sx, sy, cx, cy):
     return nc
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, error_model="numpy")
 def _max_candidates(cand_lo, cand_hi, g_begin, g_end):
     m = 1
     for g in range(g_begin, g_end):
@@ -367,21 +387,49 @@ def _max_candidates(cand_lo, cand_hi, g_begin, g_end):
 
 
 # ----------------------------------------------------------- factorisation
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, error_model="numpy")
 def _factor_set(
-    idx, n, sx, sy, sample_f, sample_y, table, nugget, sk_mean, U, A, Rq, alpha, beta, work
+    idx,
+    pos,
+    n,
+    cand_cov,
+    sx,
+    sy,
+    sample_f,
+    sample_y,
+    table,
+    nugget,
+    sk_mean,
+    U,
+    A,
+    Rq,
+    alpha,
+    beta,
+    work,
 ):
     """Factor the kriging system of one neighbour set into a slot.
 
+    ``idx`` holds the set's sample indices and ``pos`` their positions among
+    the group's candidates; when ``cand_cov`` (covariances among the candidates,
+    upper triangle) is not empty, it supplies the covariances: the same numbers,
+    computed from the same coordinate differences, just once per group.
     Returns a status code (``STATUS_OK`` on success).
     """
     p = sample_f.shape[1]
     m = sample_y.shape[1]
-    for i in range(n):
-        si = idx[i]
-        for j in range(i, n):
-            sj = idx[j]
-            U[i, j] = point_covariance(table, nugget, sx[si] - sx[sj], sy[si] - sy[sj])
+    if cand_cov.shape[0] > 0:
+        for i in range(n):
+            row = cand_cov[pos[i]]
+            for j in range(i, n):
+                U[i, j] = row[pos[j]]
+    else:
+        for i in range(n):
+            si = idx[i]
+            for j in range(i, n):
+                sj = idx[j]
+                U[i, j] = point_covariance(
+                    table, nugget, sx[si] - sx[sj], sy[si] - sy[sj]
+                )
     if not _cholesky_upper(U, n, SINGULAR_RTOL, work):
         return STATUS_SINGULAR
     for col in range(p):  # A = (U^-T F)'
@@ -419,54 +467,142 @@ def _factor_set(
     return STATUS_OK
 
 
-@njit(cache=True, nogil=True, inline="always")
-def _solve_node(
-    n, U, A, Rq, alpha, beta, f0, c0, c00, sk_mean, a, v, out_mean, want_weights, out_w
-):
-    """Mean(s) and kriging variance at one node from its set's factorisation.
+#: Nodes solved together (columns of one batch).
+_BATCH = 32
 
-    ``c0`` (length n) holds the sample-to-node covariances; ``a`` and ``v`` are
-    scratch. Writes the means into ``out_mean`` and returns the variance; with
-    ``want_weights`` also writes the kriging weights into ``out_w``.
+
+@njit(cache=True, nogil=True, error_model="numpy")
+def _solve_batch(
+    r,
+    batch,
+    n,
+    pos,
+    cx,
+    cy,
+    node_x,
+    node_y,
+    node_f,
+    table,
+    nugget,
+    disc,
+    c00,
+    sk_mean,
+    U,
+    A,
+    Rq,
+    alpha,
+    beta,
+    B,
+    V,
+    F0,
+    acc,
+    var,
+    w,
+    want_weights,
+    out_mean,
+    out_var,
+    out_w,
+):
+    """Means and variances of ``r`` nodes (``batch``) that share one neighbour set.
+
+    Each node is one column of ``B``, and every loop over nodes is innermost, so
+    the solves run as vector operations across nodes while each node receives
+    exactly the operations, in exactly the order, it would receive alone.
     """
     p = A.shape[0]
     m = alpha.shape[0]
-    for o in range(m):
-        mean = sk_mean[o] if p == 0 else 0.0
-        for col in range(p):
-            mean += f0[col] * beta[col, o]
+    for t in range(r):  # sample-to-node covariances
+        node = batch[t]
+        x0 = node_x[node]
+        y0 = node_y[node]
         for i in range(n):
-            mean += c0[i] * alpha[o, i]
-        out_mean[o] = mean
+            c = pos[i]
+            B[i, t] = _sample_to_node_covariance(
+                table, nugget, disc, cx[c], cy[c], x0, y0
+            )
+        for col in range(p):
+            F0[col, t] = node_f[node, col]
+    for o in range(m):  # mean = drift + c0 . alpha
+        base = sk_mean[o] if p == 0 else 0.0
+        for t in range(r):
+            acc[t] = base
+        for col in range(p):
+            bco = beta[col, o]
+            for t in range(r):
+                acc[t] += F0[col, t] * bco
+        for i in range(n):
+            aoi = alpha[o, i]
+            for t in range(r):
+                acc[t] += B[i, t] * aoi
+        for t in range(r):
+            out_mean[batch[t], o] = acc[t]
+    for j in range(n):  # B <- U^-T B, forward substitution
+        ujj = U[j, j]
+        for t in range(r):
+            B[j, t] = B[j, t] * ujj
+        for i in range(j + 1, n):
+            uji = U[j, i]
+            for t in range(r):
+                B[i, t] -= uji * B[j, t]
+    for t in range(r):
+        var[t] = c00
     for i in range(n):
-        a[i] = c0[i]
-    _solve_upper_transposed(U, n, a)
-    var = c00
-    for i in range(n):
-        var -= a[i] * a[i]
+        for t in range(r):
+            var[t] -= B[i, t] * B[i, t]
     if p > 0:  # the price of estimating the drift: |Rq^-T (f0 - F'C^-1 c0)|^2
         for col in range(p):
-            t = f0[col]
+            for t in range(r):
+                V[col, t] = F0[col, t]
             for i in range(n):
-                t -= A[col, i] * a[i]
-            v[col] = t
-        _solve_upper_transposed(Rq, p, v)
+                aci = A[col, i]
+                for t in range(r):
+                    V[col, t] -= aci * B[i, t]
+        for j in range(p):
+            rjj = Rq[j, j]
+            for t in range(r):
+                V[j, t] = V[j, t] * rjj
+            for i in range(j + 1, p):
+                rji = Rq[j, i]
+                for t in range(r):
+                    V[i, t] -= rji * V[j, t]
         for col in range(p):
-            var += v[col] * v[col]
+            for t in range(r):
+                var[t] += V[col, t] * V[col, t]
+    for t in range(r):
+        out_var[batch[t]] = var[t]
     if want_weights:  # lambda = C^-1 (c0 + F Q^-1 (f0 - F'C^-1 c0))
-        if p > 0:
-            _solve_upper(Rq, p, v)
-        for i in range(n):
-            w = a[i]
+        z = np.empty(max(p, 1))
+        for t in range(r):
             for col in range(p):
-                w += A[col, i] * v[col]
-            out_w[i] = w
-        _solve_upper(U, n, out_w)
-    return var
+                z[col] = V[col, t]
+            _solve_upper(Rq, p, z)
+            for i in range(n):
+                wi = B[i, t]
+                for col in range(p):
+                    wi += A[col, i] * z[col]
+                w[i] = wi
+            _solve_upper(U, n, w)
+            for i in range(n):
+                out_w[batch[t], i] = w[i]
+
+
+@njit(cache=True, nogil=True, error_model="numpy")
+def _find_set(idx, n, h, table_idx, table_n, table_hash, n_entries):
+    """Row of (idx[:n], hash h) in a table of sets, or -1."""
+    for s in range(n_entries):
+        if table_n[s] == n and table_hash[s] == h:
+            equal = True
+            for i in range(n):
+                if table_idx[s, i] != idx[i]:
+                    equal = False
+                    break
+            if equal:
+                return s
+    return -1
 
 
 # ------------------------------------------------------------------ drivers
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, error_model="numpy")
 def krige_groups(
     g_begin,
     g_end,
@@ -502,18 +638,23 @@ def krige_groups(
 ):
     """Krige the nodes of groups ``g_begin .. g_end - 1`` of a search plan.
 
-    Each group gathers its candidates once; each node picks its ``k`` nearest
-    among them (``max_d2``: squared search radius), finds or builds the
-    factorisation of that set in a small cache of slots, and solves. Outputs are
-    written at the node's own index; nodes with fewer than ``min_count``
-    neighbours get NaN. ``node_exclude[i]`` is a sample index node ``i`` must not
-    use (-1: none), for leave-one-out.
+    For each group: gather its candidates once; pick each node's ``k`` nearest
+    among them (``max_d2``: squared search radius), which sorts the nodes into
+    the group's distinct neighbour sets; then for each set find or build its
+    factorisation (in a small cache of slots kept across groups) and solve its
+    nodes together. Outputs are written at each node's own index; nodes with
+    fewer than ``min_count`` neighbours get NaN. ``node_exclude[i]`` is a sample
+    index node ``i`` must not use (-1: none), for leave-one-out.
     """
     p = sample_f.shape[1]
     m = sample_y.shape[1]
     kk = max(1, min(k, sx.shape[0]))
     mc = _max_candidates(cand_lo, cand_hi, g_begin, g_end)
+    mg = 1
+    for g in range(g_begin, g_end):
+        mg = max(mg, group_ptr[g + 1] - group_ptr[g])
 
+    # factorisations of recent sets, kept across groups
     slot_idx = np.empty((n_slots, kk), dtype=np.int64)
     slot_n = np.full(n_slots, -1, dtype=np.int64)
     slot_hash = np.zeros(n_slots, dtype=np.uint64)
@@ -525,32 +666,48 @@ def krige_groups(
     slot_beta = np.empty((n_slots, p, m))
     next_slot = 0
 
+    # covariances among a group's candidates, built at its first factorisation,
+    # when that is cheaper than building each set's matrix on its own
+    mcc = mc if (mc <= _CANDIDATE_CACHE_MAX and mc * mc <= 8 * kk * kk) else 0
+    cand_cov = np.empty((mcc, mcc))
+
+    # the group's distinct sets and each node's set
+    set_idx = np.empty((mg, kk), dtype=np.int64)
+    set_pos = np.empty((mg, kk), dtype=np.int64)
+    set_n = np.empty(mg, dtype=np.int64)
+    set_hash = np.zeros(mg, dtype=np.uint64)
+    node_set = np.empty(mg, dtype=np.int64)
+
     cx = np.empty(mc)
     cy = np.empty(mc)
     d2 = np.empty(mc)
     member = np.zeros(mc, dtype=np.bool_)
     buf_d2 = np.empty(kk)
     buf_pos = np.empty(kk, dtype=np.int64)
-    idx = np.empty(kk, dtype=np.int64)
-    c0 = np.empty(kk)
-    a = np.empty(kk)
-    v = np.empty(max(p, 1))
-    w = np.empty(kk)
     work = np.empty(max(kk, p, 1))
-    mean = np.empty(m)
+    batch = np.empty(_BATCH, dtype=np.int64)
+    B = np.empty((kk, _BATCH))
+    V = np.empty((max(p, 1), _BATCH))
+    F0 = np.empty((max(p, 1), _BATCH))
+    acc = np.empty(_BATCH)
+    var = np.empty(_BATCH)
+    w = np.empty(kk)
 
     for g in range(g_begin, g_end):
         lo = cand_lo[g]
         nc = _load_candidates(cand_idx, lo, cand_hi[g], sx, sy, cx, cy)
         cand = cand_idx[lo : cand_hi[g]]
+        start = group_ptr[g]
+        size = group_ptr[g + 1] - start
+
+        # pass 1: each node's neighbours, as one of the group's distinct sets
+        n_sets = 0
         n_member = -1  # no previous choice in this group yet
-        slot = -1
-        for j in range(group_ptr[g], group_ptr[g + 1]):
-            node = order[j]
-            x0 = node_x[node]
-            y0 = node_y[node]
+        current = -1
+        for jj in range(size):
+            node = order[start + jj]
             exclude = node_exclude[node]
-            _squared_distances(cx, cy, x0, y0, nc, d2)
+            _squared_distances(cx, cy, node_x[node], node_y[node], nc, d2)
             same = n_member >= 0 and _same_selection(
                 d2, cand, nc, exclude, k, max_d2, member, n_member
             )
@@ -558,92 +715,116 @@ def krige_groups(
                 n_member = _select_nearest(
                     d2, cand, nc, exclude, k, max_d2, buf_d2, buf_pos, member
                 )
-                slot = -1  # a new set: its slot is still to be found
+                current = -1
             n = n_member
             out_count[node] = n
             if n < min_count or n == 0:
+                node_set[jj] = -1
                 for o in range(m):
                     out_mean[node, o] = np.nan
                 out_var[node] = np.nan
                 continue
-            _gather_selection(cand, nc, member, idx)
+            if current < 0:
+                _gather_selection(cand, nc, member, set_idx[n_sets], set_pos[n_sets])
+                h = _set_hash(set_idx[n_sets], n)
+                current = _find_set(
+                    set_idx[n_sets], n, h, set_idx, set_n, set_hash, n_sets
+                )
+                if current < 0:
+                    current = n_sets
+                    set_n[current] = n
+                    set_hash[current] = h
+                    n_sets += 1
+            node_set[jj] = current
             if want_weights:
                 for i in range(n):
-                    out_nbr[node, i] = idx[i]
+                    out_nbr[node, i] = set_idx[current, i]
+
+        # pass 2: factor each set once, solve its nodes together
+        cov_ready = False
+        for s in range(n_sets):
+            n = set_n[s]
+            idx = set_idx[s]
+            pos = set_pos[s]
+            slot = _find_set(idx, n, set_hash[s], slot_idx, slot_n, slot_hash, n_slots)
             if slot < 0:
-                h = _set_hash(idx, n)
-                slot = -1
-                for s in range(n_slots):
-                    if slot_n[s] == n and slot_hash[s] == h:
-                        equal = True
-                        for i in range(n):
-                            if slot_idx[s, i] != idx[i]:
-                                equal = False
-                                break
-                        if equal:
-                            slot = s
-                            break
-                if slot < 0:
-                    slot = next_slot
-                    next_slot = (next_slot + 1) % n_slots
-                    for i in range(n):
-                        slot_idx[slot, i] = idx[i]
-                    slot_n[slot] = n
-                    slot_hash[slot] = h
-                    slot_status[slot] = _factor_set(
-                        idx,
+                slot = next_slot
+                next_slot = (next_slot + 1) % n_slots
+                for i in range(n):
+                    slot_idx[slot, i] = idx[i]
+                slot_n[slot] = n
+                slot_hash[slot] = set_hash[s]
+                if mcc > 0 and not cov_ready:
+                    _candidate_covariances(cx, cy, nc, table, nugget, cand_cov)
+                    cov_ready = True
+                slot_status[slot] = _factor_set(
+                    idx,
+                    pos,
+                    n,
+                    cand_cov,
+                    sx,
+                    sy,
+                    sample_f,
+                    sample_y,
+                    table,
+                    nugget,
+                    sk_mean,
+                    slot_U[slot],
+                    slot_A[slot],
+                    slot_Rq[slot],
+                    slot_alpha[slot],
+                    slot_beta[slot],
+                    work,
+                )
+            status = slot_status[slot]
+            r = 0
+            for jj in range(size + 1):
+                if jj < size and node_set[jj] == s:
+                    node = order[start + jj]
+                    if status != STATUS_OK:
+                        out_status[node] = status
+                        for o in range(m):
+                            out_mean[node, o] = np.nan
+                        out_var[node] = np.nan
+                        continue
+                    batch[r] = node
+                    r += 1
+                if r > 0 and (r == _BATCH or jj == size):
+                    _solve_batch(
+                        r,
+                        batch,
                         n,
-                        sx,
-                        sy,
-                        sample_f,
-                        sample_y,
+                        pos,
+                        cx,
+                        cy,
+                        node_x,
+                        node_y,
+                        node_f,
                         table,
                         nugget,
+                        disc,
+                        c00,
                         sk_mean,
                         slot_U[slot],
                         slot_A[slot],
                         slot_Rq[slot],
                         slot_alpha[slot],
                         slot_beta[slot],
-                        work,
+                        B,
+                        V,
+                        F0,
+                        acc,
+                        var,
+                        w,
+                        want_weights,
+                        out_mean,
+                        out_var,
+                        out_w,
                     )
-            if slot_status[slot] != STATUS_OK:
-                out_status[node] = slot_status[slot]
-                for o in range(m):
-                    out_mean[node, o] = np.nan
-                out_var[node] = np.nan
-                continue
-            for i in range(n):
-                s = idx[i]
-                c0[i] = _sample_to_node_covariance(
-                    table, nugget, disc, sx[s], sy[s], x0, y0
-                )
-            var = _solve_node(
-                n,
-                slot_U[slot],
-                slot_A[slot],
-                slot_Rq[slot],
-                slot_alpha[slot],
-                slot_beta[slot],
-                node_f[node],
-                c0,
-                c00,
-                sk_mean,
-                a,
-                v,
-                mean,
-                want_weights,
-                w,
-            )
-            for o in range(m):
-                out_mean[node, o] = mean[o]
-            out_var[node] = var
-            if want_weights:
-                for i in range(n):
-                    out_w[node, i] = w[i]
+                    r = 0
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, error_model="numpy")
 def idw_groups(
     g_begin,
     g_end,
@@ -688,7 +869,9 @@ def idw_groups(
             node = order[j]
             exclude = node_exclude[node]
             _squared_distances(cx, cy, node_x[node], node_y[node], nc, d2)
-            n = _select_nearest(d2, cand, nc, exclude, k, max_d2, buf_d2, buf_pos, member)
+            n = _select_nearest(
+                d2, cand, nc, exclude, k, max_d2, buf_d2, buf_pos, member
+            )
             out_count[node] = n
             if n < min_count or n == 0:
                 for o in range(m):
@@ -713,7 +896,7 @@ def idw_groups(
                 out_mean[node, o] = total / weight
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, error_model="numpy")
 def neighbor_groups(
     g_begin,
     g_end,

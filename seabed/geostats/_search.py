@@ -30,6 +30,7 @@ Examples
 
 from __future__ import annotations
 
+import itertools
 import math
 import os
 from collections.abc import Callable
@@ -54,7 +55,7 @@ __all__ = [
 
 #: Nodes per group: larger groups query the tree less often but examine more
 #: candidates per node (the radius grows by twice the group radius).
-GROUP_SIZE = 64
+GROUP_SIZE = 128
 
 # relative slack on the candidate radius, far above rounding in the distances
 _RADIUS_SLACK = 1e-9
@@ -93,15 +94,15 @@ def group_nodes(
 ) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
     """Cut nodes into square cells of about ``group_size`` nodes each.
 
-    Returns ``order`` (node indices, cell by cell, in their original order within
-    a cell) and ``group_ptr`` (cell boundaries in ``order``).
+    Returns ``order`` (node indices, cell by cell in Z order, in their original
+    order within a cell) and ``group_ptr`` (cell boundaries in ``order``).
 
     Examples
     --------
     >>> xx, yy = np.meshgrid(np.arange(4.0), np.arange(4.0))
     >>> order, ptr = group_nodes(np.column_stack([xx.ravel(), yy.ravel()]), 4)
-    >>> ptr.tolist(), order[:4].tolist()
-    ([0, 4, 8, 12, 16], [0, 1, 4, 5])
+    >>> ptr.tolist(), order[:8].tolist()
+    ([0, 4, 8, 12, 16], [0, 1, 4, 5, 2, 3, 6, 7])
     """
     m = len(nodes)
     if m == 0:
@@ -115,14 +116,39 @@ def group_nodes(
         cell = max(span[0], span[1]) / n_cells
     if not cell > 0:
         return np.arange(m, dtype=np.int64), np.array([0, m], dtype=np.int64)
-    ix = np.floor((nodes[:, 0] - lower[0]) / cell).astype(np.int64)
-    iy = np.floor((nodes[:, 1] - lower[1]) / cell).astype(np.int64)
-    key = iy * (int(ix.max()) + 1) + ix
+    # cells per axis; the nodes on the upper edge join the last cell
+    nx, ny = (max(1, math.ceil(s / cell)) for s in span)
+    ix = np.minimum(np.floor((nodes[:, 0] - lower[0]) / cell), nx - 1).astype(np.uint64)
+    iy = np.minimum(np.floor((nodes[:, 1] - lower[1]) / cell), ny - 1).astype(np.uint64)
+    # cells in Z (Morton) order: consecutive groups are neighbours, so the
+    # kernels' cache of factorisations serves sets that straddle group borders
+    key = _spread_bits(ix) | (_spread_bits(iy) << np.uint64(1))
     order = np.argsort(key, kind="stable").astype(np.int64)
     sorted_key = key[order]
     starts = np.flatnonzero(np.diff(sorted_key)) + 1
     group_ptr = np.concatenate([[0], starts, [m]]).astype(np.int64)
+    # clustered nodes can crowd one cell: cut crowded cells, to bound the
+    # kernels' per-group memory
+    limit = 4 * group_size
+    sizes = np.diff(group_ptr)
+    if sizes.max() > limit:
+        cuts = [np.arange(lo, hi, limit) for lo, hi in itertools.pairwise(group_ptr)]
+        group_ptr = np.concatenate([*cuts, [m]]).astype(np.int64)
     return order, group_ptr
+
+
+def _spread_bits(v: NDArray[np.uint64]) -> NDArray[np.uint64]:
+    """Put the low 32 bits of ``v`` on the even bit positions (Morton codes)."""
+    v = v & np.uint64(0xFFFFFFFF)
+    for shift, mask in (
+        (16, 0x0000FFFF0000FFFF),
+        (8, 0x00FF00FF00FF00FF),
+        (4, 0x0F0F0F0F0F0F0F0F),
+        (2, 0x3333333333333333),
+        (1, 0x5555555555555555),
+    ):
+        v = (v | (v << np.uint64(shift))) & np.uint64(mask)
+    return v
 
 
 def _group_circles(
@@ -148,6 +174,7 @@ def plan_search(
     max_distance: float | None,
     leave_one_out: bool = False,
     group_size: int = GROUP_SIZE,
+    workers: int = 1,
 ) -> SearchPlan:
     """Group the nodes and gather each group's candidate samples.
 
@@ -163,6 +190,10 @@ def plan_search(
         Search radius (None: unlimited).
     leave_one_out : bool
         Nodes will each leave one sample out: gather for ``n_neighbors + 1``.
+    group_size : int
+        Nodes per group, roughly.
+    workers : int
+        Threads for the tree queries.
     """
     n = tree.n
     order, group_ptr = group_nodes(nodes, group_size)
@@ -179,13 +210,13 @@ def plan_search(
     centres, radii = _group_circles(nodes, order, group_ptr)
     reach = np.full(n_groups, np.inf)
     if k is not None and k < n:
-        kth, _ = tree.query(centres, k=[k])
+        kth, _ = tree.query(centres, k=[k], workers=workers)
         reach = kth[:, 0] + radii
     if max_distance is not None:
         reach = np.minimum(reach, max_distance)
     radius = reach + radii
     radius += _RADIUS_SLACK * (radius + np.abs(centres).max(axis=1) + 1.0)
-    lists = tree.query_ball_point(centres, radius, return_sorted=True)
+    lists = tree.query_ball_point(centres, radius, return_sorted=True, workers=workers)
     counts = np.fromiter((len(c) for c in lists), dtype=np.int64, count=n_groups)
     cand_hi = np.cumsum(counts)
     cand_idx = (
@@ -225,7 +256,8 @@ def run_groups(
     bounds = np.unique(bounds)
     with ThreadPoolExecutor(max_workers=n_jobs) as pool:
         futures = [
-            pool.submit(kernel, int(lo), int(hi)) for lo, hi in zip(bounds[:-1], bounds[1:])
+            pool.submit(kernel, int(lo), int(hi))
+            for lo, hi in itertools.pairwise(bounds)
         ]
         for future in futures:
             future.result()

@@ -21,7 +21,7 @@ Examples
 >>> ok = OrdinaryKriging(Variogram("exponential", psill=1.0, range=200.0)).fit(X, y)
 >>> mean, std = ok.predict(np.array([[50.0, 50.0], [0.0, 0.0]]), return_std=True)
 >>> mean.round(6).tolist(), std.round(6).tolist()
-([2.5, 1.0], [0.725538, 0.0])
+([2.5, 1.0], [0.521685, 0.0])
 """
 
 from __future__ import annotations
@@ -81,7 +81,7 @@ _DRIFTS = ("linear", "quadratic", "external")
 _DUPLICATES = ("raise", "average")
 # memory allowed per thread for cached factorisations
 _CACHE_BYTES = 64 * 2**20
-_MAX_SLOTS = 32
+_MAX_SLOTS = 128
 
 
 def block_discretization(
@@ -113,18 +113,14 @@ def block_discretization(
     """
     bx, by = (float(v) for v in block_size)
     if discretization == "gauss":
-        nodes, weights = GAUSS_NODES, GAUSS_WEIGHTS
-    else:
+        offsets = np.array(GAUSS_NODES)
+        weights = np.outer(GAUSS_WEIGHTS, GAUSS_WEIGHTS).ravel()
+    else:  # cell centres, in gstat's arithmetic
         n = int(discretization)
-        nodes = tuple(-0.5 + (0.5 + i) / n for i in range(n))
-        weights = (1.0,) * n
-    rows = []
-    total = 1.0 if discretization == "gauss" else float(len(nodes) ** 2)
-    for gx, wx in zip(nodes, weights):
-        for gy, wy in zip(nodes, weights):
-            weight = wx * wy if discretization == "gauss" else 1.0 / total
-            rows.append((bx * gx, by * gy, weight))
-    return np.array(rows, dtype=float)
+        offsets = -0.5 + (1.0 / n) * (0.5 + np.arange(n))
+        weights = np.full(n * n, 1.0 / (n * n))
+    gx, gy = np.meshgrid(offsets, offsets, indexing="ij")  # x outer, y inner
+    return np.column_stack([bx * gx.ravel(), by * gy.ravel(), weights])
 
 
 # ------------------------------------------------------------ parameter checks
@@ -147,7 +143,7 @@ def _check_positive(value: Any, name: str, allow_none: bool = True) -> None:
     if (
         isinstance(value, bool)
         or not isinstance(value, numbers.Real)
-        or not (math.isfinite(value) and value > 0)
+        or not (math.isfinite(float(value)) and float(value) > 0)
     ):
         raise ConfigError(
             f"must be a positive number of metres, got {value!r}", column=name
@@ -182,7 +178,11 @@ def _block_pair(block_size: Any) -> tuple[float, float] | None:
 def _check_n_jobs(n_jobs: Any) -> None:
     if n_jobs is None:
         return
-    if isinstance(n_jobs, bool) or not isinstance(n_jobs, numbers.Integral) or n_jobs == 0:
+    if (
+        isinstance(n_jobs, bool)
+        or not isinstance(n_jobs, numbers.Integral)
+        or n_jobs == 0
+    ):
         raise ConfigError(
             f"must be None, a positive integer or -1, got {n_jobs!r}", column="n_jobs"
         )
@@ -296,8 +296,7 @@ class _KrigingBase(RegressorMixin, BaseEstimator):
         expected = self._expected_columns()
         if expected is not None and n_cols != expected:
             raise InputError(
-                f"expected {expected} columns (x, y in projected metres), "
-                f"got {n_cols}",
+                f"expected {expected} columns (x, y in projected metres), got {n_cols}",
                 column="X",
                 hint="pass only the coordinates; covariates need "
                 "UniversalKriging(drift='external') or RegressionKriging",
@@ -323,18 +322,17 @@ class _KrigingBase(RegressorMixin, BaseEstimator):
         self
         """
         self._check_params()
-        X, y = _validated(self, X, y)
-        self._validate_columns(X)
-        self._y_ndim = y.ndim
-        y2 = y.reshape(len(y), -1)
-        X, y2 = _merge_duplicates(X, y2, self.duplicates)
-        self.X_ = np.ascontiguousarray(X[:, :2])
+        Xa, ya = _validated_samples(self, X, y)
+        self._validate_columns(Xa)
+        self._y_ndim = ya.ndim
+        Xa, y2 = _merge_duplicates(Xa, ya.reshape(len(ya), -1), self.duplicates)
+        self.X_ = np.ascontiguousarray(Xa[:, :2])
         self.y_ = np.ascontiguousarray(y2)
-        self._sample_covariates = X[:, 2:]
+        self._sample_covariates = Xa[:, 2:]
         self.n_samples_ = len(self.X_)
         self.n_outputs_ = self.y_.shape[1]
-        self._fit_drift(X)
-        self._sample_drift = np.ascontiguousarray(self._drift_basis(X))
+        self._fit_drift(Xa)
+        self._sample_drift = np.ascontiguousarray(self._drift_basis(Xa))
         n_drift = self._sample_drift.shape[1]
         if self.n_samples_ < max(1, n_drift):
             raise InputError(
@@ -342,14 +340,14 @@ class _KrigingBase(RegressorMixin, BaseEstimator):
                 f"of {n_drift} coefficients",
                 column="X",
             )
-        self.variogram_ = _resolve_variogram(self.variogram, X, self._detrended(y2))
+        self.variogram_ = _resolve_variogram(self.variogram, Xa, self._detrended(y2))
         self._tree = cKDTree(self.X_)
         return self
 
     def _detrended(self, y: NDArray[np.float64]) -> NDArray[np.float64]:
         """Residuals from the drift fitted by ordinary least squares."""
-        if self._sample_drift.shape[1] == 0:
-            return y - self._known_mean()
+        if self._sample_drift.shape[1] <= 1:  # a constant: variograms ignore it
+            return y
         coef, *_ = np.linalg.lstsq(self._sample_drift, y, rcond=None)
         return y - self._sample_drift @ coef
 
@@ -392,7 +390,9 @@ class _KrigingBase(RegressorMixin, BaseEstimator):
             out.append(result["count"])
         return out[0] if len(out) == 1 else tuple(out)
 
-    def kriging_weights(self, X: ArrayLike) -> tuple[NDArray[np.int64], NDArray[np.float64]]:
+    def kriging_weights(
+        self, X: ArrayLike
+    ) -> tuple[NDArray[np.int64], NDArray[np.float64]]:
         """Each prediction's neighbours and their kriging weights.
 
         Returns
@@ -419,11 +419,12 @@ class _KrigingBase(RegressorMixin, BaseEstimator):
     ) -> dict[str, NDArray[Any]]:
         check_is_fitted(self)
         if exclude is None:
-            X = _validated(self, X)
-            self._validate_columns(X)
-        X = np.asarray(X, dtype=float)
-        nodes = np.ascontiguousarray(X[:, :2])
-        node_drift = np.ascontiguousarray(self._drift_basis(X))
+            Xa = _validated(self, X)
+            self._validate_columns(Xa)
+        else:  # leave-one-out on the samples themselves
+            Xa = np.asarray(X, dtype=float)
+        nodes = np.ascontiguousarray(Xa[:, :2])
+        node_drift = np.ascontiguousarray(self._drift_basis(Xa))
         m = len(nodes)
         if exclude is None:
             exclude = np.full(m, -1, dtype=np.int64)
@@ -439,12 +440,14 @@ class _KrigingBase(RegressorMixin, BaseEstimator):
             c00 = block_covariance(table, disc)
         slot_bytes = 8 * (k * k + k * (p + n_out + 1) + p * p + p * n_out)
         n_slots = int(np.clip(_CACHE_BYTES // slot_bytes, 1, _MAX_SLOTS))
+        n_jobs = resolve_n_jobs(self.n_jobs)
         plan = plan_search(
             self._tree,
             nodes,
             n_neighbors=k,
             max_distance=self.max_distance,
             leave_one_out=bool((exclude >= 0).any()),
+            workers=n_jobs,
         )
         mean = np.full((m, n_out), np.nan)
         var = np.full(m, np.nan)
@@ -483,7 +486,7 @@ class _KrigingBase(RegressorMixin, BaseEstimator):
                 weights,
             ),
         )
-        run_groups(plan, resolve_n_jobs(self.n_jobs), kernel)
+        run_groups(plan, n_jobs, kernel)
         self._raise_if_singular(nodes, status, count, exclude)
         return {
             "mean": mean,
@@ -506,7 +509,9 @@ class _KrigingBase(RegressorMixin, BaseEstimator):
         node = int(failed[0])
         x0, y0 = nodes[node]
         k = self.n_samples_ if self.n_neighbors is None else self.n_neighbors
-        idx, _ = nearest_neighbors(self.X_, nodes[node : node + 1], k + 1, self.max_distance)
+        idx, _ = nearest_neighbors(
+            self.X_, nodes[node : node + 1], k + 1, self.max_distance
+        )
         used = [int(i) for i in idx[0] if i >= 0 and i != exclude[node]][: count[node]]
         shown = ", ".join(map(str, used[:8])) + (", ..." if len(used) > 8 else "")
         where = (
@@ -528,7 +533,7 @@ class _KrigingBase(RegressorMixin, BaseEstimator):
             "sill) or merge close samples"
         )
 
-    def __sklearn_tags__(self):  # type: ignore[no-untyped-def]
+    def __sklearn_tags__(self) -> Any:
         tags = super().__sklearn_tags__()
         tags.target_tags.multi_output = True
         return tags
@@ -547,22 +552,34 @@ def _call_krige(g_begin: int, g_end: int, *, plan: Any, args: tuple[Any, ...]) -
     )
 
 
-def _validated(estimator: BaseEstimator, X: ArrayLike, y: ArrayLike | None = None) -> Any:
-    """scikit-learn's validation, with its errors turned into seabed's."""
+def _validated(estimator: BaseEstimator, X: ArrayLike) -> NDArray[np.float64]:
+    """scikit-learn's validation of prediction points, errors turned into seabed's."""
     try:
-        if y is None:
-            return validate_data(estimator, X, reset=False, dtype=np.float64)
+        return validate_data(estimator, X, reset=False, dtype=np.float64)
+    except ValueError as err:
+        raise _input_error(err, "X") from err
+
+
+def _validated_samples(
+    estimator: BaseEstimator, X: ArrayLike, y: ArrayLike
+) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    """scikit-learn's validation of training data, errors turned into seabed's."""
+    try:
         return validate_data(
             estimator, X, y, multi_output=True, y_numeric=True, dtype=np.float64
         )
     except ValueError as err:
-        if isinstance(err, InputError):
-            raise
-        raise InputError(
-            str(err),
-            column="X" if y is None or "X" in str(err) else "y",
-            hint="pass finite numbers: projected coordinates in metres and values",
-        ) from err
+        raise _input_error(err, "y" if "target" in str(err) else "X") from err
+
+
+def _input_error(err: ValueError, column: str) -> InputError:
+    if isinstance(err, InputError):
+        return err
+    return InputError(
+        str(err),
+        column=column,
+        hint="pass finite numbers: projected coordinates in metres and values",
+    )
 
 
 # ------------------------------------------------------------------ estimators
@@ -890,17 +907,19 @@ duplicates, n_jobs
                 f"must be a scikit-learn regressor, got {self.regressor!r}",
                 column="regressor",
             )
-        X, y = _validated(self, X, y)
-        if X.shape[1] < (3 if self.features == "covariates" else 2):
+        Xa, ya = _validated_samples(self, X, y)
+        if Xa.shape[1] < (3 if self.features == "covariates" else 2):
             raise InputError(
-                f"expected x, y and covariate columns, got {X.shape[1]} columns",
+                f"expected x, y and covariate columns, got {Xa.shape[1]} columns",
                 column="X",
                 hint="give covariates in X[:, 2:], or features='all' to regress on "
                 "the coordinates",
             )
-        self.regressor_ = clone(self.regressor).fit(self._features(X), y)
-        trend = np.asarray(self.regressor_.predict(self._features(X)), dtype=float)
-        residuals = y - trend.reshape(y.shape)
+        self.regressor_ = clone(self.regressor).fit(self._features(Xa), ya)
+        trend = np.asarray(
+            self.regressor_.predict(self._features(Xa)), dtype=np.float64
+        )
+        residuals = ya - trend.reshape(ya.shape)
         self.kriging_ = OrdinaryKriging(
             self.variogram,
             n_neighbors=self.n_neighbors,
@@ -910,7 +929,7 @@ duplicates, n_jobs
             block_discretization=self.block_discretization,
             duplicates=self.duplicates,
             n_jobs=self.n_jobs,
-        ).fit(X[:, :2], residuals)
+        ).fit(Xa[:, :2], residuals)
         self.variogram_ = self.kriging_.variogram_
         return self
 
@@ -919,16 +938,18 @@ duplicates, n_jobs
     ) -> Any:
         """Trend plus kriged residual (see :meth:`OrdinaryKriging.predict`)."""
         check_is_fitted(self)
-        X = _validated(self, X)
-        trend = np.asarray(self.regressor_.predict(self._features(X)), dtype=float)
+        Xa = _validated(self, X)
+        trend = np.asarray(
+            self.regressor_.predict(self._features(Xa)), dtype=np.float64
+        )
         out = self.kriging_.predict(
-            X[:, :2], return_std=return_std, return_count=return_count
+            Xa[:, :2], return_std=return_std, return_count=return_count
         )
         if isinstance(out, tuple):
             return (out[0] + trend.reshape(out[0].shape), *out[1:])
         return out + trend.reshape(out.shape)
 
-    def __sklearn_tags__(self):  # type: ignore[no-untyped-def]
+    def __sklearn_tags__(self) -> Any:
         tags = super().__sklearn_tags__()
         tags.target_tags.multi_output = True
         return tags
@@ -958,6 +979,12 @@ class InverseDistanceWeighting(RegressorMixin, BaseEstimator):
     >>> float(idw.predict(np.array([[1.0, 0.0]]))[0])  # weights 1 and 1/4
     1.6
     """
+
+    X_: NDArray[np.float64]
+    y_: NDArray[np.float64]
+    n_samples_: int
+    _y_ndim: int
+    _tree: cKDTree
 
     def __init__(
         self,
@@ -993,23 +1020,25 @@ class InverseDistanceWeighting(RegressorMixin, BaseEstimator):
             or not isinstance(self.power, numbers.Real)
             or not (math.isfinite(self.power) and self.power >= 0)
         ):
-            raise ConfigError(f"must be a number >= 0, got {self.power!r}", column="power")
+            raise ConfigError(
+                f"must be a number >= 0, got {self.power!r}", column="power"
+            )
         _check_int(self.n_neighbors, "n_neighbors", 1, allow_none=True)
         _check_positive(self.max_distance, "max_distance")
         _check_int(self.min_neighbors, "min_neighbors", 0)
         _check_choice(self.duplicates, "duplicates", _DUPLICATES)
         _check_n_jobs(self.n_jobs)
-        X, y = _validated(self, X, y)
-        if X.shape[1] != 2:
+        Xa, ya = _validated_samples(self, X, y)
+        if Xa.shape[1] != 2:
             raise InputError(
-                f"expected 2 columns (x, y in projected metres), got {X.shape[1]}",
+                f"expected 2 columns (x, y in projected metres), got {Xa.shape[1]}",
                 column="X",
             )
-        self._y_ndim = y.ndim
-        X, y2 = _merge_duplicates(X, y.reshape(len(y), -1), self.duplicates)
-        self.X_ = np.ascontiguousarray(X)
+        self._y_ndim = ya.ndim
+        Xa, y2 = _merge_duplicates(Xa, ya.reshape(len(ya), -1), self.duplicates)
+        self.X_ = np.ascontiguousarray(Xa)
         self.y_ = np.ascontiguousarray(y2)
-        self.n_samples_ = len(X)
+        self.n_samples_ = len(Xa)
         self._tree = cKDTree(self.X_)
         return self
 
@@ -1018,13 +1047,13 @@ class InverseDistanceWeighting(RegressorMixin, BaseEstimator):
     ) -> Any:
         """Inverse-distance weighted mean at ``X`` (std is NaN: IDW has none)."""
         check_is_fitted(self)
-        X = _validated(self, X)
-        mean, count = self._interpolate(X, np.full(len(X), -1, dtype=np.int64))
+        Xa = _validated(self, X)
+        mean, count = self._interpolate(Xa, np.full(len(Xa), -1, dtype=np.int64))
         if self._y_ndim == 1:
             mean = mean[:, 0]
         out: list[NDArray[Any]] = [mean]
         if return_std:
-            out.append(np.full(len(X), np.nan))
+            out.append(np.full(len(Xa), np.nan))
         if return_count:
             out.append(count)
         return out[0] if len(out) == 1 else tuple(out)

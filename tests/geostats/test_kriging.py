@@ -1,0 +1,560 @@
+"""Kriging estimators against dense per-node solves, plus batching invariance,
+neighbourhoods, errors and scikit-learn integration."""
+
+import math
+import pickle
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from sklearn.base import clone
+from sklearn.linear_model import LinearRegression
+from sklearn.model_selection import GridSearchCV, GroupKFold, cross_val_score
+from sklearn.utils.estimator_checks import parametrize_with_checks
+
+from seabed.exceptions import (
+    ConfigError,
+    DuplicateSamplesError,
+    InputError,
+    SingularSystemError,
+)
+from seabed.geostats import Variogram
+from seabed.geostats._kernels import matern_correlation
+from seabed.geostats.fitting import auto_variogram
+from seabed.geostats.kriging import (
+    InverseDistanceWeighting,
+    OrdinaryKriging,
+    RegressionKriging,
+    SimpleKriging,
+    UniversalKriging,
+    block_discretization,
+)
+from seabed.geostats.variogram import _matern_correlation
+
+VG = Variogram("exponential", psill=1.0, range=300.0, nugget=0.1)
+NESTED = Variogram(
+    "spherical", psill=0.6, range=250.0, nugget=0.05, anis=(30.0, 0.5)
+) + (Variogram("gaussian", psill=0.3, range=500.0))
+
+
+# ------------------------------------------------------------ dense reference
+def brute_neighbors(samples, node, k, max_distance=None):
+    """Indices of the k nearest samples, ties by index, ascending index order."""
+    d2 = ((samples - node) ** 2).sum(axis=1)
+    order = np.lexsort((np.arange(len(samples)), d2))
+    if max_distance is not None:
+        order = order[d2[order] <= max_distance**2]
+    return np.sort(order[: len(samples) if k is None else k])
+
+
+def structured_covariance(vg, dx, dy):
+    return vg.covariance(dx, dy) - np.where((dx == 0) & (dy == 0), vg.nugget, 0.0)
+
+
+def dense_krige(vg, S, ys, F, f0, node, disc=None, mean=None):
+    """Mean and variance at one node by solving the full (n + p) system."""
+    n, p = F.shape
+    C = vg.covariance_matrix(S)
+    if disc is None:
+        c0 = vg.covariance(S[:, 0] - node[0], S[:, 1] - node[1])
+        c00 = vg.sill
+    else:
+        pts = node - disc[:, :2]
+        c0 = (
+            structured_covariance(
+                vg, S[:, 0, None] - pts[None, :, 0], S[:, 1, None] - pts[None, :, 1]
+            )
+            * disc[:, 2]
+        ).sum(axis=1)
+        c00 = (
+            structured_covariance(
+                vg, pts[:, 0, None] - pts[None, :, 0], pts[:, 1, None] - pts[None, :, 1]
+            )
+            * np.outer(disc[:, 2], disc[:, 2])
+        ).sum()
+    if p == 0:  # simple kriging
+        lam = np.linalg.solve(C, c0)
+        return mean + lam @ (ys - mean), c00 - lam @ c0
+    K = np.zeros((n + p, n + p))
+    K[:n, :n] = C
+    K[:n, n:] = F
+    K[n:, :n] = F.T
+    sol = np.linalg.solve(K, np.concatenate([c0, f0]))
+    lam, mu = sol[:n], sol[n:]
+    return lam @ ys, c00 - lam @ c0 - mu @ f0
+
+
+def dense_predict(est, X_new, disc=None):
+    """Reference predictions of a fitted estimator, one node at a time."""
+    means, variances = [], []
+    F_all = est._drift_basis(np.column_stack([est.X_, est._sample_covariates]))
+    F0_all = est._drift_basis(X_new)
+    mean = est._known_mean()[0] if F_all.shape[1] == 0 else None
+    k = None if est.n_neighbors is None else est.n_neighbors
+    for i, node in enumerate(X_new[:, :2]):
+        idx = brute_neighbors(est.X_, node, k, est.max_distance)
+        if len(idx) < max(est.min_neighbors, F_all.shape[1], 1):
+            means.append(np.nan)
+            variances.append(np.nan)
+            continue
+        m, v = dense_krige(
+            est.variogram_,
+            est.X_[idx],
+            est.y_[idx, 0],
+            F_all[idx],
+            F0_all[i],
+            node,
+            disc,
+            mean,
+        )
+        means.append(m)
+        variances.append(v)
+    return np.array(means), np.array(variances)
+
+
+@pytest.fixture(scope="module")
+def field():
+    """A smooth field sampled at 120 scattered points, and prediction nodes."""
+    rng = np.random.default_rng(7)
+    X = rng.uniform(0, 1000, size=(120, 2))
+    y = np.sin(X[:, 0] / 170) + np.cos(X[:, 1] / 230) + 0.1 * rng.standard_normal(120)
+    nodes = np.column_stack([rng.uniform(-100, 1100, 60), rng.uniform(-100, 1100, 60)])
+    return X, y, nodes
+
+
+def covariate(X):
+    return np.sqrt(np.hypot(X[:, 0] - 300, X[:, 1] - 700))
+
+
+CASES = {
+    "ok_local": lambda: OrdinaryKriging(VG, n_neighbors=12),
+    "ok_global": lambda: OrdinaryKriging(VG, n_neighbors=None),
+    "ok_radius": lambda: OrdinaryKriging(VG, n_neighbors=10, max_distance=150.0),
+    "ok_nested_anis": lambda: OrdinaryKriging(NESTED, n_neighbors=16),
+    "sk_local": lambda: SimpleKriging(VG, mean=0.3, n_neighbors=12),
+    "sk_global": lambda: SimpleKriging(VG, mean=0.3, n_neighbors=None),
+    "uk_linear": lambda: UniversalKriging(VG, drift="linear", n_neighbors=15),
+    "uk_quadratic": lambda: UniversalKriging(VG, drift="quadratic", n_neighbors=None),
+    "ked_local": lambda: UniversalKriging(VG, drift="external", n_neighbors=15),
+    "ked_global": lambda: UniversalKriging(VG, drift="external", n_neighbors=None),
+}
+
+
+def _with_covariate(name, X):
+    return np.column_stack([X, covariate(X)]) if name.startswith("ked") else X
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+@pytest.mark.parametrize("block", [None, (40.0, 60.0)])
+def test_equals_dense_solve(field, name, block):
+    X, y, nodes = field
+    est = CASES[name]().set_params(block_size=block)
+    Xf, Xn = _with_covariate(name, X), _with_covariate(name, nodes)
+    mean, std = est.fit(Xf, y).predict(Xn, return_std=True)
+    disc = None if block is None else block_discretization(block)
+    ref_mean, ref_var = dense_predict(est, Xn, disc)
+    assert np.array_equal(np.isnan(mean), np.isnan(ref_mean))
+    np.testing.assert_allclose(mean, ref_mean, rtol=1e-9, atol=1e-9)
+    np.testing.assert_allclose(
+        std, np.sqrt(np.maximum(ref_var, 0)), rtol=1e-9, atol=1e-9
+    )
+
+
+def test_regular_block_discretization_equals_dense(field):
+    X, y, nodes = field
+    est = OrdinaryKriging(VG, n_neighbors=12, block_size=50.0, block_discretization=3)
+    mean, std = est.fit(X, y).predict(nodes, return_std=True)
+    ref_mean, ref_var = dense_predict(est, nodes, block_discretization((50.0, 50.0), 3))
+    np.testing.assert_allclose(mean, ref_mean, rtol=1e-9, atol=1e-9)
+    np.testing.assert_allclose(std**2, ref_var, rtol=1e-9, atol=1e-9)
+
+
+def test_block_discretization_matches_gstat_layout():
+    disc = block_discretization((40.0, 20.0))
+    assert disc.shape == (16, 3)
+    np.testing.assert_allclose(disc[:4, 0], -40 * 0.4305681558)  # x outer
+    np.testing.assert_allclose(
+        disc[:4, 1],
+        20 * np.array([-0.4305681558, -0.1699905218, 0.1699905218, 0.4305681558]),
+    )
+    np.testing.assert_allclose(disc[:, 2].sum(), 1.0, rtol=1e-15)
+    regular = block_discretization((40.0, 40.0), 4)
+    np.testing.assert_allclose(sorted(set(regular[:, 0])), [-15.0, -5.0, 5.0, 15.0])
+    np.testing.assert_allclose(regular[:, 2], 1 / 16)
+
+
+def test_block_variance_is_smaller_than_point_variance(field):
+    X, y, nodes = field
+    _, point = (
+        OrdinaryKriging(VG, n_neighbors=12).fit(X, y).predict(nodes, return_std=True)
+    )
+    _, block = (
+        OrdinaryKriging(VG, n_neighbors=12, block_size=100.0)
+        .fit(X, y)
+        .predict(nodes, return_std=True)
+    )
+    assert np.all(block < point)  # the nugget and within-block variation average out
+
+
+# ------------------------------------------------------- batching invariance
+def _grid(n=48, lo=-50.0, hi=1050.0):
+    g = np.linspace(lo, hi, n)
+    xx, yy = np.meshgrid(g, g)
+    return np.column_stack([xx.ravel(), yy.ravel()])
+
+
+@pytest.mark.parametrize(
+    "est",
+    [
+        OrdinaryKriging(VG, n_neighbors=12),
+        OrdinaryKriging(VG, n_neighbors=8, max_distance=120.0, min_neighbors=3),
+        UniversalKriging(
+            NESTED, drift="linear", n_neighbors=10, block_size=(30.0, 30.0)
+        ),
+        SimpleKriging(VG, mean=0.0, n_neighbors=None),
+    ],
+    ids=["ok", "ok_radius", "uk_block_nested", "sk_global"],
+)
+def test_results_do_not_depend_on_batching(field, est):
+    X, y, _ = field
+    grid = _grid()
+    est = clone(est).fit(X, y)
+    whole_mean, whole_std = est.predict(grid, return_std=True)
+    rng = np.random.default_rng(3)
+    perm = rng.permutation(len(grid))
+    cuts = np.sort(rng.choice(np.arange(1, len(grid)), size=9, replace=False))
+    mean = np.empty_like(whole_mean)
+    std = np.empty_like(whole_std)
+    for part in np.split(perm, cuts):
+        mean[part], std[part] = est.predict(grid[part], return_std=True)
+    assert np.array_equal(mean, whole_mean, equal_nan=True)
+    assert np.array_equal(std, whole_std, equal_nan=True)
+    # tiles of a raster, one node at a time, and several threads: same bits
+    for rows in np.array_split(np.arange(48), 5):
+        tile = (rows[:, None] * 48 + np.arange(48)).ravel()
+        assert np.array_equal(est.predict(grid[tile]), whole_mean[tile], equal_nan=True)
+    single = np.array(
+        [est.predict(grid[i : i + 1])[0] for i in range(0, len(grid), 97)]
+    )
+    assert np.array_equal(single, whole_mean[::97], equal_nan=True)
+    threaded = clone(est).set_params(n_jobs=2).fit(X, y).predict(grid)
+    assert np.array_equal(threaded, whole_mean, equal_nan=True)
+
+
+def test_outputs_share_weights_and_equal_single_output_runs(field):
+    X, y, nodes = field
+    Y = np.column_stack([y, 2 * y + 1, np.cos(y)])
+    est = OrdinaryKriging(VG, n_neighbors=10)
+    mean, std = est.fit(X, Y).predict(nodes, return_std=True)
+    assert mean.shape == (len(nodes), 3)
+    for j in range(3):
+        m_j, s_j = clone(est).fit(X, Y[:, j]).predict(nodes, return_std=True)
+        assert np.array_equal(mean[:, j], m_j)
+        assert np.array_equal(std, s_j)
+
+
+# --------------------------------------------------------------- properties
+def test_honours_data_without_nugget(field):
+    X, y, _ = field
+    vg = Variogram("spherical", psill=1.0, range=400.0)
+    mean, std = (
+        OrdinaryKriging(vg, n_neighbors=10).fit(X, y).predict(X, return_std=True)
+    )
+    np.testing.assert_allclose(mean, y, rtol=0, atol=1e-10)
+    np.testing.assert_allclose(std, 0.0, atol=1e-6)
+
+
+def test_honours_data_with_nugget_at_points_not_blocks(field):
+    X, y, _ = field
+    mean = OrdinaryKriging(VG, n_neighbors=10).fit(X, y).predict(X[:5])
+    np.testing.assert_allclose(mean, y[:5], atol=1e-10)  # nugget at zero distance
+    blocks = (
+        OrdinaryKriging(VG, n_neighbors=10, block_size=20.0).fit(X, y).predict(X[:5])
+    )
+    assert np.abs(blocks - y[:5]).max() > 1e-3  # a block average smooths
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    seed=st.integers(0, 2**31 - 1),
+    n=st.integers(4, 40),
+    k=st.integers(3, 12),
+    nugget=st.floats(0.0, 0.5),
+    rng_range=st.floats(20.0, 2000.0),
+)
+def test_weights_are_unbiased(seed, n, k, nugget, rng_range):
+    rng = np.random.default_rng(seed)
+    X = rng.uniform(0, 1000, size=(n, 2))
+    y = rng.normal(size=n)
+    nodes = rng.uniform(-200, 1200, size=(5, 2))
+    vg = Variogram("spherical", psill=1.0, range=rng_range, nugget=nugget + 1e-3)
+    ok = OrdinaryKriging(vg, n_neighbors=k).fit(X, y)
+    idx, w = ok.kriging_weights(nodes)
+    np.testing.assert_allclose(w.sum(axis=1), 1.0, atol=1e-9)
+    np.testing.assert_allclose(
+        (w * np.where(idx >= 0, y[idx], 0)).sum(1), ok.predict(nodes), atol=1e-9
+    )
+    _, std = ok.predict(nodes, return_std=True)
+    assert np.all(std >= 0) and np.all(np.isfinite(std))
+    if n >= 3:  # a linear drift is reproduced exactly: F' lambda = f0
+        uk = UniversalKriging(vg, drift="linear", n_neighbors=max(k, 3)).fit(X, y)
+        idx, w = uk.kriging_weights(nodes)
+        xs = np.where(idx >= 0, X[idx, 0], 0.0)
+        np.testing.assert_allclose((w * xs).sum(1), nodes[:, 0], atol=1e-6)
+
+
+def test_variance_is_never_negative(field):
+    X, y, _ = field
+    grid = _grid(30)
+    for est in (
+        OrdinaryKriging(Variogram("spherical", psill=1.0, range=200.0), n_neighbors=8),
+        UniversalKriging(VG, drift="quadratic", n_neighbors=20),
+        SimpleKriging(VG, mean=0.0, n_neighbors=5, block_size=10.0),
+    ):
+        _, std = est.fit(X, y).predict(np.vstack([grid, X]), return_std=True)
+        assert np.all(std >= 0)
+
+
+def test_ties_are_broken_by_sample_index():
+    corners = np.array([[0.0, 0.0], [10.0, 0.0], [0.0, 10.0], [10.0, 10.0]])
+    values = np.array([1.0, 2.0, 4.0, 8.0])
+    centre = np.array([[5.0, 5.0]])
+    for order in ([0, 1, 2, 3], [3, 2, 1, 0], [2, 0, 3, 1]):
+        ok = OrdinaryKriging(VG, n_neighbors=2).fit(corners[order], values[order])
+        idx, w = ok.kriging_weights(centre)
+        assert idx.tolist() == [[0, 1]]  # the two lowest indices, whichever they are
+        np.testing.assert_allclose(w, 0.5)
+        assert ok.predict(centre)[0] == pytest.approx(values[order][:2].mean())
+
+
+def test_min_neighbors_and_max_distance_give_nan(field):
+    X, y, _ = field
+    far = np.array([[5000.0, 5000.0], [500.0, 500.0]])
+    ok = OrdinaryKriging(VG, n_neighbors=10, max_distance=100.0, min_neighbors=3).fit(
+        X, y
+    )
+    mean, std, count = ok.predict(far, return_std=True, return_count=True)
+    assert np.isnan(mean[0]) and np.isnan(std[0]) and count[0] == 0
+    assert np.isfinite(mean[1]) and 3 <= count[1] <= 10
+    d = np.hypot(*(X - far[1]).T)
+    assert count[1] == min(10, int((d <= 100.0).sum()))
+    strict = clone(ok).set_params(min_neighbors=10).fit(X, y)
+    assert np.isnan(strict.predict(far[1:])[0]) == (count[1] < 10)
+
+
+def test_matern_kernel_matches_scipy():
+    r = np.logspace(-10, 2.8, 300)
+    for kappa in (0.2, 0.5, 1.0, 1.5, 2.5, 3.7):
+        norm = 2 ** (1 - kappa) / math.gamma(kappa)
+        ours = np.array([matern_correlation(x, kappa, norm) for x in r])
+        np.testing.assert_allclose(ours, _matern_correlation(r, kappa), rtol=1e-12)
+    assert matern_correlation(0.0, 1.3, 1.0) == 1.0
+
+
+def test_matern_kriging_equals_dense(field):
+    X, y, nodes = field
+    vg = Variogram("matern", psill=1.0, range=120.0, nugget=0.05, kappa=1.3)
+    est = OrdinaryKriging(vg, n_neighbors=10).fit(X, y)
+    mean, std = est.predict(nodes, return_std=True)
+    ref_mean, ref_var = dense_predict(est, nodes)
+    np.testing.assert_allclose(mean, ref_mean, rtol=1e-9)
+    np.testing.assert_allclose(std**2, ref_var, rtol=1e-9)
+
+
+# --------------------------------------------------------------- errors
+def test_duplicates_raise_with_indices_or_are_averaged():
+    X = np.array([[0.0, 0.0], [100.0, 0.0], [0.0, 100.0], [100.0, 0.0]])
+    y = np.array([1.0, 2.0, 3.0, 4.0])
+    with pytest.raises(
+        DuplicateSamplesError, match=r"samples 1 and 3 share .*\(100, 0\)"
+    ):
+        OrdinaryKriging(VG).fit(X, y)
+    ok = OrdinaryKriging(VG, duplicates="average").fit(X, y)
+    assert ok.n_samples_ == 3
+    np.testing.assert_array_equal(ok.X_, X[:3])
+    np.testing.assert_array_equal(ok.y_[:, 0], [1.0, 3.0, 3.0])
+    merged = OrdinaryKriging(VG).fit(X[:3], np.array([1.0, 3.0, 3.0]))
+    node = np.array([[40.0, 30.0]])
+    assert ok.predict(node)[0] == merged.predict(node)[0]
+
+
+def test_singular_systems_raise_clear_errors():
+    rng = np.random.default_rng(0)
+    X = rng.uniform(0, 10, size=(30, 2))  # dense samples, very smooth model
+    gau = Variogram("gaussian", psill=1.0, range=500.0)
+    with pytest.raises(SingularSystemError, match=r"Gaussian .* without nugget"):
+        OrdinaryKriging(gau, n_neighbors=20).fit(X, X[:, 0]).predict(
+            np.array([[5.0, 5.0]])
+        )
+    line = np.column_stack([np.arange(10.0) * 50, np.full(10, 200.0)])
+    uk = UniversalKriging(VG, drift="linear", n_neighbors=None).fit(
+        line, np.arange(10.0)
+    )
+    with pytest.raises(
+        SingularSystemError, match=r"drift cannot be estimated.*collinear"
+    ):
+        uk.predict(np.array([[100.0, 300.0]]))
+
+
+@pytest.mark.parametrize(
+    ("params", "key"),
+    [
+        ({"n_neighbors": 0}, "n_neighbors"),
+        ({"n_neighbors": 2.5}, "n_neighbors"),
+        ({"max_distance": -1.0}, "max_distance"),
+        ({"min_neighbors": 40, "n_neighbors": 10}, "min_neighbors"),
+        ({"block_size": (10.0, -1.0)}, "block_size"),
+        ({"block_discretization": "simpson"}, "block_discretization"),
+        ({"duplicates": "keep"}, "duplicates"),
+        ({"variogram": "spherical"}, "variogram"),
+        ({"n_jobs": 0}, "n_jobs"),
+    ],
+)
+def test_bad_parameters_raise_config_errors_naming_them(field, params, key):
+    X, y, _ = field
+    with pytest.raises(ConfigError, match=f"key '{key}'"):
+        OrdinaryKriging(VG).set_params(**params).fit(X, y)
+
+
+def test_bad_inputs_raise_input_errors(field):
+    X, y, _ = field
+    with pytest.raises(InputError, match="expected 2 columns"):
+        OrdinaryKriging(VG).fit(np.column_stack([X, X]), y)
+    with pytest.raises(InputError, match="NaN"):
+        OrdinaryKriging(VG).fit(np.where(X > 990, np.nan, X), y)
+    with pytest.raises(ConfigError, match="key 'drift'"):
+        UniversalKriging(VG, drift="cubic").fit(X, y)
+    with pytest.raises(InputError, match="covariate"):
+        UniversalKriging(VG, drift="external").fit(X, y)
+    with pytest.raises(ConfigError, match="key 'mean'"):
+        SimpleKriging(VG, mean=[1.0, 2.0]).fit(X, y)
+
+
+# ---------------------------------------------------------- other estimators
+def test_idw_by_hand():
+    X = np.array([[0.0, 0.0], [4.0, 0.0], [0.0, 3.0]])
+    y = np.array([10.0, 20.0, 30.0])
+    idw = InverseDistanceWeighting(power=2.0).fit(X, y)
+    node = np.array([[0.0, 0.0], [1.0, 0.0], [4.0, 3.0]])
+    # at (1, 0): distances 1, 3, sqrt(10); at (4, 3): 5, 3, 4
+    w1 = np.array([1.0, 1 / 9, 1 / 10])
+    w2 = np.array([1 / 25, 1 / 9, 1 / 16])
+    expected = [10.0, w1 @ y / w1.sum(), w2 @ y / w2.sum()]
+    np.testing.assert_allclose(idw.predict(node), expected, rtol=1e-14)
+    nearest2 = InverseDistanceWeighting(power=1.0, n_neighbors=2).fit(X, y)
+    assert nearest2.predict(node[1:2])[0] == pytest.approx((10 + 20 / 3) / (1 + 1 / 3))
+    far = InverseDistanceWeighting(max_distance=2.0).fit(X, y).predict(node[2:])
+    assert np.isnan(far[0])
+
+
+def test_regression_kriging_is_trend_plus_kriged_residuals(field):
+    X, y, nodes = field
+    Xc = np.column_stack([X, covariate(X)])
+    yc = y + 0.5 * covariate(X)
+    nodes_c = np.column_stack([nodes, covariate(nodes)])
+    rk = RegressionKriging(LinearRegression(), variogram=VG, n_neighbors=12).fit(Xc, yc)
+    lr = LinearRegression().fit(Xc[:, 2:], yc)
+    ok = OrdinaryKriging(VG, n_neighbors=12).fit(X, yc - lr.predict(Xc[:, 2:]))
+    mean, std = rk.predict(nodes_c, return_std=True)
+    ok_mean, ok_std = ok.predict(nodes, return_std=True)
+    np.testing.assert_allclose(mean, lr.predict(nodes_c[:, 2:]) + ok_mean, rtol=1e-12)
+    np.testing.assert_array_equal(std, ok_std)
+    assert rk.variogram_ is VG
+
+
+@pytest.mark.filterwarnings("ignore::seabed.exceptions.SeabedWarning")
+def test_auto_variogram_is_fitted_to_the_drift_residuals(field):
+    X, y, nodes = field
+    ok = OrdinaryKriging(n_neighbors=16).fit(X, y)
+    assert ok.variogram_ == auto_variogram(X, y)
+    assert np.isfinite(ok.predict(nodes)).all()
+    uk = UniversalKriging(drift="linear", n_neighbors=16).fit(X, y)
+    F = np.column_stack([np.ones(len(y)), X])
+    residuals = y - F @ np.linalg.lstsq(F, y, rcond=None)[0]
+    expected = auto_variogram(X, residuals)
+    assert uk.variogram_.structures[0].range == pytest.approx(
+        expected.structures[0].range
+    )
+    assert uk.variogram_.sill == pytest.approx(expected.sill)
+
+
+# ------------------------------------------------------------ scikit-learn
+def test_clone_pickle_and_grid_search(field):
+    X, y, _ = field
+    ok = OrdinaryKriging(VG, n_neighbors=8)
+    copy = clone(ok)
+    assert copy.variogram == VG and copy.get_params()["n_neighbors"] == 8
+    fitted = pickle.loads(pickle.dumps(ok.fit(X, y)))
+    assert np.array_equal(fitted.predict(X[:5]), ok.predict(X[:5]))
+    other = Variogram("spherical", psill=1.0, range=500.0, nugget=0.1)
+    search = GridSearchCV(
+        OrdinaryKriging(VG),
+        {"variogram": [VG, other], "n_neighbors": [4, 16]},
+        cv=GroupKFold(n_splits=4),
+    )
+    search.fit(X, y, groups=np.arange(len(y)) % 8)
+    assert set(search.best_params_) == {"variogram", "n_neighbors"}
+    scores = cross_val_score(
+        OrdinaryKriging(VG, n_neighbors=16),
+        X,
+        y,
+        groups=np.arange(len(y)) % 6,
+        cv=GroupKFold(n_splits=3),
+    )
+    assert scores.shape == (3,) and np.all(scores > 0.5)
+
+
+# scikit-learn's generic checks feed X with 3 to 10 feature columns, or integer
+# data full of repeated locations; a kriging X holds exactly the two coordinates.
+_NOT_TWO_COLUMNS = "X must be the two coordinates (x, y); the check uses more columns"
+_COLUMN_CHECKS = [
+    "check_dict_unchanged",
+    "check_dont_overwrite_parameters",
+    "check_dtype_object",
+    "check_estimators_dtypes",
+    "check_estimators_nan_inf",
+    "check_estimators_pickle",
+    "check_f_contiguous_array_estimator",
+    "check_fit2d_1feature",
+    "check_fit2d_1sample",
+    "check_fit2d_predict1d",
+    "check_fit_score_takes_y",
+    "check_methods_sample_order_invariance",
+    "check_methods_subset_invariance",
+    "check_n_features_in_after_fitting",
+    "check_pipeline_consistency",
+    "check_positive_only_tag_during_fit",
+    "check_regressor_data_not_an_array",
+    "check_regressor_multioutput",
+    "check_regressors_int",
+    "check_regressors_no_decision_function",
+    "check_regressors_train",
+    "check_supervised_y_2d",
+]
+_DUPLICATES = "integer test data put several samples at one location"
+_REGRESSION_KRIGING_CHECKS = {
+    "check_estimators_dtypes": _DUPLICATES,
+    "check_positive_only_tag_during_fit": _DUPLICATES,
+    "check_fit2d_1feature": "X needs the two coordinates at least",
+}
+
+
+def _expected_failures(estimator):
+    if isinstance(estimator, RegressionKriging):
+        return _REGRESSION_KRIGING_CHECKS
+    return dict.fromkeys(_COLUMN_CHECKS, _NOT_TWO_COLUMNS)
+
+
+@parametrize_with_checks(
+    [
+        OrdinaryKriging(VG, n_neighbors=5),
+        SimpleKriging(VG, mean=0.0, n_neighbors=5),
+        UniversalKriging(VG, n_neighbors=5),
+        InverseDistanceWeighting(),
+        RegressionKriging(LinearRegression(), VG, features="all", n_neighbors=5),
+    ],
+    expected_failed_checks=_expected_failures,
+)
+def test_scikit_learn_checks(estimator, check):
+    check(estimator)
