@@ -30,7 +30,7 @@ import numpy as np
 import xarray as xr
 from numpy.typing import NDArray
 
-__all__ = ["estimate_grid", "predict_tile"]
+__all__ = ["estimate_grid", "predict_tile", "tile_stack"]
 
 
 def predict_tile(
@@ -60,6 +60,61 @@ def predict_tile(
 
 def _tiled(coordinate: NDArray[np.float64], tile_size: int) -> da.Array:
     return da.from_array(np.asarray(coordinate, dtype=float), chunks=tile_size)
+
+
+def tile_stack(
+    estimator: Any,
+    grid: xr.Dataset,
+    *,
+    n_outputs: int,
+    with_std: bool,
+    tile_size: int,
+) -> da.Array:
+    """The lazy (band, y, x) predictions over a grid, one dask task per tile.
+
+    The fitted estimator (its samples, search tree and factored systems) enters the
+    graph once, as a single task that every tile depends on, so that a cluster ships
+    it once to each worker rather than once with every tile.
+
+    Examples
+    --------
+    >>> import numpy as np, xarray as xr
+    >>> from sklearn.neighbors import KNeighborsRegressor
+    >>> grid = xr.Dataset(coords={"y": np.arange(20.0), "x": np.arange(30.0)})
+    >>> knn = KNeighborsRegressor(n_neighbors=1).fit([[0, 0], [30, 20]], [1.0, 2.0])
+    >>> stack = tile_stack(knn, grid, n_outputs=1, with_std=False, tile_size=8)
+    >>> stack.shape, stack.numblocks
+    ((1, 20, 30), (1, 3, 4))
+    """
+    shared = dask.delayed(estimator, traverse=False)
+    return da.blockwise(
+        _predict_with,
+        "kij",
+        _tiled(grid["y"].values, tile_size),
+        "i",
+        _tiled(grid["x"].values, tile_size),
+        "j",
+        shared,
+        None,
+        new_axes={"k": n_outputs + with_std},
+        dtype=float,
+        concatenate=True,
+        n_outputs=n_outputs,
+        with_std=with_std,
+    )
+
+
+def _predict_with(
+    y: NDArray[np.float64],
+    x: NDArray[np.float64],
+    estimator: Any,
+    *,
+    n_outputs: int,
+    with_std: bool,
+) -> NDArray[np.float64]:
+    return predict_tile(
+        y, x, estimator=estimator, n_outputs=n_outputs, with_std=with_std
+    )
 
 
 def estimate_grid(
@@ -100,21 +155,12 @@ def estimate_grid(
     xarray.Dataset
         One (y, x) variable per output (and the standard deviation), on the grid.
     """
-    n_outputs = len(outputs)
-    n_bands = n_outputs + (std_name is not None)
-    stack = da.blockwise(
-        predict_tile,
-        "kij",
-        _tiled(grid["y"].values, tile_size),
-        "i",
-        _tiled(grid["x"].values, tile_size),
-        "j",
-        new_axes={"k": n_bands},
-        dtype=float,
-        concatenate=True,
-        estimator=estimator,
-        n_outputs=n_outputs,
+    stack = tile_stack(
+        estimator,
+        grid,
+        n_outputs=len(outputs),
         with_std=std_name is not None,
+        tile_size=tile_size,
     )
     values = _compute(stack, scheduler=scheduler, progress=progress)
     names = [*outputs, *([std_name] if std_name else [])]

@@ -19,6 +19,7 @@ Examples
 
 from __future__ import annotations
 
+import os
 import shutil
 import tempfile
 import warnings
@@ -60,6 +61,7 @@ from seabed.geostats import (
 )
 from seabed.grid import bounds_from_points, make_grid
 from seabed.io import load_bathymetry, load_cores, load_raster, load_zones
+from seabed.preflight import check_footprint, check_output_folder, estimate_footprint
 from seabed.provenance import provenance
 from seabed.report import write_report
 from seabed.resource import (
@@ -658,9 +660,28 @@ def run(
     -------
     RunResult
     """
+    with _errors_name(config.source):
+        return _run(
+            config,
+            out_dir=out_dir,
+            tile_size=tile_size,
+            scheduler=scheduler,
+            progress=progress,
+        )
+
+
+def _run(
+    config: Config,
+    *,
+    out_dir: str | Path | None,
+    tile_size: int | None,
+    scheduler: str | None,
+    progress: bool,
+) -> RunResult:
     out = Path(out_dir) if out_dir is not None else config.output.dir
     tile = tile_size or config.dask.tile_size
     address = scheduler or config.dask.scheduler
+    check_output_folder(out)  # before the long part, not after it
     notes: list[str] = []
     if config.simulation is not None:
         notes.append(
@@ -674,6 +695,7 @@ def run(
     core_densities(config, used)  # fail before the long part if they are missing
     slices = slice_composites(config, inputs.samples, used.index)
     grid = build_grid(config, used)
+    preflight(config, grid, slices, tile_size=tile, local=address is None, out_dir=out)
     X = project(used, grid.rio.crs)
     with _client(address) as client:
         grades, estimator, variogram, estimate_notes = estimate_grades(
@@ -774,6 +796,52 @@ def run(
     )
     result.files = write_outputs(result, out)
     return result
+
+
+def preflight(
+    config: Config,
+    grid: xr.Dataset,
+    slices: pd.DataFrame,
+    *,
+    tile_size: int,
+    local: bool,
+    out_dir: Path,
+) -> None:
+    """Refuse a run whose grids cannot fit in this machine's memory or disk."""
+    n_rows, n_cols = grid.sizes["y"], grid.sizes["x"]
+    n_outputs = len(REY) + 2 + slices.shape[1] + 1  # grades, slices, deviation
+    n_neighbors = config.estimate.n_neighbors or len(slices)
+    footprint = estimate_footprint(
+        n_rows,
+        n_cols,
+        tile_size=tile_size,
+        n_neighbors=n_neighbors,
+        n_outputs=n_outputs,
+        # on a cluster the tiles are computed by the workers, not here
+        n_workers=(os.cpu_count() or 1) if local else 0,
+    )
+    check_footprint(footprint, out_dir)
+
+
+@contextmanager
+def _errors_name(source: Path | None) -> Iterator[None]:
+    """Name the configuration file in errors raised without a file.
+
+    A key checked deep in the run (a CRS, a variogram that cannot be fitted) names
+    the key but not the file it came from: that is the configuration.
+    """
+    try:
+        yield
+    except InputError as error:
+        if error.path is not None or source is None:
+            raise
+        raise type(error)(
+            error.message,
+            path=source,
+            row=error.row,
+            column=error.column,
+            hint=error.hint,
+        ) from error
 
 
 def assumptions(
@@ -906,7 +974,9 @@ def write_outputs(result: RunResult, out_dir: Path) -> list[Path]:
             ax = plot_grade_tonnage(
                 result.grade_tonnage, cutoffs_ppm=result.config.resource.cutoffs_ppm
             )
-            ax.figure.savefig(staging / "grade_tonnage.png", dpi=120)
+            figure = ax.get_figure(root=True)
+            assert figure is not None  # a new plot always has its figure
+            figure.savefig(staging / "grade_tonnage.png", dpi=120)
         write_report(result, staging / "report.html", quicklooks=True)
         return _publish(staging, out_dir)
 

@@ -12,11 +12,19 @@ from seabed.geostats.kriging import (
     RegressionKriging,
     SimpleKriging,
     UniversalKriging,
+    block_discretization,
 )
 from seabed.geostats.plot import plot_variogram
+from seabed.geostats.validation import (
+    CrossValidation,
+    cross_validate_kriging,
+    leave_one_out,
+    summarize,
+)
 from seabed.geostats.variogram import Structure, Variogram
 
 __all__ = [
+    "CrossValidation",
     "ExperimentalVariogram",
     "FitInfo",
     "InverseDistanceWeighting",
@@ -27,7 +35,11 @@ __all__ = [
     "UniversalKriging",
     "Variogram",
     "auto_variogram",
+    "block_discretization",
+    "cross_validate_kriging",
     "experimental_variogram",
     "fit_variogram",
+    "leave_one_out",
     "plot_variogram",
+    "summarize",
 ]

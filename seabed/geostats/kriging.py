@@ -29,6 +29,7 @@ from __future__ import annotations
 import functools
 import math
 import numbers
+import warnings
 from typing import Any
 
 import numpy as np
@@ -41,6 +42,7 @@ from seabed.exceptions import (
     ConfigError,
     DuplicateSamplesError,
     InputError,
+    SeabedWarning,
     SingularSystemError,
 )
 from seabed.geostats._kernels import (
@@ -334,6 +336,13 @@ class _KrigingBase(RegressorMixin, BaseEstimator):
         self._fit_drift(Xa)
         self._sample_drift = np.ascontiguousarray(self._drift_basis(Xa))
         n_drift = self._sample_drift.shape[1]
+        if self.n_neighbors is not None and self.n_neighbors < n_drift:
+            raise ConfigError(
+                f"{self.n_neighbors} neighbours cannot estimate a drift of {n_drift} "
+                "coefficients",
+                column="n_neighbors",
+                hint=f"use n_neighbors >= {n_drift}, and preferably many more",
+            )
         if self.n_samples_ < max(1, n_drift):
             raise InputError(
                 f"{self.n_samples_} distinct sample location(s) cannot fit a drift "
@@ -408,6 +417,16 @@ class _KrigingBase(RegressorMixin, BaseEstimator):
     def _leave_one_out(self) -> dict[str, NDArray[Any]]:
         """Predict each sample from the others (its own neighbourhood less itself)."""
         check_is_fitted(self)
+        global_search = self.n_neighbors is None or self.n_neighbors >= self.n_samples_
+        if global_search and self.max_distance is None and self.n_samples_ > 1000:
+            # every sample has its own system of n - 1 samples: O(n^4) work
+            warnings.warn(
+                f"leave-one-out with a global neighbourhood factors {self.n_samples_} "
+                f"systems of {self.n_samples_ - 1} samples; this is slow: set "
+                "n_neighbors or use k-fold cross-validation",
+                SeabedWarning,
+                stacklevel=3,
+            )
         X = np.column_stack([self.X_, self._sample_covariates])
         return self._krige(X, exclude=np.arange(self.n_samples_, dtype=np.int64))
 
@@ -665,7 +684,8 @@ class SimpleKriging(_KrigingBase):
     variogram : Variogram or "auto"
         See :class:`OrdinaryKriging`.
     mean : float or array-like of shape (m,), optional
-        The known mean (one per output); None uses the sample mean.
+        The known mean (one per output); None uses the sample mean (held fixed in
+        leave-one-out cross-validation).
     n_neighbors, max_distance, min_neighbors, block_size, block_discretization, \
 duplicates, n_jobs
         See :class:`OrdinaryKriging`.

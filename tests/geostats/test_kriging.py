@@ -429,6 +429,8 @@ def test_bad_inputs_raise_input_errors(field):
         UniversalKriging(VG, drift="external").fit(X, y)
     with pytest.raises(ConfigError, match="key 'mean'"):
         SimpleKriging(VG, mean=[1.0, 2.0]).fit(X, y)
+    with pytest.raises(ConfigError, match=r"key 'n_neighbors'.*6 coefficients"):
+        UniversalKriging(VG, drift="quadratic", n_neighbors=5).fit(X, y)
 
 
 # ---------------------------------------------------------- other estimators

@@ -1,0 +1,245 @@
+"""Pre-flight checks: refuse a run that cannot finish before it starts.
+
+A run that dies at 90 % for want of memory, disk or a writable folder is a lost day.
+These checks run once the grid is known and before anything is estimated:
+
+- :func:`check_output_folder`: the output folder can be created and written to;
+- :func:`estimate_footprint`: the peak memory and the disk a run will need, from the
+  grid's size, the tile size and the kriging neighbourhood;
+- :func:`check_footprint`: compare it with what the machine has, and refuse with the
+  numbers and what to change.
+
+The memory model is deliberately simple and errs on the high side: each tile in
+flight holds its nodes' coordinates, candidate neighbours and results; the finished
+grids (every estimated and derived layer) are held whole for the statements.
+
+Examples
+--------
+>>> footprint = estimate_footprint(2000, 3000, tile_size=256, n_neighbors=32,
+...                                n_outputs=20, n_workers=2)
+>>> footprint.n_cells, footprint.tile_memory_bytes < footprint.grid_memory_bytes
+(6000000, True)
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+
+import psutil
+
+from seabed.exceptions import ConfigError, InputError
+
+__all__ = [
+    "Footprint",
+    "check_footprint",
+    "check_output_folder",
+    "estimate_footprint",
+]
+
+_FLOAT_BYTES = 8
+#: Layers derived from the grades and held whole (cell area, thickness, tonnage per
+#: element and oxide, coverage, classes, ...): a generous count.
+DERIVED_LAYERS = 48
+#: Layers written as GeoTIFF (float32), with overviews adding about a third.
+WRITTEN_LAYERS = 7
+_OVERVIEW_FACTOR = 4 / 3
+#: Kriging keeps a cache of factored systems per call (seabed.geostats.kriging).
+_KRIGING_CACHE_BYTES = 64 * 2**20
+#: Headroom kept free: the interpreter, libraries and the operating system.
+SAFETY_FRACTION = 0.8
+
+
+@dataclass(frozen=True)
+class Footprint:
+    """What a run needs: cells, memory at the peak, disk for the outputs (bytes)."""
+
+    n_cells: int
+    tile_memory_bytes: int
+    grid_memory_bytes: int
+    disk_bytes: int
+
+    @property
+    def peak_memory_bytes(self) -> int:
+        """Tiles in flight plus the finished grids."""
+        return self.tile_memory_bytes + self.grid_memory_bytes
+
+
+def estimate_footprint(
+    n_rows: int,
+    n_cols: int,
+    *,
+    tile_size: int,
+    n_neighbors: int,
+    n_outputs: int,
+    n_workers: int = 1,
+) -> Footprint:
+    """Estimate the peak memory and the disk of a run over an ``n_rows x n_cols`` grid.
+
+    Parameters
+    ----------
+    n_rows, n_cols : int
+        Cells of the grid along y and x.
+    tile_size : int
+        Cells per tile side.
+    n_neighbors : int
+        Samples in each node's kriging neighbourhood.
+    n_outputs : int
+        Grades estimated at once (window grades, elements, slices, the deviation).
+    n_workers : int
+        Tiles computed at the same time in this process (threads); 1 per worker
+        process on a cluster.
+
+    Returns
+    -------
+    Footprint
+
+    Examples
+    --------
+    >>> small = estimate_footprint(100, 100, tile_size=64, n_neighbors=32, n_outputs=4)
+    >>> big = estimate_footprint(10_000, 10_000, tile_size=64, n_neighbors=32,
+    ...                          n_outputs=4)
+    >>> small.tile_memory_bytes == big.tile_memory_bytes  # bounded by the tile
+    True
+    >>> round(big.disk_bytes / 1e9, 1)  # GB of GeoTIFF at most
+    3.7
+    """
+    n_cells = n_rows * n_cols
+    nodes = min(tile_size, n_rows) * min(tile_size, n_cols)
+    # per node: 2 coordinates, candidate neighbour indices, outputs twice (the
+    # estimator's result and the stacked tile), variance, counters
+    per_node = _FLOAT_BYTES * (2 + n_neighbors + 2 * (n_outputs + 1) + 3)
+    tile = n_workers * (nodes * per_node + _KRIGING_CACHE_BYTES)
+    # the assembled result, then every layer of the dataset
+    grid = n_cells * _FLOAT_BYTES * (n_outputs + 1 + DERIVED_LAYERS)
+    disk = int(n_cells * 4 * WRITTEN_LAYERS * _OVERVIEW_FACTOR)
+    return Footprint(n_cells, tile, grid, disk)
+
+
+def check_footprint(
+    footprint: Footprint,
+    out_dir: str | os.PathLike[str],
+    *,
+    available_memory_bytes: int | None = None,
+    free_disk_bytes: int | None = None,
+) -> None:
+    """Refuse a run that does not fit in memory or on disk.
+
+    Parameters
+    ----------
+    footprint : Footprint
+        What the run needs (:func:`estimate_footprint`).
+    out_dir : path
+        The output folder (its disk is checked; it may not exist yet).
+    available_memory_bytes, free_disk_bytes : int, optional
+        The budget; by default what the machine has now (``psutil``) and the free
+        space on the output folder's disk.
+
+    Raises
+    ------
+    ConfigError
+        When memory is short (the grid or the tiles are too big for it).
+    InputError
+        When disk is short. Both name what is needed, what is available, and what
+        to change.
+
+    Examples
+    --------
+    >>> need = estimate_footprint(4000, 4000, tile_size=256, n_neighbors=32,
+    ...                           n_outputs=20)
+    >>> check_footprint(need, ".", available_memory_bytes=2**30)
+    Traceback (most recent call last):
+    ...
+    seabed.exceptions.ConfigError: key 'grid.resolution_m': the run needs about ... GB of memory ...
+    """
+    if available_memory_bytes is None:
+        available_memory_bytes = psutil.virtual_memory().available
+    if free_disk_bytes is None:
+        free_disk_bytes = shutil.disk_usage(_existing_ancestor(Path(out_dir))).free
+    memory_budget = SAFETY_FRACTION * available_memory_bytes
+    if footprint.peak_memory_bytes > memory_budget:
+        shrink = (footprint.peak_memory_bytes / memory_budget) ** 0.5
+        if footprint.tile_memory_bytes > footprint.grid_memory_bytes:
+            fix = "use a smaller tile size (--tile-size or dask.tile_size)"
+        else:
+            fix = (
+                f"coarsen grid.resolution_m by a factor of {shrink:.2g} or more, "
+                "or split the area into several runs"
+            )
+        raise ConfigError(
+            f"the run needs about {_size(footprint.peak_memory_bytes)} of memory "
+            f"({footprint.n_cells:,} cells: {_size(footprint.grid_memory_bytes)} of "
+            f"grids, {_size(footprint.tile_memory_bytes)} of tiles in flight) but "
+            f"only {_size(available_memory_bytes)} is available",
+            column="grid.resolution_m",
+            hint=fix,
+        )
+    if footprint.disk_bytes > free_disk_bytes:
+        raise InputError(
+            f"the outputs need up to {_size(footprint.disk_bytes)} of disk "
+            f"({footprint.n_cells:,} cells) but only {_size(free_disk_bytes)} is free",
+            path=out_dir,
+            hint="free some space, write elsewhere (--out), or coarsen "
+            "grid.resolution_m",
+        )
+
+
+def check_output_folder(out_dir: str | os.PathLike[str]) -> None:
+    """Refuse an output folder that cannot be created or written to.
+
+    Nothing is created: the folder, or the nearest folder above it that exists, must
+    be a writable folder, and nothing on the way may be a file.
+
+    Raises
+    ------
+    InputError
+        Naming the folder and the problem.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> here = pathlib.Path(tempfile.mkdtemp())
+    >>> check_output_folder(here / "new" / "out")  # fine: it will be created
+    >>> (here / "notes.txt").write_text("x")
+    1
+    >>> check_output_folder(here / "notes.txt" / "out")
+    Traceback (most recent call last):
+    ...
+    seabed.exceptions.InputError: .../notes.txt/out: the output folder cannot be created: .../notes.txt is a file; ...
+    """
+    target = Path(out_dir)
+    hint = "choose another folder with --out or output.dir"
+    if target.exists() and not target.is_dir():
+        raise InputError(
+            "the output folder is a file", path=target, hint=hint
+        )
+    existing = _existing_ancestor(target)
+    if not existing.is_dir():
+        raise InputError(
+            f"the output folder cannot be created: {existing} is a file",
+            path=target,
+            hint=hint,
+        )
+    if not os.access(existing, os.W_OK | os.X_OK):
+        raise InputError(
+            f"the output folder cannot be written to ({existing} is read-only)",
+            path=target,
+            hint=hint,
+        )
+
+
+def _existing_ancestor(path: Path) -> Path:
+    path = path.absolute()
+    while not path.exists() and path != path.parent:
+        path = path.parent
+    return path
+
+
+def _size(n_bytes: float) -> str:
+    for unit in ("bytes", "kB", "MB", "GB"):
+        if n_bytes < 1000:
+            return f"{n_bytes:.3g} {unit}"
+        n_bytes /= 1000
+    return f"{n_bytes:.3g} TB"

@@ -1,0 +1,265 @@
+"""Tests of seabed.geostats.simulation: normal scores, spectral fields, conditioning."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from scipy.special import ndtri
+
+from seabed.exceptions import ConfigError, InputError
+from seabed.geostats import Variogram
+from seabed.geostats.experimental import experimental_variogram
+from seabed.geostats.simulation import (
+    ConditionalSimulation,
+    NormalScoreTransform,
+    spectral_frequencies,
+)
+from seabed.geostats.variogram import Structure
+
+# the normal-score variogram of the synthetic data, and their log-normal grades
+TRUE_MODEL = Variogram("spherical", psill=0.9, range=4000.0, nugget=0.1)
+LOG_MEAN, LOG_SD = 6.8, 0.5
+
+
+def gaussian_truth(seed: int, X: np.ndarray, n_features: int = 2000) -> np.ndarray:
+    """A standard Gaussian field of ``TRUE_MODEL`` (no nugget) at the rows of X."""
+    rng = np.random.default_rng([seed, 99])
+    field = np.zeros(len(X))
+    for structure in TRUE_MODEL.structures:
+        w = spectral_frequencies(structure, rng, n_features)
+        a, b = rng.standard_normal((2, n_features)) * np.sqrt(
+            structure.psill / n_features
+        )
+        phase = X @ w.T
+        field += np.cos(phase) @ a + np.sin(phase) @ b
+    return field
+
+
+@pytest.fixture(scope="module")
+def samples() -> tuple[np.ndarray, np.ndarray]:
+    """200 log-normal grades over a 20 km square."""
+    rng = np.random.default_rng(11)
+    X = rng.uniform(0.0, 20_000.0, size=(200, 2))
+    return X, np.exp(LOG_MEAN + LOG_SD * gaussian_truth(11, X))
+
+
+@pytest.fixture(scope="module")
+def fitted(samples: tuple[np.ndarray, np.ndarray]) -> ConditionalSimulation:
+    X, y = samples
+    return ConditionalSimulation(
+        TRUE_MODEL, n_realizations=12, seed=5, n_features=300
+    ).fit(X, y)
+
+
+def grid_nodes(n: int, cell_m: float) -> np.ndarray:
+    centres = (np.arange(n) + 0.5) * cell_m
+    xx, yy = np.meshgrid(centres, centres[::-1])
+    return np.column_stack([xx.ravel(), yy.ravel()])
+
+
+# ------------------------------------------------------------------ normal scores
+def test_normal_scores_of_the_data_are_the_plotting_positions() -> None:
+    y = np.array([5.0, 1.0, 4.0, 2.0, 3.0])
+    nst = NormalScoreTransform().fit(y)
+    expected = ndtri((np.array([5, 1, 4, 2, 3]) - 0.5) / 5)
+    np.testing.assert_allclose(nst.transform(y), expected, atol=1e-12)
+    np.testing.assert_allclose(nst.inverse_transform(expected), y, rtol=1e-12)
+
+
+def test_normal_scores_with_weights_and_ties() -> None:
+    nst = NormalScoreTransform().fit([1.0, 2.0, 2.0, 3.0], sample_weight=[2, 1, 1, 0])
+    # weights 0.5, 0.5 (the tie), 0: positions 0.25, 0.75, 1.0
+    np.testing.assert_allclose(nst.cdf_, [0.25, 0.75, 1.0])
+    assert nst.values_.tolist() == [1.0, 2.0, 3.0]
+
+
+def test_back_transform_tails_are_monotone_and_bounded() -> None:
+    nst = NormalScoreTransform(min_value=0.0, upper_tail_power=2.5).fit(
+        np.linspace(100.0, 1000.0, 10)
+    )
+    scores = np.linspace(-6.0, 6.0, 2001)
+    values = nst.inverse_transform(scores)
+    assert np.all(np.diff(values) > 0)
+    assert values[0] >= 0.0 and values[-1] > 1000.0
+    # the tails are inverted exactly too
+    np.testing.assert_allclose(nst.transform(values), scores, atol=1e-9)
+
+
+def test_back_transform_reproduces_the_data_histogram() -> None:
+    rng = np.random.default_rng(3)
+    y = np.exp(rng.normal(LOG_MEAN, LOG_SD, 500))
+    nst = NormalScoreTransform().fit(y)
+    draws = nst.inverse_transform(np.random.default_rng(4).standard_normal(200_000))
+    quantiles = [0.1, 0.25, 0.5, 0.75, 0.9]
+    np.testing.assert_allclose(
+        np.quantile(draws, quantiles), np.quantile(y, quantiles), rtol=0.02
+    )
+    assert abs(draws.mean() / y.mean() - 1) < 0.02
+
+
+@pytest.mark.parametrize(
+    ("values", "weights", "error"),
+    [
+        ([1.0, np.nan], None, InputError),
+        ([3.0, 3.0, 3.0], None, InputError),
+        ([-1.0, 2.0], None, InputError),  # below min_value = 0
+        ([1.0, 2.0], [1.0, -1.0], InputError),
+    ],
+)
+def test_normal_score_errors(values, weights, error) -> None:
+    with pytest.raises(error):
+        NormalScoreTransform().fit(values, sample_weight=weights)
+
+
+def test_light_tail_power_is_refused() -> None:
+    with pytest.raises(ConfigError, match="upper_tail_power"):
+        NormalScoreTransform(upper_tail_power=1.0).fit([1.0, 2.0])
+
+
+# ----------------------------------------------------------- spectral densities
+@pytest.mark.parametrize(
+    "structure",
+    [
+        Structure("spherical", 1.0, 1000.0),
+        Structure("exponential", 1.0, 300.0),
+        Structure("gaussian", 1.0, 500.0),
+        Structure("matern", 1.0, 300.0, kappa=1.5),
+        Structure("spherical", 1.0, 1000.0, anis=(30.0, 0.5)),
+    ],
+    ids=["sph", "exp", "gau", "mat", "sph-anis"],
+)
+def test_spectral_frequencies_reproduce_the_correlation(structure) -> None:
+    w = spectral_frequencies(structure, np.random.default_rng(1), 200_000)
+    lags = np.array([[100.0, 0.0], [400.0, 0.0], [0.0, 800.0], [600.0, 600.0]])
+    empirical = np.cos(w @ lags.T).mean(axis=0)
+    model = Variogram(structures=[structure]).covariance(lags[:, 0], lags[:, 1])
+    # Monte Carlo error of 200,000 draws: ~0.002
+    np.testing.assert_allclose(empirical, model, atol=0.01)
+
+
+def test_unconditional_fields_have_the_model_covariance(fitted) -> None:
+    """Over realisations, Z(p) Z(p + h) averages the covariance (nugget included)."""
+    points = np.array([[0.0, 0.0], [0.0, 0.0], [1000.0, 0.0], [0.0, 3000.0]])
+    points[1] += 1e-3  # a distinct point next to the first: the nugget is not shared
+    z = np.column_stack(
+        [fitted.realization(r)(points) for r in range(4000)]
+    )  # (points, realisations)
+    covariance = z @ z[0] / z.shape[1]
+    model = TRUE_MODEL.covariance(points[:, 0] - 0.0, points[:, 1] - 0.0)
+    model[1] = TRUE_MODEL.sill - TRUE_MODEL.nugget  # continuous part only
+    np.testing.assert_allclose(covariance, model, atol=0.06)
+
+
+# -------------------------------------------------------------- conditioning
+def test_realisations_honour_the_data(fitted, samples) -> None:
+    X, y = samples
+    grades = fitted.sample(X[:20])
+    np.testing.assert_allclose(grades, np.repeat(y[:20, None], 12, axis=1), rtol=1e-9)
+
+
+def test_same_seed_same_realisations_other_seed_others(samples) -> None:
+    X, y = samples
+    nodes = grid_nodes(6, 2000.0)
+    make = ConditionalSimulation(TRUE_MODEL, n_realizations=3, n_features=100).set_params
+    first = make(seed=1).fit(X, y).sample(nodes)
+    again = make(seed=1).fit(X, y).sample(nodes)
+    other = make(seed=2).fit(X, y).sample(nodes)
+    assert np.array_equal(first, again)
+    assert not np.allclose(first, other)
+    # realisations differ from one another
+    assert not np.allclose(first[:, 0], first[:, 1])
+
+
+def test_realisations_do_not_depend_on_tiles_or_batches(fitted) -> None:
+    nodes = grid_nodes(20, 1000.0)
+    whole = fitted.sample(nodes)
+    tiles = np.concatenate(
+        [fitted.sample(nodes[i : i + 37]) for i in range(0, len(nodes), 37)]
+    )
+    assert np.array_equal(whole, tiles)
+    batches = np.column_stack([g for _, g in fitted.iter_batches(nodes, batch_size=5)])
+    assert np.array_equal(whole, batches)
+    assert np.array_equal(whole[:, 7:9], fitted.sample(nodes, range(7, 9)))
+
+
+@pytest.fixture(scope="module")
+def dense(fitted) -> np.ndarray:
+    """Conditional normal scores on a 50 x 50 grid of 400 m cells."""
+    return fitted.conditional_scores(grid_nodes(50, 400.0), range(12))
+
+
+def test_simulation_reproduces_the_data_histogram(fitted, samples, dense) -> None:
+    """The simulated grades' CDF at the data's deciles is the deciles' level."""
+    _, y = samples
+    grades = fitted.transform_.inverse_transform(dense)
+    levels = np.linspace(0.1, 0.9, 9)
+    deciles = np.quantile(y, levels)
+    cdf = (grades[:, :, None] <= deciles).mean(axis=0)  # (realisation, level)
+    # each realisation, over the square the data cover (5 ranges wide: each
+    # realisation's histogram fluctuates about the data's)
+    np.testing.assert_allclose(cdf, np.broadcast_to(levels, cdf.shape), atol=0.12)
+    # all realisations together: closer still
+    np.testing.assert_allclose(cdf.mean(axis=0), levels, atol=0.04)
+    # and the mean grade
+    assert grades.mean() == pytest.approx(y.mean(), rel=0.05)
+
+
+def test_simulation_reproduces_the_variogram(dense) -> None:
+    nodes = grid_nodes(50, 400.0)
+    gammas = [
+        experimental_variogram(nodes, dense[:, r], cutoff=6000.0, width=800.0)
+        for r in range(dense.shape[1])
+    ]
+    dist = np.mean([ev.dist for ev in gammas], axis=0)
+    gamma = np.mean([ev.gamma for ev in gammas], axis=0)
+    model = TRUE_MODEL.semivariance(dist)
+    np.testing.assert_allclose(gamma, model, atol=0.12)
+    assert gamma[-1] > 0.8  # reaches the sill: the fields are not smoothed
+
+
+def test_block_support_averages_back_transformed_points(samples) -> None:
+    X, y = samples
+    sim = ConditionalSimulation(
+        TRUE_MODEL,
+        n_realizations=2,
+        seed=3,
+        n_features=100,
+        block_size=(1000.0, 1000.0),
+        block_discretization=2,
+    ).fit(X, y)
+    centre = np.array([[5000.0, 5000.0]])
+    corners = centre + np.array([[-250, -250], [-250, 250], [250, -250], [250, 250]])
+    point = sim.set_params(block_size=None).sample(corners)
+    block = sim.set_params(block_size=(1000.0, 1000.0)).sample(centre)
+    np.testing.assert_allclose(block[0], point.mean(axis=0), rtol=1e-12)
+
+
+def test_auto_variogram_is_rescaled_to_a_unit_sill(samples) -> None:
+    X, y = samples
+    sim = ConditionalSimulation(n_realizations=1, n_features=10).fit(X, y)
+    assert sim.variogram_.sill == pytest.approx(1.0)
+
+
+@pytest.mark.parametrize(
+    ("params", "column"),
+    [
+        ({"n_realizations": 0}, "n_realizations"),
+        ({"n_features": 2.5}, "n_features"),
+        ({"seed": -1}, "seed"),
+        ({"block_size": (0.0, 10.0)}, "block_size"),
+        ({"block_discretization": 0, "block_size": 10.0}, "block_discretization"),
+        ({"variogram": "spherical"}, "variogram"),
+    ],
+)
+def test_bad_parameters_raise_config_errors(samples, params, column) -> None:
+    X, y = samples
+    with pytest.raises(ConfigError, match=column):
+        ConditionalSimulation(**params).fit(X, y)
+
+
+def test_bad_data_raise_input_errors(samples) -> None:
+    X, y = samples
+    with pytest.raises(InputError, match="locations"):
+        ConditionalSimulation(TRUE_MODEL).fit(X, y[:-1])
+    with pytest.raises(InputError, match="coordinates"):
+        ConditionalSimulation(TRUE_MODEL).fit(X[:, :1], y)
