@@ -98,6 +98,11 @@ def _run(args: argparse.Namespace) -> int:
         progress=not args.no_progress,
     )
     print(format_statement(result))
+    if result.tiles.get("resumed"):
+        print(
+            f"\nresumed an interrupted run: {result.tiles['resumed']} of "
+            f"{result.tiles['total']} tiles were already done"
+        )
     print(f"\nwrote {len(result.files)} files to {result.out_dir}")
     return EXIT_OK
 
@@ -125,7 +130,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"error: {error}", file=sys.stderr)
         return EXIT_BAD_INPUT
     except KeyboardInterrupt:
-        print("error: interrupted; no output was written", file=sys.stderr)
+        print(
+            "error: interrupted; no output was written (finished tiles are kept: "
+            "the same command resumes the run)",
+            file=sys.stderr,
+        )
         return EXIT_FAILURE
     except Exception as error:  # last resort: report in one line, exit 1
         if os.environ.get("SEABED_DEBUG"):

@@ -297,7 +297,7 @@ class ClassificationConfig(_Section):
 
 
 class SimulationConfig(_Section):
-    """Conditional simulation (P10/P50/P90); not part of this version yet."""
+    """Conditional simulation of the grade, for P10/P50/P90 of the statement."""
 
     realizations: Annotated[int, Field(ge=1)] = 100
     seed: int = 1
@@ -308,6 +308,9 @@ class DaskConfig(_Section):
 
     scheduler: str | None = None
     tile_size: Annotated[int, Field(ge=8, le=8192)] = 256
+    #: keep finished tiles in the output folder, so that a killed run, started
+    #: again, computes only the missing ones (removed when the run succeeds)
+    resume: bool = True
 
 
 class OutputConfig(_Section):

@@ -5,6 +5,11 @@ estimator for predictions at its cell centres. The estimators of
 :mod:`seabed.geostats` give every node the same answer whatever the other nodes of its
 call, so the result is identical for any tile size and any number of workers (tested).
 
+The tiles run on dask's local threads or on a ``distributed.Client``; the fitted
+estimator enters the task graph once, not once per tile. Given a ``checkpoint``
+folder, finished tiles are saved there as they complete and read back by a run
+started again after a kill, so that only the missing tiles are computed.
+
 Examples
 --------
 >>> import numpy as np, xarray as xr
@@ -20,17 +25,23 @@ array([[1., 2., 2.],
 from __future__ import annotations
 
 import contextlib
+import math
 import os
+import secrets
 from collections.abc import Mapping, Sequence
+from pathlib import Path
 from typing import Any
 
 import dask
 import dask.array as da
+import joblib
 import numpy as np
 import xarray as xr
 from numpy.typing import NDArray
+from scipy.spatial import cKDTree
+from sklearn.neighbors import BallTree, KDTree
 
-__all__ = ["estimate_grid", "predict_tile", "tile_stack"]
+__all__ = ["checkpoint_folder", "estimate_grid", "predict_tile", "tile_stack"]
 
 
 def predict_tile(
@@ -69,12 +80,19 @@ def tile_stack(
     n_outputs: int,
     with_std: bool,
     tile_size: int,
+    checkpoint: Path | None = None,
 ) -> da.Array:
     """The lazy (band, y, x) predictions over a grid, one dask task per tile.
 
     The fitted estimator (its samples, search tree and factored systems) enters the
     graph once, as a single task that every tile depends on, so that a cluster ships
     it once to each worker rather than once with every tile.
+
+    With a ``checkpoint`` folder, each tile is saved there as it finishes
+    (``tile_<row>_<col>.npy``, renamed into place whole) and a tile already there is
+    read instead of computed: a run killed midway and started again computes only
+    the missing tiles. On a cluster the folder must be on a file system the workers
+    share.
 
     Examples
     --------
@@ -87,34 +105,123 @@ def tile_stack(
     ((1, 20, 30), (1, 3, 4))
     """
     shared = dask.delayed(estimator, traverse=False)
+    ny, nx = grid.sizes["y"], grid.sizes["x"]
     return da.blockwise(
-        _predict_with,
+        _predict_or_resume,
         "kij",
         _tiled(grid["y"].values, tile_size),
         "i",
+        da.arange(ny, chunks=tile_size),
+        "i",
         _tiled(grid["x"].values, tile_size),
+        "j",
+        da.arange(nx, chunks=tile_size),
         "j",
         shared,
         None,
         new_axes={"k": n_outputs + with_std},
         dtype=float,
         concatenate=True,
+        align_arrays=False,  # aligned by construction; dask would warn needlessly
         n_outputs=n_outputs,
         with_std=with_std,
+        checkpoint=None if checkpoint is None else os.fspath(checkpoint),
     )
 
 
-def _predict_with(
+def _predict_or_resume(
     y: NDArray[np.float64],
+    rows: NDArray[np.int64],
     x: NDArray[np.float64],
+    cols: NDArray[np.int64],
     estimator: Any,
     *,
     n_outputs: int,
     with_std: bool,
+    checkpoint: str | None,
 ) -> NDArray[np.float64]:
-    return predict_tile(
+    shape = (n_outputs + with_std, y.size, x.size)
+    path = None if checkpoint is None else _tile_path(checkpoint, rows[0], cols[0])
+    if path is not None and path.exists():
+        try:
+            saved = np.load(path)
+            if saved.shape == shape:
+                return saved
+        except (OSError, ValueError):
+            pass  # unreadable: compute it again
+    values = predict_tile(
         y, x, estimator=estimator, n_outputs=n_outputs, with_std=with_std
     )
+    if path is not None:
+        _save_whole(values, path)
+    return values
+
+
+def _tile_path(folder: str | Path, row: int, col: int) -> Path:
+    return Path(folder) / f"tile_{row}_{col}.npy"
+
+
+def _save_whole(values: NDArray[np.float64], path: Path) -> None:
+    # renamed into place only once written: a killed run leaves no half tile
+    partial = path.with_name(f".{path.name}.{secrets.token_hex(4)}.partial")
+    with open(partial, "wb") as file:
+        np.save(file, values)
+    os.replace(partial, path)
+
+
+def checkpoint_folder(
+    root: str | os.PathLike[str],
+    estimator: Any,
+    grid: xr.Dataset,
+    *,
+    n_outputs: int,
+    with_std: bool,
+    tile_size: int,
+) -> Path:
+    """The folder of one estimate's tiles under ``root``, named by what they depend on.
+
+    The name hashes the fitted estimator, the grid's coordinates, the outputs and the
+    tile size, so that tiles saved by a run with other inputs are never reused.
+
+    Examples
+    --------
+    >>> import numpy as np, xarray as xr
+    >>> from sklearn.neighbors import KNeighborsRegressor
+    >>> grid = xr.Dataset(coords={"y": [15.0, 5.0], "x": [5.0, 15.0]})
+    >>> knn = KNeighborsRegressor(n_neighbors=1).fit([[0, 0], [30, 20]], [1.0, 2.0])
+    >>> a = checkpoint_folder("tiles", knn, grid, n_outputs=1, with_std=False,
+    ...                       tile_size=8)
+    >>> b = checkpoint_folder("tiles", knn, grid, n_outputs=1, with_std=False,
+    ...                       tile_size=16)
+    >>> a.parent.name, a == b
+    ('tiles', False)
+    """
+    key = joblib.hash(
+        (
+            type(estimator).__qualname__,
+            _fitted_state(estimator),
+            np.asarray(grid["y"].values, dtype=float),
+            np.asarray(grid["x"].values, dtype=float),
+            n_outputs,
+            with_std,
+            tile_size,
+        )
+    )
+    return Path(root) / str(key)
+
+
+def _fitted_state(estimator: Any) -> dict[str, Any]:
+    """The estimator's attributes, less its search trees.
+
+    A tree is built from the samples (which are hashed) and its buffers are not
+    byte-identical from one process to the next, so hashing it would name the same
+    fit differently in a restarted run.
+    """
+    return {
+        name: value
+        for name, value in sorted(vars(estimator).items())
+        if not isinstance(value, cKDTree | KDTree | BallTree)
+    }
 
 
 def estimate_grid(
@@ -127,6 +234,7 @@ def estimate_grid(
     tile_size: int = 256,
     scheduler: Any = None,
     progress: bool = True,
+    checkpoint: str | os.PathLike[str] | None = None,
 ) -> xr.Dataset:
     """Predict a fitted estimator at every cell centre of a grid.
 
@@ -149,19 +257,38 @@ def estimate_grid(
         A ``distributed.Client`` to compute on, else dask's local threads.
     progress : bool
         Show a progress bar on stderr.
+    checkpoint : path, optional
+        A folder to keep finished tiles in (see :func:`tile_stack`), under a
+        subfolder named by :func:`checkpoint_folder`; tiles found there are reused.
 
     Returns
     -------
     xarray.Dataset
         One (y, x) variable per output (and the standard deviation), on the grid.
+        ``attrs["tiles"]`` and ``attrs["tiles_resumed"]`` count the tiles, and
+        those read back from ``checkpoint`` rather than computed.
     """
+    n_outputs, with_std = len(outputs), std_name is not None
+    folder = None
+    if checkpoint is not None:
+        folder = checkpoint_folder(
+            checkpoint,
+            estimator,
+            grid,
+            n_outputs=n_outputs,
+            with_std=with_std,
+            tile_size=tile_size,
+        )
+        folder.mkdir(parents=True, exist_ok=True)
     stack = tile_stack(
         estimator,
         grid,
-        n_outputs=len(outputs),
-        with_std=std_name is not None,
+        n_outputs=n_outputs,
+        with_std=with_std,
         tile_size=tile_size,
+        checkpoint=folder,
     )
+    resumed = 0 if folder is None else len(list(folder.glob("tile_*.npy")))
     values = _compute(stack, scheduler=scheduler, progress=progress)
     names = [*outputs, *([std_name] if std_name else [])]
     attrs = attrs or {}
@@ -171,6 +298,7 @@ def estimate_grid(
             for i, name in enumerate(names)
         },
         coords={"y": grid["y"], "x": grid["x"]},
+        attrs={"tiles": math.prod(stack.numblocks), "tiles_resumed": resumed},
     )
     return result
 

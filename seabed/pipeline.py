@@ -59,6 +59,7 @@ from seabed.geostats import (
     Variogram,
     auto_variogram,
 )
+from seabed.geostats.simulation import ConditionalSimulation
 from seabed.grid import bounds_from_points, make_grid
 from seabed.io import load_bathymetry, load_cores, load_raster, load_zones
 from seabed.preflight import check_footprint, check_output_folder, estimate_footprint
@@ -77,6 +78,7 @@ from seabed.resource import (
     statements_by,
 )
 from seabed.rules import depth_rule, sample_on_grid, slope_rule
+from seabed.uncertainty import SimulatedResource, simulate_resource
 
 __all__ = [
     "RunResult",
@@ -88,6 +90,8 @@ __all__ = [
 
 #: Fewest cores a depth slice needs to be estimated on its own.
 _MIN_SLICE_CORES = 3
+#: Folder of the output folder where finished tiles wait until the run succeeds.
+TILES_FOLDER = ".seabed-tiles"
 
 
 @dataclass
@@ -131,6 +135,10 @@ class RunResult:
     grade_tonnage: pd.DataFrame = field(default_factory=pd.DataFrame)
     #: how the figures were made (window, density, oxides, support, classes ...)
     assumptions: dict[str, Any] = field(default_factory=dict)
+    #: tiles estimated (``total``) and read back from an interrupted run (``resumed``)
+    tiles: dict[str, int] = field(default_factory=dict)
+    #: P10/P50/P90 from conditional simulation (None without ``[simulation]``)
+    simulation: SimulatedResource | None = None
 
 
 # --------------------------------------------------------------------------- config
@@ -462,6 +470,7 @@ def estimate_grades(
     tile_size: int,
     client: Any,
     progress: bool,
+    checkpoint: Path | None = None,
 ) -> tuple[xr.Dataset, Any, Variogram | None, list[str]]:
     """Estimate the window's grades and every slice's REY grade on the grid.
 
@@ -474,7 +483,8 @@ def estimate_grades(
     Returns
     -------
     dataset, estimator, variogram, notes
-        The grades on the grid (``slice_rey_ppm`` is ``(slice, y, x)``), the fitted
+        The grades on the grid (``slice_rey_ppm`` is ``(slice, y, x)``; ``attrs``
+        counts the ``tiles`` and the ``tiles_resumed`` of every fit), the fitted
         window estimator, its variogram (None for IDW), and notes.
     """
     columns = grade_columns(used)
@@ -487,7 +497,12 @@ def estimate_grades(
         [used[columns].to_numpy(dtype=float), slices[complete].to_numpy(dtype=float)]
     )
     estimator.fit(X, Y)
-    common = {"tile_size": tile_size, "scheduler": client, "progress": progress}
+    common = {
+        "tile_size": tile_size,
+        "scheduler": client,
+        "progress": progress,
+        "checkpoint": checkpoint,
+    }
     grades = estimate_grid(
         estimator,
         grid,
@@ -496,6 +511,8 @@ def estimate_grades(
         attrs=_grade_attrs(columns),
         **common,
     )
+    # tiles estimated, and read back from an interrupted run, over every fit
+    tiles = {key: grades.attrs[key] for key in ("tiles", "tiles_resumed")}
     notes = []
     partial = slices.drop(columns=complete)
     for cores, labels in _slices_by_cores(partial).items():
@@ -508,8 +525,12 @@ def estimate_grades(
             continue
         own = clone(estimator).fit(X[mask], partial.loc[mask, labels].to_numpy(float))
         outputs = [_slice_variable(label) for label in labels]
-        grades = grades.merge(estimate_grid(own, grid, outputs=outputs, **common))
+        slice_grades = estimate_grid(own, grid, outputs=outputs, **common)
+        for key in tiles:
+            tiles[key] += slice_grades.attrs[key]
+        grades = grades.merge(slice_grades, combine_attrs="drop")
     grades, gap_notes = _stack_slices(grades, list(slices))
+    grades.attrs = tiles
     return grades, estimator, variogram, notes + gap_notes
 
 
@@ -683,11 +704,6 @@ def _run(
     address = scheduler or config.dask.scheduler
     check_output_folder(out)  # before the long part, not after it
     notes: list[str] = []
-    if config.simulation is not None:
-        notes.append(
-            "[simulation] was given but conditional simulation is not available in "
-            "this version: the statement has no P10/P50/P90"
-        )
 
     inputs = read_inputs(config)
     used, composites, composite_notes = select_composites(config, inputs.samples)
@@ -697,6 +713,7 @@ def _run(
     grid = build_grid(config, used)
     preflight(config, grid, slices, tile_size=tile, local=address is None, out_dir=out)
     X = project(used, grid.rio.crs)
+    checkpoint = out / TILES_FOLDER if config.dask.resume else None
     with _client(address) as client:
         grades, estimator, variogram, estimate_notes = estimate_grades(
             config,
@@ -707,7 +724,10 @@ def _run(
             tile_size=tile,
             client=client,
             progress=progress,
+            checkpoint=checkpoint,
         )
+    tiles = {"total": grades.attrs["tiles"], "resumed": grades.attrs["tiles_resumed"]}
+    grades.attrs = {}
     notes.extend(estimate_notes)
     dataset = xr.merge([grid, grades], compat="override", join="exact")
     dataset["slice_thickness_m"] = depth_slices(config, grid, inputs.sediment_thickness)
@@ -741,6 +761,9 @@ def _run(
                 "report zones overlap: their rows count the shared area in each zone, "
                 "so they add up to more than the total"
             )
+    simulated = None
+    if config.simulation is not None:
+        simulated = simulate(config, dataset, used, X, density, progress=progress)
     notes.append(f"dry density: {density_record['text']}")
     if config.estimate.support == "point" and config.estimate.method != "idw":
         notes.append("grades are point estimates at cell centres, not block averages")
@@ -757,6 +780,7 @@ def _run(
             "tile_size": tile,
             "scheduler": address or "local threads",
             "crs": grid.rio.crs.to_string(),
+            "simulation_seed": None if simulated is None else simulated.seed,
         },
     )
     dataset.attrs["provenance"] = record
@@ -793,8 +817,12 @@ def _run(
             dataset, step_ppm=config.resource.grade_tonnage_step_ppm
         ),
         assumptions=assumptions(config, dataset, density_record, variogram),
+        simulation=simulated,
     )
+    result.tiles = tiles
     result.files = write_outputs(result, out)
+    if checkpoint is not None:  # done: nothing left to resume
+        shutil.rmtree(checkpoint, ignore_errors=True)
     return result
 
 
@@ -819,6 +847,7 @@ def preflight(
         n_outputs=n_outputs,
         # on a cluster the tiles are computed by the workers, not here
         n_workers=(os.cpu_count() or 1) if local else 0,
+        keeps_tiles=config.dask.resume,
     )
     check_footprint(footprint, out_dir)
 
@@ -842,6 +871,37 @@ def _errors_name(source: Path | None) -> Iterator[None]:
             column=error.column,
             hint=error.hint,
         ) from error
+
+
+def simulate(
+    config: Config,
+    dataset: xr.Dataset,
+    used: pd.DataFrame,
+    X: np.ndarray,
+    density: float | xr.DataArray,
+    *,
+    progress: bool,
+) -> SimulatedResource:
+    """P10/P50/P90 of the statement from conditional simulation of the REY grade."""
+    assert config.simulation is not None
+    est = config.estimate
+    block = (config.grid.resolution_m,) * 2 if est.support == "block" else None
+    simulation = ConditionalSimulation(
+        n_realizations=config.simulation.realizations,
+        seed=config.simulation.seed,
+        n_neighbors=est.n_neighbors,
+        max_distance=est.max_distance_m,
+        block_size=block,
+        n_jobs=-1,
+    ).fit(X, used["rey_ppm"].to_numpy())
+    return simulate_resource(
+        simulation,
+        dataset,
+        config.resource.cutoffs_ppm,
+        thickness_m=dataset["thickness_m"],
+        dry_density_t_m3=density,
+        progress=progress,
+    )
 
 
 def assumptions(
@@ -965,6 +1025,8 @@ def write_outputs(result: RunResult, out_dir: Path) -> list[Path]:
                 description=da.attrs.get("long_name", filename),
                 units=da.attrs.get("units"),
             )
+        if result.simulation is not None:
+            _write_simulation(result.simulation, dataset.rio.crs, staging, tags)
         write_json(resource_document(result), staging / "resource.json")
         for filename, attribute in CSV_TABLES.items():
             table = getattr(result, attribute)
@@ -1005,7 +1067,34 @@ def resource_document(result: RunResult) -> dict[str, Any]:
         "files": {"grade_tonnage": "grade_tonnage.csv"},
         "notes": result.notes,
         "provenance": result.provenance,
+        "simulation": None
+        if result.simulation is None
+        else result.simulation.to_dict(),
     }
+
+
+def _write_simulation(
+    simulated: SimulatedResource, crs: Any, staging: Path, tags: dict[str, Any]
+) -> None:
+    """P10/P50/P90 table, e-type grade and a probability map per cut-off."""
+    write_csv(simulated.summary, staging / "resource_simulation.csv")
+    layers = {"rey_etype_ppm": simulated.etype_rey_ppm}
+    probability = simulated.probability_above
+    for cutoff in probability.cutoff_ppm.values:
+        layers[f"probability_above_{cutoff:g}ppm"] = probability.sel(
+            cutoff_ppm=cutoff, drop=True
+        ).assign_attrs(
+            probability.attrs,
+            long_name=f"probability that the REY block grade is >= {cutoff:g} ppm",
+        )
+    for filename, da in layers.items():
+        write_cog(
+            da.rio.write_crs(crs),
+            staging / f"{filename}.tif",
+            tags=tags,
+            description=da.attrs.get("long_name", filename),
+            units=da.attrs.get("units"),
+        )
 
 
 def _records(table: pd.DataFrame) -> list[dict[str, Any]]:

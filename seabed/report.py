@@ -109,6 +109,8 @@ def format_statement(result: RunResult) -> str:
                 f"  {row['reason']}: {row['area_km2']:,.0f} km2, "
                 f"{row['treo_t'] / 1e6:,.2f} Mt TREO"
             )
+    if getattr(result, "simulation", None) is not None:
+        lines += ["", result.simulation.format()]
     if result.notes:
         lines += ["", "notes:"] + [f"  - {note}" for note in result.notes]
     return "\n".join(lines)

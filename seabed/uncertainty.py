@@ -59,7 +59,7 @@ from numpy.typing import NDArray
 
 from seabed.exceptions import InputError
 from seabed.geostats.simulation import ConditionalSimulation
-from seabed.resource import cell_tonnage, statement, statements_by
+from seabed.resource import cell_tonnage
 
 __all__ = [
     "QUANTITIES",
@@ -73,6 +73,9 @@ __all__ = [
 QUANTITIES = ("area_km2", "ore_t", "mean_rey_ppm", "rey_t", "treo_t")
 #: Statistics of each quantity, in the order reported: percentiles, then the mean.
 STATISTICS = {"p10": 10.0, "p50": 50.0, "p90": 90.0, "mean": None}
+
+# ppm to a mass fraction, and m2 to km2
+_PPM = 1e-6
 
 
 @dataclass
@@ -103,6 +106,85 @@ class SimulatedResource:
     n_realizations: int
     seed: int
     method: dict[str, Any] = field(default_factory=dict)
+
+    def percentile_table(
+        self, quantities: Sequence[str] = ("area_km2", "rey_t", "treo_t")
+    ) -> pd.DataFrame:
+        """The summary as one row per cut-off (and part), for printing.
+
+        Columns ``<quantity>_p10``, ``_p50``, ``_p90`` for each quantity.
+
+        Examples
+        --------
+        >>> summary = pd.DataFrame({"cutoff_ppm": [0.0] * 4,
+        ...                         "statistic": ["p10", "p50", "p90", "mean"],
+        ...                         "treo_t": [1.0, 2.0, 4.0, 2.5]})
+        >>> result = SimulatedResource(pd.DataFrame(), summary, xr.DataArray(),
+        ...                            xr.DataArray(), 10, 0)
+        >>> result.percentile_table(["treo_t"]).to_dict(orient="records")
+        [{'cutoff_ppm': 0.0, 'treo_t_p10': 1.0, 'treo_t_p50': 2.0, 'treo_t_p90': 4.0}]
+        """
+        # the group columns come before "statistic"
+        keys = list(self.summary.columns[: list(self.summary).index("statistic")])
+        rows = []
+        for key, group in self.summary.groupby(keys, sort=False):  # summary's order
+            by_statistic = group.set_index("statistic")
+            row = dict(zip(keys, key, strict=True))
+            for quantity in quantities:
+                for statistic in ("p10", "p50", "p90"):
+                    row[f"{quantity}_{statistic}"] = by_statistic.at[
+                        statistic, quantity
+                    ]
+            rows.append(row)
+        return pd.DataFrame(rows)
+
+    def format(self) -> str:
+        """P10 / P50 / P90 of area, REY and TREO per cut-off, as aligned text.
+
+        Examples
+        --------
+        >>> summary = pd.DataFrame({
+        ...     "cutoff_ppm": [400.0] * 4, "statistic": ["p10", "p50", "p90", "mean"],
+        ...     "area_km2": [2443.0, 2503.0, 2542.0, 2495.0],
+        ...     "rey_t": [13.0e6, 13.8e6, 14.7e6, 13.9e6],
+        ...     "treo_t": [15.6e6, 16.5e6, 17.6e6, 16.6e6]})
+        >>> print(SimulatedResource(pd.DataFrame(), summary, xr.DataArray(),
+        ...                         xr.DataArray(), 100, 1).format())
+        P10 / P50 / P90 over 100 conditional realisations (seed 1; P10 is the low figure)
+         cut-off ppm  area km2               REY Mt                 TREO Mt
+         400          2,443 / 2,503 / 2,542  13.00 / 13.80 / 14.70  15.60 / 16.50 / 17.60
+        """
+        table = self.percentile_table()
+        keys = list(table.columns[: list(table).index("area_km2_p10")])
+
+        def triple(row: pd.Series, quantity: str, scale: float, fmt: str) -> str:
+            return " / ".join(
+                format(row[f"{quantity}_{p}"] / scale, fmt)
+                for p in ("p10", "p50", "p90")
+            )
+
+        lines = [[*keys[:-1], "cut-off ppm", "area km2", "REY Mt", "TREO Mt"]]
+        for _, row in table.iterrows():
+            lines.append(
+                [
+                    *(str(row[k]) for k in keys[:-1]),
+                    f"{row['cutoff_ppm']:,g}",
+                    triple(row, "area_km2", 1.0, ",.0f"),
+                    triple(row, "rey_t", 1e6, ",.2f"),
+                    triple(row, "treo_t", 1e6, ",.2f"),
+                ]
+            )
+        widths = [max(len(line[i]) for line in lines) for i in range(len(lines[0]))]
+        title = (
+            f"P10 / P50 / P90 over {self.n_realizations} conditional realisations "
+            f"(seed {self.seed}; P10 is the low figure)"
+        )
+        body = [
+            " "
+            + "  ".join(t.ljust(w) for t, w in zip(line, widths, strict=True)).rstrip()
+            for line in lines
+        ]
+        return "\n".join([title, *body])
 
     def to_dict(self) -> dict[str, Any]:
         """The ``simulation`` block of ``resource.json``."""
@@ -164,32 +246,21 @@ def simulate_resource(
     estimated = np.isfinite(kriged.values)
     xx, yy = np.meshgrid(ds["x"].values, ds["y"].values)
     nodes = np.column_stack([xx[estimated], yy[estimated]])
-    oxide_ratio = (ds["treo_ppm"] / ds["rey_ppm"]).transpose("y", "x")
-    base = ds[["cell_area_m2", "available_fraction"]]
+    accounting = _Accounting.of(ds, estimated, thickness_m, dry_density_t_m3, fractions)
     cutoffs = [float(c) for c in cutoffs_ppm]
 
     grade_sum = np.zeros(len(nodes))
     above = np.zeros((len(cutoffs), len(nodes)))
-    tables = []
-    batches = simulation.iter_batches(nodes, batch_size=batch_size)
+    rows: list[dict[str, Any]] = []
     bar = _progress(simulation.n_realizations, progress)
-    for realizations, grades in batches:
+    for realizations, grades in simulation.iter_batches(nodes, batch_size=batch_size):
         grade_sum += grades.sum(axis=1)
         for i, cutoff in enumerate(cutoffs):
             above[i] += (grades >= cutoff).sum(axis=1)
         for column, r in enumerate(realizations):
-            grid = np.full(estimated.shape, np.nan)
-            grid[estimated] = grades[:, column]
-            tables.append(
-                _statement(
-                    base,
-                    kriged.copy(data=grid),
-                    oxide_ratio,
-                    cutoffs,
-                    thickness_m=thickness_m,
-                    dry_density_t_m3=dry_density_t_m3,
-                    fractions=fractions,
-                ).assign(realization=r)
+            rows.extend(
+                {"realization": r, **row}
+                for row in accounting.rows(grades[:, column], cutoffs)
             )
         if bar is not None:
             bar.update(len(realizations))
@@ -197,10 +268,10 @@ def simulate_resource(
         bar.close()
 
     n = simulation.n_realizations
-    per_realization = pd.concat(tables, ignore_index=True)
-    keys = [] if fractions is None else [str(fractions.dims[0])]
-    columns = ["realization", *keys, "cutoff_ppm", *QUANTITIES]
-    per_realization = per_realization[columns]
+    keys = [] if accounting.part is None else [accounting.part]
+    per_realization = pd.DataFrame(
+        rows, columns=["realization", *keys, "cutoff_ppm", *QUANTITIES]
+    )
     return SimulatedResource(
         realizations=per_realization,
         summary=summarize(per_realization, by=[*keys, "cutoff_ppm"]),
@@ -259,24 +330,84 @@ def summarize(
     return pd.DataFrame(rows, columns=[*by, "statistic", *quantities])
 
 
-def _statement(
-    base: xr.Dataset,
-    rey_ppm: xr.DataArray,
-    oxide_ratio: xr.DataArray,
-    cutoffs: list[float],
-    *,
-    thickness_m: float | xr.DataArray,
-    dry_density_t_m3: float | xr.DataArray,
-    fractions: xr.DataArray | None,
-) -> pd.DataFrame:
-    """One realisation's statement, by the same accounting as the estimate."""
-    cells = base.assign(rey_ppm=rey_ppm, treo_ppm=rey_ppm * oxide_ratio)
-    tonnes = cell_tonnage(
-        cells, thickness_m=thickness_m, dry_density_t_m3=dry_density_t_m3
-    )
-    if fractions is None:
-        return statement(tonnes, cutoffs)
-    return statements_by(tonnes, cutoffs, fractions)
+@dataclass(frozen=True)
+class _Accounting:
+    """What the statement of a realisation needs besides its grades, per cell.
+
+    The tonnes of ore of a cell do not depend on its grade (only on its area,
+    available fraction, thickness and density), so they are computed once, by
+    :func:`seabed.resource.cell_tonnage`; each realisation then only selects cells
+    and sums, with the arithmetic of :func:`seabed.resource.statement`.
+    """
+
+    ore_t: NDArray[np.float64]  # (cells,) estimated cells, C order
+    available_m2: NDArray[np.float64]  # (cells,)
+    oxide_ratio: NDArray[np.float64]  # (cells,) treo_ppm / rey_ppm
+    shares: NDArray[np.float64]  # (parts, cells)
+    part: str | None  # name of the parts' dimension; None: the whole grid
+    labels: list[Any]
+
+    @classmethod
+    def of(
+        cls,
+        ds: xr.Dataset,
+        estimated: NDArray[np.bool_],
+        thickness_m: float | xr.DataArray,
+        dry_density_t_m3: float | xr.DataArray,
+        fractions: xr.DataArray | None,
+    ) -> _Accounting:
+        tonnes = cell_tonnage(
+            ds[["rey_ppm", "treo_ppm", "cell_area_m2", "available_fraction"]],
+            thickness_m=thickness_m,
+            dry_density_t_m3=dry_density_t_m3,
+        )
+
+        def cells(da: xr.DataArray) -> NDArray[np.float64]:
+            return np.asarray(da.transpose("y", "x").values, dtype=float)[estimated]
+
+        if fractions is None:
+            part, labels, shares = None, [None], np.ones((1, int(estimated.sum())))
+        else:
+            part = str(fractions.dims[0])
+            labels = list(fractions[part].values)
+            ordered = fractions.transpose(part, "y", "x").values.astype(float)
+            shares = ordered[:, estimated]
+        return cls(
+            ore_t=cells(tonnes["ore_t"]),
+            available_m2=cells(ds["cell_area_m2"] * ds["available_fraction"]),
+            oxide_ratio=cells(ds["treo_ppm"] / ds["rey_ppm"]),
+            shares=shares,
+            part=part,
+            labels=labels,
+        )
+
+    def rows(
+        self, rey_ppm: NDArray[np.float64], cutoffs: list[float]
+    ) -> list[dict[str, Any]]:
+        """Statement rows of one realisation: per part, per cut-off."""
+        rey_t = self.ore_t * rey_ppm * _PPM
+        treo_t = self.ore_t * (rey_ppm * self.oxide_ratio) * _PPM
+        out = []
+        for label, share in zip(self.labels, self.shares, strict=True):
+            for cutoff in cutoffs:
+                selected = rey_ppm >= cutoff
+                ore = _total(self.ore_t * share, selected)
+                rey = _total(rey_t * share, selected)
+                row = {} if self.part is None else {self.part: label}
+                row |= {
+                    "cutoff_ppm": cutoff,
+                    "area_km2": _total(self.available_m2 * share, selected) * _PPM,
+                    "ore_t": ore,
+                    "mean_rey_ppm": rey / ore / _PPM if ore > 0 else float("nan"),
+                    "rey_t": rey,
+                    "treo_t": _total(treo_t * share, selected),
+                }
+                out.append(row)
+        return out
+
+
+def _total(values: NDArray[np.float64], selected: NDArray[np.bool_]) -> float:
+    return float(np.sum(np.where(selected, values, 0.0), dtype=np.float64))
 
 
 def _on_grid(

@@ -66,7 +66,7 @@ def test_both_workers_take_tiles(fitted, grid, client):
     stack = tile_stack(fitted, grid, n_outputs=2, with_std=True, tile_size=10)
     with distributed.get_task_stream(client) as stream:
         client.compute(stack).result()
-    tiles = [t for t in stream.data if "predict_with" in str(t["key"])]
+    tiles = [t for t in stream.data if stack.name in str(t["key"])]
     assert len(tiles) == 35
     assert len({t["worker"] for t in tiles}) == 2
 

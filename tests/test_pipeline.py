@@ -4,6 +4,7 @@ against independent computations."""
 
 import importlib.util
 import json
+import json
 from pathlib import Path
 
 import geopandas as gpd
@@ -518,3 +519,25 @@ def test_slices_share_the_window_fit_or_get_their_own(tmp_path):
         ).fit(X[has], slices[label].to_numpy()[has])
         got = ds.slice_rey_ppm.sel(slice=label).values[::7, ::7].ravel()
         np.testing.assert_allclose(got, kriging.predict(nodes), rtol=1e-9)
+
+
+def test_simulation_block_in_outputs(tmp_path):
+    config, _ = survey_config(tmp_path, 71, simulation={"realizations": 6, "seed": 5})
+    result = pipeline.run(config, progress=False)
+    document = json.loads((result.out_dir / "resource.json").read_text())
+    summary = result.simulation.summary
+    for cutoff in config.resource.cutoffs_ppm:
+        rows = summary[summary["cutoff_ppm"] == cutoff].set_index("statistic")
+        assert (
+            rows.loc["p10", "rey_t"]
+            <= rows.loc["p50", "rey_t"]
+            <= rows.loc["p90", "rey_t"]
+        )
+    assert document["simulation"] is not None
+    assert document["provenance"]["simulation_seed"] == 5
+    assert (result.out_dir / "resource_simulation.csv").is_file()
+    assert (result.out_dir / "rey_etype_ppm.tif").is_file()
+    again = pipeline.run(
+        config, out_dir=tmp_path / "again", tile_size=16, progress=False
+    )
+    pd.testing.assert_frame_equal(summary, again.simulation.summary)

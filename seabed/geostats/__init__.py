@@ -15,6 +15,7 @@ from seabed.geostats.kriging import (
     block_discretization,
 )
 from seabed.geostats.plot import plot_variogram
+from seabed.geostats.simulation import ConditionalSimulation, NormalScoreTransform
 from seabed.geostats.validation import (
     CrossValidation,
     cross_validate_kriging,
@@ -24,10 +25,12 @@ from seabed.geostats.validation import (
 from seabed.geostats.variogram import Structure, Variogram
 
 __all__ = [
+    "ConditionalSimulation",
     "CrossValidation",
     "ExperimentalVariogram",
     "FitInfo",
     "InverseDistanceWeighting",
+    "NormalScoreTransform",
     "OrdinaryKriging",
     "RegressionKriging",
     "SimpleKriging",

@@ -24,7 +24,9 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from numba import njit
+from llvmlite import ir
+from numba import njit, types
+from numba.extending import intrinsic
 from numpy.typing import NDArray
 
 from seabed.geostats.variogram import MODEL_CODES, Variogram
@@ -35,6 +37,9 @@ __all__ = [
     "STATUS_OK",
     "STATUS_SINGULAR",
     "block_covariance",
+    "cell_keys",
+    "exp_negative",
+    "group_circles",
     "idw_groups",
     "krige_groups",
     "matern_correlation",
@@ -98,6 +103,61 @@ def structure_table(variogram: Variogram) -> NDArray[np.float64]:
 
 
 # ---------------------------------------------------------------- covariances
+# exp(x) for x <= 0 in plain arithmetic: unlike the C library's exp, a loop of
+# these compiles to vector instructions, and a lane gives the same bits as a
+# scalar call (no FMA, no reassociation), so results stay batch-independent.
+_INV_LN2 = 1.4426950408889634
+_LN2_HI = 6.93147180369123816490e-01  # ln 2 in two parts (Cody and Waite)
+_LN2_LO = 1.90821492927058770002e-10
+_ROUND = 6755399441055744.0  # 1.5 * 2**52: adding it rounds to an integer
+_EXP_MIN = -708.0  # keeps 2**k a normal number; exp(-708) = 3e-308
+
+
+@intrinsic
+def _float_from_bits(typingctx, bits):
+    """The float64 whose IEEE bits are the int64 ``bits``."""
+
+    def codegen(context, builder, signature, args):
+        return builder.bitcast(args[0], ir.DoubleType())
+
+    return types.float64(types.int64), codegen
+
+
+@njit(cache=True, nogil=True, error_model="numpy", inline="always")
+def exp_negative(x):
+    """``exp(x)`` for ``x <= 0``, within 1 ulp of the C library (``x < -708``:
+    3e-308 instead of smaller).
+
+    ``x = k ln2 + r`` with ``|r| <= ln2 / 2``; ``exp(r)`` by its Taylor series
+    to degree 13 (truncation below 1e-17), times ``2**k`` built from its bits.
+
+    Examples
+    --------
+    >>> abs(exp_negative(-1.0) - math.exp(-1.0)) <= math.ulp(math.exp(-1.0))
+    True
+    """
+    x = max(x, _EXP_MIN)
+    kf = (x * _INV_LN2 + _ROUND) - _ROUND
+    r = (x - kf * _LN2_HI) - kf * _LN2_LO
+    p = 1.0 / 6227020800.0
+    p = p * r + 1.0 / 479001600.0
+    p = p * r + 1.0 / 39916800.0
+    p = p * r + 1.0 / 3628800.0
+    p = p * r + 1.0 / 362880.0
+    p = p * r + 1.0 / 40320.0
+    p = p * r + 1.0 / 5040.0
+    p = p * r + 1.0 / 720.0
+    p = p * r + 1.0 / 120.0
+    p = p * r + 1.0 / 24.0
+    p = p * r + 1.0 / 6.0
+    p = p * r + 0.5
+    p = p * r + 1.0
+    p = p * r + 1.0
+    # numba passes the typing context itself; mypy sees the intrinsic's codegen
+    scale: float = _float_from_bits((np.int64(kf) + 1023) << 52)  # type: ignore[call-arg]
+    return p * scale
+
+
 @njit(cache=True, nogil=True, error_model="numpy")
 def _bessel_k_scaled(nu, x):
     """``exp(x) K_nu(x)`` for x > 0, by the trapezoidal rule on its integral.
@@ -160,13 +220,13 @@ def _correlation(table, s, dx, dy):
         r = math.sqrt(dx * dx + dy * dy) * table[s, INV_RANGE]
     code = table[s, CODE]
     if code == _EXPONENTIAL:
-        return math.exp(-r)
+        return exp_negative(-r)
     if code == _SPHERICAL:
         if r >= 1.0:
             return 0.0
         return 1.0 - (1.5 * r - 0.5 * r * r * r)
     if code == _GAUSSIAN:
-        return math.exp(-(r * r))
+        return exp_negative(-(r * r))
     return matern_correlation(r, table[s, KAPPA], table[s, MATERN_NORM])
 
 
@@ -227,6 +287,9 @@ def _cholesky_upper(M, n, rtol, diag):
     ``M``). The diagonal receives ``1 / U[j, j]``: the solves below multiply
     instead of divide. Returns False when a pivot falls below ``rtol`` times its
     diagonal entry.
+
+    The inner loops run over slices from index 0: numba's loops that start
+    elsewhere keep a negative-index check that stops LLVM vectorising them.
     """
     for j in range(n):
         diag[j] = M[j, j]
@@ -236,12 +299,15 @@ def _cholesky_upper(M, n, rtol, diag):
             return False
         inv = 1.0 / math.sqrt(d)
         M[j, j] = inv
-        for i in range(j + 1, n):
-            M[j, i] = M[j, i] * inv
+        row_j = M[j, j + 1 : n]
+        for c in range(n - j - 1):
+            row_j[c] = row_j[c] * inv
         for i in range(j + 1, n):
             uji = M[j, i]
-            for col in range(i, n):
-                M[i, col] -= uji * M[j, col]
+            target = M[i, i:n]
+            source = M[j, i:n]
+            for c in range(n - i):
+                target[c] -= uji * source[c]
     return True
 
 
@@ -251,8 +317,10 @@ def _solve_upper_transposed(U, n, b):
     for j in range(n):
         bj = b[j] * U[j, j]
         b[j] = bj
-        for i in range(j + 1, n):
-            b[i] -= U[j, i] * bj
+        target = b[j + 1 : n]
+        row = U[j, j + 1 : n]
+        for c in range(n - j - 1):
+            target[c] -= row[c] * bj
 
 
 @njit(cache=True, nogil=True, error_model="numpy", inline="always")
@@ -309,6 +377,52 @@ def _select_nearest(d2, cand, nc, exclude, k, max_d2, buf_d2, buf_pos, member):
 
 
 @njit(cache=True, nogil=True, error_model="numpy", inline="always")
+def _select_members(d2, cand, nc, exclude, k, max_d2, buf_d2, buf_pos, member):
+    """The choice of :func:`_select_nearest` (flags in ``member``), found faster.
+
+    Keeping the ``k`` smallest (distance, position) keys among the valid
+    candidates is dropping the others, the largest ones; a group has only a
+    few more candidates than ``k``, so this tracks the few to drop in a short
+    sorted buffer instead of the ``k`` to keep. Returns how many were chosen.
+    """
+    n_valid = 0
+    for c in range(nc):
+        valid = d2[c] <= max_d2 and cand[c] != exclude
+        member[c] = valid
+        n_valid += valid
+    drop = n_valid - k
+    if drop <= 0:
+        return n_valid
+    if drop >= k:
+        return _select_nearest(
+            d2, cand, nc, exclude, k, max_d2, buf_d2, buf_pos, member
+        )
+    # the `drop` largest keys so far, largest first; candidates come in
+    # ascending position, so on equal distances the newcomer ranks larger
+    n = 0
+    for c in range(nc):
+        if not member[c]:
+            continue
+        dc = d2[c]
+        if n < drop:
+            i = n
+            n += 1
+        elif dc >= buf_d2[drop - 1]:
+            i = drop - 1
+        else:
+            continue
+        while i > 0 and buf_d2[i - 1] <= dc:
+            buf_d2[i] = buf_d2[i - 1]
+            buf_pos[i] = buf_pos[i - 1]
+            i -= 1
+        buf_d2[i] = dc
+        buf_pos[i] = c
+    for i in range(drop):
+        member[buf_pos[i]] = False
+    return k
+
+
+@njit(cache=True, nogil=True, error_model="numpy", inline="always")
 def _same_selection(d2, cand, nc, exclude, k, max_d2, member, n_member):
     """Whether ``member`` (the previous node's choice) is also this node's choice.
 
@@ -340,6 +454,34 @@ def _same_selection(d2, cand, nc, exclude, k, max_d2, member, n_member):
 
 
 @njit(cache=True, nogil=True, error_model="numpy", inline="always")
+def _keeps_selection(d2, cand, nc, exclude, k, max_d2, member, n_member):
+    """:func:`_same_selection`, with a branch-free pass for the usual case.
+
+    The pass finds the members' largest distance and the valid outsiders'
+    smallest without branching on the data; only when they are equal (a tie,
+    to be broken by position) or nothing is left out does it defer to
+    :func:`_same_selection`. Same answer, always.
+    """
+    worst = -1.0
+    best = np.inf
+    members_valid = True
+    for c in range(nc):
+        dc = d2[c]
+        valid = (dc <= max_d2) & (cand[c] != exclude)
+        inside = member[c]
+        worst = max(worst, dc if inside else -1.0)
+        best = min(best, np.inf if (inside | (not valid)) else dc)
+        members_valid &= valid | (not inside)
+    if not members_valid:
+        return False
+    if best < worst:
+        return False
+    if best > worst and best < np.inf:
+        return n_member >= k
+    return _same_selection(d2, cand, nc, exclude, k, max_d2, member, n_member)
+
+
+@njit(cache=True, nogil=True, error_model="numpy", inline="always")
 def _gather_selection(cand, nc, member, out_idx, out_pos):
     """Selected sample indices, ascending (the canonical form of a set), and
     their positions among the candidates."""
@@ -355,6 +497,27 @@ def _gather_selection(cand, nc, member, out_idx, out_pos):
 @njit(cache=True, nogil=True, error_model="numpy", inline="always")
 def _candidate_covariances(cx, cy, nc, table, nugget, out):
     """Point covariances among a group's candidates (upper triangle)."""
+    if (
+        table.shape[0] == 1
+        and table[0, CODE] == _EXPONENTIAL
+        and table[0, ANISOTROPIC] == 0.0
+    ):
+        # point_covariance's operations, in its order, in vectorisable loops
+        psill = table[0, PSILL]
+        inv_range = table[0, INV_RANGE]
+        for a in range(nc):
+            xa = cx[a]
+            ya = cy[a]
+            row = out[a, a:nc]
+            xb = cx[a:nc]
+            yb = cy[a:nc]
+            for b in range(nc - a):
+                dx = xa - xb[b]
+                dy = ya - yb[b]
+                c = nugget if (dx == 0.0 and dy == 0.0) else 0.0
+                r = math.sqrt(dx * dx + dy * dy) * inv_range
+                row[b] = c + psill * exp_negative(-r)
+        return
     for a in range(nc):
         for b in range(a, nc):
             out[a, b] = point_covariance(table, nugget, cx[a] - cx[b], cy[a] - cy[b])
@@ -384,6 +547,86 @@ def _max_candidates(cand_lo, cand_hi, g_begin, g_end):
     for g in range(g_begin, g_end):
         m = max(m, cand_hi[g] - cand_lo[g])
     return m
+
+
+# ---------------------------------------------------------------- grouping
+_MORTON_MASKS = (
+    (np.uint64(16), np.uint64(0x0000FFFF0000FFFF)),
+    (np.uint64(8), np.uint64(0x00FF00FF00FF00FF)),
+    (np.uint64(4), np.uint64(0x0F0F0F0F0F0F0F0F)),
+    (np.uint64(2), np.uint64(0x3333333333333333)),
+    (np.uint64(1), np.uint64(0x5555555555555555)),
+)
+_LOW_32_BITS = np.uint64(0xFFFFFFFF)
+
+
+@njit(cache=True, nogil=True, error_model="numpy", inline="always")
+def _spread_bits(v):
+    """Put the low 32 bits of ``v`` on the even bit positions."""
+    v = v & _LOW_32_BITS
+    for shift, mask in _MORTON_MASKS:
+        v = (v | (v << shift)) & mask
+    return v
+
+
+@njit(cache=True, nogil=True, error_model="numpy")
+def cell_keys(x, y, x_min, y_min, cell, nx, ny):
+    """Morton (Z-order) key of each point's square cell of side ``cell``.
+
+    Cells are counted from ``(x_min, y_min)``; points on the upper edge join
+    the last of the ``nx`` x ``ny`` cells.
+
+    Examples
+    --------
+    >>> x, y = np.array([0.5, 1.5, 0.5, 1.5, 2.0]), np.array([0.5, 0.5, 1.5, 1.5, 2.0])
+    >>> cell_keys(x, y, 0.0, 0.0, 1.0, 2, 2).tolist()
+    [0, 1, 2, 3, 3]
+    """
+    keys = np.empty(x.shape[0], dtype=np.uint64)
+    for i in range(x.shape[0]):
+        ix = min(math.floor((x[i] - x_min) / cell), nx - 1)
+        iy = min(math.floor((y[i] - y_min) / cell), ny - 1)
+        keys[i] = _spread_bits(np.uint64(ix)) | (
+            _spread_bits(np.uint64(iy)) << np.uint64(1)
+        )
+    return keys
+
+
+@njit(cache=True, nogil=True, error_model="numpy")
+def group_circles(x, y, order, group_ptr):
+    """Centre (of the bounding box) and radius of each group of points.
+
+    Group ``g`` holds points ``order[group_ptr[g]:group_ptr[g + 1]]``.
+
+    Examples
+    --------
+    >>> x, y = np.array([0.0, 2.0, 5.0]), np.array([0.0, 0.0, 1.0])
+    >>> centres, radii = group_circles(x, y, np.arange(3), np.array([0, 2, 3]))
+    >>> centres.tolist(), radii.tolist()
+    ([[1.0, 0.0], [5.0, 1.0]], [1.0, 0.0])
+    """
+    n_groups = group_ptr.shape[0] - 1
+    centres = np.empty((n_groups, 2))
+    radii = np.empty(n_groups)
+    for g in range(n_groups):
+        x_lo = y_lo = np.inf
+        x_hi = y_hi = -np.inf
+        for j in range(group_ptr[g], group_ptr[g + 1]):
+            i = order[j]
+            x_lo = min(x_lo, x[i])
+            x_hi = max(x_hi, x[i])
+            y_lo = min(y_lo, y[i])
+            y_hi = max(y_hi, y[i])
+        cx = 0.5 * (x_lo + x_hi)
+        cy = 0.5 * (y_lo + y_hi)
+        radius = 0.0
+        for j in range(group_ptr[g], group_ptr[g + 1]):
+            i = order[j]
+            radius = max(radius, math.hypot(x[i] - cx, y[i] - cy))
+        centres[g, 0] = cx
+        centres[g, 1] = cy
+        radii[g] = radius
+    return centres, radii
 
 
 # ----------------------------------------------------------- factorisation
@@ -467,6 +710,48 @@ def _factor_set(
     return STATUS_OK
 
 
+@njit(cache=True, nogil=True, error_model="numpy", inline="always")
+def _is_point_exponential(table, disc):
+    """Point support and one isotropic exponential structure (and a nugget)."""
+    return (
+        disc.shape[0] == 0
+        and table.shape[0] == 1
+        and table[0, CODE] == _EXPONENTIAL
+        and table[0, ANISOTROPIC] == 0.0
+    )
+
+
+@njit(cache=True, nogil=True, error_model="numpy", inline="always")
+def _point_exponential_covariances(
+    r, batch, n, pos, cx, cy, node_x, node_y, table, nugget, B, xy, column
+):
+    """Columns ``B[:n, :r]`` of sample-to-node covariances for the common model
+    of :func:`_is_point_exponential`.
+
+    The operations of :func:`point_covariance`, in its order (so the same
+    bits), in a loop over samples that compiles to vector instructions: the
+    set's coordinates are gathered once, each node's column is built in a
+    contiguous buffer.
+    """
+    psill = table[0, PSILL]
+    inv_range = table[0, INV_RANGE]
+    for i in range(n):
+        xy[0, i] = cx[pos[i]]
+        xy[1, i] = cy[pos[i]]
+    for t in range(r):
+        node = batch[t]
+        x0 = node_x[node]
+        y0 = node_y[node]
+        for i in range(n):
+            dx = xy[0, i] - x0
+            dy = xy[1, i] - y0
+            c = nugget if (dx == 0.0 and dy == 0.0) else 0.0
+            rr = math.sqrt(dx * dx + dy * dy) * inv_range
+            column[i] = c + psill * exp_negative(-rr)
+        for i in range(n):
+            B[i, t] = column[i]
+
+
 #: Nodes solved together (columns of one batch).
 _BATCH = 32
 
@@ -498,6 +783,8 @@ def _solve_batch(
     acc,
     var,
     w,
+    xy,
+    column,
     want_weights,
     out_mean,
     out_var,
@@ -511,17 +798,23 @@ def _solve_batch(
     """
     p = A.shape[0]
     m = alpha.shape[0]
-    for t in range(r):  # sample-to-node covariances
-        node = batch[t]
-        x0 = node_x[node]
-        y0 = node_y[node]
-        for i in range(n):
-            c = pos[i]
-            B[i, t] = _sample_to_node_covariance(
-                table, nugget, disc, cx[c], cy[c], x0, y0
-            )
+    if _is_point_exponential(table, disc):  # vectorised, same bits as below
+        _point_exponential_covariances(
+            r, batch, n, pos, cx, cy, node_x, node_y, table, nugget, B, xy, column
+        )
+    else:
+        for t in range(r):  # sample-to-node covariances
+            node = batch[t]
+            x0 = node_x[node]
+            y0 = node_y[node]
+            for i in range(n):
+                c = pos[i]
+                B[i, t] = _sample_to_node_covariance(
+                    table, nugget, disc, cx[c], cy[c], x0, y0
+                )
+    for t in range(r):
         for col in range(p):
-            F0[col, t] = node_f[node, col]
+            F0[col, t] = node_f[batch[t], col]
     for o in range(m):  # mean = drift + c0 . alpha
         base = sk_mean[o] if p == 0 else 0.0
         for t in range(r):
@@ -692,6 +985,8 @@ def krige_groups(
     acc = np.empty(_BATCH)
     var = np.empty(_BATCH)
     w = np.empty(kk)
+    xy = np.empty((2, kk))
+    column = np.empty(kk)
 
     for g in range(g_begin, g_end):
         lo = cand_lo[g]
@@ -708,11 +1003,11 @@ def krige_groups(
             node = order[start + jj]
             exclude = node_exclude[node]
             _squared_distances(cx, cy, node_x[node], node_y[node], nc, d2)
-            same = n_member >= 0 and _same_selection(
+            same = n_member >= 0 and _keeps_selection(
                 d2, cand, nc, exclude, k, max_d2, member, n_member
             )
             if not same:
-                n_member = _select_nearest(
+                n_member = _select_members(
                     d2, cand, nc, exclude, k, max_d2, buf_d2, buf_pos, member
                 )
                 current = -1
@@ -816,6 +1111,8 @@ def krige_groups(
                         acc,
                         var,
                         w,
+                        xy,
+                        column,
                         want_weights,
                         out_mean,
                         out_var,

@@ -45,9 +45,11 @@ True
 
 from __future__ import annotations
 
+import functools
 import math
 import numbers
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import numpy as np
@@ -57,6 +59,7 @@ from sklearn.base import BaseEstimator
 from sklearn.utils.validation import check_is_fitted
 
 from seabed.exceptions import ConfigError, InputError
+from seabed.geostats._search import resolve_n_jobs
 from seabed.geostats.kriging import SimpleKriging
 from seabed.geostats.variogram import Structure, Variogram
 
@@ -291,6 +294,7 @@ def _unit_circle(rng: np.random.Generator, n: int) -> NDArray[np.float64]:
     return np.column_stack([np.cos(angle), np.sin(angle)])
 
 
+@functools.cache
 def _spherical_table() -> tuple[NDArray[np.float64], NDArray[np.float64]]:
     """Cumulative radial law of the spherical model's 3-D spectral density."""
     u = np.linspace(0.0, _U_MAX, _U_NODES)
@@ -304,15 +308,8 @@ def _spherical_table() -> tuple[NDArray[np.float64], NDArray[np.float64]]:
     return u, cdf
 
 
-_SPHERICAL_U: NDArray[np.float64] | None = None
-_SPHERICAL_CDF: NDArray[np.float64] | None = None
-
-
 def _spherical_radius(rng: np.random.Generator, n: int) -> NDArray[np.float64]:
-    global _SPHERICAL_U, _SPHERICAL_CDF
-    if _SPHERICAL_U is None or _SPHERICAL_CDF is None:
-        _SPHERICAL_U, _SPHERICAL_CDF = _spherical_table()
-    u_table, cdf = _SPHERICAL_U, _SPHERICAL_CDF
+    u_table, cdf = _spherical_table()
     p = rng.random(n)
     inside = p < cdf[-1]
     out = np.empty(n)
@@ -421,7 +418,8 @@ class ConditionalSimulation(BaseEstimator):
     min_value : float, default 0.0
         Smallest possible grade.
     n_jobs : int, optional
-        Threads of the kriging (results do not depend on it).
+        Threads (None: 1, -1: all cores) for the fields and the kriging; results
+        do not depend on it.
 
     Attributes
     ----------
@@ -490,9 +488,7 @@ class ConditionalSimulation(BaseEstimator):
             )
         ya = _finite_vector(y, "y")
         if len(ya) != len(Xa):
-            raise InputError(
-                f"{len(Xa)} locations but {len(ya)} values", column="y"
-            )
+            raise InputError(f"{len(Xa)} locations but {len(ya)} values", column="y")
         self.transform_ = NormalScoreTransform(
             min_value=self.min_value, upper_tail_power=self.upper_tail_power
         ).fit(ya, sample_weight)
@@ -510,9 +506,7 @@ class ConditionalSimulation(BaseEstimator):
             if value < minimum:
                 raise ConfigError(f"must be >= {minimum}, got {value}", column=name)
         if isinstance(self.seed, bool) or not isinstance(self.seed, numbers.Integral):
-            raise ConfigError(
-                f"must be an integer, got {self.seed!r}", column="seed"
-            )
+            raise ConfigError(f"must be an integer, got {self.seed!r}", column="seed")
         if self.seed < 0:
             raise ConfigError(f"must be >= 0, got {self.seed}", column="seed")
         if self.block_size is not None:
@@ -559,15 +553,19 @@ class ConditionalSimulation(BaseEstimator):
         check_is_fitted(self)
         return _GaussianRealization(self.variogram_, self.seed, index, self.n_features)
 
-    def unconditional(
-        self, X: ArrayLike, realizations: range
-    ) -> NDArray[np.float64]:
+    def unconditional(self, X: ArrayLike, realizations: range) -> NDArray[np.float64]:
         """Unconditional normal scores, shape (len(X), len(realizations))."""
         check_is_fitted(self)
         local = np.asarray(X, dtype=float) - self.origin_
-        return np.column_stack(
-            [self.realization(r)(local) for r in realizations]
-        ).reshape(len(local), len(realizations))
+        out = np.empty((len(local), len(realizations)))
+
+        def fill(column: int) -> None:
+            out[:, column] = self.realization(realizations[column])(local)
+
+        # numpy's cosine releases the GIL: realisations run side by side on threads
+        with ThreadPoolExecutor(resolve_n_jobs(self.n_jobs)) as pool:
+            list(pool.map(fill, range(len(realizations))))
+        return out
 
     def conditional_scores(
         self, X: ArrayLike, realizations: range

@@ -4,6 +4,14 @@ import numpy as np
 import pytest
 from scipy.spatial import cKDTree
 
+from seabed.geostats._kernels import (
+    _keeps_selection,
+    _same_selection,
+    _select_members,
+    _select_nearest,
+    cell_keys,
+    group_circles,
+)
 from seabed.geostats._search import (
     group_nodes,
     nearest_neighbors,
@@ -137,3 +145,66 @@ def test_resolve_n_jobs(monkeypatch):
     assert resolve_n_jobs(3) == 3
     assert resolve_n_jobs(-1) == 8
     assert resolve_n_jobs(-2) == 7
+
+
+@pytest.mark.parametrize(("k", "max_d2", "exclude"), [(8, np.inf, -1), (20, 30.0, 7)])
+def test_dropping_the_farthest_keeps_the_nearest(k, max_d2, exclude):
+    # integer squared distances: many ties, which go to the lower position
+    rng = np.random.default_rng(5)
+    for nc in (3, 9, 25, 40):
+        d2 = rng.integers(0, 40, nc).astype(float)
+        cand = np.arange(nc, dtype=np.int64)
+        picked = []
+        buffers = np.empty(k), np.empty(k, np.int64)
+        for select in (_select_nearest, _select_members):
+            member = np.zeros(nc, dtype=np.bool_)
+            n = select(d2, cand, nc, exclude, k, max_d2, *buffers, member)
+            assert n == member.sum()
+            picked.append(member)
+        np.testing.assert_array_equal(picked[0], picked[1])
+        valid = (d2 <= max_d2) & (cand != exclude)
+        order = np.lexsort((cand, d2))
+        expected = order[valid[order]][:k]
+        np.testing.assert_array_equal(np.flatnonzero(picked[1]), np.sort(expected))
+
+
+def test_cell_keys_and_circles_match_numpy():
+    rng = np.random.default_rng(2)
+    nodes = rng.uniform(-3.0, 7.0, size=(500, 2))
+    order, ptr = group_nodes(nodes, 16)
+    # Z order over the cells: each group is one cell, cells in ascending key
+    keys = cell_keys(nodes[:, 0], nodes[:, 1], -3.0, -3.0, 1.0, 10, 10)
+    assert keys.max() < 2**8
+    ix, iy = np.floor(nodes[:, 0] + 3.0), np.floor(nodes[:, 1] + 3.0)
+    bits = [((ix.astype(int) >> b) & 1) << (2 * b) for b in range(4)]
+    bits += [((iy.astype(int) >> b) & 1) << (2 * b + 1) for b in range(4)]
+    np.testing.assert_array_equal(keys, np.sum(bits, axis=0))
+    centres, radii = group_circles(nodes[:, 0], nodes[:, 1], order, ptr)
+    for g in range(len(ptr) - 1):
+        pts = nodes[order[ptr[g] : ptr[g + 1]]]
+        centre = 0.5 * (pts.min(axis=0) + pts.max(axis=0))
+        np.testing.assert_array_equal(centres[g], centre)
+        assert radii[g] == np.hypot(*(pts - centre).T).max()
+
+
+def test_branch_free_check_agrees_with_the_exact_one():
+    rng = np.random.default_rng(8)
+    cand = np.arange(30, dtype=np.int64)
+    outcomes = []
+
+    def buffers(k):
+        return np.empty(k), np.empty(k, np.int64)
+
+    for trial in range(2000):
+        d2 = rng.integers(0, 12, 30).astype(float)
+        member = rng.random(30) < 0.5
+        k = int(rng.integers(max(1, member.sum() - 2), member.sum() + 3))
+        max_d2 = np.inf if trial % 2 else 9.0
+        exclude = -1 if trial % 3 else int(rng.integers(30))
+        if trial % 4 == 0:  # the true choice, perturbed at random below
+            _select_nearest(d2, cand, 30, exclude, k, max_d2, *buffers(k), member)
+            d2 = d2 + rng.integers(0, 2, 30) * (trial % 8 == 0)
+        args = (d2, cand, 30, exclude, k, max_d2, member, int(member.sum()))
+        outcomes.append(_keeps_selection(*args))
+        assert outcomes[-1] == _same_selection(*args)
+    assert 0.1 < np.mean(outcomes) < 0.9

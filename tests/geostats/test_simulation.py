@@ -160,7 +160,9 @@ def test_realisations_honour_the_data(fitted, samples) -> None:
 def test_same_seed_same_realisations_other_seed_others(samples) -> None:
     X, y = samples
     nodes = grid_nodes(6, 2000.0)
-    make = ConditionalSimulation(TRUE_MODEL, n_realizations=3, n_features=100).set_params
+    make = ConditionalSimulation(
+        TRUE_MODEL, n_realizations=3, n_features=100
+    ).set_params
     first = make(seed=1).fit(X, y).sample(nodes)
     again = make(seed=1).fit(X, y).sample(nodes)
     other = make(seed=2).fit(X, y).sample(nodes)
@@ -180,6 +182,9 @@ def test_realisations_do_not_depend_on_tiles_or_batches(fitted) -> None:
     batches = np.column_stack([g for _, g in fitted.iter_batches(nodes, batch_size=5)])
     assert np.array_equal(whole, batches)
     assert np.array_equal(whole[:, 7:9], fitted.sample(nodes, range(7, 9)))
+    threaded = fitted.set_params(n_jobs=2).sample(nodes)
+    fitted.set_params(n_jobs=None)
+    assert np.array_equal(whole, threaded)
 
 
 @pytest.fixture(scope="module")
@@ -213,7 +218,7 @@ def test_simulation_reproduces_the_variogram(dense) -> None:
     dist = np.mean([ev.dist for ev in gammas], axis=0)
     gamma = np.mean([ev.gamma for ev in gammas], axis=0)
     model = TRUE_MODEL.semivariance(dist)
-    np.testing.assert_allclose(gamma, model, atol=0.12)
+    np.testing.assert_allclose(gamma, model, atol=0.08)
     assert gamma[-1] > 0.8  # reaches the sill: the fields are not smoothed
 
 
