@@ -45,7 +45,7 @@ import pandas as pd
 import pyproj
 
 from seabed.elements import DEFAULT_OXIDES, REY, oxide_factor, oxide_factors
-from seabed.exceptions import SeabedError, SeabedWarning
+from seabed.exceptions import InputError, SeabedError, SeabedWarning
 from seabed.export import atomic_path
 
 if TYPE_CHECKING:
@@ -109,8 +109,9 @@ def format_statement(result: RunResult) -> str:
                 f"  {row['reason']}: {row['area_km2']:,.0f} km2, "
                 f"{row['treo_t'] / 1e6:,.2f} Mt TREO"
             )
-    if getattr(result, "simulation", None) is not None:
-        lines += ["", result.simulation.format()]
+    simulation = getattr(result, "simulation", None)
+    if simulation is not None:
+        lines += ["", simulation.format()]
     if result.notes:
         lines += ["", "notes:"] + [f"  - {note}" for note in result.notes]
     return "\n".join(lines)
@@ -739,7 +740,10 @@ class _Report:
         if variogram is None or len(used) < 3:
             return None
         X = _project(used, self.crs)
-        ev = experimental_variogram(X, used["rey_ppm"].to_numpy(dtype=float))
+        try:
+            ev = experimental_variogram(X, used["rey_ppm"].to_numpy(dtype=float))
+        except InputError:  # too few pairs within gstat's cutoff: nothing to draw
+            return None
         figure = _figure((6.4, 4.6))
         plot_variogram(
             ev,

@@ -4,7 +4,6 @@ against independent computations."""
 
 import importlib.util
 import json
-import json
 from pathlib import Path
 
 import geopandas as gpd
