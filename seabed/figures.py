@@ -138,14 +138,7 @@ def plot_map(
     """
     ax = _axes(ax, figsize=(6.4, 5.0))
     crs = _crs_of(grid, crs)
-    image = ax.imshow(
-        _north_up(grid).to_numpy(),
-        extent=_extent(grid),
-        origin="upper",
-        cmap=cmap,
-        norm=norm,
-        interpolation="nearest",
-    )
+    image = _show_grid(ax, grid, cmap=cmap, norm=norm)
     colorbar = ax.figure.colorbar(image, ax=ax, shrink=0.85, pad=0.02)
     colorbar.set_label(label if label is not None else _describe(grid))
     _decorate(ax, grid, crs, cores=cores, zones=zones)
@@ -186,13 +179,11 @@ def plot_class_map(
     ).split()
     colors = [CLASS_COLORS.get(name, "#999999") for name in names]
     codes = np.arange(len(names) + 1) - 0.5
-    ax.imshow(
-        _north_up(resource_class).to_numpy().astype(float),
-        extent=_extent(resource_class),
-        origin="upper",
+    _show_grid(
+        ax,
+        resource_class.astype(float),
         cmap=ListedColormap(colors),
         norm=BoundaryNorm(codes, len(names)),
-        interpolation="nearest",
     )
     counts = np.bincount(
         resource_class.to_numpy().ravel().astype(int), minlength=len(names)
@@ -306,13 +297,7 @@ def plot_location_map(
 
         # light greys only, so that zone outlines and the grid stay legible
         greys = ListedColormap(colormaps["Greys"](np.linspace(0.05, 0.6, 256)))
-        image = ax.imshow(
-            _north_up(depth).to_numpy(),
-            extent=_extent(depth),
-            origin="upper",
-            cmap=greys,
-            interpolation="bilinear",
-        )
+        image = _show_grid(ax, depth, cmap=greys, interpolation="bilinear")
         colorbar = ax.figure.colorbar(image, ax=ax, shrink=0.85, pad=0.02)
         colorbar.set_label("water depth (m)")
     ax.add_patch(
@@ -869,6 +854,19 @@ def _crs_of(grid: xr.DataArray, crs: Any) -> pyproj.CRS:
             hint="write one with grid.rio.write_crs(...) or pass crs=",
         )
     return pyproj.CRS.from_user_input(found)
+
+
+def _show_grid(
+    ax: Axes, grid: xr.DataArray, *, interpolation: str = "nearest", **style: Any
+) -> Any:
+    """Draw a (y, x) grid north-up over its cell edges (pixel-is-area)."""
+    return ax.imshow(
+        _north_up(grid).to_numpy(),
+        extent=_extent(grid),
+        origin="upper",
+        interpolation=interpolation,
+        **style,
+    )
 
 
 def _north_up(grid: xr.DataArray) -> xr.DataArray:
