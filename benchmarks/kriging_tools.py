@@ -215,16 +215,23 @@ def run_gstools(
 def run_seabed_memory(
     case: KrigingCase, rows: slice, args: argparse.Namespace
 ) -> dict[str, Any]:
-    """seabed's memory on the whole grid: one ``predict`` call, or tile after tile."""
-    from seabed.geostats.kriging import OrdinaryKriging
+    """seabed's memory on the whole grid: one ``predict`` call, or tile after tile.
 
-    ok = OrdinaryKriging(seabed_variogram(case), n_neighbors=N_NEIGHBORS, n_jobs=-1)
+    The node coordinates of a single call exist before the memory is read
+    (``input_mib``): they are the caller's, not ``predict``'s.
+    """
+    from seabed.geostats import kriging
+
+    ok = kriging.OrdinaryKriging(
+        seabed_variogram(case), n_neighbors=N_NEIGHBORS, n_jobs=-1
+    )
     ok.fit(case.samples_xy_m, case.rey_ppm)
     ok.predict(case.nodes(slice(0, 1))[:WARM_UP_NODES], return_std=True)
+    nodes = None if args.tile_rows else case.nodes()
     before = memory_status_mib()
     start = time.perf_counter()
     n_rows = len(case.grid_y_m)
-    if args.tile_rows:
+    if nodes is None:
         mean = np.empty(case.n_nodes)
         std = np.empty(case.n_nodes)
         width = len(case.grid_x_m)
@@ -233,13 +240,15 @@ def run_seabed_memory(
             out = slice(band.start * width, band.stop * width)
             mean[out], std[out] = ok.predict(case.nodes(band), return_std=True)
     else:
-        mean, std = ok.predict(case.nodes(), return_std=True)
+        mean, std = ok.predict(nodes, return_std=True)
     elapsed = time.perf_counter() - start
     return {
         "n_nodes": case.n_nodes,
         "tile_rows": args.tile_rows,
+        "chunk_nodes": getattr(kriging, "_CHUNK_NODES", None),
         "seconds": elapsed,
         "rss_before_predict_mib": before["rss_mib"],
+        "input_mib": 0.0 if nodes is None else nodes.nbytes / 2**20,
         "output_mib": (mean.nbytes + std.nbytes) / 2**20,
         "arrays": {},
     }

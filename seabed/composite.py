@@ -35,6 +35,7 @@ import pandas as pd
 from numpy.typing import NDArray
 from scipy import sparse
 
+from seabed.density import dry_from_wet, max_water_content
 from seabed.elements import DEFAULT_OXIDES, REY, element_column, oxide_factors
 from seabed.exceptions import ConfigError, InputError, SeabedWarning
 
@@ -100,6 +101,7 @@ def composite_cores(
     top_m: float = 0.0,
     bottom_m: float = 10.0,
     oxides: Mapping[str, str] | None = None,
+    pore_water_salinity: float | None = None,
 ) -> pd.DataFrame:
     """Length-weighted grade of every core over one depth window.
 
@@ -111,6 +113,10 @@ def composite_cores(
         The window, in metres below seafloor.
     oxides : mapping, optional
         Element -> oxide formula overrides for TREO (e.g. ``{"Ce": "Ce2O3"}``).
+    pore_water_salinity : float, optional
+        Salt mass fraction of the pore water, to correct the samples'
+        ``water_content`` (mass lost on drying) when a dry density is derived from
+        it (:func:`seabed.density.dry_from_wet`); None: no correction.
 
     Returns
     -------
@@ -118,10 +124,18 @@ def composite_cores(
         Indexed by ``core_id`` (sorted), with ``lon``, ``lat``, ``rey_ppm``,
         ``treo_ppm``, the element ``*_ppm`` columns if the samples have them,
         ``sampled_m`` (length of the window covered by samples), ``reaches_bottom``,
-        ``dry_density_t_m3`` (if given, or derived as wet x (1 - water_content)) and
-        ``water_depth_m`` (if given). Cores with no sample in the window have NaN
-        grades and ``sampled_m`` 0. ``attrs`` records the window, the oxide forms
-        and the TREO basis.
+        ``dry_density_t_m3`` (if given, else derived from ``wet_density_t_m3`` and
+        ``water_content``) and ``water_depth_m`` (if given). Cores with no sample in
+        the window have NaN grades and ``sampled_m`` 0. ``attrs`` records the
+        window, the oxide forms, the TREO basis, the ``pore_water_salinity`` and
+        ``dry_from_wet_samples``: per core, its samples in the window whose dry
+        density was derived.
+
+    Raises
+    ------
+    InputError
+        If a derived dry density is not positive (water content of at least
+        1 - salinity).
 
     Warns
     -----
@@ -140,7 +154,7 @@ def composite_cores(
     """
     _check_window(top_m, bottom_m)
     edges = np.array([top_m, bottom_m], dtype=float)
-    parts = _Composite(samples, edges, oxides)
+    parts = _Composite(samples, edges, oxides, pore_water_salinity)
     table = pd.DataFrame(index=pd.Index(parts.core_ids, name="core_id"))
     table["lon"] = parts.per_core("lon")
     table["lat"] = parts.per_core("lat")
@@ -164,6 +178,7 @@ def composite_slices(
     bottom_m: float = 10.0,
     slice_m: float = 1.0,
     oxides: Mapping[str, str] | None = None,
+    pore_water_salinity: float | None = None,
 ) -> pd.DataFrame:
     """Length-weighted grade of every core in consecutive slices of a window.
 
@@ -178,6 +193,8 @@ def composite_slices(
         is not a whole number of slices.
     oxides : mapping, optional
         Element -> oxide formula overrides for TREO.
+    pore_water_salinity : float, optional
+        As in :func:`composite_cores`.
 
     Returns
     -------
@@ -203,7 +220,7 @@ def composite_slices(
             f"slice_m is {slice_m}", column="slice_m", hint="give a thickness > 0"
         )
     edges = slice_edges(top_m, bottom_m, slice_m)
-    parts = _Composite(samples, edges, oxides)
+    parts = _Composite(samples, edges, oxides, pore_water_salinity)
     n_cores, n_slices = len(parts.core_ids), len(edges) - 1
     table = pd.DataFrame(
         {
@@ -235,6 +252,7 @@ class _Composite:
         samples: pd.DataFrame,
         edges: NDArray[np.float64],
         oxides: Mapping[str, str] | None,
+        pore_water_salinity: float | None = None,
     ) -> None:
         _check_columns(samples)
         self.samples = samples
@@ -253,8 +271,14 @@ class _Composite:
         self.deepest_m = samples.groupby(codes)["bottom_m"].max().to_numpy(dtype=float)
         self.oxides = dict(DEFAULT_OXIDES) | dict(oxides or {})
         self.grades = self._grades(oxides)
-        dry = _dry_density(samples)
+        self.pore_water_salinity = pore_water_salinity
+        dry, from_wet = _dry_density(samples, pore_water_salinity)
         self.dry_density = None if dry is None else self.mean(dry)
+        in_window = self.lengths.sum(axis=1) > 0
+        counts = np.bincount(codes[from_wet & in_window], minlength=len(self.core_ids))
+        self.dry_from_wet = {
+            str(core): int(n) for core, n in zip(self.core_ids, counts) if n
+        }
 
     def mean(self, values: NDArray[np.float64]) -> NDArray[np.float64]:
         """Length-weighted mean per core and slice; NaN samples carry no weight."""
@@ -303,6 +327,8 @@ class _Composite:
             "oxides": self.oxides,
             "treo_basis": self.treo_basis,
             "weighting": "length-weighted over sample intervals clipped to the window",
+            "pore_water_salinity": self.pore_water_salinity,
+            "dry_from_wet_samples": self.dry_from_wet,
         }
 
 
@@ -356,17 +382,56 @@ def _overlaps(
     return np.clip(inside, 0.0, None)
 
 
-def _dry_density(samples: pd.DataFrame) -> NDArray[np.float64] | None:
-    """Dry bulk density per sample: given, else wet density x (1 - water content)."""
+def _dry_density(
+    samples: pd.DataFrame, pore_water_salinity: float | None
+) -> tuple[NDArray[np.float64] | None, NDArray[np.bool_]]:
+    """Dry bulk density per sample (given, else from wet), and which were derived."""
     columns = samples.columns
-    derived = None
-    if {"wet_density_t_m3", "water_content"} <= set(columns):
-        wet = samples["wet_density_t_m3"].to_numpy(dtype=float)
-        derived = wet * (1.0 - samples["water_content"].to_numpy(dtype=float))
-    if "dry_density_t_m3" not in columns:
-        return derived
-    dry = samples["dry_density_t_m3"].to_numpy(dtype=float)
-    return dry if derived is None else np.where(np.isfinite(dry), dry, derived)
+    none_derived = np.zeros(len(samples), dtype=bool)
+    given = (
+        samples["dry_density_t_m3"].to_numpy(dtype=float)
+        if "dry_density_t_m3" in columns
+        else None
+    )
+    if not {"wet_density_t_m3", "water_content"} <= set(columns):
+        return given, none_derived
+    water = samples["water_content"].to_numpy(dtype=float)
+    derived = dry_from_wet(
+        samples["wet_density_t_m3"].to_numpy(dtype=float),
+        water,
+        pore_water_salinity=pore_water_salinity,
+    )
+    used = np.isfinite(derived)
+    if given is not None:
+        used &= ~np.isfinite(given)
+    _check_solids(samples, water, used, pore_water_salinity)
+    if given is None:
+        return derived, used
+    return np.where(used, derived, given), used
+
+
+def _check_solids(
+    samples: pd.DataFrame,
+    water: NDArray[np.float64],
+    used: NDArray[np.bool_],
+    pore_water_salinity: float | None,
+) -> None:
+    """Refuse a derived dry density of zero or less: more pore fluid than sample."""
+    limit = max_water_content(pore_water_salinity)
+    bad = np.flatnonzero(used & (water >= limit))
+    if bad.size == 0:
+        return
+    row = samples.iloc[bad[0]]
+    raise InputError(
+        f"core {row['core_id']!r} at {row['top_m']:g}-{row['bottom_m']:g} mbsf: "
+        f"water content {row['water_content']:g} with pore-water salinity "
+        f"{pore_water_salinity or 0:g} leaves no solids (dry = wet x "
+        "(1 - w / (1 - salinity)))",
+        path=samples.attrs.get("source"),
+        column="water_content",
+        hint=f"give the mass lost on drying over wet mass, below {limit:g}, or "
+        "check resource.pore_water_salinity",
+    )
 
 
 def _warn_short(short: pd.Index, bottom_m: float) -> None:

@@ -27,6 +27,7 @@ from pydantic import (
     model_validator,
 )
 
+from seabed.density import dry_from_wet, max_water_content
 from seabed.elements import OXIDE_CHOICES, REY
 from seabed.exceptions import ConfigError
 
@@ -156,6 +157,7 @@ class EstimateConfig(_Section):
     n_neighbors: Annotated[int, Field(ge=1)] | None = 32
     min_neighbors: Annotated[int, Field(ge=1)] = 3
     max_distance_m: PositiveFloat | None = 50000.0
+    max_per_sector: Annotated[int, Field(ge=1)] | None = None
     support: Literal["block", "point"] = "block"
     idw_power: PositiveFloat = 2.0
 
@@ -184,6 +186,9 @@ class ResourceConfig(_Section):
     dry_density_t_m3: Annotated[float, Field(gt=0, le=3)] = 0.55
     wet_density_t_m3: Annotated[float, Field(gt=1, le=3)] | None = None
     water_content: Annotated[float, Field(ge=0, lt=1)] | None = None
+    #: salt mass fraction of the pore water (seawater 0.035) when ``water_content``
+    #: and the samples' ``water_content`` are mass lost on drying; None: no correction
+    pore_water_salinity: Annotated[float, Field(ge=0, le=0.3)] | None = None
     density: Literal["constant", "cores_mean", "cores_kriged"] = "constant"
     cutoffs_ppm: list[NonNegativeFloat] = Field(
         default_factory=lambda: [0.0, 400.0, 2000.0, 5000.0]
@@ -239,13 +244,36 @@ class ResourceConfig(_Section):
                 f"density = {self.density!r} takes the density from the cores: remove "
                 "dry_density_t_m3, wet_density_t_m3 and water_content"
             )
+        self._check_salinity()
         return self
+
+    def _check_salinity(self) -> None:
+        salinity = self.pore_water_salinity
+        if salinity is None:
+            return
+        if self.density == "constant" and self.water_content is None:
+            raise ValueError(
+                "pore_water_salinity corrects a water content, and this constant "
+                "density has none: remove it, or give wet_density_t_m3 and "
+                "water_content, or take the density from the cores"
+            )
+        limit = max_water_content(salinity)
+        if self.water_content is not None and self.water_content >= limit:
+            raise ValueError(
+                f"water_content {self.water_content:g} with pore_water_salinity "
+                f"{salinity:g} leaves no solids (it must be below 1 - salinity = "
+                f"{limit:g})"
+            )
 
     @property
     def constant_dry_density_t_m3(self) -> float:
-        """The constant dry density: given, or wet x (1 - water content)."""
+        """The constant dry density: given, or from wet density and water content."""
         if self.wet_density_t_m3 is not None and self.water_content is not None:
-            return self.wet_density_t_m3 * (1.0 - self.water_content)
+            return dry_from_wet(
+                self.wet_density_t_m3,
+                self.water_content,
+                pore_water_salinity=self.pore_water_salinity,
+            )
         return self.dry_density_t_m3
 
 
@@ -255,18 +283,24 @@ class ClassRuleConfig(_Section):
     Distances are relative to the variogram's practical range; cores and sectors are
     counted in the kriging search (``estimate.n_neighbors`` within
     ``estimate.max_distance_m``); the relative standard deviation is the kriging
-    standard deviation divided by the estimated grade.
+    standard deviation divided by the estimated grade; the slope of regression is
+    that of the true block grade on its kriged estimate (1: no conditional bias).
     """
 
     max_nearest_range: PositiveFloat | None = None
     min_cores: Annotated[int, Field(ge=1)] | None = None
     min_sectors: Annotated[int, Field(ge=1, le=8)] | None = None
     max_relative_std: PositiveFloat | None = None
+    min_slope_of_regression: Annotated[float, Field(gt=0, le=1)] | None = None
 
     @property
     def is_empty(self) -> bool:
         """True when no criterion is set (every estimated cell passes)."""
         return all(value is None for value in self.model_dump().values())
+
+
+#: Class criteria that only kriging can evaluate.
+KRIGING_CRITERIA = ("max_nearest_range", "max_relative_std", "min_slope_of_regression")
 
 
 class ClassificationConfig(_Section):
@@ -284,7 +318,8 @@ class ClassificationConfig(_Section):
             if rule is not None and rule.is_empty:
                 raise ValueError(
                     f"{name} has no criterion: give at least one of max_nearest_range, "
-                    "min_cores, min_sectors, max_relative_std (or leave it out)"
+                    "min_cores, min_sectors, max_relative_std, min_slope_of_regression "
+                    "(or leave it out)"
                 )
         for name in ("measured", "indicated", "inferred"):
             rule = getattr(self, name)
@@ -338,19 +373,36 @@ class Config(_Section):
 
     @model_validator(mode="after")
     def _classification_needs_kriging(self) -> Config:
+        if self.estimate.method == "simple":
+            self._check_simple_kriging_slope()
         if self.estimate.method != "idw":
             return self
         for name in ("measured", "indicated", "inferred"):
             rule = getattr(self.classification, name)
-            if rule is not None and (
-                rule.max_nearest_range is not None or rule.max_relative_std is not None
-            ):
+            needs_kriging = [
+                key
+                for key in KRIGING_CRITERIA
+                if rule is not None and getattr(rule, key) is not None
+            ]
+            if needs_kriging:
                 raise ValueError(
-                    f"classification.{name} uses the variogram range or the kriging "
-                    "standard deviation, which inverse-distance weighting does not "
-                    "have: use kriging, or min_cores and min_sectors only"
+                    f"classification.{name}.{needs_kriging[0]} needs kriging (the "
+                    "variogram range, the kriging standard deviation or the slope of "
+                    "regression), which inverse-distance weighting does not have: use "
+                    "kriging, or min_cores and min_sectors only"
                 )
         return self
+
+    def _check_simple_kriging_slope(self) -> None:
+        for name in ("measured", "indicated", "inferred"):
+            rule = getattr(self.classification, name)
+            if rule is not None and rule.min_slope_of_regression is not None:
+                # simple kriging trusts its known mean: cov(Z, Z*) = var(Z*)
+                raise ValueError(
+                    f"classification.{name}.min_slope_of_regression says nothing "
+                    "with simple kriging, whose slope of regression is 1 everywhere: "
+                    "use ordinary kriging, or other criteria"
+                )
 
     def resolve_paths(self, base: Path) -> Config:
         """Make every input path absolute, relative to ``base``."""

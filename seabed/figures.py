@@ -10,6 +10,12 @@ bar measured on the WGS84 ellipsoid, a colour bar with units and a title.
 The ``add_*`` functions put one map element on any Axes whose data coordinates are in
 a known CRS: core locations, zone outlines, the graticule, the scale bar.
 
+Grids of any size can be mapped in bounded memory: a map is drawn from at most
+:data:`MAX_MAP_CELLS` cells a side, taking one cell in every ``n x n`` block
+(:func:`map_stride`, :func:`decimate`) before any value is loaded, so a lazily
+loaded (dask-backed) grid of 10^8 cells reads only what is drawn into memory. Such a
+map says so in its corner.
+
 matplotlib is imported inside the functions, so importing seabed does not pull it in.
 Reports build their figures with :class:`matplotlib.figure.Figure` directly (no
 pyplot, no global state), which renders with the Agg backend.
@@ -31,7 +37,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import numpy as np
 import pandas as pd
@@ -46,10 +52,13 @@ if TYPE_CHECKING:
 
 __all__ = [
     "CLASS_COLORS",
+    "MAX_MAP_CELLS",
     "add_cores",
     "add_graticule",
     "add_scale_bar",
     "add_zones",
+    "decimate",
+    "map_stride",
     "plot_class_map",
     "plot_cross_validation",
     "plot_cross_validation_map",
@@ -58,6 +67,7 @@ __all__ = [
     "plot_grade_tonnage",
     "plot_location_map",
     "plot_map",
+    "plot_tonnage_distribution",
 ]
 
 #: Colour of each resource class (codes as in ``class.tif``), lightest for the least sure.
@@ -67,6 +77,12 @@ CLASS_COLORS = {
     "indicated": "#abd9e9",
     "inferred": "#fdae61",
 }
+
+# A grid or a dataset of grids on the same cells.
+Gridded = TypeVar("Gridded", xr.DataArray, xr.Dataset)
+
+#: Most cells a side that a map is drawn from; larger grids are decimated.
+MAX_MAP_CELLS = 1500
 
 _WGS84 = pyproj.CRS.from_epsg(4326)
 _GEOD = pyproj.Geod(ellps="WGS84")
@@ -181,13 +197,11 @@ def plot_class_map(
     codes = np.arange(len(names) + 1) - 0.5
     _show_grid(
         ax,
-        resource_class.astype(float),
+        resource_class,
         cmap=ListedColormap(colors),
         norm=BoundaryNorm(codes, len(names)),
     )
-    counts = np.bincount(
-        resource_class.to_numpy().ravel().astype(int), minlength=len(names)
-    )
+    counts = _cell_counts(resource_class, len(names))
     classes = [
         Patch(facecolor=color, edgecolor="0.4", label=f"{name} ({count:,} cells)")
         for name, color, count in zip(names, colors, counts)
@@ -289,8 +303,11 @@ def plot_location_map(
     limits = (vx0 - pad, vx1 + pad), (vy0 - pad, vy1 + pad)
 
     if water_depth is not None:
-        depth = water_depth.rio.reproject(crs).rio.clip_box(
-            limits[0][0], limits[1][0], limits[0][1], limits[1][1]
+        # decimated before reprojection, which would otherwise load the whole input
+        depth = (
+            decimate(water_depth)
+            .rio.reproject(crs)
+            .rio.clip_box(limits[0][0], limits[1][0], limits[0][1], limits[1][1])
         )
         from matplotlib import colormaps
         from matplotlib.colors import ListedColormap
@@ -796,6 +813,73 @@ def plot_grade_profile(
     return ax
 
 
+def plot_tonnage_distribution(
+    tonnes_t: Sequence[float] | np.ndarray,
+    ax: Axes | None = None,
+    *,
+    kriged_t: float | None = None,
+    label: str = "TREO",
+    title: str | None = None,
+) -> Axes:
+    """Histogram of a tonnage over conditional realisations, with its percentiles.
+
+    Dashed lines mark P10, P50 and P90 (10th, 50th and 90th percentiles: P10 is
+    the low figure), a solid red line the kriged figure, so that the smoothing of
+    kriging shows as the kriged line sitting off the middle of the realisations.
+
+    Parameters
+    ----------
+    tonnes_t : sequence of float
+        One tonnage per realisation, in tonnes (drawn in Mt).
+    ax : matplotlib Axes, optional
+        Where to draw; a new figure when omitted.
+    kriged_t : float, optional
+        The kriged estimate of the same tonnage, in tonnes.
+    label : str
+        What the tonnes are of, for the axis label.
+    title : str, optional
+        Title.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+
+    Examples
+    --------
+    >>> import matplotlib
+    >>> matplotlib.use("Agg")
+    >>> ax = plot_tonnage_distribution([9e6, 10e6, 10.5e6, 11e6, 12e6],
+    ...                                kriged_t=10.2e6)
+    >>> ax.get_xlabel(), [line.get_label() for line in ax.get_lines()]
+    ('TREO (Mt)', ['P10 9.4', 'P50 10.5', 'P90 11.6', 'kriged 10.2'])
+    """
+    ax = _axes(ax, figsize=(6.4, 2.4))
+    values = np.asarray(tonnes_t, dtype=float) / 1e6
+    values = values[np.isfinite(values)]
+    ax.hist(values, bins=min(20, max(5, len(values) // 4)), color="#9ecae1")
+    for name, percentile in (("P10", 10), ("P50", 50), ("P90", 90)):
+        at = float(np.percentile(values, percentile))
+        ax.axvline(
+            at,
+            color="#08519c",
+            linestyle="--",
+            linewidth=1.2,
+            label=f"{name} {at:,.3g}",
+        )
+    if kriged_t is not None:
+        kriged = kriged_t / 1e6
+        ax.axvline(
+            kriged, color="#c00000", linewidth=1.8, label=f"kriged {kriged:,.3g}"
+        )
+    ax.set_xlabel(f"{label} (Mt)")
+    ax.set_ylabel("realisations")
+    ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False)
+    ax.grid(alpha=0.3)
+    if title is not None:
+        ax.set_title(title, fontsize=9, loc="left")
+    return ax
+
+
 # --------------------------------------------------------------------------- helpers
 def _axes(ax: Axes | None, *, figsize: tuple[float, float]) -> Axes:
     if ax is not None:
@@ -830,6 +914,7 @@ def _decorate(
         add_cores(ax, cores, crs)
     add_graticule(ax, crs)
     add_scale_bar(ax, crs)
+    _decimation_note(ax, grid)
     handles = [*handles, *ax.get_legend_handles_labels()[0]]
     if handles:
         ax.legend(
@@ -856,17 +941,107 @@ def _crs_of(grid: xr.DataArray, crs: Any) -> pyproj.CRS:
     return pyproj.CRS.from_user_input(found)
 
 
+def map_stride(grid: xr.DataArray | xr.Dataset) -> int:
+    """The whole stride a map of ``grid`` is drawn with: 1 up to :data:`MAX_MAP_CELLS`.
+
+    Parameters
+    ----------
+    grid : xarray.DataArray or xarray.Dataset
+        A grid with dimensions ``y`` and ``x`` (only its sizes are read).
+
+    Returns
+    -------
+    int
+        The smallest ``n`` such that one cell in every ``n x n`` block leaves at
+        most :data:`MAX_MAP_CELLS` cells along each side.
+
+    Examples
+    --------
+    >>> map_stride(xr.DataArray(np.empty((40, 1500)), dims=("y", "x")))
+    1
+    >>> map_stride(xr.DataArray(np.empty((4000, 10)), dims=("y", "x")))
+    3
+    """
+    longest = max(grid.sizes["y"], grid.sizes["x"])
+    return max(1, math.ceil(longest / MAX_MAP_CELLS))
+
+
+def decimate(grid: Gridded) -> Gridded:
+    """The cells a map of ``grid`` is drawn from: the centre cell of each block.
+
+    Selection only: a lazily loaded (dask-backed) grid stays lazy, and loading the
+    result reads at most :data:`MAX_MAP_CELLS` cells a side into memory. The kept
+    cells are evenly spaced, so the result is a regular grid (with the CRS and
+    attributes of ``grid``) whose cells stand for the blocks of :func:`map_stride`.
+
+    Parameters
+    ----------
+    grid : xarray.DataArray or xarray.Dataset
+        A grid (or grids) with dimensions ``y`` and ``x``.
+
+    Returns
+    -------
+    xarray.DataArray or xarray.Dataset
+        ``grid`` itself when it is small enough.
+
+    Examples
+    --------
+    >>> grid = xr.DataArray(np.arange(16.0).reshape(4, 4), dims=("y", "x"))
+    >>> decimate(grid).shape
+    (4, 4)
+    >>> big = xr.DataArray(np.zeros((3100, 20)), dims=("y", "x"))
+    >>> decimate(big).sizes["y"], decimate(big).sizes["x"]
+    (1033, 7)
+    """
+    stride = map_stride(grid)
+    if stride == 1:
+        return grid
+    centres = slice(stride // 2, None, stride)
+    return grid.isel(y=centres, x=centres)
+
+
 def _show_grid(
     ax: Axes, grid: xr.DataArray, *, interpolation: str = "nearest", **style: Any
 ) -> Any:
-    """Draw a (y, x) grid north-up over its cell edges (pixel-is-area)."""
+    """Draw a (y, x) grid north-up over its cell edges (pixel-is-area).
+
+    The one place where map values are loaded: from the decimated grid only.
+    """
+    shown = decimate(_north_up(grid))
     return ax.imshow(
-        _north_up(grid).to_numpy(),
-        extent=_extent(grid),
+        np.asarray(shown.to_numpy(), dtype=float),
+        extent=_extent(shown),
         origin="upper",
         interpolation=interpolation,
         **style,
     )
+
+
+def _cell_counts(codes: xr.DataArray, n_codes: int) -> list[int]:
+    """Cells holding each code 0 ... n_codes - 1, in one pass over a chunked grid."""
+    # one Dataset computes every count from the same chunks (dask reads them once)
+    tallies = xr.Dataset(
+        {f"code_{code}": (codes == code).sum() for code in range(n_codes)}
+    ).compute()
+    return [int(tallies[f"code_{code}"]) for code in range(n_codes)]
+
+
+def _decimation_note(ax: Axes, grid: xr.DataArray) -> None:
+    """Say on the map that it shows one cell per block, when it does."""
+    stride = map_stride(grid)
+    if stride > 1:
+        ax.text(
+            0.99,
+            0.01,
+            f"1 cell in every {stride} × {stride} drawn",
+            transform=ax.transAxes,
+            ha="right",
+            va="bottom",
+            fontsize=7,
+            color="0.25",
+            bbox={"facecolor": "white", "edgecolor": "none", "alpha": 0.8},
+            zorder=7,
+        )
 
 
 def _north_up(grid: xr.DataArray) -> xr.DataArray:

@@ -46,6 +46,7 @@ from seabed.classify import (
 )
 from seabed.composite import composite_cores, composite_slices, slice_edges
 from seabed.config import Config, check_config, load_config, read_toml
+from seabed.density import wet_conversion_text
 from seabed.elements import DEFAULT_OXIDES, REY, element_column, oxide_factors
 from seabed.estimate import estimate_grid
 from seabed.exceptions import ConfigError, InputError, SeabedWarning
@@ -302,6 +303,7 @@ def select_composites(
             top_m=window.top_m,
             bottom_m=window.bottom_m,
             oxides=config.resource.oxides,
+            pore_water_salinity=config.resource.pore_water_salinity,
         )
     notes = []
     short = composites.index[~composites["reaches_bottom"]].tolist()
@@ -363,6 +365,7 @@ def make_estimator(
                 n_neighbors=est.n_neighbors,
                 max_distance=est.max_distance_m,
                 min_neighbors=est.min_neighbors,
+                max_per_sector=est.max_per_sector,
             ),
             None,
         )
@@ -380,6 +383,7 @@ def make_estimator(
         "n_neighbors": est.n_neighbors,
         "max_distance": est.max_distance_m,
         "min_neighbors": est.min_neighbors,
+        "max_per_sector": est.max_per_sector,
         "block_size": block,
     }
     if est.method == "simple":
@@ -600,31 +604,45 @@ def dry_density(
 ) -> tuple[float | xr.DataArray, dict[str, Any]]:
     """The dry bulk density of the tonnage, and a record of where it came from."""
     resource = config.resource
+    salinity = resource.pore_water_salinity
     if resource.density == "constant":
         value = resource.constant_dry_density_t_m3
-        if resource.wet_density_t_m3 is not None:
-            text = (
-                f"constant {value:.4g} t/m3 = wet {resource.wet_density_t_m3:g} t/m3 "
-                f"x (1 - water content {resource.water_content:g})"
-            )
-        else:
-            text = f"constant {value:g} t/m3"
-        return value, {"source": "constant", "dry_density_t_m3": value, "text": text}
+        record = {"source": "constant", "dry_density_t_m3": value}
+        if resource.wet_density_t_m3 is None:
+            return value, record | {"text": f"constant {value:g} t/m3"}
+        text = (
+            f"constant {value:.4g} t/m3 from wet {resource.wet_density_t_m3:g} t/m3 "
+            f"and water content {resource.water_content:g}: "
+            + wet_conversion_text(salinity)
+        )
+        return value, record | {"pore_water_salinity": salinity, "text": text}
     cores = core_densities(config, used)
     assert cores is not None  # checked before the estimate
+    # samples of the used cores, in the window, whose dry density came from wet
+    per_core = used.attrs.get("dry_from_wet_samples", {})
+    derived = sum(per_core.get(core, 0) for core in used.index)
+    basis = {"samples_dry_from_wet": derived, "pore_water_salinity": salinity}
+    how = (
+        f" ({derived} sample(s) from wet density and water content: "
+        f"{wet_conversion_text(salinity)})"
+        if derived
+        else ""
+    )
     if resource.density == "cores_mean":
         value = float(cores.mean())
-        text = f"mean of the {len(cores)} cores' dry densities, {value:.4g} t/m3"
-        return value, {"source": "cores_mean", "dry_density_t_m3": value, "text": text}
+        text = f"mean of the {len(cores)} cores' dry densities, {value:.4g} t/m3{how}"
+        record = {"source": "cores_mean", "dry_density_t_m3": value, "text": text}
+        return value, record | basis
     grid = dataset["dry_density_t_m3"].assign_attrs(
         units="t m-3", long_name="dry bulk density (kriged from the cores)"
     )
     mean = float(grid.where(dataset["rey_ppm"].notnull()).mean())
     text = (
         f"kriged from the {len(cores)} cores' dry densities (same weights as the "
-        f"grade), {mean:.4g} t/m3 on average over the estimated cells"
+        f"grade), {mean:.4g} t/m3 on average over the estimated cells{how}"
     )
-    return grid, {"source": "cores_kriged", "dry_density_t_m3": mean, "text": text}
+    record = {"source": "cores_kriged", "dry_density_t_m3": mean, "text": text}
+    return grid, record | basis
 
 
 def class_rules(config: Config) -> dict[str, ClassRule]:
@@ -649,6 +667,7 @@ def classify(
         n_neighbors=config.estimate.n_neighbors,
         max_distance=config.estimate.max_distance_m,
         n_sectors=config.classification.sectors,
+        estimator=estimator,
     )
 
 

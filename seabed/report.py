@@ -8,10 +8,17 @@
 - :func:`write_quicklooks`: one PNG per map, for slides and file browsers;
 - :func:`write_pdf`: the report printed to PDF by headless Chromium (optional).
 
-The report shows what a run produced and skips what it did not (a statement per
-depth slice, class or zone, a grade-tonnage table, cross-validation): each optional
-section is drawn only when the run carries it. Where the run has no cross-validation
-or grade-tonnage table, the report computes them from what the run does carry.
+The report shows what a run produced and skips what it did not (P10 / P50 / P90
+from conditional simulation, a statement per depth slice, class or zone, a
+grade-tonnage table, cross-validation): each optional section is drawn only when
+the run carries it. Where the run has no cross-validation, the report computes it
+from the composites.
+
+Reports are made in bounded memory, whatever the grid's size: every table comes from
+the :class:`~seabed.pipeline.RunResult`, the dataset is read only for the map layers
+of ``pipeline.COG_LAYERS`` (and ``available_fraction``), its coordinates and CRS,
+and every map is drawn from at most ``figures.MAX_MAP_CELLS`` cells a side
+(:func:`seabed.figures.decimate`), which its caption says.
 
 Examples
 --------
@@ -36,6 +43,7 @@ import string
 import warnings
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
+from functools import partial
 from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -50,9 +58,12 @@ from seabed.export import atomic_path
 
 if TYPE_CHECKING:
     import geopandas as gpd
+    import xarray as xr
+    from matplotlib.colors import Normalize
     from matplotlib.figure import Figure
 
     from seabed.pipeline import RunResult
+    from seabed.uncertainty import SimulatedResource
 
 __all__ = [
     "QUICKLOOKS",
@@ -138,26 +149,43 @@ QUICKLOOKS = ("rey_ppm", "rey_std_ppm", "treo_t_per_km2", "class", "exclusions")
 # (the same PNG serves both).
 _DPI = 140
 
-# The depth tables of ``RunResult.slices``: interval, heading, caption.
+# The depth tables of ``RunResult.slices`` (and of the simulation's): interval,
+# heading, what a line is.
 _DEPTH_TABLES = (
     (
         "slice",
         "By depth slice",
-        "Each slice at the lowest cut-off, and its TREO above each cut-off on the "
-        "slice's own grade.",
+        "Each depth slice, with cut-offs on the slice's own grade",
     ),
     (
         "cumulative",
         "Cumulative from the seafloor to each depth",
         "From the window's top to each target depth, as in Takaya et al. (2018, "
-        "table S3); cut-offs on the grade of that whole interval.",
+        "table S3), with cut-offs on the grade of that whole interval",
     ),
 )
-# Statements broken down by a part of the grid: attribute, part column, heading.
+# Statements broken down by a part of the grid: attribute, part column, heading,
+# what a line is.
 _PART_TABLES = (
-    ("classes", "class", "By resource class"),
-    ("zones", "zone", "By report zone"),
+    ("classes", "class", "By resource class", "Each resource class"),
+    ("zones", "zone", "By report zone", "Each report zone"),
 )
+# The dataset layer each quick-look map is drawn from.
+_MAP_LAYERS = {
+    "rey_ppm": "rey_ppm",
+    "rey_std_ppm": "rey_std_ppm",
+    "treo_t_per_km2": "treo_t_per_km2",
+    "class": "resource_class",
+    "exclusions": "available_fraction",
+}
+# How the statistics of ``SimulatedResource.summary`` are written in tables.
+_STATISTIC_LABELS = {
+    "p10": "P10",
+    "p50": "P50",
+    "p90": "P90",
+    "mean": "mean",
+    "kriged": "kriged",
+}
 
 # Chromium, to print PDFs: executable names, and flags that keep it headless and
 # off the network.
@@ -171,9 +199,6 @@ _CHROMIUM_FLAGS = (
     "--disable-component-update",
     "--disable-sync",
 )
-
-# Steps of the grade-tonnage curve computed when the run carries none.
-_CURVE_STEPS = 60
 
 
 def write_report(
@@ -310,9 +335,15 @@ def render_report(result: RunResult) -> str:
 
 def _render(report: _Report) -> str:
     result = report.result
+    uncertainty = report.uncertainty_html()
     sections = [
         _section("summary", "Summary", report.summary_html()),
         _section("statement", "Resource statement", report.statement_html()),
+        *(
+            [_section("uncertainty", "Uncertainty: P10 / P50 / P90", uncertainty)]
+            if uncertainty
+            else []
+        ),
         _section("maps", "Maps", report.maps_html()),
         _section(
             "geostatistics", "Variogram and cross-validation", report.geostats_html()
@@ -394,12 +425,15 @@ class _Report:
 
     def subtitle_html(self) -> str:
         record = self.result.provenance
-        ds = self.result.dataset
-        lon = ds["lon"].to_numpy()
-        lat = ds["lat"].to_numpy()
+        # from the grid's corners: 2-D lon/lat coordinates may not be kept
+        to_lon_lat = pyproj.Transformer.from_crs(self.crs, 4326, always_xy=True)
+        left, bottom, right, top = self.result.dataset.rio.bounds()
+        west, south, east, north = to_lon_lat.transform_bounds(
+            left, bottom, right, top, densify_pts=21
+        )
         where = (
-            f"{_lat_text(float(np.nanmin(lat)))}-{_lat_text(float(np.nanmax(lat)))}, "
-            f"{_lon_text(float(np.nanmin(lon)))}-{_lon_text(float(np.nanmax(lon)))}"
+            f"{_lat_text(south)}-{_lat_text(north)}, "
+            f"{_lon_text(west)}-{_lon_text(east)}"
         )
         return (
             f"<p>{html.escape(where)} · {self.used_cores_count} cores · "
@@ -408,13 +442,17 @@ class _Report:
 
     @property
     def inferred_only(self) -> bool:
-        """True when no cell reached Measured or Indicated."""
-        codes = self.result.dataset.get("resource_class")
-        if codes is None:
-            return True
-        names = str(codes.attrs.get("flag_meanings", "")).split()
-        present = {names[c] for c in np.unique(codes.values) if c < len(names)}
-        return not present & {"measured", "indicated"}
+        """True unless the statement by class has Measured or Indicated tonnes."""
+        classes = _optional_table(self.result, "classes")
+        if classes is None or "class" not in classes:
+            return True  # nothing says otherwise: the cautious reading
+        sure = classes[classes["class"].isin(["measured", "indicated"])]
+        return not (sure["ore_t"] > 0).any()
+
+    @property
+    def simulation(self) -> SimulatedResource | None:
+        """The run's conditional simulation (None without one, or from older runs)."""
+        return getattr(self.result, "simulation", None)
 
     @property
     def used_cores_count(self) -> int:
@@ -436,6 +474,13 @@ class _Report:
                 "cores used / given",
             ),
         ]
+        if self.simulation is not None:
+            spread = self.simulation.summary.set_index(["cutoff_ppm", "statistic"])
+            low, high = (
+                spread.loc[(first["cutoff_ppm"], p), "treo_t"] / 1e6
+                for p in ("p10", "p90")
+            )
+            cards.insert(4, (f"{low:,.2f}-{high:,.2f} Mt", "TREO, P10-P90"))
         cutoff = f"{first['cutoff_ppm']:,.0f} ppm"
         cards_html = "".join(
             f'<div class="card"><div class="value">{html.escape(value)}</div>'
@@ -496,34 +541,15 @@ class _Report:
 
     def breakdown_html(self) -> str:
         """The statement by element, depth, class and zone (those the run has)."""
-        result = self.result
-        parts = [self._elements_html()]
-        slices = _optional_table(result, "slices")
-        if slices is not None and "interval" in slices:
-            for interval, heading, caption in _DEPTH_TABLES:
-                rows = slices[slices["interval"] == interval]
-                label = (
-                    rows["top_m"].map("{:g}".format)
-                    + "-"
-                    + rows["bottom_m"].map("{:g}".format)
-                )
-                parts.append(f"<h3>{heading}</h3>")
-                parts.append(
-                    _by_part_html(rows.assign(part=label), "depth", "mbsf", caption)
-                )
-        for attribute, part, heading in _PART_TABLES:
-            table = _optional_table(result, attribute)
+        parts = [
+            self._elements_html(),
+            _depth_tables_html(_optional_table(self.result, "slices")),
+        ]
+        for attribute, part, heading, about in _PART_TABLES:
+            table = _optional_table(self.result, attribute)
             if table is not None and part in table:
                 parts.append(f"<h3>{heading}</h3>")
-                parts.append(
-                    _by_part_html(
-                        table.assign(part=table[part].astype(str)),
-                        part,
-                        "",
-                        "Each row at the lowest cut-off, and its TREO above each "
-                        "cut-off.",
-                    )
-                )
+                parts.append(_by_part_html(table, part, about=about))
         return "\n".join(parts)
 
     def _elements_html(self) -> str:
@@ -533,33 +559,124 @@ class _Report:
             table = _elements_from_statement(self.result.statement)
         if table is None:
             return ""
-        cutoffs = list(dict.fromkeys(table["cutoff_ppm"]))
-        lowest = table[table["cutoff_ppm"] == min(cutoffs)].set_index("element")
-        demand = "years_of_demand" in table and lowest["years_of_demand"].notna().any()
-        heads = [("oxide", "", True), ("factor", "", False)]
-        heads += [(f"≥ {c:,.0f} ppm", "t oxide", False) for c in cutoffs]
-        heads += [("share of REY", "%", False)]
-        if demand:
-            heads += [("demand", "years", False)]
-        rows = []
-        for element, line in lowest.iterrows():
-            per_cutoff = table[table["element"] == element].set_index("cutoff_ppm")
-            cells = [
-                _Markup(_oxide_label(str(line["oxide"]))),
-                f"{line['oxide_factor']:.4f}",
-                *(f"{per_cutoff.loc[c, 'oxide_t']:,.0f}" for c in cutoffs),
-                _percent(line["share_of_rey"]),
-            ]
-            if demand:
-                cells.append(_number(line["years_of_demand"], 1))
-            rows.append(cells)
-        return "<h3>By element</h3>" + _grid_html(
-            heads,
-            rows,
+        demand = "years_of_demand" in table and table["years_of_demand"].notna().any()
+        oxide = _Column(
+            "oxide",
+            "",
+            lambda rows: _Markup(_oxide_label(str(rows["oxide"].iloc[0]))),
+            is_text=True,
+        )
+        columns: list[str | _Column] = [
+            oxide,
+            "oxide_factor",
+            *_per_cutoff_columns(table, "oxide_t"),
+            "share_of_rey",
+            *(["years_of_demand"] if demand else []),
+        ]
+        return "<h3>By element</h3>" + _table_html(
+            table,
+            columns,
+            lines_by="element",
             caption="Oxide tonnes of each element above each cut-off; its share of "
             "the REY tonnes (elements) at the lowest cut-off"
             + ("; and years of the annual demand given." if demand else "."),
         )
+
+    # ----------------------------------------------------------------- uncertainty
+    def uncertainty_html(self) -> str:
+        """P10 / P50 / P90 beside the kriged figures, spread and maps ('' if none)."""
+        simulated = self.simulation
+        if simulated is None:
+            return ""
+        n = simulated.n_realizations
+        parts = [
+            _uncertainty_text(simulated),
+            _table_html(
+                _beside_kriged(simulated.summary, self.result.statement),
+                [
+                    "cutoff_ppm",
+                    "statistic",
+                    "area_km2",
+                    "ore_t",
+                    "mean_rey_ppm",
+                    "rey_t",
+                    "treo_t",
+                ],
+                caption=f"Statement over {n} conditional realisations: P10, P50, "
+                "P90 and mean of each quantity (each ranked on its own), then the "
+                "kriged statement (kriged) for comparison.",
+            ),
+            '<div class="figures">'
+            + self._distribution_html(simulated)
+            + "".join(self._simulation_maps_html(simulated))
+            + "</div>",
+            _depth_tables_html(_optional_table(simulated, "slices")),
+        ]
+        zones = _optional_table(simulated, "zones")
+        if zones is not None and "zone" in zones:
+            parts.append("<h3>By report zone: P10 / P50 / P90</h3>")
+            parts.append(_by_part_html(zones, "zone", about="Each report zone"))
+        return "\n".join(parts)
+
+    def _distribution_html(self, simulated: SimulatedResource) -> str:
+        from seabed import figures
+
+        table = simulated.realizations
+        cutoffs = list(dict.fromkeys(table["cutoff_ppm"]))
+        kriged = self.result.statement.set_index("cutoff_ppm")["treo_t"]
+        figure = _figure((6.4, 1.0 + 1.6 * len(cutoffs)))
+        panels = figure.subplots(len(cutoffs), 1, squeeze=False)[:, 0]
+        for ax, cutoff in zip(panels, cutoffs):
+            figures.plot_tonnage_distribution(
+                table.loc[table["cutoff_ppm"] == cutoff, "treo_t"],
+                ax,
+                kriged_t=kriged.get(cutoff),
+                title=f"cut-off {cutoff:,.0f} ppm",
+            )
+        return _figure_html(
+            figure,
+            "TREO tonnes above each cut-off in each of the "
+            f"{simulated.n_realizations} realisations (bars), their P10, P50 and P90 (dashed) and the kriged "
+            "statement (red).",
+            alt="distribution of TREO over the realisations",
+        )
+
+    def _simulation_maps_html(self, simulated: SimulatedResource) -> list[str]:
+        from matplotlib.colors import Normalize
+
+        items = [
+            self._map_html(
+                self._grid_map(
+                    simulated.etype_rey_ppm,
+                    title="E-type REY grade (mean of the realisations)",
+                    label="total REY (ppm, dry weight)",
+                ),
+                "E-type estimate: the mean grade of each cell over the realisations. "
+                "Close to the kriged map where cores are dense; it differs where "
+                "the grade distribution is skewed.",
+                alt="e-type REY grade",
+            )
+        ]
+        probability = simulated.probability_above
+        for cutoff in probability["cutoff_ppm"].to_numpy():
+            if cutoff <= 0:
+                continue  # every estimated cell is at least 0 ppm: nothing to map
+            items.append(
+                self._map_html(
+                    self._grid_map(
+                        probability.sel(cutoff_ppm=cutoff),
+                        title=f"Probability that REY ≥ {cutoff:,.0f} ppm",
+                        label="share of realisations (0-1)",
+                        cmap="plasma",
+                        norm=Normalize(0.0, 1.0),
+                    ),
+                    f"Share of the realisations in which the cell's block grade is "
+                    f"at least {cutoff:,.0f} ppm REY: near 1 or 0 where the cores "
+                    "settle it, in between where they do not.",
+                    alt=f"probability above {cutoff:g} ppm",
+                )
+            )
+        return items
 
     # ----------------------------------------------------------------- maps
     def map_figure(self, name: str) -> Figure | None:
@@ -567,57 +684,69 @@ class _Report:
         from seabed import figures
 
         ds = self.result.dataset
-        draw: dict[str, Callable[[Any], Any]] = {
-            "rey_ppm": lambda ax: figures.plot_map(
-                ds["rey_ppm"],
-                ax,
-                title="Estimated REY grade, "
-                f"{self._window_text()} (block {self._support_text()})",
-                label="total REY (ppm, dry weight)",
-                cores=self.cores,
-                zones=self.zones,
-            ),
-            "rey_std_ppm": lambda ax: figures.plot_map(
-                ds["rey_std_ppm"],
-                ax,
-                title="Kriging standard deviation of the REY grade",
-                cmap="cividis",
-                label="standard deviation (ppm)",
-                cores=self.cores,
-                zones=self.zones,
-            ),
-            "treo_t_per_km2": lambda ax: figures.plot_map(
-                ds["treo_t_per_km2"],
-                ax,
-                title=f"TREO per km², {self._window_text()}",
-                cmap="YlGnBu",
-                label="TREO (t/km², available area only)",
-                cores=self.cores,
-                zones=self.zones,
-            ),
-            "class": lambda ax: figures.plot_class_map(
-                ds["resource_class"], ax, cores=self.cores, zones=self.zones
-            ),
-            "exclusions": lambda ax: figures.plot_exclusion_map(
-                ds["available_fraction"],
+        if _MAP_LAYERS[name] not in ds:
+            return None  # e.g. no standard deviation with inverse distance
+        layer = ds[_MAP_LAYERS[name]]
+        figure = _figure(self._map_size())
+        ax = figure.add_subplot()
+        if name == "class":
+            figures.plot_class_map(layer, ax, cores=self.cores, zones=self.zones)
+        elif name == "exclusions":
+            figures.plot_exclusion_map(
+                layer,
                 ax,
                 title="Excluded share of each cell, with the zones",
                 cores=self.cores,
                 zones=self.zones,
-            ),
-        }
-        needs = {
-            "rey_ppm": "rey_ppm",
-            "rey_std_ppm": "rey_std_ppm",
-            "treo_t_per_km2": "treo_t_per_km2",
-            "class": "resource_class",
-            "exclusions": "available_fraction",
-        }
-        if needs[name] not in ds:
-            return None
-        figure = _figure(self._map_size())
-        draw[name](figure.add_subplot())
+            )
+        else:
+            self._grid_map(layer, **self._map_styles()[name])(ax)
         return figure
+
+    def _map_styles(self) -> dict[str, dict[str, Any]]:
+        """Title, colour-bar label and colour map of each quick-look of values."""
+        window = self._window_text()
+        return {
+            "rey_ppm": {
+                "title": f"Estimated REY grade, {window} "
+                f"(block {self._support_text()})",
+                "label": "total REY (ppm, dry weight)",
+            },
+            "rey_std_ppm": {
+                "title": "Kriging standard deviation of the REY grade",
+                "label": "standard deviation (ppm)",
+                "cmap": "cividis",
+            },
+            "treo_t_per_km2": {
+                "title": f"TREO per km², {window}",
+                "label": "TREO (t/km², available area only)",
+                "cmap": "YlGnBu",
+            },
+        }
+
+    def _grid_map(
+        self,
+        grid: xr.DataArray,
+        *,
+        title: str,
+        label: str,
+        cmap: str = "viridis",
+        norm: Normalize | None = None,
+    ) -> Callable[[Any], Any]:
+        """What draws ``grid`` on an Axes, with the run's cores and zones."""
+        from seabed import figures
+
+        return lambda ax: figures.plot_map(
+            grid,
+            ax,
+            title=title,
+            label=label,
+            cmap=cmap,
+            norm=norm,
+            cores=self.cores,
+            zones=self.zones,
+            crs=self.crs,
+        )
 
     def maps_html(self) -> str:
         captions = {
@@ -637,7 +766,8 @@ class _Report:
         for name in QUICKLOOKS:
             png = self.map_png(name)
             if png is not None:
-                items.append(_image_html(png, captions[name], alt=name))
+                caption = captions[name] + self._decimation_text()
+                items.append(_image_html(png, caption, alt=name))
         location = self._location_figure()
         if location is not None:
             items.append(
@@ -652,6 +782,28 @@ class _Report:
             f'<p class="muted">{html.escape(problem)}</p>' for problem in self.problems
         )
         return f'{notes}<div class="figures">{"".join(items)}</div>'
+
+    def _map_html(self, draw: Callable[[Any], Any], caption: str, *, alt: str) -> str:
+        """A map of the grid drawn by ``draw(ax)``, as an HTML figure."""
+        return _chart_html(
+            self._map_size(), draw, caption + self._decimation_text(), alt=alt
+        )
+
+    def _decimation_text(self) -> str:
+        """What the captions of maps say when the grid was decimated to draw them."""
+        from seabed import figures
+
+        ds = self.result.dataset
+        stride = figures.map_stride(ds)
+        if stride == 1:
+            return ""
+        shown = figures.decimate(ds)
+        return (
+            f" Drawn from 1 cell in every {stride} × {stride} block ("
+            f"{shown.sizes['x']:,} × {shown.sizes['y']:,} of the grid's "
+            f"{ds.sizes['x']:,} × {ds.sizes['y']:,} cells), to bound memory; "
+            "the tables count every cell."
+        )
 
     def _location_figure(self) -> Figure | None:
         from seabed import figures
@@ -685,6 +837,8 @@ class _Report:
 
     # ----------------------------------------------------------------- geostats
     def geostats_html(self) -> str:
+        from seabed import figures
+
         items = []
         variogram = self._variogram_figure()
         if variogram is not None:
@@ -699,29 +853,25 @@ class _Report:
             )
         table = self.cross_validation()
         if table is not None:
-            from seabed import figures
-
-            scatter = _figure((5.4, 5.0))
-            figures.plot_cross_validation(table, scatter.add_subplot())
             items.append(
-                _figure_html(
-                    scatter,
+                _chart_html(
+                    (5.4, 5.0),
+                    lambda ax: figures.plot_cross_validation(table, ax),
                     "Each core's composite predicted from the other cores "
                     "(leave-one-out, point kriging), against its observed value.",
                     alt="cross-validation scatter",
                 )
             )
-            error_map = _figure(self._map_size())
-            figures.plot_cross_validation_map(
-                table,
-                self.crs,
-                error_map.add_subplot(),
-                bounds=self.result.dataset.rio.bounds(),
-                zones=self.zones,
-            )
             items.append(
-                _figure_html(
-                    error_map,
+                _chart_html(
+                    self._map_size(),
+                    lambda ax: figures.plot_cross_validation_map(
+                        table,
+                        self.crs,
+                        ax,
+                        bounds=self.result.dataset.rio.bounds(),
+                        zones=self.zones,
+                    ),
                     "Leave-one-out error at each core: red where the model "
                     "under-predicts, blue where it over-predicts.",
                     alt="cross-validation error map",
@@ -803,30 +953,25 @@ class _Report:
     def curves_html(self) -> str:
         from seabed import figures
 
-        items = []
         curve = self.grade_tonnage()
-        figure = _figure((6.4, 4.4))
-        figures.plot_grade_tonnage(
-            curve,
-            figure.add_subplot(),
-            cutoffs_ppm=self.result.config.resource.cutoffs_ppm,
-        )
-        items.append(
-            _figure_html(
-                figure,
+        items = [
+            _chart_html(
+                (6.4, 4.4),
+                lambda ax: figures.plot_grade_tonnage(
+                    curve, ax, cutoffs_ppm=self.result.config.resource.cutoffs_ppm
+                ),
                 "Dry ore tonnes and their mean REY grade above each cut-off on "
                 "the kriged block grade; dotted lines: the statement's cut-offs. "
                 "Kriged grades are smoother than the true ones (see the caveats).",
                 alt="grade-tonnage curve",
             )
-        )
+        ]
         profile = _slice_profile(self.result)
         if profile is not None:
-            figure = _figure((5.0, 4.4))
-            figures.plot_grade_profile(profile, figure.add_subplot())
             items.append(
-                _figure_html(
-                    figure,
+                _chart_html(
+                    (5.0, 4.4),
+                    lambda ax: figures.plot_grade_profile(profile, ax),
                     "Mean REY grade of each depth slice over the whole estimated "
                     "area (tonnage-weighted, lowest cut-off).",
                     alt="grade profile by depth",
@@ -844,16 +989,13 @@ class _Report:
         return f'<div class="figures">{"".join(items)}</div>'
 
     def grade_tonnage(self) -> pd.DataFrame:
-        """The run's grade-tonnage table, or one computed from its cells."""
-        carried = getattr(self.result, "grade_tonnage", None)
-        if isinstance(carried, pd.DataFrame) and len(carried):
-            return carried
-        from seabed.resource import grade_tonnage
+        """The run's grade-tonnage table, or its statement when it carries none.
 
-        grade = self.result.dataset["rey_ppm"].to_numpy()
-        top = float(np.nanmax(grade)) if np.isfinite(grade).any() else 0.0
-        step = _round_up(top / _CURVE_STEPS) if top > 0 else 1.0
-        return grade_tonnage(self.result.dataset, step_ppm=step)
+        Never recomputed from the cells: the dataset may be a lazily loaded copy of
+        the map layers only, too large to pass through in a report.
+        """
+        carried = _optional_table(self.result, "grade_tonnage")
+        return self.result.statement if carried is None else carried
 
     # ----------------------------------------------------------------- text
     def assumptions_html(self) -> str:
@@ -919,6 +1061,11 @@ class _Report:
             "higher than the mean grade the tonnage is understated, below the "
             "mean it is overstated.",
         ]
+        if self.simulation is None:
+            caveats.append(
+                "The statement has no P10 / P50 / P90: the run made no conditional "
+                "simulation (add a [simulation] section to the configuration).",
+            )
         if _is_bundled(self.result.config.inputs.cores, "demo_cores_path"):
             caveats.insert(
                 1,
@@ -970,16 +1117,16 @@ class _Report:
         config = _toml(record.get("config", {}))
         parts = [_key_value_html(general), "<h3>Input files</h3>"]
         if len(inputs):
-            rows = "".join(
-                f'<tr><td class="text">{html.escape(r.input)}</td>'
-                f'<td class="text mono">{html.escape(r.path)}</td>'
-                f'<td class="text mono hash">{html.escape(r.sha256)}</td></tr>'
-                for r in inputs.itertuples()
-            )
             parts.append(
-                '<table class="wide"><thead><tr><th class="text">input</th>'
-                '<th class="text">path</th><th class="text">SHA-256</th></tr></thead>'
-                f"<tbody>{rows}</tbody></table>"
+                _table_html(
+                    inputs,
+                    [
+                        "input",
+                        _text_column("path", "path", css="mono"),
+                        _text_column("sha256", "SHA-256", css="mono hash"),
+                    ],
+                    css="wide",
+                )
             )
         parts += [
             f'<h3>Versions</h3><p class="mono">{html.escape(versions)}</p>',
@@ -1220,80 +1367,214 @@ def _key_value_html(rows: Iterable[tuple[str, str]]) -> str:
     return f'<table class="kv"><tbody>{body}</tbody></table>'
 
 
+@dataclass(frozen=True)
+class _Column:
+    """One column of a report table: heading, unit, and the text of each line.
+
+    ``cell`` gets the rows of the table that make one line: a single row, or all
+    the rows of one part (element, slice, zone) when the table is grouped.
+    """
+
+    label: str
+    unit: str
+    cell: Callable[[pd.DataFrame], str]
+    is_text: bool = False
+    css: str = ""  # more classes of the cells (mono, hash)
+
+
 def _table_html(
-    table: pd.DataFrame, columns: list[str], *, caption: str | None = None
-) -> str:
-    """A statement-like table, each column formatted by the unit in its name."""
-    columns = [c for c in columns if c in table]
-    formats = [_column_format(column, table[column]) for column in columns]
-    heads = [
-        (label, unit, not _is_numeric(table[column]))
-        for column, (label, unit, _) in zip(columns, formats)
-    ]
-    rows = [
-        [formatter(row[column]) for column, (_, _, formatter) in zip(columns, formats)]
-        for _, row in table.iterrows()
-    ]
-    return _grid_html(heads, rows, caption=caption)
-
-
-def _grid_html(
-    heads: list[tuple[str, str, bool]],
-    rows: Iterable[list[str]],
+    table: pd.DataFrame,
+    columns: Iterable[str | _Column],
     *,
     caption: str | None = None,
+    lines_by: str | None = None,
+    css: str = "",
 ) -> str:
-    """An HTML table: ``heads`` are (label, unit, is_text); text columns align left."""
-    head_cells = []
-    for label, unit, is_text in heads:
-        unit_html = f'<span class="unit">{html.escape(unit)}</span>' if unit else ""
-        kind = ' class="text"' if is_text else ""
-        head_cells.append(f"<th{kind}>{html.escape(label)}{unit_html}</th>")
-    body = []
-    for row in rows:
-        cells = "".join(
-            f'<td class="{"text" if is_text else "num"}">{_escape(text if isinstance(text, str) else str(text))}</td>'
-            for text, (_, _, is_text) in zip(row, heads)
-        )
-        body.append(f"<tr>{cells}</tr>")
+    """An HTML table: the one builder of every table of the report.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        The values.
+    columns : iterable of str or _Column
+        A column name of ``table`` (left out when absent) is formatted by the unit
+        in its name and read from the first row of each line; a :class:`_Column`
+        writes its cells itself.
+    caption : str, optional
+        Said above the table.
+    lines_by : str, optional
+        One line per row of ``table`` when omitted; else one line per value of
+        this column (in order of appearance), holding its rows, the lowest
+        cut-off first.
+    css : str
+        Class of the table (``wide``).
+    """
+    specs = [
+        column if isinstance(column, _Column) else _unit_column(column, table[column])
+        for column in columns
+        if isinstance(column, _Column) or column in table
+    ]
+    if lines_by is None:
+        lines = [table.iloc[[i]] for i in range(len(table))]
+    else:
+        if "cutoff_ppm" in table:
+            table = table.sort_values("cutoff_ppm", kind="stable")
+        groups = table.groupby(lines_by, sort=False, dropna=False)
+        lines = [rows for _, rows in groups]
+    head = "".join(_head_cell(spec) for spec in specs)
+    body = "".join(
+        "<tr>" + "".join(_body_cell(spec, rows) for spec in specs) + "</tr>"
+        for rows in lines
+    )
     caption_html = f"<caption>{html.escape(caption)}</caption>" if caption else ""
+    table_class = f' class="{css}"' if css else ""
     return (
-        f"<table>{caption_html}<thead><tr>{''.join(head_cells)}</tr></thead>"
-        f"<tbody>{''.join(body)}</tbody></table>"
+        f"<table{table_class}>{caption_html}<thead><tr>{head}</tr></thead>"
+        f"<tbody>{body}</tbody></table>"
     )
 
 
-def _by_part_html(table: pd.DataFrame, heading: str, unit: str, caption: str) -> str:
-    """One row per ``part`` (slice, class, zone): its totals at the lowest cut-off,
-    then its TREO above every cut-off."""
-    cutoffs = list(dict.fromkeys(table["cutoff_ppm"]))
-    lowest = min(cutoffs)
-    heads = [
-        (heading, unit, True),
-        ("area", "km²", False),
-        ("ore", "Mt", False),
-        ("mean REY", "ppm", False),
-        *((f"TREO ≥ {c:,.0f} ppm", "Mt", False) for c in cutoffs),
-    ]
-    rows = []
-    for part in dict.fromkeys(table["part"]):
-        one = table[table["part"] == part].set_index("cutoff_ppm")
-        first = one.loc[lowest]
-        rows.append(
-            [
-                str(part),
-                _number(first["area_km2"], 1),
-                _number(first["ore_t"] / 1e6, 1),
-                _number(first["mean_rey_ppm"], 0),
-                *(_number(one.loc[c, "treo_t"] / 1e6, 3) for c in cutoffs),
-            ]
+def _head_cell(column: _Column) -> str:
+    kind = ' class="text"' if column.is_text else ""
+    unit = (
+        f'<span class="unit">{html.escape(column.unit)}</span>' if column.unit else ""
+    )
+    return f"<th{kind}>{html.escape(column.label)}{unit}</th>"
+
+
+def _body_cell(column: _Column, rows: pd.DataFrame) -> str:
+    kind = " ".join(filter(None, ["text" if column.is_text else "num", column.css]))
+    return f'<td class="{kind}">{_escape(column.cell(rows))}</td>'
+
+
+def _unit_column(name: str, values: pd.Series) -> _Column:
+    """A column of a table, formatted by the unit in its name (first row of a line)."""
+    label, unit, formatter = _column_format(name, values)
+    return _Column(
+        label,
+        unit,
+        lambda rows: formatter(rows[name].iloc[0]),
+        is_text=not _is_numeric(values),
+    )
+
+
+def _text_column(name: str, label: str, unit: str = "", *, css: str = "") -> _Column:
+    """A column of labels (zone, depth, path), written as they are."""
+    return _Column(
+        label, unit, lambda rows: str(rows[name].iloc[0]), is_text=True, css=css
+    )
+
+
+def _per_cutoff_columns(table: pd.DataFrame, name: str) -> list[_Column]:
+    """One column per cut-off of ``table`` holding ``name`` above that cut-off.
+
+    A table of simulated statements (with a ``statistic`` column) shows its P10 /
+    P50 / P90 in each cell.
+    """
+    label, unit, formatter = _column_format(name, table[name])
+    simulated = "statistic" in table
+
+    def cell(rows: pd.DataFrame, cutoff: float) -> str:
+        at = rows[rows["cutoff_ppm"] == cutoff]
+        if len(at) == 0:
+            return "-"
+        if not simulated:
+            return formatter(at[name].iloc[0])
+        by_statistic = at.set_index("statistic")[name]
+        return " / ".join(
+            formatter(by_statistic.get(p, math.nan)) for p in ("p10", "p50", "p90")
         )
-    return _grid_html(heads, rows, caption=caption)
+
+    return [
+        _Column(f"{label} ≥ {cutoff:,.0f} ppm", unit, partial(cell, cutoff=cutoff))
+        for cutoff in dict.fromkeys(table["cutoff_ppm"])
+    ]
 
 
-def _optional_table(result: RunResult, attribute: str) -> pd.DataFrame | None:
-    """A table the run may carry, or None when it does not (or it is empty)."""
-    table = getattr(result, attribute, None)
+def _by_part_html(table: pd.DataFrame, part: str, *, unit: str = "", about: str) -> str:
+    """One line per part (slice, class, zone): its totals at the lowest cut-off,
+    then its TREO above every cut-off; P10 / P50 / P90 of the TREO when simulated."""
+    simulated = "statistic" in table
+    totals = [] if simulated else ["area_km2", "ore_t", "mean_rey_ppm"]
+    caption = (
+        f"{about}: TREO above each cut-off, P10 / P50 / P90 over the realisations."
+        if simulated
+        else f"{about}: area, ore and mean grade at the lowest cut-off; TREO above "
+        "each cut-off."
+    )
+    return _table_html(
+        table,
+        [
+            _text_column(part, part, unit),
+            *totals,
+            *_per_cutoff_columns(table, "treo_t"),
+        ],
+        lines_by=part,
+        caption=caption,
+    )
+
+
+def _depth_tables_html(slices: pd.DataFrame | None) -> str:
+    """The statement per depth slice and cumulative to each depth, those present."""
+    if slices is None or "interval" not in slices:
+        return ""
+    parts = []
+    for interval, heading, about in _DEPTH_TABLES:
+        rows = slices[slices["interval"] == interval]
+        if len(rows) == 0:
+            continue
+        depth = (
+            rows["top_m"].map("{:g}".format) + "-" + rows["bottom_m"].map("{:g}".format)
+        )
+        if "statistic" in rows:
+            heading += ": P10 / P50 / P90"
+        parts.append(f"<h3>{heading}</h3>")
+        parts.append(
+            _by_part_html(rows.assign(depth=depth), "depth", unit="mbsf", about=about)
+        )
+    return "\n".join(parts)
+
+
+def _beside_kriged(summary: pd.DataFrame, statement: pd.DataFrame) -> pd.DataFrame:
+    """The simulated statement's rows per cut-off, each followed by the kriged row.
+
+    >>> summary = pd.DataFrame({"cutoff_ppm": [0.0, 0.0], "statistic": ["p10", "p90"],
+    ...                         "treo_t": [9.0, 11.0]})
+    >>> statement = pd.DataFrame({"cutoff_ppm": [0.0], "treo_t": [10.2]})
+    >>> _beside_kriged(summary, statement).values.tolist()
+    [[0.0, 'P10', 9.0], [0.0, 'P90', 11.0], [0.0, 'kriged', 10.2]]
+    """
+    kriged = statement.assign(statistic="kriged")
+    lines = []
+    for cutoff, rows in summary.groupby("cutoff_ppm", sort=False):
+        lines += [rows, kriged[kriged["cutoff_ppm"] == cutoff]]
+    table = pd.concat(lines, ignore_index=True)[list(summary.columns)]
+    return table.assign(statistic=table["statistic"].map(_STATISTIC_LABELS))
+
+
+def _uncertainty_text(simulated: SimulatedResource) -> str:
+    """What P10 / P50 / P90 mean, in plain words."""
+    return (
+        "<p>The kriged statement is one best estimate, and a smooth one: kriging "
+        "averages the cores around each cell, so its map varies less than the "
+        f"grade does. To show how sure the figures are, the run drew "
+        f"{simulated.n_realizations} conditional simulations (seed {simulated.seed}): "
+        "grade maps that each honour the cores and the variogram, any one as "
+        "likely as another. Each went through the same accounting as the kriged "
+        "estimate (cell areas, zones and rules, depth window, dry density, cut-offs) "
+        "and gave its own statement.</p>"
+        "<p><b>P10</b> is the low figure: 90 % of the realisations give more. "
+        "<b>P50</b> is the middle one and <b>P90</b> the high one, exceeded by only "
+        "10 %. Each quantity is ranked on its own, so the figures of one row need "
+        "not come from one realisation. Where the kriged figure lies off the P50, "
+        "or outside P10-P90, that is the smoothing of kriging at work: at cut-offs "
+        "above the mean grade the kriged tonnes are too low.</p>"
+    )
+
+
+def _optional_table(source: object, attribute: str) -> pd.DataFrame | None:
+    """A table a run (or its simulation) may carry; None if not, or if empty."""
+    table = getattr(source, attribute, None)
     return table if isinstance(table, pd.DataFrame) and len(table) else None
 
 
@@ -1338,6 +1619,10 @@ _HTML_COLUMNS: dict[str, tuple[str, str, float, int]] = {
     "hree_y_share": ("HREE + Y", "% of REY", 0.01, 1),
     "top_m": ("top", "mbsf", 1.0, 1),
     "bottom_m": ("bottom", "mbsf", 1.0, 1),
+    "oxide_t": ("oxide", "t", 1.0, 0),
+    "oxide_factor": ("factor", "", 1.0, 4),
+    "share_of_rey": ("share of REY", "%", 0.01, 1),
+    "years_of_demand": ("demand", "years", 1.0, 1),
 }
 
 # unit suffix of a column name -> (unit shown, decimals)
@@ -1401,6 +1686,15 @@ def _png(figure: Figure) -> bytes:
 
 def _figure_html(figure: Figure, caption: str, *, alt: str) -> str:
     return _image_html(_png(figure), caption, alt=alt)
+
+
+def _chart_html(
+    size: tuple[float, float], draw: Callable[[Any], Any], caption: str, *, alt: str
+) -> str:
+    """A figure of one Axes drawn by ``draw(ax)``, as an HTML figure."""
+    figure = _figure(size)
+    draw(figure.add_subplot())
+    return _figure_html(figure, caption, alt=alt)
 
 
 def _image_html(png: bytes, caption: str, *, alt: str) -> str:

@@ -508,7 +508,8 @@ def depth_weighted_grade(
 ) -> xr.DataArray:
     """Thickness-weighted mean of slice grades: the grade of the slices together.
 
-    Slices of zero thickness carry no weight (their grade may be NaN); where all
+    Slices of zero thickness carry no weight (their grade may be NaN); a slice
+    with thickness but no grade (NaN) leaves the cell without one (NaN); where all
     slices are empty (no sediment) the ``fallback`` grade is returned, so that the
     cell keeps a grade for the cut-off but holds no tonnes.
 
@@ -523,7 +524,11 @@ def depth_weighted_grade(
     400.0
     """
     weight = slice_thickness_m.where(slice_thickness_m > 0, 0.0)
-    weighted = xr.where(weight > 0, slice_grade * weight, 0.0).sum("slice")
+    # skipna=False: a slice with mud but no grade leaves the cell without one (a
+    # skipped NaN would make an unestimated cell a 0 ppm one, counted in the tonnes)
+    weighted = xr.where(weight > 0, slice_grade * weight, 0.0).sum(
+        "slice", skipna=False
+    )
     total = weight.sum("slice")
     return xr.where(total > 0, weighted / total.where(total > 0), fallback)
 

@@ -181,3 +181,65 @@ def test_class_fractions_partition_the_cells(layout):
     ]
     np.testing.assert_array_equal(shares.sum("class").values, 1.0)
     assert float(shares.sel({"class": "indicated"}).sum()) > 0
+
+
+# ------------------------------------------------------------- slope of regression
+class SlopeStandIn:
+    """Stands in for a fitted kriging estimator: slope = 1 - distance / 20 km to the
+    origin, NaN beyond 12 km; records the nodes it was asked about."""
+
+    def __init__(self):
+        self.asked = []
+
+    def slope_of_regression(self, X):
+        X = np.asarray(X, dtype=float)
+        assert X.ndim == 2 and X.shape[1] == 2
+        self.asked.append(X.copy())
+        distance = np.hypot(X[:, 0], X[:, 1])
+        return np.where(distance <= 12_000.0, 1.0 - distance / 20_000.0, np.nan)
+
+
+def test_slope_of_regression_rule(layout, monkeypatch):
+    grid, cores, _ = layout
+    rules = {
+        "measured": ClassRule(min_slope_of_regression=0.95),
+        "indicated": ClassRule(min_slope_of_regression=0.8, min_cores=4),
+        # beyond 12 km the slope is NaN: not even Inferred
+        "inferred": ClassRule(min_slope_of_regression=-1.0),
+    }
+    estimator = SlopeStandIn()
+    codes = classify_cells(grid, cores, rules=rules, estimator=estimator)
+    xx, yy = np.meshgrid(grid.x.values, grid.y.values)
+    slope = 1.0 - np.hypot(xx, yy) / 20_000.0  # by hand, on the cell centres
+    estimated = np.isfinite(grid.rey_ppm.values)
+    within = np.hypot(xx, yy) <= 12_000.0
+    nodes = np.column_stack([xx.ravel(), yy.ravel()])
+    n_cores = search_statistics(nodes, cores)["n_cores"].reshape(codes.shape)
+    measured = estimated & within & (slope >= 0.95)
+    indicated = estimated & within & ~measured & (slope >= 0.8) & (n_cores >= 4)
+    inferred = estimated & within & ~measured & ~indicated
+    expected = np.select(
+        [measured, indicated, inferred], [MEASURED, INDICATED, INFERRED], NONE
+    )
+    np.testing.assert_array_equal(codes.values, expected)
+    assert {MEASURED, INDICATED, INFERRED, NONE} <= set(np.unique(codes.values))
+    # computed once, and only where there is an estimate
+    asked = np.concatenate(estimator.asked)
+    assert len(asked) == estimated.sum()
+    # chunk by chunk gives the same classes
+    monkeypatch.setattr("seabed.classify._CHUNK", 7)
+    chunked = SlopeStandIn()
+    again = classify_cells(grid, cores, rules=rules, estimator=chunked)
+    np.testing.assert_array_equal(again.values, codes.values)
+    assert len(chunked.asked) == -(-estimated.sum() // 7)
+
+
+def test_slope_of_regression_needs_kriging(layout):
+    grid, cores, _ = layout
+    rules = {"measured": ClassRule(min_slope_of_regression=0.9)}
+    for estimator in (None, object()):  # none, or one without the method (IDW)
+        with pytest.raises(ConfigError, match="slope_of_regression") as caught:
+            classify_cells(grid, cores, rules=rules, estimator=estimator)
+        assert "classification.measured.min_slope_of_regression" in str(caught.value)
+    # a rule that does not ask for it never needs it
+    classify_cells(grid, cores, rules={"measured": ClassRule(min_cores=3)})

@@ -150,6 +150,19 @@ def test_density_from_wet_density_and_water_content():
     assert resource(density="cores_kriged").resource.density == "cores_kriged"
 
 
+def test_salt_corrected_density_from_wet_density_and_water_content():
+    config = resource(
+        wet_density_t_m3=1.3, water_content=0.6, pore_water_salinity=0.035
+    )
+    # 1.3 x (1 - 0.6 / 0.965) = 0.491710
+    assert config.resource.constant_dry_density_t_m3 == pytest.approx(
+        0.4917098, abs=1e-7
+    )
+    assert resource().resource.pore_water_salinity is None  # no correction by default
+    cores = resource(density="cores_mean", pore_water_salinity=0.035)
+    assert cores.resource.pore_water_salinity == 0.035
+
+
 @pytest.mark.parametrize(
     ("keys", "words"),
     [
@@ -164,6 +177,16 @@ def test_density_from_wet_density_and_water_content():
         ({"annual_demand_t": {"Dy": 0}}, "greater than 0"),
         ({"annual_demand_t": {"Dysprosium": 5}}, "neither a REY element"),
         ({"grade_tonnage_step_ppm": 0}, "greater than 0"),
+        ({"pore_water_salinity": 0.035}, "has none"),
+        ({"pore_water_salinity": 35, "density": "cores_mean"}, "less than or equal"),
+        (
+            {
+                "wet_density_t_m3": 1.3,
+                "water_content": 0.97,
+                "pore_water_salinity": 0.035,
+            },
+            "leaves no solids",
+        ),
     ],
 )
 def test_bad_resource_keys(keys, words):
@@ -209,6 +232,8 @@ def test_classification_defaults_to_inferred_only():
         ({"indicated": {"min_sectors": 6}}, "exceeds sectors"),
         ({"measured": {"min_cores": 0}}, "greater than or equal to 1"),
         ({"indicated": {"max_relative_std": 0.3, "radius": 2}}, "unknown key"),
+        ({"measured": {"min_slope_of_regression": 1.2}}, "less than or equal to 1"),
+        ({"measured": {"min_slope_of_regression": 0}}, "greater than 0"),
     ],
 )
 def test_bad_classification_rules(section, words):
@@ -224,5 +249,27 @@ def test_idw_cannot_classify_by_range_or_kriging_std():
     }
     (problem,) = check_config(data)
     assert "inverse-distance" in str(problem)
+    data["classification"] = {"measured": {"min_slope_of_regression": 0.95}}
+    (problem,) = check_config(data)
+    assert "classification.measured.min_slope_of_regression needs kriging" in str(
+        problem
+    )
     data["classification"] = {"indicated": {"min_cores": 8, "min_sectors": 3}}
     assert check_config(data) == []
+    # simple kriging's slope of regression is 1 by construction
+    data["estimate"] = {"method": "simple"}
+    data["classification"] = {"inferred": {"min_slope_of_regression": 0.5}}
+    (problem,) = check_config(data)
+    assert "1 everywhere" in str(problem)
+
+
+def test_slope_of_regression_rules():
+    section = {
+        "measured": {"min_slope_of_regression": 0.95, "min_cores": 8},
+        "indicated": {"min_slope_of_regression": 0.8},
+    }
+    config = Config.model_validate(
+        {"inputs": {"cores": "c"}, "classification": section}
+    )
+    assert config.classification.measured.min_slope_of_regression == 0.95
+    assert not config.classification.indicated.is_empty

@@ -1,5 +1,7 @@
 """Tests of seabed.figures: map furniture in the right place, charts showing the data."""
 
+import dask
+import dask.array
 import geopandas as gpd
 import matplotlib
 import numpy as np
@@ -8,6 +10,7 @@ import pyproj
 import pytest
 import shapely
 import xarray as xr
+from dask.callbacks import Callback
 from matplotlib.collections import LineCollection
 from matplotlib.figure import Figure
 
@@ -325,3 +328,88 @@ def test_functions_make_their_own_figure_without_ax():
     import matplotlib.pyplot as plt
 
     plt.close(ax.figure)
+
+
+# --------------------------------------------------------------------------- large grids
+def cell_numbers(n_cells: int, chunk: int) -> dask.array.Array:
+    """``row * n_cells + column`` of each cell, lazily, in square chunks."""
+    index = dask.array.arange(n_cells, chunks=chunk, dtype=float)
+    return index[:, None] * n_cells + index[None, :]
+
+
+def lazy_grid(grid, values: dask.array.Array) -> xr.DataArray:
+    """``values`` (square, dask) on cells over ``grid``'s footprint, north-up, with
+    the grid's CRS."""
+    n_cells = values.shape[0]
+    left, bottom, right, top = grid.rio.bounds()
+    centres = (np.arange(n_cells) + 0.5) / n_cells
+    da = xr.DataArray(
+        values,
+        dims=("y", "x"),
+        coords={
+            "x": left + (right - left) * centres,
+            "y": top - (top - bottom) * centres,
+        },
+    )
+    return da.rio.write_crs(grid.rio.crs)
+
+
+def test_large_lazy_grid_is_drawn_from_one_cell_per_block(ax, grid):
+    n = 4000
+    lazy = lazy_grid(grid, cell_numbers(n, 500)).assign_attrs(units="ppm")
+    task_bytes = []
+    with (
+        dask.config.set(scheduler="synchronous"),
+        Callback(posttask=lambda key, out, *_: task_bytes.append(out.nbytes)),
+    ):
+        figures.plot_map(lazy, ax)
+    assert figures.map_stride(lazy) == 3
+    [image] = ax.get_images()
+    shown = image.get_array()
+    # the centre cell of each 3 x 3 block: rows and columns 1, 4, 7 ... 3997
+    kept = 1 + 3 * np.arange(1333)
+    assert shown.shape == (1333, 1333)
+    np.testing.assert_array_equal(shown, kept[:, None] * n + kept[None, :])
+    # each pixel covers its block; the frame is the whole grid's
+    left, right, _, top = image.get_extent()
+    x0, _, x1, y1 = lazy.rio.bounds()
+    assert (left, top) == pytest.approx((x0, y1))
+    assert right - left == pytest.approx(1333 * 3 * (x1 - x0) / n)
+    assert ax.get_xlim() == pytest.approx((x0, x1))
+    # no task held more than a chunk or the decimated map (the grid is 128 MB)
+    assert max(task_bytes) <= shown.size * 8
+    assert lazy.chunks is not None  # and the grid itself stays lazy
+    notes = [text.get_text() for text in ax.texts]
+    assert "1 cell in every 3 × 3 drawn" in notes
+
+
+def test_class_map_of_a_large_lazy_grid_counts_every_cell(ax, grid):
+    n = 3000  # a multiple of 4: each code on a quarter of the cells
+    lazy = lazy_grid(grid, (cell_numbers(n, 1000) % 4).astype(np.uint8))
+    figures.plot_class_map(lazy, ax)
+    quarter = f"{n * n // 4:,}"
+    assert labels(ax.get_legend().get_texts()) == [
+        f"{name} ({quarter} cells)" for name in figures.CLASS_COLORS
+    ]
+    assert ax.get_images()[0].get_array().shape == (1500, 1500)
+
+
+def test_small_grids_are_drawn_whole(grid):
+    grade = grade_of(grid)
+    assert figures.map_stride(grade) == 1
+    assert figures.decimate(grade) is grade
+
+
+# --------------------------------------------------------------------------- charts
+def test_tonnage_distribution_marks_percentiles_and_the_kriged_figure(ax):
+    tonnes = np.linspace(9e6, 12e6, 31)  # 31 realisations
+    figures.plot_tonnage_distribution(tonnes, ax, kriged_t=10.0e6, title="cut-off 0")
+    p10, p50, p90, kriged = ax.get_lines()
+    assert p10.get_xdata()[0] == pytest.approx(9.3)  # Mt
+    assert p50.get_xdata()[0] == pytest.approx(10.5)
+    assert p90.get_xdata()[0] == pytest.approx(11.7)
+    assert kriged.get_xdata()[0] == pytest.approx(10.0)
+    assert [line.get_label() for line in (p10, kriged)] == ["P10 9.3", "kriged 10"]
+    heights = [patch.get_height() for patch in ax.patches]
+    assert sum(heights) == 31  # every realisation in a bar
+    assert ax.get_xlabel() == "TREO (Mt)"

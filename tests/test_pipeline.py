@@ -396,6 +396,30 @@ def test_report_zone_areas_are_geodesic(tmp_path):
     for name, block in zip(["B1", "B2"], blocks):
         km2 = abs(GEOD.geometry_area_perimeter(block)[0]) / 1e6
         assert rows.loc[name, "area_km2"] == pytest.approx(km2, rel=1e-6)
+    # each block's tonnes, at every cut-off, from its share of every cell found by
+    # intersecting the cells with the block projected into the grid's plane
+    ds = result.dataset
+    res = config.grid.resolution_m
+    xx, yy = np.meshgrid(ds.x.values, ds.y.values)
+    cells = shapely.box(xx - res / 2, yy - res / 2, xx + res / 2, yy + res / 2)
+    to_grid = pyproj.Transformer.from_crs(4326, ds.rio.crs, always_xy=True)
+    ore = (ds.cell_area_m2 * ds.thickness_m).values * 0.55
+    grade = ds.rey_ppm.values
+    by_zone = result.zones.set_index(["zone", "cutoff_ppm"])
+    for name, block in zip(["B1", "B2"], blocks):
+        outline = shapely.transform(
+            shapely.segmentize(block, 0.001), lambda xy: np.column_stack(
+                to_grid.transform(xy[:, 0], xy[:, 1])
+            )
+        )  # fmt: skip
+        share = shapely.area(shapely.intersection(cells, outline)) / res**2
+        assert share.max() == pytest.approx(1.0) and 0 < share.mean() < 1
+        for cutoff in config.resource.cutoffs_ppm:
+            selected = np.isfinite(grade) & (grade >= cutoff)
+            rey_t = (share * ore * grade)[selected].sum() * 1e-6
+            assert by_zone.loc[(name, cutoff), "rey_t"] == pytest.approx(
+                rey_t, rel=1e-6
+            )
 
 
 def test_density_and_elements_are_stated(accounting):
@@ -422,6 +446,14 @@ def test_density_and_elements_are_stated(accounting):
     ("resource", "expected"),
     [
         ({"wet_density_t_m3": 1.3, "water_content": 0.6}, 0.52),
+        (  # salt-corrected (Blum 1997): 0.4917 t/m3
+            {
+                "wet_density_t_m3": 1.3,
+                "water_content": 0.6,
+                "pore_water_salinity": 0.035,
+            },
+            1.3 * (1 - 0.6 / (1 - 0.035)),
+        ),
         ({"density": "cores_mean"}, None),
     ],
 )
@@ -435,6 +467,11 @@ def test_constant_and_mean_densities(tmp_path, resource, expected):
     ds = result.dataset
     ore = float((ds.cell_area_m2 * ds.available_fraction * ds.thickness_m).sum())
     assert row.ore_t == pytest.approx(ore * value, rel=1e-12)
+    salinity = resource.get("pore_water_salinity")
+    assert result.assumptions["density"].get("pore_water_salinity") == salinity
+    text = result.assumptions["density"]["text"]
+    if "water_content" in resource:
+        assert ("salt-corrected" in text) == (salinity is not None), text
 
 
 def test_grade_tonnage_outputs(accounting):
@@ -540,3 +577,315 @@ def test_simulation_block_in_outputs(tmp_path):
         config, out_dir=tmp_path / "again", tile_size=16, progress=False
     )
     pd.testing.assert_frame_equal(summary, again.simulation.summary)
+
+
+# ------------------------------------------- every figure of resource.json, recomputed
+def cells_of(result):
+    """Per-cell areas, thickness, density and grades of a run, as plain arrays."""
+    ds = result.dataset
+    return {
+        "area": grid_values(result, "cell_area_m2"),
+        "available": grid_values(result, "available_fraction"),
+        "density": grid_values(result, "dry_density_t_m3")
+        if "dry_density_t_m3" in ds
+        else result.assumptions["dry_density_t_m3"],
+        "grade": grid_values(result, "rey_ppm"),
+        "treo": grid_values(result, "treo_ppm"),
+    }
+
+
+def expected_row(area_m2, ore_t, grade, treo_ratio, cutoff):
+    """A statement row by hand: cells with a grade at or above the cut-off."""
+    selected = np.isfinite(grade) & (grade >= cutoff)
+    ore = ore_t[selected].sum()
+    rey = (ore_t * grade)[selected].sum() * 1e-6
+    treo = (ore_t * grade * treo_ratio)[selected].sum() * 1e-6
+    return {
+        "area_km2": area_m2[selected].sum() / 1e6,
+        "ore_t": ore,
+        "rey_t": rey,
+        "treo_t": treo,
+        "mean_rey_ppm": rey / ore * 1e6 if ore > 0 else np.nan,
+        "n_cells": np.count_nonzero(selected & (area_m2 > 0)),
+    }
+
+
+def assert_row(row, expected):
+    for column, value in expected.items():
+        if np.isnan(value):
+            assert np.isnan(row[column]), column
+        else:
+            assert row[column] == pytest.approx(value, rel=1e-12, abs=1e-9), column
+
+
+def test_json_statement_is_the_checked_csv(accounting):
+    result, _ = accounting
+    document = json.loads((result.out_dir / "resource.json").read_text())
+    table = pd.read_csv(result.out_dir / "resource.csv")
+    assert [row["cutoff_ppm"] for row in document["statement"]] == [0, 600, 1200]
+    for row, (_, csv_row) in zip(document["statement"], table.iterrows()):
+        assert set(row) == set(table.columns)
+        for column, value in row.items():
+            assert value == pytest.approx(csv_row[column], rel=1e-12), column
+
+
+def test_slice_and_cumulative_rows_match_an_independent_computation(accounting):
+    """Every per-slice and top-to-depth row, at every cut-off, from the grids."""
+    result, _ = accounting
+    c = cells_of(result)
+    area_m2 = c["area"] * c["available"]
+    grades = grid_values(result, "slice_rey_ppm")  # (slice, y, x)
+    thickness = grid_values(result, "slice_thickness_m")
+    with np.errstate(invalid="ignore", divide="ignore"):
+        ratio = np.where(c["grade"] > 0, c["treo"] / c["grade"], 0.0)
+    document = json.loads((result.out_dir / "resource.json").read_text())
+    per_slice = pd.DataFrame(document["slices"]).set_index(["top_m", "cutoff_ppm"])
+    cumulative = pd.DataFrame(document["cumulative"])
+    cumulative = cumulative.set_index(["bottom_m", "cutoff_ppm"])
+    for i in range(grades.shape[0]):
+        h = thickness[: i + 1]
+        total_h = h.sum(axis=0)
+        weighted = np.where(h > 0, grades[: i + 1] * h, 0.0).sum(axis=0)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            down_to = np.where(total_h > 0, weighted / total_h, c["grade"])
+        for cutoff in (0.0, 600.0, 1200.0):
+            one = expected_row(
+                area_m2, area_m2 * thickness[i] * c["density"], grades[i], ratio, cutoff
+            )
+            assert_row(per_slice.loc[(float(i), cutoff)], one)
+            top = expected_row(
+                area_m2, area_m2 * total_h * c["density"], down_to, ratio, cutoff
+            )
+            assert_row(cumulative.loc[(float(i + 1), cutoff)], top)
+
+
+def test_excluded_rows_match_an_independent_computation(accounting):
+    """Each reason's area and tonnes at the cell's grade, and the depth rule's cells
+    found again by interpolating the bathymetry file with xarray."""
+    result, _ = accounting
+    ds = result.dataset
+    c = cells_of(result)
+    h = grid_values(result, "thickness_m")
+    estimated = np.isfinite(c["grade"])
+    document = json.loads((result.out_dir / "resource.json").read_text())
+    rows = {row["reason"]: row for row in document["excluded"]}
+    shares = {
+        "outside include zones": grid_values(result, "outside_include_fraction"),
+        "all exclusions (overlaps counted once)": 1.0 - c["available"],
+    }
+    for reason in ds.reason.values:
+        shares[str(reason)] = ds.excluded_fraction.sel(reason=reason).values
+    assert set(rows) == set(shares)
+    for reason, share in shares.items():
+        area_m2 = c["area"] * share
+        ore = np.where(estimated, area_m2 * h * c["density"], 0.0)
+        expected = {
+            "area_km2": area_m2.sum() / 1e6,
+            "ore_t": ore.sum(),
+            "rey_t": np.nansum(ore * c["grade"]) * 1e-6,
+            "treo_t": np.nansum(ore * c["treo"]) * 1e-6,
+            "unestimated_area_km2": area_m2[~estimated].sum() / 1e6,
+        }
+        assert_row(rows[reason], expected)
+    # the water-depth rule: whole cells whose centre is outside 5000-5750 m
+    elevation = xr.open_dataarray(datasets.bathymetry_path(), engine="rasterio")
+    depth = -elevation.squeeze(drop=True).interp(
+        x=xr.DataArray(ds.lon.values, dims=("y", "x")),
+        y=xr.DataArray(ds.lat.values, dims=("y", "x")),
+    )
+    outside = ~((depth.values >= 5000.0) & (depth.values <= 5750.0))
+    assert 0 < outside.sum() < outside.size
+    included = grid_values(result, "included_fraction")
+    rule_km2 = (c["area"] * included * outside).sum() / 1e6
+    assert rows["water depth outside 5000-5750 m"]["area_km2"] == pytest.approx(
+        rule_km2, rel=1e-12
+    )
+
+
+def test_classes_follow_the_rules_and_their_rows_add_up(accounting):
+    """class.tif by brute force (distances, sectors and counts of the 32 nearest
+    cores within 50 km), and every class row from the cells of that class."""
+    result, _ = accounting
+    ds = result.dataset
+    variogram = result.variogram
+    practical = result.assumptions["classification"]["practical_range_m"]
+    (structure,) = variogram.structures  # the auto fit has one structure
+    share = 1.0 if structure.model == "spherical" else 0.95  # of the sill reached
+    gamma = float(variogram.semivariance(practical)) - variogram.nugget
+    assert gamma == pytest.approx(share * structure.psill, rel=1e-9)
+    used = result.composites[result.composites.reaches_bottom]
+    to_grid = pyproj.Transformer.from_crs(4326, ds.rio.crs, always_xy=True)
+    cores = np.column_stack(to_grid.transform(used.lon.values, used.lat.values))
+    xx, yy = np.meshgrid(ds.x.values, ds.y.values)
+    dx = cores[:, 0][None, None, :] - xx[..., None]
+    dy = cores[:, 1][None, None, :] - yy[..., None]
+    distance = np.hypot(dx, dy)
+    rank = np.argsort(distance, axis=-1, kind="stable").argsort(axis=-1, kind="stable")
+    found = (rank < 32) & (distance <= 50_000.0)
+    quadrant = (np.degrees(np.arctan2(dx, dy)) % 360.0 // 90.0).astype(int)
+    sectors = sum(((quadrant == q) & found).any(axis=-1) for q in range(4))
+    nearest = np.where(found, distance, np.inf).min(axis=-1)
+    estimated = np.isfinite(grid_values(result, "rey_ppm"))
+    measured = estimated & (nearest <= 0.02 * practical) & (sectors >= 4)
+    indicated = (
+        estimated & ~measured & (nearest <= 0.05 * practical) & (found.sum(-1) >= 8)
+    )
+    expected = np.select([measured, indicated, estimated], [1, 2, 3], 0)
+    codes = ds.resource_class.values
+    np.testing.assert_array_equal(codes, expected)
+    c = cells_of(result)
+    area_m2 = c["area"] * c["available"]
+    ore = area_m2 * grid_values(result, "thickness_m") * c["density"]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        ratio = c["treo"] / c["grade"]
+    rows = result.classes.set_index(["class", "cutoff_ppm"])
+    for name, code in {"measured": 1, "indicated": 2, "inferred": 3}.items():
+        inside = codes == code
+        for cutoff in (0.0, 600.0, 1200.0):
+            row = expected_row(
+                area_m2 * inside, ore * inside, c["grade"], ratio, cutoff
+            )
+            assert_row(rows.loc[(name, cutoff)], row)
+
+
+def test_element_rows_match_an_independent_computation(accounting):
+    result, _ = accounting
+    c = cells_of(result)
+    ore = c["area"] * c["available"] * grid_values(result, "thickness_m") * c["density"]
+    rows = result.elements.set_index(["element", "cutoff_ppm"])
+    for cutoff in (0.0, 600.0, 1200.0):
+        selected = np.isfinite(c["grade"]) & (c["grade"] >= cutoff)
+        rey_t = (ore * c["grade"])[selected].sum() * 1e-6
+        for element in REY:
+            row = rows.loc[(element, cutoff)]
+            element_t = (ore * grid_values(result, f"{element}_ppm"))[
+                selected
+            ].sum() * 1e-6
+            assert row.element_t == pytest.approx(element_t, rel=1e-12)
+            assert row.oxide_t == pytest.approx(
+                element_t * oxide_factor(element), rel=1e-12
+            )
+            assert row.share_of_rey == pytest.approx(element_t / rey_t, rel=1e-12)
+
+
+def test_kriged_density_is_stated_as_its_mean(accounting):
+    result, _ = accounting
+    density = grid_values(result, "dry_density_t_m3")
+    estimated = np.isfinite(grid_values(result, "rey_ppm"))
+    mean = density[estimated].mean()
+    assert result.assumptions["dry_density_t_m3"] == pytest.approx(mean, rel=1e-12)
+    assert f"{mean:.4g} t/m3 on average" in result.assumptions["density"]["text"]
+    # the cores' densities were given as dry: nothing was derived from wet
+    assert result.assumptions["density"]["samples_dry_from_wet"] == 0
+
+
+SALINITY = 0.035
+
+
+@pytest.fixture(scope="module")
+def salted_run(tmp_path_factory):
+    """Cores giving wet density and the mass lost on drying instead of dry density,
+    a pore-water salinity, and classes by the kriging slope of regression."""
+    tmp = tmp_path_factory.mktemp("salted")
+    config, _ = survey_config(
+        tmp,
+        73,
+        resource={"density": "cores_mean", "pore_water_salinity": SALINITY},
+        classification={
+            "measured": {"min_slope_of_regression": 0.95},
+            "indicated": {"min_slope_of_regression": 0.8},
+        },
+    )
+    samples = pd.read_csv(config.inputs.cores)
+    dry = samples.pop("dry_density_t_m3").to_numpy()
+    wet = 1.25 + 0.1 * (dry - dry.min()) / np.ptp(dry)
+    # what a balance shows: the pore water lost on drying, its salt left behind
+    samples["wet_density_t_m3"] = wet
+    samples["water_content"] = (1.0 - dry / wet) * (1.0 - SALINITY)
+    samples.to_csv(config.inputs.cores, index=False)
+    samples["true_dry_density_t_m3"] = dry
+    return pipeline.run(config, progress=False), samples
+
+
+def test_salt_corrected_densities_from_the_cores(salted_run):
+    """With the pore-water salinity the run finds the dry densities the wet
+    densities and water contents were made from."""
+    result, samples = salted_run
+    # the cores' 0-10 mbsf length-weighted means of the true dry densities
+    used = result.composites.index[result.composites.reaches_bottom]
+    length = (samples.bottom_m.clip(upper=10.0) - samples.top_m).clip(lower=0.0)
+    weighted = (length * samples.true_dry_density_t_m3).groupby(samples.core_id).sum()
+    per_core = weighted / length.groupby(samples.core_id).sum()
+    expected = float(per_core.loc[used].mean())
+    density = result.assumptions["density"]
+    assert density["dry_density_t_m3"] == pytest.approx(expected, rel=1e-12)
+    in_window = samples.core_id.isin(used) & (length > 0)
+    assert density["samples_dry_from_wet"] == in_window.sum()
+    assert density["pore_water_salinity"] == SALINITY
+    assert "salt-corrected for pore-water salinity 0.035" in density["text"]
+    document = json.loads((result.out_dir / "resource.json").read_text())
+    assert document["assumptions"]["density"] == json.loads(json.dumps(density))
+    ds = result.dataset
+    ore = float((ds.cell_area_m2 * ds.available_fraction * ds.thickness_m).sum())
+    assert result.statement.ore_t[0] == pytest.approx(ore * expected, rel=1e-12)
+
+
+def test_classes_by_slope_of_regression(salted_run):
+    """class.tif equals the thresholds applied to the slope of regression of a
+    kriging fitted anew on the cores; the slope falls away from the cores."""
+    result, _ = salted_run
+    ds = result.dataset
+    used = result.composites[result.composites.reaches_bottom]
+    X = pipeline.project(used, ds.rio.crs)
+    kriging = OrdinaryKriging(
+        result.variogram,
+        n_neighbors=32,
+        max_distance=50_000.0,
+        min_neighbors=3,
+        block_size=(1000.0, 1000.0),
+    ).fit(X, used.rey_ppm.to_numpy())
+    xx, yy = np.meshgrid(ds.x.values, ds.y.values)
+    slope = kriging.slope_of_regression(np.column_stack([xx.ravel(), yy.ravel()]))
+    slope = slope.reshape(xx.shape)
+    assert np.all((slope > 0) & (slope <= 1 + 1e-12))
+    expected = np.select([slope >= 0.95, slope >= 0.8], [1, 2], 3)
+    codes = ds.resource_class.values
+    np.testing.assert_array_equal(codes, expected)
+    assert set(np.unique(codes)) == {1, 2, 3}
+    nearest = np.hypot(xx[..., None] - X[:, 0], yy[..., None] - X[:, 1]).min(axis=-1)
+    assert nearest[codes == 1].mean() < nearest[codes == 3].mean()
+    rules = result.assumptions["classification"]["rules"]
+    assert rules["measured"] == {"min_slope_of_regression": 0.95}
+    classes = result.classes[result.classes.cutoff_ppm == 0].set_index("class")
+    area_m2 = (ds.cell_area_m2 * ds.available_fraction).values
+    for name, code in {"measured": 1, "indicated": 2, "inferred": 3}.items():
+        assert classes.loc[name, "area_km2"] == pytest.approx(
+            area_m2[codes == code].sum() / 1e6, rel=1e-12
+        )
+
+
+def test_unestimated_cells_stay_out_of_the_statement(tmp_path):
+    """With a 4 km search most cells have no estimate: they hold no tonnes, are
+    reported as unestimated area and are unclassified (not 0 ppm cells)."""
+    config, _ = survey_config(tmp_path, 81, estimate={"max_distance_m": 4000.0})
+    result = pipeline.run(config, progress=False)
+    ds = result.dataset
+    grade = grid_values(result, "rey_ppm")
+    missing = ~np.isfinite(grade)
+    assert 0.3 < missing.mean() < 0.9
+    assert (ds.slice_rey_ppm.isnull().values == missing).all()
+    area_m2 = grid_values(result, "cell_area_m2") * grid_values(
+        result, "available_fraction"
+    )
+    row = result.statement.iloc[0]
+    assert row.area_km2 == pytest.approx(area_m2[~missing].sum() / 1e6, rel=1e-12)
+    assert row.unestimated_area_km2 == pytest.approx(
+        area_m2[missing].sum() / 1e6, rel=1e-12
+    )
+    ore = area_m2 * grid_values(result, "thickness_m") * 0.55
+    mean = (ore * grade)[~missing].sum() / ore[~missing].sum()
+    assert row.mean_rey_ppm == pytest.approx(mean, rel=1e-12)
+    assert (ds.resource_class.values[missing] == 0).all()
+    assert (ds.resource_class.values[~missing] == 3).all()
+    cumulative = result.slices[result.slices.interval == "cumulative"]
+    assert (cumulative.unestimated_area_km2 == row.unestimated_area_km2).all()

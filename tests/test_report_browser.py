@@ -30,6 +30,7 @@ import pytest
 from PIL import Image
 
 from seabed import pipeline
+from seabed.config import Config
 from seabed.report import write_pdf, write_report
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
@@ -209,9 +210,13 @@ def browser(tmp_path):
 
 @pytest.fixture(scope="module")
 def demo_report(tmp_path_factory) -> Path:
-    """report.html of ``seabed demo`` (written by the run, or here if it did not)."""
+    """report.html of ``seabed demo`` with a small conditional simulation (written
+    by the run, or here if it did not)."""
     out = tmp_path_factory.mktemp("demo")
-    result = pipeline.run(pipeline.demo_config(out), out_dir=out, progress=False)
+    data = pipeline.demo_config(out).to_dict()
+    data["simulation"] = {"realizations": 10, "seed": 1}
+    config = Config.model_validate(data)
+    result = pipeline.run(config, out_dir=out, progress=False)
     path = out / "report.html"
     if not path.exists():
         write_report(result, path)
@@ -227,12 +232,12 @@ def test_demo_report_renders_without_errors(browser, demo_report):
     images = browser.evaluate(
         "Array.from(document.images).map(i => [i.complete, i.naturalWidth])"
     )
-    assert len(images) >= 10
+    assert len(images) >= 15  # with the simulation's spread and maps
     assert all(complete and width > 0 for complete, width in images)
     sections = browser.evaluate(
         "Array.from(document.querySelectorAll('section')).map(s => s.id)"
     )
-    assert sections[:3] == ["summary", "statement", "maps"]
+    assert sections[:4] == ["summary", "statement", "uncertainty", "maps"]
     assert "provenance" in sections
 
     png = browser.screenshot()

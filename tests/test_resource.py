@@ -363,6 +363,23 @@ def test_mined_window_is_the_thickness_weighted_slice_grade():
     np.testing.assert_allclose(out.Nd_ppm, [[40.0, 60.0]])  # make-up kept
 
 
+def test_unestimated_cells_stay_unestimated_through_the_slices():
+    """A cell without a grade in its slices has no window grade, not 0 ppm."""
+    ds = slice_cells([[200.0, 800.0, 1400.0], [np.nan, np.nan, np.nan]])
+    ds["rey_ppm"] = ds.rey_ppm.where(np.isfinite(ds.rey_ppm))
+    out = mined_window(ds)
+    assert float(out.rey_ppm[0, 0]) == pytest.approx(800.0)
+    assert np.isnan(out.rey_ppm[0, 1]) and np.isnan(out.treo_ppm[0, 1])
+    tonnes = cell_tonnage(out, thickness_m=out.thickness_m, dry_density_t_m3=0.5)
+    table = statement(tonnes, [0])
+    assert table.area_km2[0] == 1.0 and table.unestimated_area_km2[0] == 1.0
+    assert table.mean_rey_ppm[0] == pytest.approx(800.0)
+    per_slice, cumulative = depth_statements(tonnes, [0], dry_density_t_m3=0.5)
+    assert per_slice.area_km2.tolist() == [1.0] * 3
+    assert cumulative.unestimated_area_km2.tolist() == [1.0] * 3
+    assert cumulative.mean_rey_ppm.tolist() == pytest.approx([200.0, 500.0, 800.0])
+
+
 def test_depth_statements_by_hand():
     ds = slice_cells([[200.0, 800.0, 1400.0], [300.0, 600.0, 900.0]], sediment=[2.5, 9])
     ds = cell_tonnage(mined_window(ds), thickness_m=ds.slice_thickness_m.sum("slice"),

@@ -45,6 +45,7 @@ __all__ = [
     "matern_correlation",
     "neighbor_groups",
     "point_covariance",
+    "quadrant",
     "structure_table",
 ]
 
@@ -495,6 +496,70 @@ def _gather_selection(cand, nc, member, out_idx, out_pos):
 
 
 @njit(cache=True, nogil=True, error_model="numpy", inline="always")
+def quadrant(dx, dy):
+    """gstat's quadrant of a sample at offset ``(dx, dy)`` from the node.
+
+    0 south-west, 1 south-east, 2 north-west, 3 north-east, as gstat's
+    ``which_octant`` (select.c) in 2-D: each quadrant is the half-open range of
+    azimuths ``[a, a + 90)`` degrees clockwise from north, so a sample due north
+    is north-east, due east south-east, due south south-west, due west
+    north-west, and a sample on the node itself south-east.
+
+    Examples
+    --------
+    >>> [quadrant(dx, dy) for dx, dy in [(0, 1), (1, 0), (0, -1), (-1, 0), (0, 0)]]
+    [3, 1, 0, 2, 1]
+    """
+    east = dx > 0.0 if dy < 0.0 else dx >= 0.0
+    north = dy >= 0.0 if dx < 0.0 else dy > 0.0
+    return int(east) + 2 * int(north)
+
+
+# not inlined: in the kernels' hot loop its code, even unused, cost 2 %
+@njit(cache=True, nogil=True, error_model="numpy")
+def _limit_per_sector(
+    cx, cy, x0, y0, d2, nc, member, per_sector, chosen, sec_d2, sec_pos, fill
+):
+    """Keep the ``per_sector`` nearest members of each quadrant (gstat ``omax``).
+
+    Like gstat (select.c), the limit applies to the neighbourhood already
+    chosen (``member``: the ``k`` nearest within the radius), so a node gets at
+    most ``4 * per_sector`` samples, all from its ``k`` nearest. Ties go to the
+    lower sample index (candidates come in ascending index). Writes the choice
+    into ``chosen`` and returns how many were kept.
+    """
+    for q in range(4):
+        fill[q] = 0
+    for c in range(nc):
+        chosen[c] = False
+        if not member[c]:
+            continue
+        q = quadrant(cx[c] - x0, cy[c] - y0)
+        base = q * per_sector
+        f = fill[q]
+        dc = d2[c]
+        if f < per_sector:
+            i = f
+            fill[q] = f + 1
+        elif dc < sec_d2[base + per_sector - 1]:
+            i = per_sector - 1
+        else:
+            continue
+        while i > 0 and sec_d2[base + i - 1] > dc:
+            sec_d2[base + i] = sec_d2[base + i - 1]
+            sec_pos[base + i] = sec_pos[base + i - 1]
+            i -= 1
+        sec_d2[base + i] = dc
+        sec_pos[base + i] = c
+    n = 0
+    for q in range(4):
+        for i in range(fill[q]):
+            chosen[sec_pos[q * per_sector + i]] = True
+        n += fill[q]
+    return n
+
+
+@njit(cache=True, nogil=True, error_model="numpy", inline="always")
 def _candidate_covariances(cx, cy, nc, table, nugget, out):
     """Point covariances among a group's candidates (upper triangle)."""
     if (
@@ -757,6 +822,37 @@ _BATCH = 32
 
 
 @njit(cache=True, nogil=True, error_model="numpy")
+def _slopes(r, batch, n, p, B, V, F0, Rq, h, out_slope):
+    """Slopes of regression ``cov(Z, Z*) / var(Z*)`` of the batch's nodes.
+
+    With the weights ``lambda`` and Lagrange multipliers ``mu`` of the system
+    ``C lambda + F mu = c0, F' lambda = f0``: ``cov(Z, Z*) = lambda' c0`` and
+    ``var(Z*) = lambda' C lambda = lambda' c0 - mu' f0``. In the factors the
+    batch already holds (``a = U^-T c0`` in ``B``, ``z = Rq^-T (f0 - A a)`` in
+    ``V``) and ``h = Rq^-T f0``: ``mu = -Q^-1 (f0 - A a)``, so
+    ``-mu' f0 = z.h`` and ``lambda' c0 = a.a + z.h - z.z``. Simple kriging
+    (``p == 0``) has ``cov = var = a.a``: a slope of exactly 1. NaN where
+    ``var(Z*)`` is 0 (the estimate ignores the data).
+    """
+    for t in range(r):
+        aa = 0.0
+        for i in range(n):
+            aa += B[i, t] * B[i, t]
+        zh = 0.0
+        zz = 0.0
+        if p > 0:
+            for col in range(p):
+                h[col] = F0[col, t]
+            _solve_upper_transposed(Rq, p, h)
+            for col in range(p):
+                zh += V[col, t] * h[col]
+                zz += V[col, t] * V[col, t]
+        cov = aa + (zh - zz)
+        var_estimate = cov + zh
+        out_slope[batch[t]] = cov / var_estimate if var_estimate > 0.0 else np.nan
+
+
+@njit(cache=True, nogil=True, error_model="numpy")
 def _solve_batch(
     r,
     batch,
@@ -786,9 +882,12 @@ def _solve_batch(
     xy,
     column,
     want_weights,
+    want_slope,
+    drift_work,
     out_mean,
     out_var,
     out_w,
+    out_slope,
 ):
     """Means and variances of ``r`` nodes (``batch``) that share one neighbour set.
 
@@ -863,6 +962,8 @@ def _solve_batch(
                 var[t] += V[col, t] * V[col, t]
     for t in range(r):
         out_var[batch[t]] = var[t]
+    if want_slope:
+        _slopes(r, batch, n, p, B, V, F0, Rq, drift_work, out_slope)
     if want_weights:  # lambda = C^-1 (c0 + F Q^-1 (f0 - F'C^-1 c0))
         z = np.empty(max(p, 1))
         for t in range(r):
@@ -919,25 +1020,31 @@ def krige_groups(
     sk_mean,
     k,
     max_d2,
+    per_sector,
     min_count,
     n_slots,
     want_weights,
+    want_slope,
     out_mean,
     out_var,
     out_count,
     out_status,
     out_nbr,
     out_w,
+    out_slope,
 ):
     """Krige the nodes of groups ``g_begin .. g_end - 1`` of a search plan.
 
     For each group: gather its candidates once; pick each node's ``k`` nearest
-    among them (``max_d2``: squared search radius), which sorts the nodes into
-    the group's distinct neighbour sets; then for each set find or build its
+    among them (``max_d2``: squared search radius), and of those at most
+    ``per_sector`` per quadrant (0: no limit), which sorts the nodes into the
+    group's distinct neighbour sets; then for each set find or build its
     factorisation (in a small cache of slots kept across groups) and solve its
-    nodes together. Outputs are written at each node's own index; nodes with
-    fewer than ``min_count`` neighbours get NaN. ``node_exclude[i]`` is a sample
-    index node ``i`` must not use (-1: none), for leave-one-out.
+    nodes together. Outputs are written at each node's own index. A node gets
+    NaN when its search finds fewer than ``min_count`` samples (before the
+    quadrant limit, as gstat counts ``nmin``) or it keeps fewer than the drift
+    has coefficients. ``node_exclude[i]`` is a sample index node ``i`` must not
+    use (-1: none), for leave-one-out.
     """
     p = sample_f.shape[1]
     m = sample_y.shape[1]
@@ -977,7 +1084,14 @@ def krige_groups(
     member = np.zeros(mc, dtype=np.bool_)
     buf_d2 = np.empty(kk)
     buf_pos = np.empty(kk, dtype=np.int64)
+    chosen = np.zeros(mc, dtype=np.bool_)
+    ps = min(per_sector, kk)
+    sec_d2 = np.empty(4 * ps)
+    sec_pos = np.empty(4 * ps, dtype=np.int64)
+    fill = np.zeros(4, dtype=np.int64)
+    min_used = max(p, 1)
     work = np.empty(max(kk, p, 1))
+    drift_work = np.empty(max(p, 1))
     batch = np.empty(_BATCH, dtype=np.int64)
     B = np.empty((kk, _BATCH))
     V = np.empty((max(p, 1), _BATCH))
@@ -1012,15 +1126,28 @@ def krige_groups(
                 )
                 current = -1
             n = n_member
+            if ps > 0:  # quadrants move with the node: look its set up anew
+                n = _limit_per_sector(
+                    cx, cy, node_x[node], node_y[node], d2, nc, member, ps,
+                    chosen, sec_d2, sec_pos, fill,
+                )  # fmt: skip
+                current = -1
             out_count[node] = n
-            if n < min_count or n == 0:
+            if n_member < min_count or n < min_used:
                 node_set[jj] = -1
                 for o in range(m):
                     out_mean[node, o] = np.nan
                 out_var[node] = np.nan
                 continue
-            if current < 0:
-                _gather_selection(cand, nc, member, set_idx[n_sets], set_pos[n_sets])
+            if current < 0:  # one call per flag array: a shared alias cost 1 %
+                if ps > 0:
+                    _gather_selection(
+                        cand, nc, chosen, set_idx[n_sets], set_pos[n_sets]
+                    )
+                else:
+                    _gather_selection(
+                        cand, nc, member, set_idx[n_sets], set_pos[n_sets]
+                    )
                 h = _set_hash(set_idx[n_sets], n)
                 current = _find_set(
                     set_idx[n_sets], n, h, set_idx, set_n, set_hash, n_sets
@@ -1114,9 +1241,12 @@ def krige_groups(
                         xy,
                         column,
                         want_weights,
+                        want_slope,
+                        drift_work,
                         out_mean,
                         out_var,
                         out_w,
+                        out_slope,
                     )
                     r = 0
 
@@ -1139,6 +1269,7 @@ def idw_groups(
     power,
     k,
     max_d2,
+    per_sector,
     min_count,
     out_mean,
     out_count,
@@ -1146,7 +1277,8 @@ def idw_groups(
     """Inverse-distance weighting of the nodes of groups ``g_begin .. g_end - 1``.
 
     Weights ``d^-power`` over the node's neighbours (summed in sample-index
-    order); a node on a sample takes that sample's value.
+    order); a node on a sample takes that sample's value. Neighbourhoods and
+    ``min_count`` as in :func:`krige_groups`.
     """
     m = sample_y.shape[1]
     kk = max(1, min(k, sx.shape[0]))
@@ -1157,6 +1289,11 @@ def idw_groups(
     member = np.zeros(mc, dtype=np.bool_)
     buf_d2 = np.empty(kk)
     buf_pos = np.empty(kk, dtype=np.int64)
+    chosen = np.zeros(mc, dtype=np.bool_)
+    ps = min(per_sector, kk)
+    sec_d2 = np.empty(4 * ps)
+    sec_pos = np.empty(4 * ps, dtype=np.int64)
+    fill = np.zeros(4, dtype=np.int64)
     half_power = 0.5 * power
     for g in range(g_begin, g_end):
         lo = cand_lo[g]
@@ -1166,17 +1303,25 @@ def idw_groups(
             node = order[j]
             exclude = node_exclude[node]
             _squared_distances(cx, cy, node_x[node], node_y[node], nc, d2)
-            n = _select_nearest(
+            n_found = _select_nearest(
                 d2, cand, nc, exclude, k, max_d2, buf_d2, buf_pos, member
             )
+            n = n_found
+            selection = member
+            if ps > 0:
+                n = _limit_per_sector(
+                    cx, cy, node_x[node], node_y[node], d2, nc, member, ps,
+                    chosen, sec_d2, sec_pos, fill,
+                )  # fmt: skip
+                selection = chosen
             out_count[node] = n
-            if n < min_count or n == 0:
+            if n_found < min_count or n == 0:
                 for o in range(m):
                     out_mean[node, o] = np.nan
                 continue
             on_sample = -1
             for c in range(nc):
-                if member[c] and d2[c] == 0.0:
+                if selection[c] and d2[c] == 0.0:
                     on_sample = cand[c]
                     break
             for o in range(m):
@@ -1186,7 +1331,7 @@ def idw_groups(
                 total = 0.0
                 weight = 0.0
                 for c in range(nc):
-                    if member[c]:
+                    if selection[c]:
                         wc = d2[c] ** -half_power
                         total += wc * sample_y[cand[c], o]
                         weight += wc
@@ -1209,11 +1354,13 @@ def neighbor_groups(
     sy,
     k,
     max_d2,
+    per_sector,
     out_idx,
     out_d2,
     out_count,
 ):
-    """Each node's neighbours, nearest first (ties by sample index)."""
+    """Each node's neighbours, nearest first (ties by sample index), at most
+    ``per_sector`` per quadrant (0: no limit)."""
     kk = max(1, min(k, sx.shape[0]))
     mc = _max_candidates(cand_lo, cand_hi, g_begin, g_end)
     cx = np.empty(mc)
@@ -1222,6 +1369,11 @@ def neighbor_groups(
     member = np.zeros(mc, dtype=np.bool_)
     buf_d2 = np.empty(kk)
     buf_pos = np.empty(kk, dtype=np.int64)
+    chosen = np.zeros(mc, dtype=np.bool_)
+    ps = min(per_sector, kk)
+    sec_d2 = np.empty(4 * ps)
+    sec_pos = np.empty(4 * ps, dtype=np.int64)
+    fill = np.zeros(4, dtype=np.int64)
     for g in range(g_begin, g_end):
         lo = cand_lo[g]
         nc = _load_candidates(cand_idx, lo, cand_hi[g], sx, sy, cx, cy)
@@ -1232,7 +1384,16 @@ def neighbor_groups(
             n = _select_nearest(
                 d2, cand, nc, node_exclude[node], k, max_d2, buf_d2, buf_pos, member
             )
-            out_count[node] = n
-            for i in range(n):
-                out_idx[node, i] = cand[buf_pos[i]]
-                out_d2[node, i] = buf_d2[i]
+            if ps > 0:
+                _limit_per_sector(
+                    cx, cy, node_x[node], node_y[node], d2, nc, member, ps,
+                    chosen, sec_d2, sec_pos, fill,
+                )  # fmt: skip
+            kept = 0
+            for i in range(n):  # nearest first: buf_pos is in (distance, index)
+                c = buf_pos[i]
+                if ps == 0 or chosen[c]:
+                    out_idx[node, kept] = cand[c]
+                    out_d2[node, kept] = buf_d2[i]
+                    kept += 1
+            out_count[node] = kept

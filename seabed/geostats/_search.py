@@ -15,8 +15,10 @@ own k-th neighbour distance is ``d_k(x) <= d_k(c) + R``. Any sample ``s`` that
 ``d_k(c) + 2R`` of ``c`` (a hair more, against rounding) therefore gathers all
 of them. With a search radius ``r`` the bound is ``min(d_k(c) + R, r) + R``; when
 a node must leave one sample out (leave-one-out) ``d_{k+1}(c)`` replaces
-``d_k(c)``. The grouping only decides how many candidates are examined, never
-which neighbours a node gets, so any batching of the nodes gives the same sets.
+``d_k(c)``. A limit per quadrant (gstat's ``omax``) chooses among a node's ``k``
+nearest, so the same candidates serve it. The grouping only decides how many
+candidates are examined, never which neighbours a node gets, so any batching of
+the nodes gives the same sets.
 
 Examples
 --------
@@ -26,6 +28,9 @@ Examples
 [[0, 1], [0, 1]]
 >>> dist[1].tolist()
 [1.0, 9.0]
+>>> corner = np.array([[-1.0, -1.0]])  # every sample lies to its north-east
+>>> nearest_neighbors(samples, corner, 4, max_per_sector=2)[0].tolist()
+[[0, 1, -1, -1]]
 """
 
 from __future__ import annotations
@@ -241,6 +246,7 @@ def nearest_neighbors(
     nodes: ArrayLike,
     n_neighbors: int | None,
     max_distance: float | None = None,
+    max_per_sector: int | None = None,
 ) -> tuple[NDArray[np.int64], NDArray[np.float64]]:
     """Each node's nearest samples, nearest first, ties broken by sample index.
 
@@ -254,6 +260,9 @@ def nearest_neighbors(
         How many neighbours (None: all samples within ``max_distance``).
     max_distance : float, optional
         Only samples within this Euclidean distance (inclusive).
+    max_per_sector : int, optional
+        Of those, only the nearest this many in each quadrant around the node
+        (gstat's ``omax``; quadrants as :func:`~seabed.geostats._kernels.quadrant`).
 
     Returns
     -------
@@ -288,6 +297,7 @@ def nearest_neighbors(
         samples[:, 1].copy(),
         k,
         max_d2,
+        0 if max_per_sector is None else max_per_sector,
         out_idx,
         out_d2,
         out_count,

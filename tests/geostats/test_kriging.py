@@ -3,8 +3,10 @@ neighbourhoods, errors and scikit-learn integration."""
 
 import math
 import pickle
+import tracemalloc
 
 import numpy as np
+import pandas as pd
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -19,7 +21,7 @@ from seabed.exceptions import (
     InputError,
     SingularSystemError,
 )
-from seabed.geostats import Variogram
+from seabed.geostats import Variogram, kriging
 from seabed.geostats._kernels import (
     PSILL,
     _candidate_covariances,
@@ -38,6 +40,7 @@ from seabed.geostats.kriging import (
     UniversalKriging,
     block_discretization,
 )
+from seabed.geostats.validation import leave_one_out
 from seabed.geostats.variogram import _matern_correlation
 
 VG = Variogram("exponential", psill=1.0, range=300.0, nugget=0.1)
@@ -47,13 +50,36 @@ NESTED = Variogram(
 
 
 # ------------------------------------------------------------ dense reference
-def brute_neighbors(samples, node, k, max_distance=None):
-    """Indices of the k nearest samples, ties by index, ascending index order."""
+def sector_of(dx, dy):
+    """Quadrants as azimuth ranges [0, 90), [90, 180)... clockwise from north
+    (gstat's select.c); a sample on the node counts with [90, 180)."""
+    azimuth = np.degrees(np.arctan2(dx, dy)) % 360.0
+    return np.where((dx == 0) & (dy == 0), 1, (azimuth // 90).astype(int))
+
+
+def brute_neighbors(samples, node, k, max_distance=None, max_per_sector=None):
+    """Indices of the k nearest samples, ties by index, ascending index order;
+    then, with max_per_sector, the nearest of those in each quadrant."""
     d2 = ((samples - node) ** 2).sum(axis=1)
     order = np.lexsort((np.arange(len(samples)), d2))
     if max_distance is not None:
         order = order[d2[order] <= max_distance**2]
-    return np.sort(order[: len(samples) if k is None else k])
+    order = order[: len(samples) if k is None else k]
+    if max_per_sector is not None:
+        sector = sector_of(*(samples[order] - node).T)
+        order = np.concatenate([order[sector == s][:max_per_sector] for s in range(4)])
+    return np.sort(order)
+
+
+def estimated_with(est, node, n_drift):
+    """The samples a node is kriged with, or None where it is not estimated:
+    fewer than min_neighbors found (before the sector limit, as gstat counts),
+    or fewer kept than the drift has coefficients."""
+    search = (est.X_, node, est.n_neighbors, est.max_distance)
+    idx = brute_neighbors(*search, est.max_per_sector)
+    if len(brute_neighbors(*search)) < est.min_neighbors or len(idx) < max(n_drift, 1):
+        return None
+    return idx
 
 
 def structured_covariance(vg, dx, dy):
@@ -99,10 +125,9 @@ def dense_predict(est, X_new, disc=None):
     F_all = est._drift_basis(np.column_stack([est.X_, est._sample_covariates]))
     F0_all = est._drift_basis(X_new)
     mean = est._known_mean()[0] if F_all.shape[1] == 0 else None
-    k = None if est.n_neighbors is None else est.n_neighbors
     for i, node in enumerate(X_new[:, :2]):
-        idx = brute_neighbors(est.X_, node, k, est.max_distance)
-        if len(idx) < max(est.min_neighbors, F_all.shape[1], 1):
+        idx = estimated_with(est, node, F_all.shape[1])
+        if idx is None:
             means.append(np.nan)
             variances.append(np.nan)
             continue
@@ -146,6 +171,10 @@ CASES = {
     "uk_quadratic": lambda: UniversalKriging(VG, drift="quadratic", n_neighbors=None),
     "ked_local": lambda: UniversalKriging(VG, drift="external", n_neighbors=15),
     "ked_global": lambda: UniversalKriging(VG, drift="external", n_neighbors=None),
+    "ok_sectors": lambda: OrdinaryKriging(VG, n_neighbors=16, max_per_sector=2),
+    "uk_sectors_radius": lambda: UniversalKriging(
+        VG, n_neighbors=20, max_distance=250.0, max_per_sector=3, min_neighbors=6
+    ),
 }
 
 
@@ -221,8 +250,9 @@ def _grid(n=48, lo=-50.0, hi=1050.0):
             NESTED, drift="linear", n_neighbors=10, block_size=(30.0, 30.0)
         ),
         SimpleKriging(VG, mean=0.0, n_neighbors=None),
+        OrdinaryKriging(VG, n_neighbors=12, max_distance=200.0, max_per_sector=2),
     ],
-    ids=["ok", "ok_radius", "uk_block_nested", "sk_global"],
+    ids=["ok", "ok_radius", "uk_block_nested", "sk_global", "ok_sectors"],
 )
 def test_results_do_not_depend_on_batching(field, est):
     X, y, _ = field
@@ -248,6 +278,82 @@ def test_results_do_not_depend_on_batching(field, est):
     assert np.array_equal(single, whole_mean[::97], equal_nan=True)
     threaded = clone(est).set_params(n_jobs=2).fit(X, y).predict(grid)
     assert np.array_equal(threaded, whole_mean, equal_nan=True)
+
+
+def _every_result(est, X, nodes):
+    """Every per-node result an estimator gives, as one list of arrays."""
+    if isinstance(est, InverseDistanceWeighting):
+        return [*est.predict(nodes, return_count=True), leave_one_out(est, X, X[:, 0])]
+    return [
+        *est.predict(nodes, return_std=True, return_count=True),
+        est.predict(nodes),
+        est.slope_of_regression(nodes),
+        *est.kriging_weights(nodes),
+        leave_one_out(est, X, X[:, 0]),
+    ]
+
+
+@pytest.mark.parametrize(
+    "est",
+    [
+        OrdinaryKriging(VG, n_neighbors=10, max_distance=150.0, min_neighbors=3),
+        UniversalKriging(NESTED, n_neighbors=12, block_size=30.0, max_per_sector=3),
+        InverseDistanceWeighting(n_neighbors=6, max_per_sector=2),
+    ],
+    ids=["ok", "uk_block_sectors", "idw"],
+)
+def test_results_do_not_depend_on_the_chunk_size(field, est, monkeypatch):
+    """predict works through its nodes in chunks of _CHUNK_NODES: any size gives
+    the same bits, leave-one-out and NaN nodes included."""
+    X, y, _ = field
+    grid = _grid(40)
+    est = clone(est).fit(X, y)
+    whole = _every_result(est, X, grid)
+    for chunk in (1, 7, 500, 1601):
+        monkeypatch.setattr(kriging, "_CHUNK_NODES", chunk)
+        for got, expected in zip(_every_result(est, X, grid), whole, strict=True):
+            if isinstance(expected, pd.DataFrame):
+                pd.testing.assert_frame_equal(got, expected, check_exact=True)
+            else:
+                assert np.array_equal(got, expected, equal_nan=True)
+
+
+def test_singular_error_does_not_depend_on_the_chunk_size(monkeypatch):
+    rng = np.random.default_rng(0)
+    X = np.vstack([rng.uniform(0, 1000, (40, 2)), [[500.0, 500.0], [500.0, 500.001]]])
+    gau = Variogram("gaussian", psill=1.0, range=300.0)
+    ok = OrdinaryKriging(gau, n_neighbors=4).fit(X, X[:, 0])
+    nodes = np.vstack([_grid(20, 0.0, 1000.0), [[500.0, 500.0005]]])
+    messages = set()
+    for chunk in (3, 64, 10**6):
+        monkeypatch.setattr(kriging, "_CHUNK_NODES", chunk)
+        with pytest.raises(SingularSystemError) as error:
+            ok.predict(nodes)
+        messages.add(str(error.value))
+    assert len(messages) == 1
+    assert "point(s) in all" in messages.pop()
+
+
+def test_memory_of_a_predict_call_is_that_of_one_chunk(field, monkeypatch):
+    """Beyond its outputs, predict allocates per chunk, not per node: 200,000
+    nodes in chunks of 10,000 need about a twentieth of the memory at once."""
+    X, y, _ = field
+    nodes = _grid(448)  # 200,704 nodes
+    ok = OrdinaryKriging(VG, n_neighbors=8).fit(X, y)
+    ok.predict(nodes[:100])  # compiled, caches warm
+
+    def peak_above_outputs(chunk):
+        monkeypatch.setattr(kriging, "_CHUNK_NODES", chunk)
+        tracemalloc.start()
+        mean = ok.predict(nodes)
+        peak = tracemalloc.get_traced_memory()[1]
+        tracemalloc.stop()
+        return peak - mean.base.nbytes if mean.base is not None else mean.nbytes
+
+    one_chunk = peak_above_outputs(10**9)
+    small_chunks = peak_above_outputs(10_000)
+    assert one_chunk > 60 * len(nodes)  # node copies, search plan, var, count...
+    assert small_chunks < 0.1 * one_chunk
 
 
 def test_outputs_share_weights_and_equal_single_output_runs(field):
@@ -370,6 +476,130 @@ def test_matern_kriging_equals_dense(field):
     np.testing.assert_allclose(std**2, ref_var, rtol=1e-9)
 
 
+# -------------------------------------------------------- slope of regression
+def dense_slopes(est, X_new, disc=None):
+    """cov(Z, Z*) / var(Z*) = lambda'c0 / lambda'C lambda, one numpy solve a node."""
+    F_all = est._drift_basis(np.column_stack([est.X_, est._sample_covariates]))
+    F0_all = est._drift_basis(X_new)
+    slopes = []
+    for i, node in enumerate(X_new[:, :2]):
+        idx = estimated_with(est, node, F_all.shape[1])
+        if idx is None:
+            slopes.append(np.nan)
+            continue
+        S, F = est.X_[idx], F_all[idx]
+        n, p = F.shape
+        C = est.variogram_.covariance_matrix(S)
+        if disc is None:
+            c0 = est.variogram_.covariance(S[:, 0] - node[0], S[:, 1] - node[1])
+        else:
+            pts = node - disc[:, :2]
+            c0 = (
+                structured_covariance(
+                    est.variogram_,
+                    S[:, 0, None] - pts[None, :, 0],
+                    S[:, 1, None] - pts[None, :, 1],
+                )
+                @ disc[:, 2]
+            )
+        K = np.zeros((n + p, n + p))
+        K[:n, :n], K[:n, n:], K[n:, :n] = C, F, F.T
+        lam = np.linalg.solve(K, np.concatenate([c0, F0_all[i]]))[:n]
+        slopes.append((lam @ c0) / (lam @ C @ lam))
+    return np.array(slopes)
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+@pytest.mark.parametrize("block", [None, (40.0, 60.0)])
+def test_slope_of_regression_equals_dense_solve(field, name, block):
+    X, y, nodes = field
+    est = CASES[name]().set_params(block_size=block)
+    Xf, Xn = _with_covariate(name, X), _with_covariate(name, nodes)
+    slope = est.fit(Xf, y).slope_of_regression(Xn)
+    disc = None if block is None else block_discretization(block)
+    expected = dense_slopes(est, Xn, disc)
+    assert slope.shape == (len(Xn),)
+    assert np.array_equal(np.isnan(slope), np.isnan(expected))
+    np.testing.assert_allclose(slope, expected, rtol=1e-9, atol=1e-9)
+    if name.startswith("sk"):
+        # simple kriging: cov(Z, Z*) = var(Z*) = lambda'c0, local or global
+        assert np.all(slope == 1.0)
+    else:  # a drift to estimate: the estimates spread wider than the truth
+        assert np.nanmin(slope) < 0.9
+
+
+def test_ordinary_kriging_slope_from_variance_and_lagrange_multiplier(field):
+    """slope = (C00 - var - mu) / (C00 - var - 2 mu), mu from the dense system."""
+    X, y, nodes = field
+    ok = OrdinaryKriging(VG, n_neighbors=12).fit(X, y)
+    slope = ok.slope_of_regression(nodes)
+    _, std = ok.predict(nodes, return_std=True)
+    for i, node in enumerate(nodes):
+        idx = brute_neighbors(X, node, 12)
+        n = len(idx)
+        K = np.ones((n + 1, n + 1))
+        K[:n, :n] = VG.covariance_matrix(X[idx])
+        K[n, n] = 0.0
+        c0 = VG.covariance(X[idx, 0] - node[0], X[idx, 1] - node[1])
+        mu = np.linalg.solve(K, np.append(c0, 1.0))[n]
+        expected = (VG.sill - std[i] ** 2 - mu) / (VG.sill - std[i] ** 2 - 2 * mu)
+        assert slope[i] == pytest.approx(expected, rel=1e-9)
+
+
+@pytest.mark.parametrize("block", [None, (60.0, 60.0)])
+def test_slope_of_regression_is_that_of_simulated_truth(block):
+    """Gaussian fields with the model's covariance, at 25 samples and at one
+    point or block: regress the true value on the kriging estimate."""
+    rng = np.random.default_rng(12)
+    X = rng.uniform(0, 400, size=(25, 2))
+    node = np.array([[430.0, 200.0]])  # at the edge: a clear conditional bias
+    vg = Variogram("spherical", psill=1.0, range=250.0, nugget=0.2)
+    ok = OrdinaryKriging(vg, n_neighbors=None, block_size=block).fit(X, X[:, 0])
+    _, weights = ok.kriging_weights(node)
+    disc = block_discretization(block) if block else np.array([[0.0, 0.0, 1.0]])
+    points = np.vstack([X, node - disc[:, :2]])
+    cov = vg.covariance_matrix(points)
+    if block:  # the nugget does not reach a block's true value (gstat's rule)
+        cov[25:, 25:] -= vg.nugget * np.eye(len(disc))
+    fields = rng.standard_normal((200_000, len(points))) @ np.linalg.cholesky(cov).T
+    estimate = fields[:, :25] @ weights[0]
+    truth = fields[:, 25:] @ disc[:, 2]
+    c = np.cov(truth, estimate)
+    empirical = c[0, 1] / c[1, 1]
+    expected = ok.slope_of_regression(node)[0]
+    assert expected < 0.8
+    assert empirical == pytest.approx(expected, abs=0.02)  # 5 standard errors
+
+
+def test_slope_of_regression_nan_where_not_estimated_and_batch_independent(field):
+    X, y, _ = field
+    grid = _grid(30, -400.0, 1400.0)
+    ok = OrdinaryKriging(VG, n_neighbors=8, max_distance=150.0, min_neighbors=3)
+    slope = ok.fit(X, y).slope_of_regression(grid)
+    mean = ok.predict(grid)
+    assert np.isnan(mean).any() and np.array_equal(np.isnan(slope), np.isnan(mean))
+    assert np.nanmin(slope) > 0.0  # and may exceed 1 where SK weights sum past 1
+    parts = np.array_split(np.random.default_rng(5).permutation(len(grid)), 7)
+    pieces = np.empty_like(slope)
+    for part in parts:
+        pieces[part] = ok.slope_of_regression(grid[part])
+    assert np.array_equal(pieces, slope, equal_nan=True)
+    # simple kriging beyond the range: the estimate is the mean, no regression
+    sph = Variogram("spherical", psill=1.0, range=100.0)
+    sk = SimpleKriging(sph, mean=0.0, n_neighbors=5).fit(X, y)
+    assert np.isnan(sk.slope_of_regression(np.array([[5000.0, 5000.0]]))[0])
+
+
+def test_regression_kriging_slope_is_that_of_its_residual_kriging(field):
+    X, y, nodes = field
+    Xc = np.column_stack([X, covariate(X)])
+    nodes_c = np.column_stack([nodes, covariate(nodes)])
+    rk = RegressionKriging(LinearRegression(), variogram=VG, n_neighbors=12)
+    slope = rk.fit(Xc, y).slope_of_regression(nodes_c)
+    ok = OrdinaryKriging(VG, n_neighbors=12).fit(X, y)
+    np.testing.assert_array_equal(slope, ok.slope_of_regression(nodes))
+
+
 # --------------------------------------------------------------- errors
 def test_duplicates_raise_with_indices_or_are_averaged():
     X = np.array([[0.0, 0.0], [100.0, 0.0], [0.0, 100.0], [100.0, 0.0]])
@@ -417,6 +647,8 @@ def test_singular_systems_raise_clear_errors():
         ({"duplicates": "keep"}, "duplicates"),
         ({"variogram": "spherical"}, "variogram"),
         ({"n_jobs": 0}, "n_jobs"),
+        ({"max_per_sector": 0}, "max_per_sector"),
+        ({"max_per_sector": 1.5}, "max_per_sector"),
     ],
 )
 def test_bad_parameters_raise_config_errors_naming_them(field, params, key):
@@ -500,11 +732,12 @@ def test_clone_pickle_and_grid_search(field):
     other = Variogram("spherical", psill=1.0, range=500.0, nugget=0.1)
     search = GridSearchCV(
         OrdinaryKriging(VG),
-        {"variogram": [VG, other], "n_neighbors": [4, 16]},
+        {"variogram": [VG, other], "n_neighbors": [4, 16], "max_per_sector": [None, 2]},
         cv=GroupKFold(n_splits=4),
     )
     search.fit(X, y, groups=np.arange(len(y)) % 8)
-    assert set(search.best_params_) == {"variogram", "n_neighbors"}
+    assert set(search.best_params_) == {"variogram", "n_neighbors", "max_per_sector"}
+    assert clone(OrdinaryKriging(VG, max_per_sector=3)).max_per_sector == 3
     scores = cross_val_score(
         OrdinaryKriging(VG, n_neighbors=16),
         X,

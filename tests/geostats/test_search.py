@@ -11,6 +11,7 @@ from seabed.geostats._kernels import (
     _select_nearest,
     cell_keys,
     group_circles,
+    quadrant,
 )
 from seabed.geostats._search import (
     group_nodes,
@@ -21,8 +22,16 @@ from seabed.geostats._search import (
 )
 
 
-def brute(samples, nodes, k, max_distance=None):
-    """Nearest first, ties by sample index; rows padded with -1."""
+def sector_of(dx, dy):
+    """gstat's quadrants as azimuth ranges [0, 90), [90, 180)... clockwise from
+    north; a sample on the node counts with [90, 180) (select.c)."""
+    azimuth = np.degrees(np.arctan2(dx, dy)) % 360.0
+    return np.where((dx == 0) & (dy == 0), 1, (azimuth // 90).astype(int))
+
+
+def brute(samples, nodes, k, max_distance=None, max_per_sector=None):
+    """Nearest first, ties by sample index; rows padded with -1. With
+    max_per_sector: of those, the nearest in each quadrant, still nearest first."""
     k = len(samples) if k is None else min(k, len(samples))
     out = np.full((len(nodes), k), -1)
     for i, node in enumerate(nodes):
@@ -31,6 +40,12 @@ def brute(samples, nodes, k, max_distance=None):
         if max_distance is not None:
             order = order[d2[order] <= max_distance**2]
         order = order[:k]
+        if max_per_sector is not None:
+            sector = sector_of(*(samples[order] - node).T)
+            rank = np.array(
+                [(sector[:j] == sector[j]).sum() for j in range(len(order))]
+            )
+            order = order[rank < max_per_sector]
         out[i, : len(order)] = order
     return out
 
@@ -61,6 +76,34 @@ def test_matches_brute_force_with_ties(lattice, k, max_distance):
     ref = np.hypot(*(samples[expected] - nodes[:, None, :]).transpose(2, 0, 1))
     np.testing.assert_allclose(dist[valid], ref[valid], rtol=1e-15)
     assert np.all(np.isinf(dist[~valid]))
+
+
+@pytest.mark.parametrize(
+    ("k", "max_distance", "per_sector"),
+    [(8, None, 1), (12, None, 2), (25, 6.0, 3), (None, 4.5, 2), (30, None, 30)],
+)
+def test_sector_limits_match_brute_force(lattice, k, max_distance, per_sector):
+    """Integer samples and (half-)integer nodes: many samples lie due north,
+    east, south or west of a node, or on it, and many distances tie."""
+    samples, nodes = lattice
+    idx, _ = nearest_neighbors(samples, nodes, k, max_distance, per_sector)
+    expected = brute(samples, nodes, k, max_distance, per_sector)
+    np.testing.assert_array_equal(idx, expected)
+    offsets = samples[expected] - nodes[:, None, :]
+    on_axis = (expected >= 0) & ((offsets[..., 0] == 0) | (offsets[..., 1] == 0))
+    assert on_axis.sum() > 100  # the axis convention is exercised
+
+
+def test_quadrants_follow_gstat_on_the_axes():
+    # due north, east, south, west of the node, and on it
+    samples = np.array([[0.0, 1.0], [1.0, 0.0], [0.0, -1.0], [-1.0, 0.0], [0.0, 0.0]])
+    # gstat's numbers: 0 SW, 1 SE, 2 NW, 3 NE; north goes NE, east SE, and so on
+    assert [quadrant(dx, dy) for dx, dy in samples] == [3, 1, 0, 2, 1]
+    # the same partition by azimuth range (numbered clockwise from NE)
+    np.testing.assert_array_equal(sector_of(*samples.T), [0, 1, 2, 3, 1])
+    # one per quadrant: the sample on the node shares south-east with (1, 0)
+    idx, _ = nearest_neighbors(samples, np.zeros((1, 2)), 5, max_per_sector=1)
+    assert idx.tolist() == [[4, 0, 2, 3, -1]]
 
 
 def test_symmetric_tie_takes_lowest_indices():

@@ -41,6 +41,11 @@ ESTIMATORS = {
     "uk": (UniversalKriging(VG, drift="linear", n_neighbors=15), False),
     "ked": (UniversalKriging(VG, drift="external", n_neighbors=15), True),
     "idw": (InverseDistanceWeighting(power=2.0, n_neighbors=8), False),
+    "ok_sectors": (OrdinaryKriging(VG, n_neighbors=16, max_per_sector=2), False),
+    "idw_sectors": (
+        InverseDistanceWeighting(n_neighbors=12, max_per_sector=1),
+        False,
+    ),
 }
 
 

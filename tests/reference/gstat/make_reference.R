@@ -130,6 +130,20 @@ write_ref(pred_frame(krige(log(zinc) ~ 1, meuse, grid, v_sph, block = c(40, 40),
 write_ref(pred_frame(krige(log(zinc) ~ 1, meuse, grid, v_sph, maxdist = 600,
                            nmin = 5, debug.level = 0)),
           "krige_ok_maxdist600_nmin5")
+# sector limits: gstat keeps the omax nearest per quadrant of the nmax nearest
+# (within maxdist); nmin counts the samples before that limit. gstat refuses omax
+# without maxdist; 100 km is far beyond meuse (4 km across), so only nmax binds.
+write_ref(pred_frame(krige(log(zinc) ~ 1, meuse, grid, v_sph, nmax = 20, omax = 3,
+                           maxdist = 1e5, debug.level = 0)),
+          "krige_ok_nmax20_omax3")
+write_ref(pred_frame(krige(log(zinc) ~ 1, meuse, grid, v_sph, maxdist = 600,
+                           nmin = 5, omax = 2, debug.level = 0)),
+          "krige_ok_maxdist600_nmin5_omax2")
+idw_omax <- idw(log(zinc) ~ 1, meuse, grid, nmax = 20, omax = 3, maxdist = 1e5,
+                debug.level = 0)
+write_ref(data.frame(x = coordinates(idw_omax)[, 1], y = coordinates(idw_omax)[, 2],
+                     pred = idw_omax$var1.pred),
+          "idw_nmax20_omax3")
 v_anis <- vgm(psill, "Sph", rng, nug, anis = c(30, 0.5))
 write_ref(pred_frame(krige(log(zinc) ~ 1, meuse, grid, v_anis, nmax = 20,
                            debug.level = 0)),
