@@ -38,6 +38,7 @@ from seabed.exceptions import ConfigError, InputError
 __all__ = [
     "MAX_CELLS",
     "bounds_from_points",
+    "grid_rows",
     "make_grid",
     "resolve_crs",
     "utm_crs",
@@ -155,6 +156,7 @@ def make_grid(
     *,
     crs: str | pyproj.CRS = "auto",
     bounds_crs: str | pyproj.CRS = "EPSG:4326",
+    frame_only: bool = False,
 ) -> xr.Dataset:
     """A north-up grid of square cells covering a region, with geodesic cell areas.
 
@@ -173,6 +175,10 @@ def make_grid(
         The grid's projected CRS; ``"auto"`` picks the UTM zone of the bounds' centre.
     bounds_crs : str or pyproj.CRS, default "EPSG:4326"
         The CRS the bounds are given in.
+    frame_only : bool, default False
+        Return only the 1-D coordinates, CRS and transform, without the 2-D
+        ``lon``, ``lat`` and ``cell_area_m2``: the frame of a grid too large to hold,
+        whose rows :func:`grid_rows` fills in block by block.
 
     Returns
     -------
@@ -212,7 +218,61 @@ def make_grid(
             hint="check that the bounds are in bounds_crs (lon/lat by default)",
         )
     x_edges, y_edges = _snapped_edges(projected, resolution_m)
-    return _grid_dataset(x_edges, y_edges, target)
+    frame = _grid_frame(x_edges, y_edges, target)
+    return frame if frame_only else grid_rows(frame, 0, frame.sizes["y"])
+
+
+def grid_rows(frame: xr.Dataset, start: int, stop: int) -> xr.Dataset:
+    """Rows ``start:stop`` of a grid, with their ``lon``, ``lat`` and cell areas.
+
+    Every cell's values are computed from that cell alone, so a grid assembled from
+    blocks of rows equals the grid made whole, bit for bit.
+
+    Parameters
+    ----------
+    frame : xarray.Dataset
+        A grid from :func:`make_grid` (``frame_only=True`` or not).
+    start, stop : int
+        Row range (0 is the northernmost row).
+
+    Returns
+    -------
+    xarray.Dataset
+        The grid of those rows, as :func:`make_grid` describes it.
+
+    Examples
+    --------
+    >>> frame = make_grid((153.5, 21.8, 154.1, 22.2), 5000, frame_only=True)
+    >>> whole = make_grid((153.5, 21.8, 154.1, 22.2), 5000)
+    >>> rows = grid_rows(frame, 2, 5)
+    >>> rows.sizes["y"], bool((rows.cell_area_m2 == whole.cell_area_m2[2:5]).all())
+    (3, True)
+    """
+    x = frame["x"].to_numpy()
+    y = frame["y"].to_numpy()[start:stop]
+    crs = frame.rio.crs
+    resolution = float(frame.attrs["resolution_m"])
+    lon, lat = _centres_lon_lat(x, y, crs)
+    grid = xr.Dataset(
+        {
+            "cell_area_m2": (
+                ("y", "x"),
+                _cell_area_m2(x, y, resolution, crs),
+                _CELL_AREA_ATTRS,
+            )
+        },
+        coords={
+            "x": ("x", x, _X_ATTRS),
+            "y": ("y", y, _Y_ATTRS),
+            "lon": (("y", "x"), lon, _LON_ATTRS),
+            "lat": (("y", "x"), lat, _LAT_ATTRS),
+        },
+        attrs=dict(frame.attrs),
+    )
+    whole = frame.rio.transform()
+    north = whole.f - start * resolution  # edges are whole multiples: exact
+    transform = Affine(resolution, 0.0, whole.c, 0.0, -resolution, north)
+    return grid.rio.write_crs(crs).rio.write_transform(transform)
 
 
 def bounds_from_points(
@@ -272,23 +332,15 @@ def bounds_from_points(
     )
 
 
-def _grid_dataset(
+def _grid_frame(
     x_edges: NDArray[np.float64], y_edges: NDArray[np.float64], crs: pyproj.CRS
 ) -> xr.Dataset:
-    """Assemble the grid Dataset from its cell edges (y_edges descending)."""
+    """The grid's 1-D coordinates, CRS and transform (y_edges descending)."""
     resolution = float(x_edges[1] - x_edges[0])
     x = (x_edges[:-1] + x_edges[1:]) / 2
     y = (y_edges[:-1] + y_edges[1:]) / 2
-    lon, lat = _centres_lon_lat(x, y, crs)
-    area = _cell_area_m2(x, y, resolution, crs)
     grid = xr.Dataset(
-        {"cell_area_m2": (("y", "x"), area, _CELL_AREA_ATTRS)},
-        coords={
-            "x": ("x", x, _X_ATTRS),
-            "y": ("y", y, _Y_ATTRS),
-            "lon": (("y", "x"), lon, _LON_ATTRS),
-            "lat": (("y", "x"), lat, _LAT_ATTRS),
-        },
+        coords={"x": ("x", x, _X_ATTRS), "y": ("y", y, _Y_ATTRS)},
         attrs={"resolution_m": resolution, "Conventions": "CF-1.8"},
     )
     transform = Affine(resolution, 0.0, x_edges[0], 0.0, -resolution, y_edges[0])
