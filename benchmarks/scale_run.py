@@ -5,8 +5,9 @@ of its own whose peak RSS the parent reads from ``os.wait4``) over the same squa
 of about 250 km south-west of Minamitorishima, with finer and finer cells:
 
 - 2,000 synthetic cores (``seabed.synthetic.make_survey``: 15 elements, 0.5 m
-  samples, short cores and gaps), so 28 grades are kriged per cell (REY, TREO, 15
-  elements, 10 slices and the deviation), 32 neighbours, block kriging;
+  samples, every core 10.5-14 m long and without gaps), so 28 grades are kriged per
+  cell with one system (REY, TREO, 15 elements, 10 slices and the deviation), 32
+  neighbours, block kriging;
 - the bundled GlobSed sediment thickness (the window capped where it is thinner),
   the approximate EEZ as an include zone, the ETOPO1 bathymetry with a 7 degree slope
   rule and a 5,000-6,500 m water-depth window;
@@ -51,7 +52,15 @@ def write_case(folder: Path) -> Path:
     """The cores file of every run."""
     from seabed.synthetic import make_survey
 
-    survey = make_survey(n_cores=N_CORES, bounds=BOUNDS, seed=SEED)
+    # every core reaches the window's bottom, without gaps: one kriging system
+    # per cell serves all 28 grades (cores that lack a slice add a fit per group)
+    survey = make_survey(
+        n_cores=N_CORES,
+        bounds=BOUNDS,
+        seed=SEED,
+        max_depth_m=(10.5, 14.0),
+        gap_fraction=0.0,
+    )
     cores = folder / "cores.csv"
     survey.samples.to_csv(cores, index=False)
     return cores

@@ -53,6 +53,11 @@ _GEOD = pyproj.Geod(ellps="WGS84")
 # Nodes of the 2-point Gauss-Legendre rule on a cell of unit width centred on 0.
 # The rule is exact for cubics, so its error is of order (cell size / R)^4.
 _GAUSS_NODES = np.array([-0.5, 0.5]) / math.sqrt(3.0)
+# Cells up to this side (m) take the 1-point (midpoint) rule instead: its relative
+# error, about side^2 / (24 R^2) for the curvature of a transverse Mercator's scale,
+# is below 7e-11 there, and it costs a quarter of the 2 x 2 rule (a 10^8-cell grid
+# of 25 m cells would spend minutes in PROJ's factors otherwise).
+_MIDPOINT_MAX_SIDE_M = 250.0
 
 # Cells whose areal scale factors are computed in one call (bounds peak memory).
 _CELLS_PER_BLOCK = 2**18
@@ -272,7 +277,8 @@ def grid_rows(frame: xr.Dataset, start: int, stop: int) -> xr.Dataset:
     whole = frame.rio.transform()
     north = whole.f - start * resolution  # edges are whole multiples: exact
     transform = Affine(resolution, 0.0, whole.c, 0.0, -resolution, north)
-    return grid.rio.write_crs(crs).rio.write_transform(transform)
+    grid.rio.write_crs(crs, inplace=True)  # in place: no copy of the block
+    return grid.rio.write_transform(transform, inplace=True)
 
 
 def bounds_from_points(
@@ -356,8 +362,10 @@ def _cell_area_m2(
     """
     projection = pyproj.Proj(crs)
     to_lon_lat = pyproj.Transformer.from_crs(crs, _WGS84, always_xy=True)
-    offsets = _GAUSS_NODES * resolution
-    x_nodes = (x[:, None] + offsets).ravel()  # two nodes per column, in column order
+    nodes = _GAUSS_NODES if resolution > _MIDPOINT_MAX_SIDE_M else np.zeros(1)
+    offsets = nodes * resolution
+    k = nodes.size
+    x_nodes = (x[:, None] + offsets).ravel()  # k nodes per column, in column order
     area = np.empty((y.size, x.size))
     rows_per_block = max(1, _CELLS_PER_BLOCK // x.size)
     for start in range(0, y.size, rows_per_block):
@@ -366,8 +374,8 @@ def _cell_area_m2(
         node_x, node_y = np.meshgrid(x_nodes, y_nodes)
         node_lon, node_lat = to_lon_lat.transform(node_x, node_y)
         scale = np.asarray(projection.get_factors(node_lon, node_lat).areal_scale)
-        # Average 1/m over the 2 x 2 nodes of each cell.
-        inverse = (1.0 / scale).reshape(-1, 2, x.size, 2).mean(axis=(1, 3))
+        # Average 1/m over the k x k nodes of each cell.
+        inverse = (1.0 / scale).reshape(-1, k, x.size, k).mean(axis=(1, 3))
         area[rows] = inverse * resolution**2
     return area
 

@@ -1108,7 +1108,8 @@ def _whole(kept: list[xr.Dataset], frame: xr.Dataset) -> xr.Dataset:
         whole = xr.concat(
             kept, dim="y", data_vars="minimal", coords="minimal", compat="override"
         )
-    return whole.rio.write_crs(frame.rio.crs).rio.write_transform(frame.rio.transform())
+    whole.rio.write_crs(frame.rio.crs, inplace=True)  # in place: no copy
+    return whole.rio.write_transform(frame.rio.transform(), inplace=True)
 
 
 def _progress_over(

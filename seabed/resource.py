@@ -231,13 +231,14 @@ def statement(
     available_m2 = _values(ds.cell_area_m2 * ds.available_fraction) * share
     oxides = _oxide_variables(ds)
     unestimated_km2 = _total(available_m2, ~estimated) * _KM2_PER_M2
+    shared = {
+        name: _values(ds[name]) * share
+        for name in ("ore_t", "rey_t", "treo_t", *oxides)
+    }  # once, not once per cut-off
     rows = []
     for cutoff in _checked_cutoffs(cutoffs_ppm):
         selected = estimated & (grade >= cutoff)
-        totals = {
-            name: _total(_values(ds[name]) * share, selected)
-            for name in ("ore_t", "rey_t", "treo_t", *oxides)
-        }
+        totals = {name: _total(values, selected) for name, values in shared.items()}
         area_km2 = _total(available_m2, selected) * _KM2_PER_M2
         row = {
             "cutoff_ppm": cutoff,
@@ -771,19 +772,24 @@ def depth_statements(
             "available_fraction",
         ),
     )
-    grade, thickness = ds.slice_rey_ppm, ds.slice_thickness_m
+    grade = ds.slice_rey_ppm.reset_coords(drop=True)
+    thickness = ds.slice_thickness_m
     top = float(thickness.slice_top_m[0])
     per_slice, cumulative = [], []
+    # running sums from the top: the same additions, in the same order, as
+    # depth_weighted_grade over the slices down to each depth, without redoing them
+    weighted = total = xr.zeros_like(ds.rey_ppm)
     for i in range(thickness.sizes["slice"]):
         bottom = float(thickness.slice_bottom_m[i])
-        upto = {"slice": slice(0, i + 1)}
-        one = _depth_cells(ds, grade[i], thickness[i], dry_density_t_m3)
-        down_to = _depth_cells(
-            ds,
-            depth_weighted_grade(grade[upto], thickness[upto], fallback=ds.rey_ppm),
-            thickness[upto].sum("slice"),
-            dry_density_t_m3,
+        weight = thickness[i].reset_coords(drop=True)
+        weight = weight.where(weight > 0, 0.0)
+        weighted = weighted + xr.where(weight > 0, grade[i] * weight, 0.0)
+        total = total + weight
+        down_to_grade = xr.where(
+            total > 0, weighted / total.where(total > 0), ds.rey_ppm
         )
+        one = _depth_cells(ds, grade[i], thickness[i], dry_density_t_m3)
+        down_to = _depth_cells(ds, down_to_grade, total, dry_density_t_m3)
         slice_top = float(thickness.slice_top_m[i])
         per_slice.append(_with_depths(statement(one, cutoffs_ppm), slice_top, bottom))
         cumulative.append(_with_depths(statement(down_to, cutoffs_ppm), top, bottom))
