@@ -1324,11 +1324,15 @@ def write_outputs(result: RunResult, staging: Path, out_dir: Path) -> list[Path]
         if len(table):  # no zones or no elements: no file
             write_csv(table, staging / filename)
     if len(result.grade_tonnage):
-        ax = plot_grade_tonnage(
-            result.grade_tonnage, cutoffs_ppm=result.config.resource.cutoffs_ppm
+        from matplotlib.figure import Figure
+
+        # a figure outside pyplot: nothing is left open in a notebook's session
+        figure = Figure(figsize=(6.4, 4.2), layout="constrained")
+        plot_grade_tonnage(
+            result.grade_tonnage,
+            cutoffs_ppm=result.config.resource.cutoffs_ppm,
+            ax=figure.add_subplot(),
         )
-        figure = ax.get_figure(root=True)
-        assert figure is not None  # a new plot always has its figure
         figure.savefig(staging / "grade_tonnage.png", dpi=120, metadata=_png(tags))
     write_report(result, staging / "report.html", quicklooks=True)
     return _publish(staging, out_dir)
