@@ -26,6 +26,7 @@ import shutil
 import tempfile
 import warnings
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -773,6 +774,7 @@ def _run(
     n_cells = frame.sizes["y"] * frame.sizes["x"]
     keep = n_cells <= IN_MEMORY_CELLS if keep_cells is None else keep_cells
     blocks = block_rows(frame)
+    in_flight = _blocks_in_flight(config, local=address is None, n_blocks=len(blocks))
     preflight(
         config,
         frame,
@@ -780,7 +782,7 @@ def _run(
         tile_size=tile,
         local=address is None,
         out_dir=out,
-        held_rows=None if keep else blocks[0][1] - blocks[0][0],
+        held_rows=None if keep else in_flight * (blocks[0][1] - blocks[0][0]),
     )
     X = project(used, frame.rio.crs)
     checkpoint = out / TILES_FOLDER if config.dask.resume else None
@@ -812,19 +814,32 @@ def _run(
     single = len(blocks) == 1  # then the inner steps show their own progress
     accounts: list[_BlockAccount] = []
     kept: list[xr.Dataset] = []
-    with _client(address) as client, _staging(out) as staging:
+    with (
+        _client(address) as client,
+        _staging(out) as staging,
+        ThreadPoolExecutor(in_flight) as pool,
+    ):
         maps = _MapWriter(staging, frame, {PROVENANCE_TAG: record})
-        for start, stop in _progress_over(blocks, progress and not single):
-            account, cells = _account_block(
+
+        def account(rows: tuple[int, int]) -> tuple[_BlockAccount, xr.Dataset]:
+            return _account_block(
                 context,
-                grid_rows(frame, start, stop),
+                grid_rows(frame, *rows),
                 tile_size=tile,
                 client=client,
                 progress=progress and single,
                 checkpoint=checkpoint,
             )
-            maps.write(cells, account.simulated, row=start)
-            accounts.append(account)
+
+        # blocks run side by side, but are taken (and written) in their order
+        done = pool.map(account, blocks)
+        for (start, _), (block, cells) in zip(
+            blocks,
+            _progress_over(done, len(blocks), progress and not single),
+            strict=True,
+        ):
+            maps.write(cells, block.simulated, row=start)
+            accounts.append(block)
             if keep:
                 kept.append(cells)
         map_files = maps.close()
@@ -1112,15 +1127,20 @@ def _whole(kept: list[xr.Dataset], frame: xr.Dataset) -> xr.Dataset:
     return whole.rio.write_transform(frame.rio.transform(), inplace=True)
 
 
-def _progress_over(
-    blocks: list[tuple[int, int]], enabled: bool
-) -> Iterator[tuple[int, int]]:
+def _progress_over(done: Iterator[Any], total: int, enabled: bool) -> Iterator[Any]:
     if not enabled:
-        yield from blocks
+        yield from done
         return
     from tqdm.auto import tqdm
 
-    yield from tqdm(blocks, desc="blocks of rows", unit="block")
+    yield from tqdm(done, total=total, desc="blocks of rows", unit="block")
+
+
+def _blocks_in_flight(config: Config, *, local: bool, n_blocks: int) -> int:
+    """Blocks of rows worked on at once: one per core (the accounting runs in this
+    process), or two beside a cluster's workers, which compute the tiles."""
+    workers = config.dask.workers or os.cpu_count() or 1
+    return max(1, min(n_blocks, workers if local else 2))
 
 
 def preflight(
