@@ -284,7 +284,13 @@ class CogBuilder:
         if self._dataset is None:
             self._open(values.dtype, nodata)
         window = rasterio.windows.Window(0, row, values.shape[1], values.shape[0])
-        self._dataset.write(values, 1, window=window)
+        # opened for each block and closed at once, so that GDAL's block cache
+        # (5 % of the machine's memory by default) never holds the grid's rows
+        with (
+            rasterio.Env(GDAL_PAM_ENABLED="NO"),
+            rasterio.open(self._scratch, "r+") as dataset,
+        ):
+            dataset.write(values, 1, window=window)
 
     def close(self) -> Path:
         """Make the COG from the blocks written, atomically; return its path."""
@@ -292,7 +298,6 @@ class CogBuilder:
             raise InputError(
                 "no block was written", path=self.path, hint="write() rows first"
             )
-        self._dataset.close()
         options = {
             **_COG_OPTIONS,
             "overview_resampling": "nearest" if self._is_class else "average",
@@ -347,6 +352,7 @@ class CogBuilder:
         self._dataset.set_band_unit(1, self.units)
         self._dataset.update_tags(1, units=self.units, long_name=self.description)
         self._dataset.update_tags(**self.tags)
+        self._dataset.close()
 
 
 def write_json(obj: Any, path: str | os.PathLike[str]) -> Path:
