@@ -861,7 +861,7 @@ def _run(
         )
         dataset = _whole(kept, frame) if keep else _opened(map_files, frame)
         dataset.attrs["provenance"] = record
-        simulated = _combined_simulation(accounts, keep, map_files)
+        simulated = _combined_simulation(accounts, None if keep else dataset)
         result = RunResult(
             config=config,
             out_dir=out,
@@ -1106,17 +1106,20 @@ def _density_record(
 
 
 def _combined_simulation(
-    accounts: list[_BlockAccount], keep: bool, map_files: list[Path]
+    accounts: list[_BlockAccount], maps: xr.Dataset | None
 ) -> SimulatedResource | None:
+    """The simulation of the whole grid; its maps from ``maps`` (the written files,
+    opened lazily) when the blocks' maps were not kept."""
     blocks = [a.simulated for a in accounts if a.simulated is not None]
     if not blocks:
         return None
-    if keep:
+    if maps is None:
         return combine_simulations(blocks)
-    placeholder = xr.DataArray(np.nan)  # the maps are on disk: opened after publish
-    return combine_simulations(
+    placeholder = xr.DataArray(np.nan)  # replaced by the written maps just below
+    combined = combine_simulations(
         blocks, probability_above=placeholder, etype_rey_ppm=placeholder
     )
+    return _with_simulation_maps(combined, maps)
 
 
 def _whole(kept: list[xr.Dataset], frame: xr.Dataset) -> xr.Dataset:
