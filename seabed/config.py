@@ -342,6 +342,8 @@ class DaskConfig(_Section):
     """Where and in what pieces the grid is computed."""
 
     scheduler: str | None = None
+    #: threads computing tiles when no scheduler is given (None: every core)
+    workers: Annotated[int, Field(ge=1, le=1024)] | None = None
     tile_size: Annotated[int, Field(ge=8, le=8192)] = 256
     #: keep finished tiles in the output folder, so that a killed run, started
     #: again, computes only the missing ones (removed when the run succeeds)

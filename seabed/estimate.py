@@ -235,6 +235,7 @@ def estimate_grid(
     scheduler: Any = None,
     progress: bool = True,
     checkpoint: str | os.PathLike[str] | None = None,
+    workers: int | None = None,
 ) -> xr.Dataset:
     """Predict a fitted estimator at every cell centre of a grid.
 
@@ -260,6 +261,8 @@ def estimate_grid(
     checkpoint : path, optional
         A folder to keep finished tiles in (see :func:`tile_stack`), under a
         subfolder named by :func:`checkpoint_folder`; tiles found there are reused.
+    workers : int, optional
+        Threads computing tiles without a ``scheduler``; default: every core.
 
     Returns
     -------
@@ -289,7 +292,7 @@ def estimate_grid(
         checkpoint=folder,
     )
     resumed = 0 if folder is None else len(list(folder.glob("tile_*.npy")))
-    values = _compute(stack, scheduler=scheduler, progress=progress)
+    values = _compute(stack, scheduler=scheduler, progress=progress, workers=workers)
     names = [*outputs, *([std_name] if std_name else [])]
     attrs = attrs or {}
     result = xr.Dataset(
@@ -303,7 +306,9 @@ def estimate_grid(
     return result
 
 
-def _compute(stack: da.Array, *, scheduler: Any, progress: bool) -> NDArray[np.float64]:
+def _compute(
+    stack: da.Array, *, scheduler: Any, progress: bool, workers: int | None = None
+) -> NDArray[np.float64]:
     if scheduler is not None:  # a distributed.Client
         future = scheduler.compute(stack)
         if progress:
@@ -318,5 +323,6 @@ def _compute(stack: da.Array, *, scheduler: Any, progress: bool) -> NDArray[np.f
             stack_of_contexts.enter_context(
                 TqdmCallback(desc="estimating tiles", unit="task")
             )
-        with dask.config.set(scheduler="threads", num_workers=os.cpu_count() or 1):
+        threads = workers or os.cpu_count() or 1
+        with dask.config.set(scheduler="threads", num_workers=threads):
             return np.asarray(stack.compute())

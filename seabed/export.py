@@ -31,6 +31,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import rasterio
+import rasterio.errors
+import rasterio.shutil
+import rasterio.windows
 import rioxarray  # noqa: F401  (registers the ``.rio`` accessor)
 import xarray as xr
 
@@ -40,6 +43,7 @@ from seabed.exceptions import InputError, MissingCRSError
 __all__ = [
     "CLASS_NODATA",
     "PROVENANCE_TAG",
+    "CogBuilder",
     "atomic_path",
     "write_cog",
     "write_csv",
@@ -181,37 +185,174 @@ def write_cog(
     (32656, ('m2',), ('geodesic area of cell on the WGS84 ellipsoid',), ('float32',))
     """
     raster = _north_up(da)
-    values, nodata = _band_values(raster, nodata)
-    is_class = values.dtype == np.uint8
-    description = description or raster.attrs.get("long_name") or str(da.name or "")
-    units = units if units is not None else str(raster.attrs.get("units", ""))
-    profile = {
-        "driver": "COG",
-        "width": values.shape[1],
-        "height": values.shape[0],
-        "count": 1,
-        "dtype": values.dtype.name,
-        "crs": raster.rio.crs,
-        "transform": raster.rio.transform(),
-        "nodata": nodata,
-        "overview_resampling": "nearest" if is_class else "average",
-        **_COG_OPTIONS,
-    }
-    tags = dict(tags or {})
-    provenance = tags.pop(PROVENANCE_TAG, raster.attrs.get("provenance"))
-    dataset_tags = {str(key): str(value) for key, value in tags.items()}
-    dataset_tags[PROVENANCE_TAG] = _provenance_json(provenance)
-    with (
-        atomic_path(path) as temporary,
-        rasterio.Env(GDAL_PAM_ENABLED="NO"),  # no .aux.xml side files
-        rasterio.open(temporary, "w", **profile) as dst,
-    ):
-        dst.write(values, 1)
-        dst.set_band_description(1, description)
-        dst.set_band_unit(1, units)
-        dst.update_tags(1, units=units, long_name=description)
-        dst.update_tags(**dataset_tags)
-    return Path(path)
+    builder = CogBuilder(
+        path,
+        shape=(raster.shape[0], raster.shape[1]),
+        crs=raster.rio.crs,
+        transform=raster.rio.transform(),
+        tags=tags,
+        nodata=nodata,
+        description=description or raster.attrs.get("long_name") or str(da.name or ""),
+        units=units if units is not None else str(raster.attrs.get("units", "")),
+        provenance=raster.attrs.get("provenance"),
+    )
+    try:
+        builder.write(raster, row=0)
+        return builder.close()
+    finally:
+        builder.discard()
+
+
+class CogBuilder:
+    """A Cloud-Optimized GeoTIFF written block of rows by block of rows.
+
+    The blocks go to a plain tiled GeoTIFF beside the target; :meth:`close` turns it
+    into the COG (GDAL's COG driver: overviews, DEFLATE) and renames that over the
+    target atomically, so a grid too large to hold in memory can be written a
+    block at a time and still appear whole or not at all. Values are written as
+    :func:`write_cog` describes (float32 with NaN nodata, or uint8 classes).
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        The ``.tif`` file to make.
+    shape : tuple of int
+        ``(rows, columns)`` of the whole grid.
+    crs, transform
+        The grid's CRS and affine transform (north up).
+    tags, nodata, description, units
+        As for :func:`write_cog`.
+    provenance : mapping, optional
+        Used when ``tags`` holds no ``SEABED_PROVENANCE``.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> from seabed.grid import grid_rows, make_grid
+    >>> frame = make_grid((153.5, 21.8, 154.1, 22.2), 5000, frame_only=True)
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "area.tif"
+    >>> builder = CogBuilder(path, shape=(frame.sizes["y"], frame.sizes["x"]),
+    ...                      crs=frame.rio.crs, transform=frame.rio.transform())
+    >>> for start in range(0, frame.sizes["y"], 4):
+    ...     rows = grid_rows(frame, start, start + 4)
+    ...     builder.write(rows.cell_area_m2, row=start)
+    >>> builder.close() == path
+    True
+    >>> with rasterio.open(path) as src:
+    ...     bool(np.allclose(src.read(1), make_grid(
+    ...         (153.5, 21.8, 154.1, 22.2), 5000).cell_area_m2, rtol=1e-6))
+    True
+    """
+
+    def __init__(
+        self,
+        path: str | os.PathLike[str],
+        *,
+        shape: tuple[int, int],
+        crs: Any,
+        transform: Any,
+        tags: Mapping[str, Any] | None = None,
+        nodata: float | None = None,
+        description: str = "",
+        units: str = "",
+        provenance: Mapping[str, Any] | str | None = None,
+    ) -> None:
+        self.path = Path(path)
+        if not self.path.parent.is_dir():
+            raise InputError(
+                "the output folder does not exist",
+                path=self.path.parent,
+                hint="create it first or choose another output folder",
+            )
+        self.shape, self.crs, self.transform = shape, crs, transform
+        self.nodata, self.description, self.units = nodata, description, units
+        given = dict(tags or {})
+        record = given.pop(PROVENANCE_TAG, provenance)
+        self.tags = {str(key): str(value) for key, value in given.items()}
+        self.tags[PROVENANCE_TAG] = _provenance_json(record)
+        token = secrets.token_hex(6)
+        self._scratch = self.path.with_name(
+            f".{self.path.name}.{token}.partial-blocks.tif"
+        )
+        self._dataset: Any = None
+        self._is_class = False
+
+    def write(self, block: xr.DataArray, *, row: int) -> None:
+        """Write a block of whole rows, ``row`` being its first row in the grid."""
+        raster = _north_up(block) if block.ndim == 2 else block
+        values, nodata = _band_values(raster, self.nodata)
+        if self._dataset is None:
+            self._open(values.dtype, nodata)
+        window = rasterio.windows.Window(0, row, values.shape[1], values.shape[0])
+        # opened for each block and closed at once, so that GDAL's block cache
+        # (5 % of the machine's memory by default) never holds the grid's rows
+        with (
+            rasterio.Env(GDAL_PAM_ENABLED="NO"),
+            rasterio.open(self._scratch, "r+") as dataset,
+        ):
+            dataset.write(values, 1, window=window)
+
+    def close(self) -> Path:
+        """Make the COG from the blocks written, atomically; return its path."""
+        if self._dataset is None:
+            raise InputError(
+                "no block was written", path=self.path, hint="write() rows first"
+            )
+        options = {
+            **_COG_OPTIONS,
+            "overview_resampling": "nearest" if self._is_class else "average",
+        }
+        with (
+            atomic_path(self.path) as temporary,
+            rasterio.Env(GDAL_PAM_ENABLED="NO"),
+        ):
+            rasterio.shutil.copy(self._scratch, temporary, driver="COG", **options)
+        self.discard()
+        return self.path
+
+    def discard(self) -> None:
+        """Remove the blocks written so far (after :meth:`close`, or on failure)."""
+        if self._dataset is not None and not self._dataset.closed:
+            self._dataset.close()
+        self._scratch.unlink(missing_ok=True)
+
+    def _open(self, dtype: np.dtype[Any], nodata: float) -> None:
+        self._is_class = dtype == np.uint8
+        profile = {
+            "driver": "GTiff",
+            "height": self.shape[0],
+            "width": self.shape[1],
+            "count": 1,
+            "dtype": dtype.name,
+            "crs": self.crs,
+            "transform": self.transform,
+            "nodata": nodata,
+            "tiled": True,
+            "blockxsize": 256,
+            "blockysize": 256,
+            "BIGTIFF": "IF_SAFER",
+        }
+        try:
+            with rasterio.Env(GDAL_PAM_ENABLED="NO"):
+                self._dataset = rasterio.open(self._scratch, "w", **profile)
+        except rasterio.errors.RasterioIOError as error:
+            raise InputError(
+                f"cannot write the file ({error})",
+                path=self.path,
+                hint="check that the folder is writable and the disk is not full",
+            ) from None
+        fill = np.full(
+            (min(256, self.shape[0]), self.shape[1]), nodata, dtype=dtype
+        )  # rows never written stay nodata
+        for start in range(0, self.shape[0], fill.shape[0]):
+            height = min(fill.shape[0], self.shape[0] - start)
+            window = rasterio.windows.Window(0, start, self.shape[1], height)
+            self._dataset.write(fill[:height], 1, window=window)
+        self._dataset.set_band_description(1, self.description)
+        self._dataset.set_band_unit(1, self.units)
+        self._dataset.update_tags(1, units=self.units, long_name=self.description)
+        self._dataset.update_tags(**self.tags)
+        self._dataset.close()
 
 
 def write_json(obj: Any, path: str | os.PathLike[str]) -> Path:

@@ -19,20 +19,27 @@ Examples
 
 from __future__ import annotations
 
+import contextlib
+import ctypes
+import json
+import math
 import os
 import shutil
 import tempfile
 import warnings
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import dask.array
 import geopandas as gpd
 import numpy as np
 import pandas as pd
 import pyproj
+import rioxarray
 import xarray as xr
 from sklearn.base import clone
 
@@ -51,7 +58,7 @@ from seabed.elements import DEFAULT_OXIDES, REY, element_column, oxide_factors
 from seabed.estimate import estimate_grid
 from seabed.exceptions import ConfigError, InputError, SeabedWarning
 from seabed.exclusions import load_report_zones, report_zone_coverage, zone_coverage
-from seabed.export import write_cog, write_csv, write_json
+from seabed.export import PROVENANCE_TAG, CogBuilder, write_csv, write_json
 from seabed.figures import plot_grade_tonnage
 from seabed.geostats import (
     InverseDistanceWeighting,
@@ -61,13 +68,14 @@ from seabed.geostats import (
     auto_variogram,
 )
 from seabed.geostats.simulation import ConditionalSimulation
-from seabed.grid import bounds_from_points, make_grid
+from seabed.grid import bounds_from_points, grid_rows, make_grid
 from seabed.io import load_bathymetry, load_cores, load_raster, load_zones
 from seabed.preflight import check_footprint, check_output_folder, estimate_footprint
 from seabed.provenance import provenance
 from seabed.report import write_report
 from seabed.resource import (
     cell_tonnage,
+    combine_tables,
     depth_statements,
     element_table,
     exclusion_table,
@@ -78,11 +86,18 @@ from seabed.resource import (
     statement,
     statements_by,
 )
-from seabed.rules import depth_rule, sample_on_grid, slope_rule
-from seabed.uncertainty import SimulatedResource, simulate_resource
+from seabed.rules import depth_rule, sample_on_grid, slope_deg, slope_rule
+from seabed.uncertainty import (
+    SimulatedResource,
+    combine_simulations,
+    simulate_resource,
+)
 
 __all__ = [
+    "BLOCK_CELLS",
+    "IN_MEMORY_CELLS",
     "RunResult",
+    "block_rows",
     "demo_config",
     "load_config",
     "run",
@@ -326,7 +341,11 @@ def select_composites(
 
 
 def build_grid(config: Config, composites: pd.DataFrame) -> xr.Dataset:
-    """The estimation grid: config bounds, or the cores' extent plus a margin."""
+    """The estimation grid's frame: config bounds, or the cores' extent plus a margin.
+
+    Only the 1-D coordinates, CRS and transform: :func:`seabed.grid.grid_rows` makes
+    each block of rows.
+    """
     bounds = config.grid.bounds
     if bounds is None:
         bounds = bounds_from_points(
@@ -334,7 +353,9 @@ def build_grid(config: Config, composites: pd.DataFrame) -> xr.Dataset:
             composites["lat"].to_numpy(),
             config.grid.margin_m,
         )
-    return make_grid(bounds, config.grid.resolution_m, crs=config.grid.crs)
+    return make_grid(
+        bounds, config.grid.resolution_m, crs=config.grid.crs, frame_only=True
+    )
 
 
 def grade_columns(composites: pd.DataFrame) -> list[str]:
@@ -441,9 +462,17 @@ def depth_slices(
 
 
 def rule_fractions(
-    config: Config, grid: xr.Dataset, bathymetry: xr.DataArray | None
+    config: Config,
+    grid: xr.Dataset,
+    bathymetry: xr.DataArray | None,
+    *,
+    slope: xr.DataArray | None = None,
 ) -> list[tuple[str, xr.DataArray]]:
-    """Cells excluded by raster rules (1 excluded, 0 kept), with their reasons."""
+    """Cells excluded by raster rules (1 excluded, 0 kept), with their reasons.
+
+    ``slope`` is the bathymetry's slope (:func:`seabed.rules.slope_deg`), when
+    already computed.
+    """
     rules = config.rules
     found = []
     if bathymetry is not None and rules.depth_window_m is not None:
@@ -458,68 +487,49 @@ def rule_fractions(
         found.append(
             (
                 f"slope above {rules.max_slope_deg:g} degrees",
-                slope_rule(grid, bathymetry, rules.max_slope_deg),
+                slope_rule(grid, bathymetry, rules.max_slope_deg, slope=slope),
             )
         )
     return found
 
 
-def estimate_grades(
-    config: Config,
-    grid: xr.Dataset,
-    used: pd.DataFrame,
-    slices: pd.DataFrame,
-    X: np.ndarray,
-    *,
-    tile_size: int,
-    client: Any,
-    progress: bool,
-    checkpoint: Path | None = None,
-) -> tuple[xr.Dataset, Any, Variogram | None, list[str]]:
-    """Estimate the window's grades and every slice's REY grade on the grid.
+@dataclass
+class GradeModels:
+    """The fitted estimators of a run: the window's, and those of partial slices.
 
-    The variogram is fitted once, on the window composites. Kriging weights depend
-    only on positions and the variogram, so the slices whose grade every core has
-    ride along as extra outputs of the same fit; a slice some cores lack (short
-    cores, gaps) gets its own fit, with the same variogram, on the cores that have
-    it.
-
-    Returns
-    -------
-    dataset, estimator, variogram, notes
-        The grades on the grid (``slice_rey_ppm`` is ``(slice, y, x)``; ``attrs``
-        counts the ``tiles`` and the ``tiles_resumed`` of every fit), the fitted
-        window estimator, its variogram (None for IDW), and notes.
+    Kriging weights depend only on positions and the variogram, so the slices whose
+    grade every core has ride along as extra outputs of the window's fit; a slice
+    some cores lack (short cores, gaps) gets its own fit, with the same variogram,
+    on the cores that have it.
     """
+
+    estimator: Any
+    variogram: Variogram | None
+    outputs: list[str]
+    #: (estimator, outputs) of each group of slices that some cores lack
+    partial: list[tuple[Any, list[str]]]
+    labels: list[str]
+    columns: list[str]
+    notes: list[str]
+
+
+def fit_grades(
+    config: Config, used: pd.DataFrame, slices: pd.DataFrame, X: np.ndarray
+) -> GradeModels:
+    """Fit the variogram once, on the window composites, and every estimator."""
     columns = grade_columns(used)
     if config.resource.density == "cores_kriged":
         columns.append("dry_density_t_m3")
     estimator, variogram = make_estimator(config, X, used["rey_ppm"].to_numpy())
     complete = [label for label in slices if slices[label].notna().all()]
-    names = [*columns, *(_slice_variable(label) for label in complete)]
     Y = np.column_stack(
         [used[columns].to_numpy(dtype=float), slices[complete].to_numpy(dtype=float)]
     )
     estimator.fit(X, Y)
-    common = {
-        "tile_size": tile_size,
-        "scheduler": client,
-        "progress": progress,
-        "checkpoint": checkpoint,
-    }
-    grades = estimate_grid(
-        estimator,
-        grid,
-        outputs=names,
-        std_name=None if variogram is None else "rey_std_ppm",
-        attrs=_grade_attrs(columns),
-        **common,
-    )
-    # tiles estimated, and read back from an interrupted run, over every fit
-    tiles = {key: grades.attrs[key] for key in ("tiles", "tiles_resumed")}
     notes = []
-    partial = slices.drop(columns=complete)
-    for cores, labels in _slices_by_cores(partial).items():
+    partial = []
+    rest = slices.drop(columns=complete)
+    for cores, labels in _slices_by_cores(rest).items():
         mask = np.array(cores)
         if mask.sum() < _MIN_SLICE_CORES:
             notes.append(
@@ -527,20 +537,66 @@ def estimate_grades(
                 "a grade; the window grade stands in for them"
             )
             continue
-        own = clone(estimator).fit(X[mask], partial.loc[mask, labels].to_numpy(float))
-        outputs = [_slice_variable(label) for label in labels]
+        own = clone(estimator).fit(X[mask], rest.loc[mask, labels].to_numpy(float))
+        partial.append((own, [_slice_variable(label) for label in labels]))
+    return GradeModels(
+        estimator=estimator,
+        variogram=variogram,
+        outputs=[*columns, *(_slice_variable(label) for label in complete)],
+        partial=partial,
+        labels=list(slices),
+        columns=columns,
+        notes=notes,
+    )
+
+
+def predict_grades(
+    models: GradeModels,
+    grid: xr.Dataset,
+    *,
+    tile_size: int,
+    client: Any,
+    progress: bool,
+    checkpoint: Path | None = None,
+    workers: int | None = None,
+) -> tuple[xr.Dataset, int]:
+    """The window's grades and every slice's REY grade on (a block of) the grid.
+
+    Returns
+    -------
+    dataset, n_gaps
+        The grades (``slice_rey_ppm`` is ``(slice, y, x)``; ``attrs`` counts the
+        ``tiles`` and the ``tiles_resumed`` of every fit), and the number of slice
+        estimates that were missing and took the window's grade.
+    """
+    common = {
+        "tile_size": tile_size,
+        "scheduler": client,
+        "progress": progress,
+        "checkpoint": checkpoint,
+        "workers": workers,
+    }
+    grades = estimate_grid(
+        models.estimator,
+        grid,
+        outputs=models.outputs,
+        std_name=None if models.variogram is None else "rey_std_ppm",
+        attrs=_grade_attrs(models.columns),
+        **common,
+    )
+    # tiles estimated, and read back from an interrupted run, over every fit
+    tiles = {key: grades.attrs[key] for key in ("tiles", "tiles_resumed")}
+    for own, outputs in models.partial:
         slice_grades = estimate_grid(own, grid, outputs=outputs, **common)
         for key in tiles:
             tiles[key] += slice_grades.attrs[key]
         grades = grades.merge(slice_grades, combine_attrs="drop")
-    grades, gap_notes = _stack_slices(grades, list(slices))
+    grades, n_gaps = _stack_slices(grades, models.labels)
     grades.attrs = tiles
-    return grades, estimator, variogram, notes + gap_notes
+    return grades, n_gaps
 
 
-def _stack_slices(
-    grades: xr.Dataset, labels: list[str]
-) -> tuple[xr.Dataset, list[str]]:
+def _stack_slices(grades: xr.Dataset, labels: list[str]) -> tuple[xr.Dataset, int]:
     """Gather the slice grades into ``slice_rey_ppm`` (slice, y, x), gaps filled.
 
     A slice a cell has no estimate for (too few cores with it nearby) takes the
@@ -554,17 +610,11 @@ def _stack_slices(
     ]
     stacked = xr.concat(per_slice, dim="slice").assign_coords(slice=labels)
     gaps = stacked.isnull() & window.notnull()
-    notes = []
-    if bool(gaps.any()):
-        notes.append(
-            f"{int(gaps.sum())} slice estimate(s) were missing (too few cores with "
-            "that slice nearby) and take the window grade instead"
-        )
     grades = grades.drop_vars(names, errors="ignore")
     grades["slice_rey_ppm"] = stacked.where(~gaps, window).assign_attrs(
         units="ppm", long_name="total REY grade of the depth slice"
     )
-    return grades, notes
+    return grades, int(gaps.sum())
 
 
 def _slice_variable(label: str) -> str:
@@ -679,8 +729,14 @@ def run(
     tile_size: int | None = None,
     scheduler: str | None = None,
     progress: bool = True,
+    keep_cells: bool | None = None,
 ) -> RunResult:
     """Run the whole pipeline and write its files.
+
+    The grid is estimated and accounted for in blocks of whole rows
+    (:data:`BLOCK_CELLS` cells each), whose tables are added up at the end and
+    whose maps are written as they finish, so the memory of a run is bounded by a
+    block, not by the grid.
 
     Parameters
     ----------
@@ -695,6 +751,10 @@ def run(
         to local threads when neither is given.
     progress : bool
         Show progress bars.
+    keep_cells : bool, optional
+        Keep every variable of every cell in ``RunResult.dataset`` (True), or only
+        the written maps, opened lazily from the output folder (False). Default:
+        keep them for grids of at most :data:`IN_MEMORY_CELLS` cells.
 
     Returns
     -------
@@ -707,6 +767,7 @@ def run(
             tile_size=tile_size,
             scheduler=scheduler,
             progress=progress,
+            keep_cells=keep_cells,
         )
 
 
@@ -717,6 +778,7 @@ def _run(
     tile_size: int | None,
     scheduler: str | None,
     progress: bool,
+    keep_cells: bool | None,
 ) -> RunResult:
     out = Path(out_dir) if out_dir is not None else config.output.dir
     tile = tile_size or config.dask.tile_size
@@ -729,84 +791,241 @@ def _run(
     notes.extend(composite_notes)
     core_densities(config, used)  # fail before the long part if they are missing
     slices = slice_composites(config, inputs.samples, used.index)
-    grid = build_grid(config, used)
-    preflight(config, grid, slices, tile_size=tile, local=address is None, out_dir=out)
-    X = project(used, grid.rio.crs)
+    frame = build_grid(config, used)
+    n_cells = frame.sizes["y"] * frame.sizes["x"]
+    keep = n_cells <= IN_MEMORY_CELLS if keep_cells is None else keep_cells
+    blocks = block_rows(frame)
+    in_flight = _blocks_in_flight(config, local=address is None, n_blocks=len(blocks))
+    preflight(
+        config,
+        frame,
+        slices,
+        tile_size=tile,
+        local=address is None,
+        out_dir=out,
+        held_rows=None if keep else in_flight * (blocks[0][1] - blocks[0][0]),
+    )
+    X = project(used, frame.rio.crs)
     checkpoint = out / TILES_FOLDER if config.dask.resume else None
-    with _client(address) as client:
-        grades, estimator, variogram, estimate_notes = estimate_grades(
-            config,
-            grid,
-            used,
-            slices,
-            X,
-            tile_size=tile,
-            client=client,
-            progress=progress,
-            checkpoint=checkpoint,
+    models = fit_grades(config, used, slices, X)
+    notes.extend(models.notes)
+    simulation = fit_simulation(config, used, X)
+    record = provenance(
+        config=config.to_dict(),
+        inputs=inputs.files,
+        extra={
+            "variogram": None
+            if models.variogram is None
+            else models.variogram.to_dict(),
+            "estimator": repr(models.estimator),
+            "tile_size": tile,
+            "scheduler": address or "local threads",
+            "crs": frame.rio.crs.to_string(),
+            "simulation_seed": None if simulation is None else simulation.seed,
+        },
+    )
+    context = _BlockContext(
+        config=config,
+        inputs=inputs,
+        used=used,
+        models=models,
+        simulation=simulation,
+        slope=_slope_raster(config, inputs.bathymetry),
+    )
+    single = len(blocks) == 1  # then the inner steps show their own progress
+    accounts: list[_BlockAccount] = []
+    kept: list[xr.Dataset] = []
+    with (
+        _client(address) as client,
+        _staging(out) as staging,
+        ThreadPoolExecutor(in_flight) as pool,
+    ):
+        maps = _MapWriter(staging, frame, {PROVENANCE_TAG: record})
+
+        def account(rows: tuple[int, int]) -> tuple[_BlockAccount, xr.Dataset]:
+            return _account_block(
+                context,
+                grid_rows(frame, *rows),
+                tile_size=tile,
+                client=client,
+                progress=progress and single,
+                checkpoint=checkpoint,
+            )
+
+        # blocks run side by side, but are taken (and written) in their order
+        done = pool.map(account, blocks)
+        for (start, _), (block, cells) in zip(
+            blocks,
+            _progress_over(done, len(blocks), progress and not single),
+            strict=True,
+        ):
+            maps.write(cells, block.simulated, row=start)
+            accounts.append(block)
+            if keep:
+                kept.append(cells)
+            del cells
+            _return_freed_memory()
+        map_files = maps.close()
+        tables = _combined(accounts, config)
+        density_record = _density_record(config, used, accounts)
+        notes.extend(_block_notes(accounts))
+        notes.append(f"dry density: {density_record['text']}")
+        if config.estimate.support == "point" and config.estimate.method != "idw":
+            notes.append(
+                "grades are point estimates at cell centres, not block averages"
+            )
+        notes.append(
+            "not JORC / NI 43-101 compliant: a Competent Person has not signed this "
+            "estimate"
         )
+        dataset = _whole(kept, frame) if keep else _opened(map_files, frame)
+        dataset.attrs["provenance"] = record
+        simulated = _combined_simulation(accounts, None if keep else dataset)
+        result = RunResult(
+            config=config,
+            out_dir=out,
+            dataset=dataset,
+            composites=composites,
+            variogram=models.variogram,
+            provenance=record,
+            notes=notes,
+            assumptions=assumptions(config, frame, density_record, models.variogram),
+            simulation=simulated,
+            **tables,
+        )
+        result.tiles = {
+            key: sum(a.tiles[key] for a in accounts) for key in ("total", "resumed")
+        }
+        result.files = write_outputs(result, staging, out)
+    if not keep:  # the maps now live in the output folder
+        result.dataset = _opened([out / p.name for p in map_files], frame)
+        result.dataset.attrs["provenance"] = record
+        if result.simulation is not None:
+            result.simulation = _with_simulation_maps(result.simulation, result.dataset)
+    if checkpoint is not None:  # done: nothing left to resume
+        shutil.rmtree(checkpoint, ignore_errors=True)
+    return result
+
+
+# --------------------------------------------------------------------------- blocks
+#: Cells of one block of grid rows accounted for at a time (memory: about 1.3 KB
+#: per cell). It depends on the grid's width only, never on tiles or workers, so the
+#: blocks, and the sums over them, are the same for every tile size and cluster.
+BLOCK_CELLS = 2**19
+#: Grids up to this many cells keep every variable of every cell in
+#: ``RunResult.dataset``; larger ones keep only the written maps, opened lazily.
+IN_MEMORY_CELLS = 2**22
+
+
+def block_rows(frame: xr.Dataset) -> list[tuple[int, int]]:
+    """The blocks of whole rows the grid is accounted for in, north to south.
+
+    Examples
+    --------
+    >>> from seabed.grid import make_grid
+    >>> frame = make_grid((153.5, 21.8, 154.1, 22.2), 5000, frame_only=True)
+    >>> block_rows(frame)
+    [(0, 10)]
+    """
+    n_rows, n_cols = frame.sizes["y"], frame.sizes["x"]
+    height = max(1, BLOCK_CELLS // n_cols)
+    return [(start, min(start + height, n_rows)) for start in range(0, n_rows, height)]
+
+
+@dataclass
+class _BlockContext:
+    """What every block of rows needs, prepared once."""
+
+    config: Config
+    inputs: Inputs
+    used: pd.DataFrame
+    models: GradeModels
+    simulation: ConditionalSimulation | None
+    slope: xr.DataArray | None
+
+
+@dataclass
+class _BlockAccount:
+    """The tables of one block of rows: sums, combined over blocks at the end."""
+
+    statement: pd.DataFrame
+    excluded: pd.DataFrame
+    per_slice: pd.DataFrame
+    cumulative: pd.DataFrame
+    classes: pd.DataFrame
+    zones: pd.DataFrame
+    elements: pd.DataFrame
+    grade_tonnage: pd.DataFrame
+    simulated: SimulatedResource | None
+    density: dict[str, Any]
+    n_estimated: int
+    n_gaps: int
+    zones_overlap: bool
+    tiles: dict[str, int]
+
+
+def _account_block(
+    context: _BlockContext,
+    grid: xr.Dataset,
+    *,
+    tile_size: int,
+    client: Any,
+    progress: bool,
+    checkpoint: Path | None,
+) -> tuple[_BlockAccount, xr.Dataset]:
+    """Estimate, account for and tabulate one block of grid rows."""
+    config, inputs = context.config, context.inputs
+    grades, n_gaps = predict_grades(
+        context.models,
+        grid,
+        tile_size=tile_size,
+        client=client,
+        progress=progress,
+        checkpoint=checkpoint,
+        workers=config.dask.workers,
+    )
     tiles = {"total": grades.attrs["tiles"], "resumed": grades.attrs["tiles_resumed"]}
     grades.attrs = {}
-    notes.extend(estimate_notes)
     dataset = xr.merge([grid, grades], compat="override", join="exact")
     dataset["slice_thickness_m"] = depth_slices(config, grid, inputs.sediment_thickness)
     dataset = mined_window(dataset)
 
     coverage = zone_coverage(grid, include=inputs.include, exclude=inputs.exclude)
-    coverage = _apply_rules(coverage, rule_fractions(config, grid, inputs.bathymetry))
+    rules = rule_fractions(config, grid, inputs.bathymetry, slope=context.slope)
+    coverage = _apply_rules(coverage, rules)
     dataset = xr.merge([dataset, coverage], compat="override", join="exact")
-    density, density_record = dry_density(config, used, dataset)
+    density, density_record = dry_density(config, context.used, dataset)
     dataset = cell_tonnage(
         dataset,
         thickness_m=dataset["thickness_m"],
         dry_density_t_m3=density,
         oxides=config.resource.oxides,
     )
-    dataset["resource_class"] = classify(config, dataset, estimator, variogram)
-
+    dataset["resource_class"] = classify(
+        config, dataset, context.models.estimator, context.models.variogram
+    )
     cutoffs = config.resource.cutoffs_ppm
     per_slice, cumulative = depth_statements(dataset, cutoffs, dry_density_t_m3=density)
-    zones = pd.DataFrame()
+    zones, zone_shares, overlap = pd.DataFrame(), None, False
     if inputs.report_zones is not None:
         zone_shares = report_zone_coverage(
-            grid,
-            inputs.report_zones,
-            include=inputs.include,
-            exclude=inputs.exclude,
+            grid, inputs.report_zones, include=inputs.include, exclude=inputs.exclude
         )
         zones = statements_by(dataset, cutoffs, zone_shares)
-        if zone_shares.attrs["overlapping"]:
-            notes.append(
-                "report zones overlap: their rows count the shared area in each zone, "
-                "so they add up to more than the total"
-            )
+        overlap = bool(zone_shares.attrs["overlapping"])
     simulated = None
-    if config.simulation is not None:
-        simulated = simulate(config, dataset, used, X, density, progress=progress)
-    notes.append(f"dry density: {density_record['text']}")
-    if config.estimate.support == "point" and config.estimate.method != "idw":
-        notes.append("grades are point estimates at cell centres, not block averages")
-    notes.append(
-        "not JORC / NI 43-101 compliant: a Competent Person has not signed this estimate"
-    )
-
-    record = provenance(
-        config=config.to_dict(),
-        inputs=inputs.files,
-        extra={
-            "variogram": None if variogram is None else variogram.to_dict(),
-            "estimator": repr(estimator),
-            "tile_size": tile,
-            "scheduler": address or "local threads",
-            "crs": grid.rio.crs.to_string(),
-            "simulation_seed": None if simulated is None else simulated.seed,
-        },
-    )
-    dataset.attrs["provenance"] = record
-    result = RunResult(
-        config=config,
-        out_dir=out,
-        dataset=dataset,
+    if context.simulation is not None:
+        simulated = simulate_resource(
+            context.simulation,
+            dataset,
+            cutoffs,
+            thickness_m=dataset["thickness_m"],
+            dry_density_t_m3=density,
+            fractions=zone_shares,
+            depths=True,
+            progress=progress,
+        )
+    account = _BlockAccount(
         statement=statement(dataset, cutoffs),
         excluded=exclusion_table(
             dataset,
@@ -814,17 +1033,8 @@ def _run(
             thickness_m=dataset["thickness_m"],
             dry_density_t_m3=density,
         ),
-        composites=composites,
-        variogram=variogram,
-        provenance=record,
-        notes=notes,
-        slices=pd.concat(
-            [
-                per_slice.assign(interval="slice"),
-                cumulative.assign(interval="cumulative"),
-            ],
-            ignore_index=True,
-        ),
+        per_slice=per_slice,
+        cumulative=cumulative,
         classes=statements_by(
             dataset, cutoffs, class_fractions(dataset.resource_class)
         ),
@@ -835,14 +1045,135 @@ def _run(
         grade_tonnage=grade_tonnage(
             dataset, step_ppm=config.resource.grade_tonnage_step_ppm
         ),
-        assumptions=assumptions(config, dataset, density_record, variogram),
-        simulation=simulated,
+        simulated=simulated,
+        density=density_record,
+        n_estimated=int(dataset["rey_ppm"].notnull().sum()),
+        n_gaps=n_gaps,
+        zones_overlap=overlap,
+        tiles=tiles,
     )
-    result.tiles = tiles
-    result.files = write_outputs(result, out)
-    if checkpoint is not None:  # done: nothing left to resume
-        shutil.rmtree(checkpoint, ignore_errors=True)
-    return result
+    return account, dataset
+
+
+def _combined(accounts: list[_BlockAccount], config: Config) -> dict[str, Any]:
+    """The RunResult tables of the whole grid from those of its blocks."""
+
+    def combine(name: str, by: list[str], **options: Any) -> pd.DataFrame:
+        tables = [getattr(account, name) for account in accounts]
+        if len(tables[0]) == 0:
+            return tables[0]
+        return combine_tables(tables, by, **options)
+
+    depth = ["top_m", "bottom_m", "cutoff_ppm"]
+    whole = combine("statement", ["cutoff_ppm"])
+    return {
+        "statement": whole,
+        "excluded": combine("excluded", ["reason"]),
+        "slices": pd.concat(
+            [
+                combine("per_slice", depth).assign(interval="slice"),
+                combine("cumulative", depth).assign(interval="cumulative"),
+            ],
+            ignore_index=True,
+        ),
+        "classes": combine("classes", ["class", "cutoff_ppm"]),
+        "zones": combine("zones", ["zone", "cutoff_ppm"]),
+        "elements": combine(
+            "elements",
+            ["cutoff_ppm", "element"],
+            rey_t=whole.set_index("cutoff_ppm")["rey_t"],
+        ),
+        "grade_tonnage": combine("grade_tonnage", ["cutoff_ppm"]),
+    }
+
+
+def _block_notes(accounts: list[_BlockAccount]) -> list[str]:
+    notes = []
+    gaps = sum(account.n_gaps for account in accounts)
+    if gaps:
+        notes.append(
+            f"{gaps} slice estimate(s) were missing (too few cores with that slice "
+            "nearby) and take the window grade instead"
+        )
+    if any(account.zones_overlap for account in accounts):
+        notes.append(
+            "report zones overlap: their rows count the shared area in each zone, "
+            "so they add up to more than the total"
+        )
+    return notes
+
+
+def _density_record(
+    config: Config, used: pd.DataFrame, accounts: list[_BlockAccount]
+) -> dict[str, Any]:
+    """Where the density came from, over the whole grid."""
+    record = accounts[0].density
+    if record["source"] != "cores_kriged":
+        return record  # the same in every block
+    # the mean kriged density over every estimated cell: the blocks' means,
+    # weighted by their estimated cells, put through the same record
+    n = sum(account.n_estimated for account in accounts)
+    mean = (
+        math.fsum(a.density["dry_density_t_m3"] * a.n_estimated for a in accounts) / n
+        if n
+        else float("nan")
+    )
+    one_cell = xr.Dataset(
+        {"dry_density_t_m3": (("y", "x"), [[mean]]), "rey_ppm": (("y", "x"), [[1.0]])}
+    )
+    return dry_density(config, used, one_cell)[1]
+
+
+def _combined_simulation(
+    accounts: list[_BlockAccount], maps: xr.Dataset | None
+) -> SimulatedResource | None:
+    """The simulation of the whole grid; its maps from ``maps`` (the written files,
+    opened lazily) when the blocks' maps were not kept."""
+    blocks = [a.simulated for a in accounts if a.simulated is not None]
+    if not blocks:
+        return None
+    if maps is None:
+        return combine_simulations(blocks)
+    placeholder = xr.DataArray(np.nan)  # replaced by the written maps just below
+    combined = combine_simulations(
+        blocks, probability_above=placeholder, etype_rey_ppm=placeholder
+    )
+    return _with_simulation_maps(combined, maps)
+
+
+def _whole(kept: list[xr.Dataset], frame: xr.Dataset) -> xr.Dataset:
+    """The blocks' datasets joined into the whole grid's."""
+    if len(kept) == 1:
+        whole = kept[0]
+    else:
+        whole = xr.concat(
+            kept, dim="y", data_vars="minimal", coords="minimal", compat="override"
+        )
+    whole.rio.write_crs(frame.rio.crs, inplace=True)  # in place: no copy
+    return whole.rio.write_transform(frame.rio.transform(), inplace=True)
+
+
+def _progress_over(done: Iterator[Any], total: int, enabled: bool) -> Iterator[Any]:
+    if not enabled:
+        yield from done
+        return
+    from tqdm.auto import tqdm
+
+    yield from tqdm(done, total=total, desc="blocks of rows", unit="block")
+
+
+def _return_freed_memory() -> None:
+    """Hand the heap's freed pages back to the system after a block (glibc keeps
+    them per thread otherwise, and the resident memory creeps up block by block)."""
+    with contextlib.suppress(OSError, AttributeError):  # not glibc: nothing to do
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
+
+
+def _blocks_in_flight(config: Config, *, local: bool, n_blocks: int) -> int:
+    """Blocks of rows worked on at once: one per core (the accounting runs in this
+    process), or two beside a cluster's workers, which compute the tiles."""
+    workers = config.dask.workers or os.cpu_count() or 1
+    return max(1, min(n_blocks, workers if local else 2))
 
 
 def preflight(
@@ -853,8 +1184,13 @@ def preflight(
     tile_size: int,
     local: bool,
     out_dir: Path,
+    held_rows: int | None = None,
 ) -> None:
-    """Refuse a run whose grids cannot fit in this machine's memory or disk."""
+    """Refuse a run whose grids cannot fit in this machine's memory or disk.
+
+    ``held_rows``: rows of the grid held in memory at once (a block), or None for
+    the whole grid.
+    """
     n_rows, n_cols = grid.sizes["y"], grid.sizes["x"]
     n_outputs = len(REY) + 2 + slices.shape[1] + 1  # grades, slices, deviation
     n_neighbors = config.estimate.n_neighbors or len(slices)
@@ -867,6 +1203,7 @@ def preflight(
         # on a cluster the tiles are computed by the workers, not here
         n_workers=(os.cpu_count() or 1) if local else 0,
         keeps_tiles=config.dask.resume,
+        held_rows=held_rows,
     )
     check_footprint(footprint, out_dir)
 
@@ -892,20 +1229,15 @@ def _errors_name(source: Path | None) -> Iterator[None]:
         ) from error
 
 
-def simulate(
-    config: Config,
-    dataset: xr.Dataset,
-    used: pd.DataFrame,
-    X: np.ndarray,
-    density: float | xr.DataArray,
-    *,
-    progress: bool,
-) -> SimulatedResource:
-    """P10/P50/P90 of the statement from conditional simulation of the REY grade."""
-    assert config.simulation is not None
+def fit_simulation(
+    config: Config, used: pd.DataFrame, X: np.ndarray
+) -> ConditionalSimulation | None:
+    """The conditional simulation of the REY grade, fitted (None without one)."""
+    if config.simulation is None:
+        return None
     est = config.estimate
     block = (config.grid.resolution_m,) * 2 if est.support == "block" else None
-    simulation = ConditionalSimulation(
+    return ConditionalSimulation(
         n_realizations=config.simulation.realizations,
         seed=config.simulation.seed,
         n_neighbors=est.n_neighbors,
@@ -913,14 +1245,15 @@ def simulate(
         block_size=block,
         n_jobs=-1,
     ).fit(X, used["rey_ppm"].to_numpy())
-    return simulate_resource(
-        simulation,
-        dataset,
-        config.resource.cutoffs_ppm,
-        thickness_m=dataset["thickness_m"],
-        dry_density_t_m3=density,
-        progress=progress,
-    )
+
+
+def _slope_raster(
+    config: Config, bathymetry: xr.DataArray | None
+) -> xr.DataArray | None:
+    """The bathymetry's slope, computed once for every block of rows."""
+    if bathymetry is None or config.rules.max_slope_deg is None:
+        return None
+    return slope_deg(bathymetry)
 
 
 def assumptions(
@@ -1024,42 +1357,163 @@ CSV_TABLES = {
 }
 
 
-def write_outputs(result: RunResult, out_dir: Path) -> list[Path]:
-    """Write every output file; all appear together or none do."""
-    dataset = result.dataset
-    tags = {"SEABED_PROVENANCE": result.provenance}
-    total_excluded = (1.0 - dataset["available_fraction"]).assign_attrs(
+def write_outputs(result: RunResult, staging: Path, out_dir: Path) -> list[Path]:
+    """Write the tables, the report and the figures beside the maps in ``staging``,
+    then move everything into ``out_dir``: all files appear together or none do."""
+    tags = {PROVENANCE_TAG: result.provenance}
+    if result.simulation is not None:
+        write_csv(result.simulation.summary, staging / "resource_simulation.csv")
+        if len(result.simulation.slices):
+            write_csv(
+                result.simulation.slices, staging / "resource_simulation_slices.csv"
+            )
+        if len(result.simulation.zones):
+            write_csv(
+                result.simulation.zones, staging / "resource_simulation_zones.csv"
+            )
+    write_json(resource_document(result), staging / "resource.json")
+    for filename, attribute in CSV_TABLES.items():
+        table = getattr(result, attribute)
+        if len(table):  # no zones or no elements: no file
+            write_csv(table, staging / filename)
+    if len(result.grade_tonnage):
+        from matplotlib.figure import Figure
+
+        # a figure outside pyplot: nothing is left open in a notebook's session
+        figure = Figure(figsize=(6.4, 4.2), layout="constrained")
+        plot_grade_tonnage(
+            result.grade_tonnage,
+            cutoffs_ppm=result.config.resource.cutoffs_ppm,
+            ax=figure.add_subplot(),
+        )
+        figure.savefig(staging / "grade_tonnage.png", dpi=120, metadata=_png(tags))
+    write_report(result, staging / "report.html", quicklooks=True)
+    return _publish(staging, out_dir)
+
+
+class _MapWriter:
+    """The run's GeoTIFF maps, written block of rows by block of rows."""
+
+    def __init__(self, folder: Path, frame: xr.Dataset, tags: dict[str, Any]):
+        self.folder, self.frame, self.tags = folder, frame, tags
+        self.builders: dict[str, CogBuilder] = {}
+
+    def write(
+        self, cells: xr.Dataset, simulated: SimulatedResource | None, *, row: int
+    ) -> None:
+        for filename, da in _map_layers(cells, simulated).items():
+            if filename not in self.builders:
+                self.builders[filename] = CogBuilder(
+                    self.folder / f"{filename}.tif",
+                    shape=(self.frame.sizes["y"], self.frame.sizes["x"]),
+                    crs=self.frame.rio.crs,
+                    transform=self.frame.rio.transform(),
+                    tags=self.tags,
+                    description=da.attrs.get("long_name", filename),
+                    units=str(da.attrs.get("units", "")),
+                )
+            self.builders[filename].write(da.rio.write_crs(self.frame.rio.crs), row=row)
+
+    def close(self) -> list[Path]:
+        try:
+            return [builder.close() for builder in self.builders.values()]
+        finally:
+            for builder in self.builders.values():
+                builder.discard()
+
+
+def _map_layers(
+    cells: xr.Dataset, simulated: SimulatedResource | None
+) -> dict[str, xr.DataArray]:
+    """The maps of one block, by file name (without ``.tif``)."""
+    total_excluded = (1.0 - cells["available_fraction"]).assign_attrs(
         units="1", long_name="fraction of the cell excluded (any reason)"
     )
-    layers = dict(dataset.data_vars) | {"excluded_fraction": total_excluded}
-    with _staging(out_dir) as staging:
-        for filename, variable in COG_LAYERS.items():
-            if variable not in layers:
-                continue  # e.g. no standard deviation for IDW
-            da = layers[variable].rio.write_crs(dataset.rio.crs)
-            write_cog(
-                da,
-                staging / f"{filename}.tif",
-                tags=tags,
-                description=da.attrs.get("long_name", filename),
-                units=da.attrs.get("units"),
+    variables = dict(cells.data_vars) | {"excluded_fraction": total_excluded}
+    layers = {
+        filename: variables[variable]
+        for filename, variable in COG_LAYERS.items()
+        if variable in variables  # e.g. no standard deviation for IDW
+    }
+    if simulated is not None:
+        layers["rey_etype_ppm"] = simulated.etype_rey_ppm
+        probability = simulated.probability_above
+        for cutoff in probability.cutoff_ppm.values:
+            layers[f"probability_above_{cutoff:g}ppm"] = probability.sel(
+                cutoff_ppm=cutoff, drop=True
+            ).assign_attrs(
+                probability.attrs,
+                long_name=f"probability that the REY block grade is >= {cutoff:g} ppm",
             )
-        if result.simulation is not None:
-            _write_simulation(result.simulation, dataset.rio.crs, staging, tags)
-        write_json(resource_document(result), staging / "resource.json")
-        for filename, attribute in CSV_TABLES.items():
-            table = getattr(result, attribute)
-            if len(table):  # no zones or no elements: no file
-                write_csv(table, staging / filename)
-        if len(result.grade_tonnage):
-            ax = plot_grade_tonnage(
-                result.grade_tonnage, cutoffs_ppm=result.config.resource.cutoffs_ppm
-            )
-            figure = ax.get_figure(root=True)
-            assert figure is not None  # a new plot always has its figure
-            figure.savefig(staging / "grade_tonnage.png", dpi=120)
-        write_report(result, staging / "report.html", quicklooks=True)
-        return _publish(staging, out_dir)
+    return layers
+
+
+def _opened(files: list[Path], frame: xr.Dataset) -> xr.Dataset:
+    """The written maps as one lazily read dataset on the grid (bounded memory)."""
+    variables = {}
+    for path in files:
+        variable = COG_LAYERS.get(path.stem, path.stem)
+        band = rioxarray.open_rasterio(
+            path, chunks={"band": 1, "y": 1024, "x": 1024}, masked=True
+        )
+        assert isinstance(band, xr.DataArray)  # one file, one band
+        layer = band.squeeze("band", drop=True)
+        layer = layer.assign_coords(x=frame["x"].values, y=frame["y"].values)
+        variables[variable] = layer.assign_attrs(
+            units=layer.attrs.get("units", ""),
+            long_name=layer.attrs.get("long_name", variable),
+        )
+    dataset = xr.Dataset(variables).assign_coords(_lazy_lon_lat(frame))
+    if "excluded_fraction" in dataset:
+        dataset["available_fraction"] = (
+            1.0 - dataset["excluded_fraction"]
+        ).assign_attrs(
+            units="1", long_name="fraction of the cell available (not excluded)"
+        )
+    return dataset.rio.write_crs(frame.rio.crs).rio.write_transform(
+        frame.rio.transform()
+    )
+
+
+def _lazy_lon_lat(frame: xr.Dataset) -> dict[str, xr.DataArray]:
+    """2-D ``lon`` and ``lat`` of the cell centres, computed when read."""
+    crs = frame.rio.crs
+    y = dask.array.from_array(frame["y"].to_numpy(), chunks=1024)
+    x = dask.array.from_array(frame["x"].to_numpy(), chunks=1024)
+    yy, xx = dask.array.meshgrid(y, x, indexing="ij")
+
+    def degrees(xs: np.ndarray, ys: np.ndarray, index: int) -> np.ndarray:
+        to_lon_lat = pyproj.Transformer.from_crs(crs, "EPSG:4326", always_xy=True)
+        return np.asarray(to_lon_lat.transform(xs, ys)[index])
+
+    coords = {}
+    for index, name in enumerate(("lon", "lat")):
+        values = dask.array.map_blocks(degrees, xx, yy, index, dtype=float)
+        coords[name] = xr.DataArray(
+            values,
+            dims=("y", "x"),
+            attrs={"units": f"degrees_{'east' if name == 'lon' else 'north'}"},
+        )
+    return coords
+
+
+def _with_simulation_maps(
+    simulated: SimulatedResource, maps: xr.Dataset
+) -> SimulatedResource:
+    """The simulation's maps read lazily from the written files."""
+    cutoffs = [float(c) for c in simulated.summary["cutoff_ppm"].unique()]
+    probability = xr.concat(
+        [maps[f"probability_above_{cutoff:g}ppm"] for cutoff in cutoffs],
+        dim=pd.Index(cutoffs, name="cutoff_ppm"),
+    ).rename("probability_above")
+    simulated.probability_above = probability
+    simulated.etype_rey_ppm = maps["rey_etype_ppm"]
+    return simulated
+
+
+def _png(tags: dict[str, Any]) -> dict[str, str]:
+    """PNG text chunks carrying the provenance."""
+    return {"Software": "seabed", "Comment": json.dumps(tags, default=str)}
 
 
 def resource_document(result: RunResult) -> dict[str, Any]:
@@ -1092,30 +1546,6 @@ def resource_document(result: RunResult) -> dict[str, Any]:
     }
 
 
-def _write_simulation(
-    simulated: SimulatedResource, crs: Any, staging: Path, tags: dict[str, Any]
-) -> None:
-    """P10/P50/P90 table, e-type grade and a probability map per cut-off."""
-    write_csv(simulated.summary, staging / "resource_simulation.csv")
-    layers = {"rey_etype_ppm": simulated.etype_rey_ppm}
-    probability = simulated.probability_above
-    for cutoff in probability.cutoff_ppm.values:
-        layers[f"probability_above_{cutoff:g}ppm"] = probability.sel(
-            cutoff_ppm=cutoff, drop=True
-        ).assign_attrs(
-            probability.attrs,
-            long_name=f"probability that the REY block grade is >= {cutoff:g} ppm",
-        )
-    for filename, da in layers.items():
-        write_cog(
-            da.rio.write_crs(crs),
-            staging / f"{filename}.tif",
-            tags=tags,
-            description=da.attrs.get("long_name", filename),
-            units=da.attrs.get("units"),
-        )
-
-
 def _records(table: pd.DataFrame) -> list[dict[str, Any]]:
     return table.drop(columns="interval", errors="ignore").to_dict(orient="records")
 
@@ -1130,9 +1560,14 @@ def _used(config: Config, composites: pd.DataFrame) -> pd.Series:
 
 @contextmanager
 def _staging(out_dir: Path) -> Iterator[Path]:
+    """A hidden folder in ``out_dir`` that the files are written into, then moved
+    out of; a run killed midway leaves it behind, and the next run removes it."""
     try:
         out_dir.mkdir(parents=True, exist_ok=True)
-        staging = Path(tempfile.mkdtemp(prefix=".seabed-staging-", dir=out_dir))
+        _remove_abandoned_staging(out_dir)
+        staging = Path(
+            tempfile.mkdtemp(prefix=f"{_STAGING_PREFIX}{os.getpid()}-", dir=out_dir)
+        )
     except OSError as error:
         raise InputError(
             f"cannot write the output folder ({error.strerror})",
@@ -1143,6 +1578,27 @@ def _staging(out_dir: Path) -> Iterator[Path]:
         yield staging
     finally:
         shutil.rmtree(staging, ignore_errors=True)
+
+
+_STAGING_PREFIX = ".seabed-staging-"
+
+
+def _remove_abandoned_staging(out_dir: Path) -> None:
+    """Remove the staging folders of runs that were killed (their process is gone)."""
+    for folder in out_dir.glob(f"{_STAGING_PREFIX}*"):
+        pid = folder.name.removeprefix(_STAGING_PREFIX).split("-")[0]
+        if pid.isdigit() and not _is_running(int(pid)):
+            shutil.rmtree(folder, ignore_errors=True)
+
+
+def _is_running(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # another user's process
+        return True
+    return True
 
 
 def _publish(staging: Path, out_dir: Path) -> list[Path]:

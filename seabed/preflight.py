@@ -78,6 +78,7 @@ def estimate_footprint(
     n_outputs: int,
     n_workers: int = 1,
     keeps_tiles: bool = False,
+    held_rows: int | None = None,
 ) -> Footprint:
     """Estimate the peak memory and the disk of a run over an ``n_rows x n_cols`` grid.
 
@@ -96,6 +97,9 @@ def estimate_footprint(
         cluster's workers compute them.
     keeps_tiles : bool
         Finished tiles are kept on disk until the run succeeds (resumable runs).
+    held_rows : int, optional
+        Rows of the grid whose every layer is held in memory at once (a block of
+        rows of a large run); None: the whole grid.
 
     Returns
     -------
@@ -117,8 +121,9 @@ def estimate_footprint(
     # estimator's result and the stacked tile), variance, counters
     per_node = _FLOAT_BYTES * (2 + n_neighbors + 2 * (n_outputs + 1) + 3)
     tile = n_workers * (nodes * per_node + _KRIGING_CACHE_BYTES)
-    # the assembled result, then every layer of the dataset
-    grid = n_cells * _FLOAT_BYTES * (n_outputs + 1 + DERIVED_LAYERS)
+    # the assembled result, then every layer of the dataset, of the rows held
+    held = n_cells if held_rows is None else min(held_rows, n_rows) * n_cols
+    grid = held * _FLOAT_BYTES * (n_outputs + 1 + DERIVED_LAYERS)
     disk = int(n_cells * 4 * WRITTEN_LAYERS * _OVERVIEW_FACTOR)
     if keeps_tiles:
         disk += n_cells * _FLOAT_BYTES * (n_outputs + 1)

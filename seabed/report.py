@@ -1526,8 +1526,9 @@ def _depth_tables_html(slices: pd.DataFrame | None) -> str:
         depth = (
             rows["top_m"].map("{:g}".format) + "-" + rows["bottom_m"].map("{:g}".format)
         )
-        if "statistic" in rows:
+        if "statistic" in rows:  # the simulation's: say so in heading and caption
             heading += ": P10 / P50 / P90"
+            about = f"Over the realisations: {about[0].lower()}{about[1:]}"
         parts.append(f"<h3>{heading}</h3>")
         parts.append(
             _by_part_html(rows.assign(depth=depth), "depth", unit="mbsf", about=about)

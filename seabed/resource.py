@@ -35,6 +35,7 @@ Examples
 
 from __future__ import annotations
 
+import math
 import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -61,6 +62,7 @@ __all__ = [
     "ALL_EXCLUSIONS",
     "OUTSIDE_INCLUDE",
     "cell_tonnage",
+    "combine_tables",
     "depth_statements",
     "depth_weighted_grade",
     "element_table",
@@ -229,13 +231,14 @@ def statement(
     available_m2 = _values(ds.cell_area_m2 * ds.available_fraction) * share
     oxides = _oxide_variables(ds)
     unestimated_km2 = _total(available_m2, ~estimated) * _KM2_PER_M2
+    shared = {
+        name: _values(ds[name]) * share
+        for name in ("ore_t", "rey_t", "treo_t", *oxides)
+    }  # once, not once per cut-off
     rows = []
     for cutoff in _checked_cutoffs(cutoffs_ppm):
         selected = estimated & (grade >= cutoff)
-        totals = {
-            name: _total(_values(ds[name]) * share, selected)
-            for name in ("ore_t", "rey_t", "treo_t", *oxides)
-        }
+        totals = {name: _total(values, selected) for name, values in shared.items()}
         area_km2 = _total(available_m2, selected) * _KM2_PER_M2
         row = {
             "cutoff_ppm": cutoff,
@@ -438,6 +441,137 @@ def _oxide_variables(ds: xr.Dataset) -> list[str]:
         if str(name).endswith("_t") and "oxide" in ds[name].attrs
     }
     return [found[element] for element in REY if element in found]
+
+
+# --------------------------------------------------------------------------- blocks
+#: Columns that are ratios of sums: recomputed, never added, when blocks combine.
+_RATIO_COLUMNS = (
+    "mean_rey_ppm",
+    "mean_treo_ppm",
+    "treo_t_per_km2",
+    "hree_y_share",
+    "share_of_rey",
+)
+#: Numeric columns that describe a row rather than count what it holds.
+_LABEL_COLUMNS = ("oxide_factor", "annual_demand_t")
+#: Element of each oxide tonnage column, e.g. ``"Nd2O3_t"`` -> ``"Nd"``.
+_OXIDE_ELEMENT = {
+    f"{oxide}_t": element
+    for element, oxides in OXIDE_CHOICES.items()
+    for oxide in oxides
+}
+
+
+def combine_tables(
+    tables: Sequence[pd.DataFrame],
+    by: Sequence[str],
+    *,
+    rey_t: pd.Series | None = None,
+) -> pd.DataFrame:
+    """Tables of disjoint blocks of a grid, added up into the table of their union.
+
+    Every table of this module (statements, statements per part or depth, element
+    and exclusion tables, grade-tonnage curves) holds sums over cells, and ratios of
+    those sums. Blocks of rows of a grid too large to hold at once are accounted
+    for one by one; this adds their sums (exactly rounded, :func:`math.fsum`) and
+    recomputes the ratios from them, so that the result is the table of the whole
+    grid up to rounding.
+
+    Parameters
+    ----------
+    tables : sequence of pandas.DataFrame
+        The same table of each block. A row missing from a block (a cut-off above
+        its richest cell in a grade-tonnage curve) counts as zero there.
+    by : sequence of str
+        Columns that identify a row (``["cutoff_ppm"]``, ``["zone",
+        "cutoff_ppm"]``, ``["reason"]`` ...).
+    rey_t : pandas.Series, optional
+        REY tonnes of the whole grid per cut-off, for the element table's
+        ``share_of_rey``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Rows in order of first appearance (so grade-tonnage cut-offs, each block's
+        a prefix of the same ascending series, stay ascending), the columns of the
+        first table.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import xarray as xr
+    >>> cells = xr.Dataset({
+    ...     "rey_ppm": (("y", "x"), [[300.0], [900.0]]),
+    ...     "treo_ppm": (("y", "x"), [[360.0], [1080.0]]),
+    ...     "cell_area_m2": (("y", "x"), [[1e6], [1e6]]),
+    ...     "available_fraction": (("y", "x"), [[1.0], [1.0]]),
+    ... })
+    >>> tonnes = cell_tonnage(cells, thickness_m=10.0, dry_density_t_m3=0.5)
+    >>> blocks = [statement(tonnes.isel(y=[i]), [0, 400]) for i in (0, 1)]
+    >>> whole = combine_tables(blocks, ["cutoff_ppm"])
+    >>> whole.mean_rey_ppm.tolist(), whole.n_cells.tolist()
+    ([600.0, 900.0], [2, 1])
+    """
+    keys = list(by)
+    first = tables[0]
+    if len(tables) == 1:
+        return first.copy()
+    columns = list(first.columns)
+    stacked = pd.concat(tables, ignore_index=True)
+    additive = [
+        column
+        for column in columns
+        if column not in keys
+        and column not in _RATIO_COLUMNS
+        and column not in _LABEL_COLUMNS
+        and pd.api.types.is_numeric_dtype(first[column])
+    ]
+    labels = [c for c in columns if c not in keys and c not in additive]
+    groups = stacked.groupby(keys, sort=False, dropna=False)
+    combined = groups[labels].first() if labels else groups.size().to_frame()[[]]
+    for column in additive:
+        total = groups[column].agg(lambda values: math.fsum(values))
+        integer = pd.api.types.is_integer_dtype(first[column])
+        combined[column] = total.astype(int) if integer else total
+    combined = combined.reset_index()
+    return _with_ratios(combined, rey_t)[columns]
+
+
+def _with_ratios(table: pd.DataFrame, rey_t: pd.Series | None) -> pd.DataFrame:
+    """Recompute the ratio columns of a table from its summed columns."""
+
+    def ratio(numerator: str, denominator: str, scale: float = 1.0) -> pd.Series:
+        den = table[denominator].to_numpy(dtype=float)
+        num = table[numerator].to_numpy(dtype=float)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            return pd.Series(np.where(den > 0, num / den * scale, np.nan), table.index)
+
+    if "mean_rey_ppm" in table:
+        table["mean_rey_ppm"] = ratio("rey_t", "ore_t", 1 / _PPM)
+    if "mean_treo_ppm" in table:
+        table["mean_treo_ppm"] = ratio("treo_t", "ore_t", 1 / _PPM)
+    if "treo_t_per_km2" in table:
+        table["treo_t_per_km2"] = ratio("treo_t", "area_km2")
+    if "hree_y_share" in table:
+        oxides = [c for c in table.columns if c in _OXIDE_ELEMENT]
+        element_t = {
+            c: table[c] / oxide_factor(_OXIDE_ELEMENT[c], c.removesuffix("_t"))
+            for c in oxides
+        }
+        heavy = sum(
+            (v for c, v in element_t.items() if _OXIDE_ELEMENT[c] in ("Y", *HREE)),
+            start=pd.Series(0.0, table.index),
+        )
+        total = sum(element_t.values(), start=pd.Series(0.0, table.index))
+        with np.errstate(invalid="ignore", divide="ignore"):
+            table["hree_y_share"] = np.where(total > 0, heavy / total, np.nan)
+    if "share_of_rey" in table and rey_t is not None:
+        total_rey = table["cutoff_ppm"].map(rey_t).to_numpy(dtype=float)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            table["share_of_rey"] = np.where(
+                total_rey > 0, table["element_t"] / total_rey, np.nan
+            )
+    return table
 
 
 # --------------------------------------------------------------------------- depth
@@ -643,19 +777,24 @@ def depth_statements(
             "available_fraction",
         ),
     )
-    grade, thickness = ds.slice_rey_ppm, ds.slice_thickness_m
+    grade = ds.slice_rey_ppm.reset_coords(drop=True)
+    thickness = ds.slice_thickness_m
     top = float(thickness.slice_top_m[0])
     per_slice, cumulative = [], []
+    # running sums from the top: the same additions, in the same order, as
+    # depth_weighted_grade over the slices down to each depth, without redoing them
+    weighted = total = xr.zeros_like(ds.rey_ppm)
     for i in range(thickness.sizes["slice"]):
         bottom = float(thickness.slice_bottom_m[i])
-        upto = {"slice": slice(0, i + 1)}
-        one = _depth_cells(ds, grade[i], thickness[i], dry_density_t_m3)
-        down_to = _depth_cells(
-            ds,
-            depth_weighted_grade(grade[upto], thickness[upto], fallback=ds.rey_ppm),
-            thickness[upto].sum("slice"),
-            dry_density_t_m3,
+        weight = thickness[i].reset_coords(drop=True)
+        weight = weight.where(weight > 0, 0.0)
+        weighted = weighted + xr.where(weight > 0, grade[i] * weight, 0.0)
+        total = total + weight
+        down_to_grade = xr.where(
+            total > 0, weighted / total.where(total > 0), ds.rey_ppm
         )
+        one = _depth_cells(ds, grade[i], thickness[i], dry_density_t_m3)
+        down_to = _depth_cells(ds, down_to_grade, total, dry_density_t_m3)
         slice_top = float(thickness.slice_top_m[i])
         per_slice.append(_with_depths(statement(one, cutoffs_ppm), slice_top, bottom))
         cumulative.append(_with_depths(statement(down_to, cutoffs_ppm), top, bottom))

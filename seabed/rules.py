@@ -153,10 +153,20 @@ def depth_rule(
 
 
 def slope_rule(
-    grid: xr.Dataset, bathymetry: xr.DataArray, max_slope_deg: float
+    grid: xr.Dataset,
+    bathymetry: xr.DataArray,
+    max_slope_deg: float,
+    *,
+    slope: xr.DataArray | None = None,
 ) -> xr.DataArray:
-    """1 where the seafloor slope at the cell centre exceeds ``max_slope_deg``."""
-    slope = sample_on_grid(slope_deg(bathymetry), grid)
+    """1 where the seafloor slope at the cell centre exceeds ``max_slope_deg``.
+
+    ``slope`` is ``slope_deg(bathymetry)`` when the caller has it already (a grid
+    handled block by block computes it once).
+    """
+    if slope is None:
+        slope = slope_deg(bathymetry)
+    slope = sample_on_grid(slope, grid)
     steep = ~(slope <= max_slope_deg)
     return steep.astype(float).assign_attrs(
         units="1", long_name=f"slope above {max_slope_deg:g} degrees"

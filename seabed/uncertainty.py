@@ -59,12 +59,13 @@ from numpy.typing import NDArray
 
 from seabed.exceptions import InputError
 from seabed.geostats.simulation import ConditionalSimulation
-from seabed.resource import cell_tonnage
+from seabed.resource import cell_tonnage, combine_tables
 
 __all__ = [
     "QUANTITIES",
     "STATISTICS",
     "SimulatedResource",
+    "combine_simulations",
     "simulate_resource",
     "summarize",
 ]
@@ -85,11 +86,11 @@ class SimulatedResource:
     Attributes
     ----------
     realizations : pandas.DataFrame
-        One statement row per realisation and cut-off (and part, with parts):
+        One statement row of the whole grid per realisation and cut-off:
         ``realization``, ``cutoff_ppm`` and :data:`QUANTITIES`.
     summary : pandas.DataFrame
-        Per cut-off (and part) four rows, ``statistic`` = p10, p50, p90, mean,
-        with one column per quantity.
+        Per cut-off four rows, ``statistic`` = p10, p50, p90, mean, with one column
+        per quantity.
     probability_above : xarray.DataArray
         ``(cutoff_ppm, y, x)``: share of realisations at or above each cut-off,
         NaN where the grade is not estimated.
@@ -97,6 +98,16 @@ class SimulatedResource:
         ``(y, x)``: mean simulated REY grade (the e-type estimate).
     n_realizations : int
     seed : int
+    method : dict
+        How the realisations were drawn, for ``resource.json``.
+    slices : pandas.DataFrame
+        The summary per depth interval: ``interval`` (``"slice"``, or
+        ``"cumulative"`` from the window's top), ``top_m``, ``bottom_m``, then as
+        ``summary``. Empty unless asked for (``depths=True``).
+    zones : pandas.DataFrame
+        The summary per part (report zones: column ``zone``). Empty without parts.
+    slice_realizations, zone_realizations : pandas.DataFrame
+        The rows ``slices`` and ``zones`` summarise, one per realisation.
     """
 
     realizations: pd.DataFrame
@@ -106,13 +117,21 @@ class SimulatedResource:
     n_realizations: int
     seed: int
     method: dict[str, Any] = field(default_factory=dict)
+    slices: pd.DataFrame = field(default_factory=pd.DataFrame)
+    zones: pd.DataFrame = field(default_factory=pd.DataFrame)
+    slice_realizations: pd.DataFrame = field(default_factory=pd.DataFrame)
+    zone_realizations: pd.DataFrame = field(default_factory=pd.DataFrame)
 
     def percentile_table(
-        self, quantities: Sequence[str] = ("area_km2", "rey_t", "treo_t")
+        self,
+        quantities: Sequence[str] = ("area_km2", "rey_t", "treo_t"),
+        *,
+        table: str = "summary",
     ) -> pd.DataFrame:
-        """The summary as one row per cut-off (and part), for printing.
+        """A summary as one row per cut-off (and part or depth), for printing.
 
-        Columns ``<quantity>_p10``, ``_p50``, ``_p90`` for each quantity.
+        Columns ``<quantity>_p10``, ``_p50``, ``_p90`` for each quantity; ``table``
+        names the summary: ``"summary"``, ``"slices"`` or ``"zones"``.
 
         Examples
         --------
@@ -124,10 +143,11 @@ class SimulatedResource:
         >>> result.percentile_table(["treo_t"]).to_dict(orient="records")
         [{'cutoff_ppm': 0.0, 'treo_t_p10': 1.0, 'treo_t_p50': 2.0, 'treo_t_p90': 4.0}]
         """
+        summary = getattr(self, table)
         # the group columns come before "statistic"
-        keys = list(self.summary.columns[: list(self.summary).index("statistic")])
+        keys = list(summary.columns[: list(summary).index("statistic")])
         rows = []
-        for key, group in self.summary.groupby(keys, sort=False):  # summary's order
+        for key, group in summary.groupby(keys, sort=False):  # summary's order
             by_statistic = group.set_index("statistic")
             row = dict(zip(keys, key, strict=True))
             for quantity in quantities:
@@ -194,6 +214,8 @@ class SimulatedResource:
             "percentiles": "P10/P50/P90 are the 10th/50th/90th percentiles over "
             "the realisations (P10 is the low figure)",
             "summary": self.summary.to_dict(orient="records"),
+            "slices": _records(self.slices),
+            "zones": _records(self.zones),
             "method": self.method,
         }
 
@@ -206,6 +228,7 @@ def simulate_resource(
     thickness_m: float | xr.DataArray,
     dry_density_t_m3: float | xr.DataArray,
     fractions: xr.DataArray | None = None,
+    depths: bool = False,
     batch_size: int = 16,
     progress: bool = False,
 ) -> SimulatedResource:
@@ -225,7 +248,14 @@ def simulate_resource(
         As for :func:`seabed.resource.cell_tonnage`.
     fractions : xarray.DataArray, optional
         ``(part, y, x)`` shares of parts (zones, classes) as for
-        :func:`seabed.resource.statements_by`: one statement per part.
+        :func:`seabed.resource.statements_by`: a statement per part, in ``zones``.
+    depths : bool
+        Also a statement per depth slice and cumulative from the window's top, in
+        ``slices``; ``ds`` then needs ``slice_rey_ppm`` and ``slice_thickness_m``
+        (:func:`seabed.resource.mined_window`). A realisation's slice grade is its
+        window grade times the kriged ratio of the slice's grade to the window's
+        (the simulation is of the window's grade; its slices follow the kriged
+        shape of the grade profile).
     batch_size : int
         Realisations drawn together (memory: cells x batch_size floats).
     progress : bool
@@ -246,35 +276,43 @@ def simulate_resource(
     estimated = np.isfinite(kriged.values)
     xx, yy = np.meshgrid(ds["x"].values, ds["y"].values)
     nodes = np.column_stack([xx[estimated], yy[estimated]])
-    accounting = _Accounting.of(ds, estimated, thickness_m, dry_density_t_m3, fractions)
+    cells = _Cells(ds, estimated, dry_density_t_m3)
+    views = {"total": [_View({}, cells.tonnes(thickness_m), 1.0)]}
+    if fractions is not None:
+        views["zones"] = _part_views(fractions, estimated, views["total"][0])
+    if depths:
+        views["slices"] = _depth_views(ds, cells)
     cutoffs = [float(c) for c in cutoffs_ppm]
 
     grade_sum = np.zeros(len(nodes))
     above = np.zeros((len(cutoffs), len(nodes)))
-    rows: list[dict[str, Any]] = []
+    rows: dict[str, list[dict[str, Any]]] = {name: [] for name in views}
     bar = _progress(simulation.n_realizations, progress)
     for realizations, grades in simulation.iter_batches(nodes, batch_size=batch_size):
         grade_sum += grades.sum(axis=1)
         for i, cutoff in enumerate(cutoffs):
             above[i] += (grades >= cutoff).sum(axis=1)
         for column, r in enumerate(realizations):
-            rows.extend(
-                {"realization": r, **row}
-                for row in accounting.rows(grades[:, column], cutoffs)
-            )
+            for name, group in views.items():
+                for view in group:
+                    rows[name].extend(
+                        {"realization": r, **row}
+                        for row in view.rows(grades[:, column], cells, cutoffs)
+                    )
         if bar is not None:
             bar.update(len(realizations))
     if bar is not None:
         bar.close()
 
     n = simulation.n_realizations
-    keys = [] if accounting.part is None else [accounting.part]
-    per_realization = pd.DataFrame(
-        rows, columns=["realization", *keys, "cutoff_ppm", *QUANTITIES]
-    )
-    return SimulatedResource(
-        realizations=per_realization,
-        summary=summarize(per_realization, by=[*keys, "cutoff_ppm"]),
+    tables = {
+        name: pd.DataFrame(
+            found, columns=["realization", *group[0].labels, "cutoff_ppm", *QUANTITIES]
+        )
+        for (name, found), group in zip(rows.items(), views.values(), strict=True)
+    }
+    return _assembled(
+        tables,
         probability_above=_probability_maps(kriged, estimated, above / n, cutoffs),
         etype_rey_ppm=_on_grid(kriged, estimated, grade_sum / n).assign_attrs(
             units="ppm", long_name=f"e-type (mean of {n} realisations) REY grade"
@@ -282,6 +320,53 @@ def simulate_resource(
         n_realizations=n,
         seed=int(simulation.seed),
         method=_method_record(simulation),
+    )
+
+
+def combine_simulations(
+    blocks: Sequence[SimulatedResource],
+    *,
+    probability_above: xr.DataArray | None = None,
+    etype_rey_ppm: xr.DataArray | None = None,
+) -> SimulatedResource:
+    """The simulated resource of a grid from that of disjoint blocks of its rows.
+
+    The realisations are the same whatever the blocks (they are drawn cell by cell
+    from one seed), so the statements of each realisation add up over blocks
+    (:func:`seabed.resource.combine_tables`) and are then summarised.
+
+    Parameters
+    ----------
+    blocks : sequence of SimulatedResource
+        One per block, from :func:`simulate_resource` with the same simulation,
+        cut-offs and options.
+    probability_above, etype_rey_ppm : xarray.DataArray, optional
+        The whole grid's maps; by default the blocks' maps joined along ``y``.
+
+    Returns
+    -------
+    SimulatedResource
+    """
+    first = blocks[0]
+    tables = {}
+    for name, attribute in _TABLES.items():
+        parts = [getattr(block, attribute) for block in blocks]
+        if len(parts[0]) == 0:
+            tables[name] = parts[0]
+            continue
+        keys = list(parts[0].columns[: list(parts[0]).index("area_km2")])
+        tables[name] = combine_tables(parts, keys)
+    if probability_above is None:
+        probability_above = xr.concat([b.probability_above for b in blocks], dim="y")
+    if etype_rey_ppm is None:
+        etype_rey_ppm = xr.concat([b.etype_rey_ppm for b in blocks], dim="y")
+    return _assembled(
+        tables,
+        probability_above=probability_above,
+        etype_rey_ppm=etype_rey_ppm,
+        n_realizations=first.n_realizations,
+        seed=first.seed,
+        method=first.method,
     )
 
 
@@ -330,84 +415,176 @@ def summarize(
     return pd.DataFrame(rows, columns=[*by, "statistic", *quantities])
 
 
-@dataclass(frozen=True)
-class _Accounting:
-    """What the statement of a realisation needs besides its grades, per cell.
+#: Per-realisation tables of a SimulatedResource, by the name of their views.
+_TABLES = {
+    "total": "realizations",
+    "zones": "zone_realizations",
+    "slices": "slice_realizations",
+}
+
+
+def _assembled(
+    tables: dict[str, pd.DataFrame], **maps_and_record: Any
+) -> SimulatedResource:
+    """A SimulatedResource from its per-realisation tables, summarised."""
+
+    def summary(name: str) -> pd.DataFrame:
+        table = tables.get(name, pd.DataFrame())
+        if len(table) == 0:
+            return pd.DataFrame()
+        keys = list(table.columns[1 : list(table).index("area_km2")])
+        return summarize(table, by=keys)
+
+    return SimulatedResource(
+        realizations=tables["total"],
+        summary=summary("total"),
+        slices=summary("slices"),
+        zones=summary("zones"),
+        slice_realizations=tables.get("slices", pd.DataFrame()),
+        zone_realizations=tables.get("zones", pd.DataFrame()),
+        **maps_and_record,
+    )
+
+
+class _Cells:
+    """What every statement of a realisation needs besides the grades, per cell.
 
     The tonnes of ore of a cell do not depend on its grade (only on its area,
-    available fraction, thickness and density), so they are computed once, by
-    :func:`seabed.resource.cell_tonnage`; each realisation then only selects cells
-    and sums, with the arithmetic of :func:`seabed.resource.statement`.
+    available fraction, thickness and density), so they are computed once per
+    thickness, by :func:`seabed.resource.cell_tonnage`; each realisation then only
+    selects cells and sums, with the arithmetic of :func:`seabed.resource.statement`.
     """
 
-    ore_t: NDArray[np.float64]  # (cells,) estimated cells, C order
-    available_m2: NDArray[np.float64]  # (cells,)
-    oxide_ratio: NDArray[np.float64]  # (cells,) treo_ppm / rey_ppm
-    shares: NDArray[np.float64]  # (parts, cells)
-    part: str | None  # name of the parts' dimension; None: the whole grid
-    labels: list[Any]
-
-    @classmethod
-    def of(
-        cls,
+    def __init__(
+        self,
         ds: xr.Dataset,
         estimated: NDArray[np.bool_],
-        thickness_m: float | xr.DataArray,
-        dry_density_t_m3: float | xr.DataArray,
-        fractions: xr.DataArray | None,
-    ) -> _Accounting:
+        density: float | xr.DataArray,
+    ) -> None:
+        self.ds, self.estimated, self.density = ds, estimated, density
+        #: available area and TREO/REY ratio of the estimated cells, in C order
+        self.available_m2 = self.of(ds["cell_area_m2"] * ds["available_fraction"])
+        self.oxide_ratio = self.of(ds["treo_ppm"] / ds["rey_ppm"])
+
+    def of(self, da: xr.DataArray) -> NDArray[np.float64]:
+        """A grid variable's values at the estimated cells, in C order."""
+        return np.asarray(da.transpose("y", "x").values, dtype=float)[self.estimated]
+
+    def tonnes(self, thickness_m: float | xr.DataArray) -> NDArray[np.float64]:
+        """Dry ore tonnes of the estimated cells for a thickness."""
+        ds = self.ds
         tonnes = cell_tonnage(
             ds[["rey_ppm", "treo_ppm", "cell_area_m2", "available_fraction"]],
             thickness_m=thickness_m,
-            dry_density_t_m3=dry_density_t_m3,
+            dry_density_t_m3=self.density,
         )
+        return np.nan_to_num(self.of(tonnes["ore_t"]))
 
-        def cells(da: xr.DataArray) -> NDArray[np.float64]:
-            return np.asarray(da.transpose("y", "x").values, dtype=float)[estimated]
 
-        if fractions is None:
-            part, labels, shares = None, [None], np.ones((1, int(estimated.sum())))
-        else:
-            part = str(fractions.dims[0])
-            labels = list(fractions[part].values)
-            ordered = fractions.transpose(part, "y", "x").values.astype(float)
-            shares = ordered[:, estimated]
-        return cls(
-            ore_t=cells(tonnes["ore_t"]),
-            available_m2=cells(ds["cell_area_m2"] * ds["available_fraction"]),
-            oxide_ratio=cells(ds["treo_ppm"] / ds["rey_ppm"]),
-            shares=shares,
-            part=part,
-            labels=labels,
-        )
+@dataclass(frozen=True)
+class _View:
+    """One statement per realisation: a part of the grid, or a depth interval.
+
+    ``grade_ratio`` turns the realisation's window grade into the grade reported
+    (1 for the window; the kriged slice-to-window ratio for a depth interval).
+    """
+
+    label: dict[str, Any]
+    ore_t: NDArray[np.float64]  # (cells,)
+    grade_ratio: NDArray[np.float64] | float
+    share: NDArray[np.float64] | float = 1.0
+
+    @property
+    def labels(self) -> list[str]:
+        return list(self.label)
 
     def rows(
-        self, rey_ppm: NDArray[np.float64], cutoffs: list[float]
+        self, window_ppm: NDArray[np.float64], cells: _Cells, cutoffs: list[float]
     ) -> list[dict[str, Any]]:
-        """Statement rows of one realisation: per part, per cut-off."""
-        rey_t = self.ore_t * rey_ppm * _PPM
-        treo_t = self.ore_t * (rey_ppm * self.oxide_ratio) * _PPM
+        """Statement rows of one realisation, per cut-off."""
+        rey_ppm = window_ppm * self.grade_ratio
+        ore_t = self.ore_t * self.share
+        rey_t = ore_t * rey_ppm * _PPM
+        treo_t = ore_t * (rey_ppm * cells.oxide_ratio) * _PPM
+        available_m2 = cells.available_m2 * self.share
         out = []
-        for label, share in zip(self.labels, self.shares, strict=True):
-            for cutoff in cutoffs:
-                selected = rey_ppm >= cutoff
-                ore = _total(self.ore_t * share, selected)
-                rey = _total(rey_t * share, selected)
-                row = {} if self.part is None else {self.part: label}
-                row |= {
+        for cutoff in cutoffs:
+            selected = rey_ppm >= cutoff
+            ore = _total(ore_t, selected)
+            rey = _total(rey_t, selected)
+            out.append(
+                {
+                    **self.label,
                     "cutoff_ppm": cutoff,
-                    "area_km2": _total(self.available_m2 * share, selected) * _PPM,
+                    "area_km2": _total(available_m2, selected) * _PPM,
                     "ore_t": ore,
                     "mean_rey_ppm": rey / ore / _PPM if ore > 0 else float("nan"),
                     "rey_t": rey,
-                    "treo_t": _total(treo_t * share, selected),
+                    "treo_t": _total(treo_t, selected),
                 }
-                out.append(row)
+            )
         return out
+
+
+def _part_views(
+    fractions: xr.DataArray, estimated: NDArray[np.bool_], whole: _View
+) -> list[_View]:
+    part = str(fractions.dims[0])
+    ordered = fractions.transpose(part, "y", "x").values.astype(float)
+    return [
+        _View({part: label}, whole.ore_t, 1.0, share[estimated])
+        for label, share in zip(fractions[part].values, ordered, strict=True)
+    ]
+
+
+def _depth_views(ds: xr.Dataset, cells: _Cells) -> list[_View]:
+    """A view per slice, then per interval from the window's top to each slice."""
+    for name in ("slice_rey_ppm", "slice_thickness_m"):
+        if name not in ds:
+            raise InputError(
+                f"the grid has no {name!r} variable",
+                column=name,
+                hint="pass the dataset after seabed.resource.mined_window",
+            )
+    grade = ds["slice_rey_ppm"].transpose("slice", "y", "x")
+    thickness = ds["slice_thickness_m"].transpose("slice", "y", "x")
+    window = ds["rey_ppm"].where(ds["rey_ppm"] > 0)
+    top = float(thickness.slice_top_m[0])
+    singles, cumulative = [], []
+    for i in range(thickness.sizes["slice"]):
+        slice_top = float(thickness.slice_top_m[i])
+        bottom = float(thickness.slice_bottom_m[i])
+        one = thickness[i].reset_coords(drop=True)
+        ratio = (grade[i].reset_coords(drop=True) / window).fillna(0.0)
+        singles.append(
+            _View(
+                {"interval": "slice", "top_m": slice_top, "bottom_m": bottom},
+                cells.tonnes(one.where(np.isfinite(grade[i]), 0.0)),
+                cells.of(ratio),
+            )
+        )
+        upto = slice(0, i + 1)
+        weight = thickness[upto].where(thickness[upto] > 0, 0.0)
+        depth_m = weight.sum("slice").reset_coords(drop=True)
+        mean = xr.where(weight > 0, grade[upto] * weight, 0.0).sum("slice") / (
+            depth_m.where(depth_m > 0)
+        )
+        cumulative.append(
+            _View(
+                {"interval": "cumulative", "top_m": top, "bottom_m": bottom},
+                cells.tonnes(depth_m),
+                cells.of((mean.reset_coords(drop=True) / window).fillna(0.0)),
+            )
+        )
+    return singles + cumulative
 
 
 def _total(values: NDArray[np.float64], selected: NDArray[np.bool_]) -> float:
     return float(np.sum(np.where(selected, values, 0.0), dtype=np.float64))
+
+
+def _records(table: pd.DataFrame) -> list[dict[str, Any]]:
+    return table.to_dict(orient="records") if len(table) else []
 
 
 def _on_grid(

@@ -4,6 +4,7 @@ import numpy as np
 import pyproj
 import pytest
 
+import seabed.grid as grid_module
 from seabed.exceptions import ConfigError, InputError
 from seabed.grid import bounds_from_points, make_grid, resolve_crs, utm_crs
 
@@ -130,12 +131,13 @@ def test_make_grid_metadata_is_cf_and_georeferenced():
     assert y == pytest.approx(grid.y.values[3], abs=1e-6)
 
 
-@pytest.mark.parametrize("resolution", [1000.0, 10000.0])
+@pytest.mark.parametrize("resolution", [250.0, 1000.0, 10000.0])
 @pytest.mark.parametrize(
     "lon", [153.05, 155.9]
 )  # on the central meridian; near the edge
 def test_cell_area_matches_geodesic_area_of_densified_cell(resolution, lon):
-    """Each cell's area equals the geodesic area of its outline to 1e-9."""
+    """Each cell's area equals the geodesic area of its outline to 1e-9 (2 x 2
+    Gauss rule above 250 m cells, the midpoint below)."""
     crs = pyproj.CRS.from_epsg(32656)
     x_c, y_c = pyproj.Transformer.from_crs(4326, crs, always_xy=True).transform(
         lon, 22.0
@@ -208,3 +210,19 @@ def test_bounds_from_points_rejects_bad_input():
         bounds_from_points([], [], 1000.0)
     with pytest.raises(ConfigError, match="margin_m"):
         bounds_from_points([153.0], [22.0], -1.0)
+
+
+@pytest.mark.parametrize("resolution", [25.0, 100.0, 250.0])
+def test_fine_cells_take_the_midpoint_rule_within_2e10(resolution, monkeypatch):
+    """Below 250 m the midpoint rule stands in for the 2 x 2 Gauss rule; the
+    geodesic outline of so small a cell is itself only good to about 1e-9."""
+    crs = pyproj.CRS.from_epsg(32656)
+    x_c, y_c = pyproj.Transformer.from_crs(4326, crs, always_xy=True).transform(
+        155.9, 22.0
+    )
+    bounds = (x_c, y_c, x_c + 3 * resolution, y_c + 2 * resolution)
+    midpoint = make_grid(bounds, resolution, crs=crs, bounds_crs=crs).cell_area_m2
+    monkeypatch.setattr(grid_module, "_MIDPOINT_MAX_SIDE_M", 0.0)
+    gauss = make_grid(bounds, resolution, crs=crs, bounds_crs=crs).cell_area_m2
+    np.testing.assert_allclose(midpoint, gauss, rtol=2e-10)
+    assert not np.array_equal(midpoint, gauss)  # the rules did differ

@@ -889,3 +889,71 @@ def test_unestimated_cells_stay_out_of_the_statement(tmp_path):
     assert (ds.resource_class.values[~missing] == 3).all()
     cumulative = result.slices[result.slices.interval == "cumulative"]
     assert (cumulative.unestimated_area_km2 == row.unestimated_area_km2).all()
+
+
+@pytest.fixture(scope="module")
+def runs_in_blocks(tmp_path_factory):
+    """The demo (coarser, with a small simulation) in one block, in blocks of
+    rows kept in memory, and in blocks with only the written maps kept."""
+    base = pipeline.demo_config().model_copy(deep=True)
+    base = Config.model_validate(
+        base.to_dict()
+        | {
+            "grid": {"resolution_m": 2000.0, "bounds": list(datasets.TAKAYA_BOX)},
+            "simulation": {"realizations": 6, "seed": 5},
+        }
+    )
+    folder = tmp_path_factory.mktemp("blocks")
+    one = pipeline.run(base, out_dir=folder / "one", progress=False)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(pipeline, "BLOCK_CELLS", 3 * one.dataset.sizes["x"] + 1)
+        kept = pipeline.run(base, out_dir=folder / "kept", progress=False)
+        lazy = pipeline.run(
+            base, out_dir=folder / "lazy", progress=False, keep_cells=False
+        )
+    return one, kept, lazy
+
+
+def test_blocks_of_rows_give_the_same_run(runs_in_blocks):
+    one, kept, lazy = runs_in_blocks
+    assert len(pipeline.block_rows(one.dataset)) == 1
+    n_rows = one.dataset.sizes["y"]
+    for result in (kept, lazy):
+        for name in ("statement", "excluded", "slices", "classes"):
+            pd.testing.assert_frame_equal(
+                getattr(result, name), getattr(one, name), rtol=1e-12
+            )
+        # the area just outside every report zone is a difference of coverages
+        # (1 - their sum): slivers of 1e-3 km2 whose ratios carry that rounding
+        pd.testing.assert_frame_equal(result.zones, one.zones, rtol=1e-5, atol=1e-3)
+        for name in ("elements", "grade_tonnage"):
+            pd.testing.assert_frame_equal(
+                getattr(result, name), getattr(one, name), rtol=1e-12
+            )
+        for name, rtol in (("summary", 1e-12), ("slices", 1e-12), ("zones", 1e-5)):
+            pd.testing.assert_frame_equal(
+                getattr(result.simulation, name),
+                getattr(one.simulation, name),
+                rtol=rtol,
+                atol=1e-3,
+            )
+        assert result.notes == one.notes
+        assert result.assumptions == one.assumptions
+    assert n_rows > 9  # so that 3-row blocks make several
+    # every map is the same, bit for bit
+    for path in sorted(one.out_dir.glob("*.tif")):
+        with rasterio.open(path) as a, rasterio.open(kept.out_dir / path.name) as b:
+            np.testing.assert_array_equal(a.read(1), b.read(1))
+    for name in ("rey_ppm", "resource_class", "treo_t_per_km2"):
+        np.testing.assert_array_equal(
+            kept.dataset[name].values, one.dataset[name].values
+        )
+    # without the cells, the result's dataset is the written maps, read lazily
+    assert lazy.dataset["rey_ppm"].chunks is not None
+    np.testing.assert_allclose(
+        lazy.dataset["rey_ppm"].values,
+        one.dataset["rey_ppm"].values.astype(np.float32),
+    )
+    assert "ore_t" not in lazy.dataset
+    assert lazy.simulation.etype_rey_ppm.shape == one.simulation.etype_rey_ppm.shape
+    assert (lazy.out_dir / "report.html").stat().st_size > 10_000

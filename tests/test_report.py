@@ -462,7 +462,7 @@ def test_simulated_slices_and_zones_are_shown_when_present(result, monkeypatch):
         "Cumulative from the seafloor to each depth: P10 / P50 / P90",
         "By report zone: P10 / P50 / P90",
     ]
-    header, *body = page.table("Each depth slice")["rows"]
+    header, *body = page.table("Over the realisations: each depth slice")["rows"]
     assert header == ["depth"] + [
         f"TREO ≥ {c:,.0f} ppm" for c in result.statement["cutoff_ppm"]
     ]

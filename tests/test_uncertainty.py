@@ -11,7 +11,12 @@ from seabed.exceptions import InputError
 from seabed.geostats import OrdinaryKriging, Variogram
 from seabed.geostats.simulation import ConditionalSimulation, spectral_frequencies
 from seabed.resource import cell_tonnage, statement
-from seabed.uncertainty import QUANTITIES, simulate_resource, summarize
+from seabed.uncertainty import (
+    QUANTITIES,
+    combine_simulations,
+    simulate_resource,
+    summarize,
+)
 
 CELL_M = 1000.0
 THICKNESS_M, DENSITY_T_M3 = 10.0, 0.55
@@ -176,15 +181,15 @@ def test_parts_add_up_to_the_whole(small_run) -> None:
         fractions=parts,
         batch_size=3,
     )
-    table = by_zone.realizations
+    pd.testing.assert_frame_equal(by_zone.realizations, result.realizations)
+    table = by_zone.zone_realizations
     assert table.columns[:3].tolist() == ["realization", "zone", "cutoff_ppm"]
     summed = table.groupby(["realization", "cutoff_ppm"])[["ore_t", "rey_t"]].sum()
     whole = result.realizations.set_index(["realization", "cutoff_ppm"])
     np.testing.assert_allclose(summed, whole[["ore_t", "rey_t"]], rtol=1e-12)
-    assert by_zone.summary.zone.unique().tolist() == ["west", "east"]
-    printed = by_zone.format().splitlines()
-    assert printed[1].split()[:2] == ["zone", "cut-off"]
-    assert [line.split()[0] for line in printed[2:]] == ["west"] * 3 + ["east"] * 3
+    assert by_zone.zones.zone.unique().tolist() == ["west", "east"]
+    printed = by_zone.percentile_table(table="zones")
+    assert printed.zone.tolist() == ["west"] * 3 + ["east"] * 3
 
 
 def test_same_seed_same_statement(small_run) -> None:
@@ -274,3 +279,89 @@ def test_high_cutoff_tonnage_is_unbiased_by_simulation_not_by_kriging(truth_stud
     total = truth_study[truth_study.cutoff_ppm == 0]
     assert abs(total["mean"].sum() / total.true.sum() - 1) < 0.05
     assert abs(total.kriged.sum() / total.true.sum() - 1) < 0.05
+
+
+def with_slices(ds: xr.Dataset, n_slices: int = 4) -> xr.Dataset:
+    """The window split into equal slices whose grades rise with depth."""
+    edges = np.linspace(0.0, THICKNESS_M, n_slices + 1)
+    scale = xr.DataArray(np.linspace(0.7, 1.3, n_slices), dims="slice")
+    out = ds.copy()
+    out["slice_rey_ppm"] = ds.rey_ppm * scale
+    out["slice_thickness_m"] = xr.full_like(
+        out["slice_rey_ppm"], THICKNESS_M / n_slices
+    )
+    return out.assign_coords(
+        slice_top_m=("slice", edges[:-1]), slice_bottom_m=("slice", edges[1:])
+    )
+
+
+def test_depth_intervals_follow_the_kriged_profile(small_run) -> None:
+    ds, sim, cutoffs, result = small_run
+    layered = with_slices(ds)
+    by_depth = simulate_resource(
+        sim,
+        layered,
+        cutoffs,
+        thickness_m=THICKNESS_M,
+        dry_density_t_m3=DENSITY_T_M3,
+        depths=True,
+    )
+    table = by_depth.slice_realizations
+    zero = table[table.cutoff_ppm == 0]
+    slices = zero[zero.interval == "slice"]
+    # at cut-off 0 the four slices hold a quarter of the window's ore each, and
+    # their REY adds up to the window's (their mean ratio to the window is 1)
+    total = result.realizations.query("cutoff_ppm == 0").set_index("realization")
+    ore = slices.groupby("realization").ore_t.sum()
+    rey = slices.groupby("realization").rey_t.sum()
+    np.testing.assert_allclose(ore, total.ore_t, rtol=1e-12)
+    np.testing.assert_allclose(rey, total.rey_t, rtol=1e-12)
+    deepest = slices[slices.bottom_m == THICKNESS_M].set_index("realization")
+    np.testing.assert_allclose(deepest.mean_rey_ppm, 1.3 * total.mean_rey_ppm)
+    # the last cumulative interval is the window itself, at every cut-off
+    last = table[(table.interval == "cumulative") & (table.bottom_m == THICKNESS_M)]
+    np.testing.assert_allclose(
+        last.set_index(["realization", "cutoff_ppm"])[["ore_t", "treo_t"]],
+        result.realizations.set_index(["realization", "cutoff_ppm"])[
+            ["ore_t", "treo_t"]
+        ],
+        rtol=1e-12,
+    )
+    assert by_depth.slices.columns[:5].tolist() == [
+        "interval",
+        "top_m",
+        "bottom_m",
+        "cutoff_ppm",
+        "statistic",
+    ]
+
+
+def test_blocks_of_rows_combine_into_the_whole(small_run) -> None:
+    ds, sim, cutoffs, _ = small_run
+    layered = with_slices(ds)
+    west = xr.zeros_like(ds.cell_area_m2)
+    west[:, :7] = 1.0
+    parts = xr.concat([west, 1 - west], dim=pd.Index(["west", "east"], name="zone"))
+    options = {
+        "thickness_m": THICKNESS_M,
+        "dry_density_t_m3": DENSITY_T_M3,
+        "depths": True,
+    }
+    whole = simulate_resource(sim, layered, cutoffs, fractions=parts, **options)
+    blocks = [
+        simulate_resource(
+            sim,
+            layered.isel(y=rows),
+            cutoffs,
+            fractions=parts.isel(y=rows),
+            **options,
+        )
+        for rows in (slice(0, 7), slice(7, 8), slice(8, 20))
+    ]
+    combined = combine_simulations(blocks)
+    for name in ("summary", "slices", "zones"):
+        pd.testing.assert_frame_equal(
+            getattr(combined, name), getattr(whole, name), rtol=1e-12
+        )
+    xr.testing.assert_equal(combined.etype_rey_ppm, whole.etype_rey_ppm)
+    xr.testing.assert_equal(combined.probability_above, whole.probability_above)
