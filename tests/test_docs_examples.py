@@ -129,6 +129,26 @@ def _pages_with(language: str) -> list[Path]:
     return [p for p in PAGES if any(b.language == language for b in code_blocks(p))]
 
 
+def _sh_commands(page: Path) -> list[str]:
+    """The ``seabed validate`` / ``seabed --version`` lines of a page's sh blocks."""
+    return [
+        line.split("#")[0].strip()
+        for block in code_blocks(page)
+        if block.language == "sh" and not block.skip_reason
+        for line in block.code.splitlines()
+        if line.strip().startswith(RUN_COMMANDS)
+    ]
+
+
+def _pages_running_python() -> list[Path]:
+    """Pages with a python block not marked skip-test (the others have nothing to run)."""
+    return [
+        p
+        for p in PAGES
+        if any(b.language == "python" and not b.skip_reason for b in code_blocks(p))
+    ]
+
+
 def _id(page: Path) -> str:
     return str(page.relative_to(ROOT))
 
@@ -201,7 +221,7 @@ def workdir(example, tmp_path, monkeypatch):
 
 
 # ------------------------------------------------------------------------ the tests
-@pytest.mark.parametrize("page", _pages_with("python"), ids=_id)
+@pytest.mark.parametrize("page", _pages_running_python(), ids=_id)
 def test_python_blocks_run(page, example, workdir):
     import matplotlib.pyplot as plt
 
@@ -219,21 +239,13 @@ def test_python_blocks_run(page, example, workdir):
         finally:
             plt.close("all")
         ran += 1
-    if ran == 0:
-        pytest.skip("every python block of this page is marked skip-test")
+    assert ran > 0, f"{page}: no python block ran"
 
 
-@pytest.mark.parametrize("page", _pages_with("sh"), ids=_id)
+@pytest.mark.parametrize("page", [p for p in PAGES if _sh_commands(p)], ids=_id)
 def test_sh_commands_run(page, workdir):
-    commands = [
-        line.split("#")[0].strip()
-        for block in code_blocks(page)
-        if block.language == "sh" and not block.skip_reason
-        for line in block.code.splitlines()
-        if line.strip().startswith(RUN_COMMANDS)
-    ]
-    if not commands:
-        pytest.skip("no seabed validate / --version line")
+    commands = _sh_commands(page)
+    assert commands, f"{page}: no seabed validate / --version line"
     seabed = [sys.executable, "-m", "seabed.cli"]
     for command in commands:
         args = shlex.split(command)[1:]
