@@ -161,3 +161,19 @@ def test_demo_breakdowns_add_up(demo_run):
     assert at_zero.treo_t.sum() == pytest.approx(total.treo_t[0], rel=1e-12)
     notes = json.loads((out / "resource.json").read_text())["notes"]
     assert not any("overlap" in note for note in notes)
+
+
+def test_demo_outputs_match_the_recorded_fingerprint(demo_run):
+    """Every table and map of the demo, bit for bit, as recorded before the layout
+    change (``tests/reference/demo/fingerprint.py`` explains how to record anew when
+    a change is meant to alter the numbers)."""
+    import importlib.util
+    from pathlib import Path
+
+    here = Path(__file__).parent / "reference" / "demo"
+    spec = importlib.util.spec_from_file_location("fp", here / "fingerprint.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    _, out = demo_run
+    recorded = json.loads((here / "demo_fingerprint.json").read_text())
+    assert module.fingerprint(out) == recorded
