@@ -50,7 +50,7 @@ TIMEOUT_S = 4 * 3600
 
 def write_case(folder: Path) -> Path:
     """The cores file of every run."""
-    from seabed.synthetic import make_survey
+    from seabed.io.synthetic import make_survey
 
     # every core reaches the window's bottom, without gaps: one kriging system
     # per cell serves all 28 grades (cores that lack a slice add a fit per group)
@@ -68,7 +68,7 @@ def write_case(folder: Path) -> Path:
 
 def write_config(folder: Path, cores: Path, side: int, workers: int) -> Path:
     """A run config for a grid of ``side`` x ``side`` cells over the square."""
-    from seabed import datasets
+    from seabed.io import datasets
 
     resolution = SIDE_M / side
     text = f"""

@@ -84,12 +84,13 @@ def build_parser() -> argparse.ArgumentParser:
 
 def _run(args: argparse.Namespace) -> int:
     from seabed import pipeline
+    from seabed.config import load_config
     from seabed.report import format_statement
 
     if args.command == "demo":
         config = pipeline.demo_config()
     else:
-        config = pipeline.load_config(args.config)
+        config = load_config(args.config)
     result = pipeline.run(
         config,
         out_dir=args.out,

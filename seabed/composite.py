@@ -45,6 +45,7 @@ __all__ = [
     "composite_slices",
     "reference_oxide_factor",
     "slice_edges",
+    "used_composites",
 ]
 
 # Illustrative grades (ppm) of a highly REY-rich Minamitorishima mud, rounded, shaped
@@ -447,3 +448,12 @@ def _warn_short(short: pd.Index, bottom_m: float) -> None:
         SeabedWarning,
         stacklevel=3,
     )
+
+
+def used_composites(composites: pd.DataFrame, incomplete_cores: str) -> pd.Series:
+    """Which composites an estimate uses: those with a grade, and, unless
+    ``incomplete_cores`` is ``"include"``, only cores that reach the window's bottom."""
+    usable = composites["rey_ppm"].notna()
+    if incomplete_cores == "exclude":
+        usable &= composites["reaches_bottom"]
+    return usable

@@ -122,7 +122,7 @@ def test_validate_lists_every_problem(tmp_path, capsys):
 
 
 def test_validate_accepts_a_good_config(tmp_path, capsys):
-    from seabed import datasets
+    from seabed.io import datasets
 
     config = write_config(
         tmp_path,

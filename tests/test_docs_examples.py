@@ -25,7 +25,7 @@ and the namespace starts with the names the pages use for the reader's own data
 
 ```sh blocks: the lines that call ``seabed validate`` or ``seabed --version`` run
 (cheap, and they are the commands a reader types first); installs, runs and cluster
-commands do not (``tests/test_cli.py`` and ``tests/test_distributed.py`` cover
+commands do not (``tests/test_cli.py`` and ``tests/pipeline/test_distributed.py`` cover
 them). ```toml blocks must parse.
 """
 
@@ -47,7 +47,8 @@ import pyproj
 import pytest
 import shapely
 
-from seabed import datasets, pipeline
+import seabed
+from seabed.io import datasets
 
 matplotlib.use("Agg")  # blocks that plot must not need a display
 
@@ -178,15 +179,15 @@ def example(tmp_path_factory):
     """The example folder (with ``out/`` from one run) and that run's result."""
     folder = tmp_path_factory.mktemp("docs-example")
     write_example_files(folder)
-    result = pipeline.run(
-        pipeline.load_config(folder / "survey.toml"),
+    result = seabed.run(
+        seabed.load_config(folder / "survey.toml"),
         out_dir=folder / "out",
         progress=False,
     )
     return folder, result
 
 
-def stand_ins(result: pipeline.RunResult) -> dict[str, object]:
+def stand_ins(result: seabed.RunResult) -> dict[str, object]:
     """The names the pages use for the reader's own data, from an example run."""
     dataset = result.dataset
     cores = result.composites[result.composites["reaches_bottom"]]

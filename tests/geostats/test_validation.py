@@ -15,11 +15,7 @@ from seabed.geostats.kriging import (
     SimpleKriging,
     UniversalKriging,
 )
-from seabed.geostats.validation import (
-    cross_validate_kriging,
-    leave_one_out,
-    summarize,
-)
+from seabed.geostats.validation import cross_validate_kriging, leave_one_out, summarize
 
 VG = Variogram("spherical", psill=0.8, range=350.0, nugget=0.05)
 

@@ -1,4 +1,4 @@
-"""Write the malformed inputs of ``tests/test_bad_inputs.py`` (run from anywhere).
+"""Write the malformed inputs of ``tests/pipeline/test_bad_inputs.py`` (run from anywhere).
 
 Every file here is small and committed; this script documents how each one was made
 and rewrites them: ``python tests/data/bad/make_corpus.py``.

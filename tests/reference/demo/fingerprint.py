@@ -7,7 +7,7 @@ numbers bit for bit.
 
 Run ``python tests/reference/demo/fingerprint.py OUT_DIR > demo_fingerprint.json``
 on the output of ``seabed demo`` to record a new reference; the test
-``tests/test_demo_fingerprint.py`` compares the demo run of the test suite with it.
+``tests/test_cli.py`` compares the demo run of the test suite with it.
 """
 
 from __future__ import annotations

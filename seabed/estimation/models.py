@@ -1,0 +1,344 @@
+"""Estimators from the configuration: the variogram, the kriging of every grade and slice, the dry density."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pyproj
+import xarray as xr
+from sklearn.base import clone
+
+from seabed.composite import composite_slices
+from seabed.config import Config
+from seabed.density import wet_conversion_text
+from seabed.elements import REY, element_column
+from seabed.estimation.tiles import estimate_grid
+from seabed.exceptions import InputError
+from seabed.geostats import (
+    InverseDistanceWeighting,
+    OrdinaryKriging,
+    SimpleKriging,
+    Variogram,
+    auto_variogram,
+)
+from seabed.geostats.simulation import ConditionalSimulation
+
+#: Fewest cores a depth slice needs to be estimated on its own.
+_MIN_SLICE_CORES = 3
+
+
+def grade_columns(composites: pd.DataFrame) -> list[str]:
+    """The grades to estimate: REY first (it drives the variogram), TREO, elements."""
+    elements = [element_column(el) for el in REY]
+    present = [c for c in elements if c in composites]
+    return ["rey_ppm", "treo_ppm", *present]
+
+
+def project(
+    composites: pd.DataFrame, crs: pyproj.CRS
+) -> np.ndarray[Any, np.dtype[np.float64]]:
+    """Composite positions as (n, 2) coordinates in the grid's CRS."""
+    to_grid = pyproj.Transformer.from_crs("EPSG:4326", crs, always_xy=True)
+    x, y = to_grid.transform(composites["lon"].to_numpy(), composites["lat"].to_numpy())
+    return np.column_stack([x, y])
+
+
+def make_estimator(
+    config: Config, X: np.ndarray, rey: np.ndarray
+) -> tuple[Any, Variogram | None]:
+    """The configured estimator (not yet fitted) and its variogram."""
+    est = config.estimate
+    if est.method == "idw":
+        return (
+            InverseDistanceWeighting(
+                power=est.idw_power,
+                n_neighbors=est.n_neighbors,
+                max_distance=est.max_distance_m,
+                min_neighbors=est.min_neighbors,
+                max_per_sector=est.max_per_sector,
+            ),
+            None,
+        )
+    if est.variogram == "auto":
+        variogram = auto_variogram(X, rey)
+    else:
+        variogram = Variogram(**est.variogram.model_dump())
+    block = (
+        (config.grid.resolution_m, config.grid.resolution_m)
+        if est.support == "block"
+        else None
+    )
+    common: dict[str, Any] = {
+        "variogram": variogram,
+        "n_neighbors": est.n_neighbors,
+        "max_distance": est.max_distance_m,
+        "min_neighbors": est.min_neighbors,
+        "max_per_sector": est.max_per_sector,
+        "block_size": block,
+    }
+    if est.method == "simple":
+        return SimpleKriging(mean=None, **common), variogram
+    return OrdinaryKriging(**common), variogram
+
+
+def _grade_attrs(columns: list[str]) -> dict[str, dict[str, str]]:
+    attrs = {
+        "rey_ppm": {"units": "ppm", "long_name": "total REY grade (dry weight)"},
+        "treo_ppm": {"units": "ppm", "long_name": "total REY oxide grade (dry weight)"},
+        "rey_std_ppm": {
+            "units": "ppm",
+            "long_name": "kriging standard deviation of the total REY grade",
+        },
+    }
+    for column in columns:
+        if column not in attrs:
+            element = column.removesuffix("_ppm")
+            attrs[column] = {"units": "ppm", "long_name": f"{element} grade"}
+    return attrs
+
+
+def slice_composites(
+    config: Config, samples: pd.DataFrame, cores: pd.Index
+) -> pd.DataFrame:
+    """REY grade of each core (rows, in ``cores`` order) in each slice (columns).
+
+    NaN where a core has no sample in a slice (it stops short, or a gap).
+    """
+    window = config.composite
+    long = composite_slices(
+        samples,
+        top_m=window.top_m,
+        bottom_m=window.bottom_m,
+        slice_m=window.slice_m,
+        oxides=config.resource.oxides,
+    )
+    long["slice"] = [
+        f"{a:g}-{b:g}" for a, b in zip(long["slice_top_m"], long["slice_bottom_m"])
+    ]
+    wide = long.pivot(index="core_id", columns="slice", values="rey_ppm")
+    labels = list(dict.fromkeys(long["slice"]))
+    return wide.loc[cores, labels]
+
+
+@dataclass
+class GradeModels:
+    """The fitted estimators of a run: the window's, and those of partial slices.
+
+    Kriging weights depend only on positions and the variogram, so the slices whose
+    grade every core has ride along as extra outputs of the window's fit; a slice
+    some cores lack (short cores, gaps) gets its own fit, with the same variogram,
+    on the cores that have it.
+    """
+
+    estimator: Any
+    variogram: Variogram | None
+    outputs: list[str]
+    #: (estimator, outputs) of each group of slices that some cores lack
+    partial: list[tuple[Any, list[str]]]
+    labels: list[str]
+    columns: list[str]
+    notes: list[str]
+
+
+def fit_grades(
+    config: Config, used: pd.DataFrame, slices: pd.DataFrame, X: np.ndarray
+) -> GradeModels:
+    """Fit the variogram once, on the window composites, and every estimator."""
+    columns = grade_columns(used)
+    if config.resource.density == "cores_kriged":
+        columns.append("dry_density_t_m3")
+    estimator, variogram = make_estimator(config, X, used["rey_ppm"].to_numpy())
+    complete = [label for label in slices if slices[label].notna().all()]
+    Y = np.column_stack(
+        [used[columns].to_numpy(dtype=float), slices[complete].to_numpy(dtype=float)]
+    )
+    estimator.fit(X, Y)
+    notes = []
+    partial = []
+    rest = slices.drop(columns=complete)
+    for cores, labels in _slices_by_cores(rest).items():
+        mask = np.array(cores)
+        if mask.sum() < _MIN_SLICE_CORES:
+            notes.append(
+                f"slice(s) {', '.join(labels)} mbsf: only {mask.sum()} core(s) have "
+                "a grade; the window grade stands in for them"
+            )
+            continue
+        own = clone(estimator).fit(X[mask], rest.loc[mask, labels].to_numpy(float))
+        partial.append((own, [_slice_variable(label) for label in labels]))
+    return GradeModels(
+        estimator=estimator,
+        variogram=variogram,
+        outputs=[*columns, *(_slice_variable(label) for label in complete)],
+        partial=partial,
+        labels=list(slices),
+        columns=columns,
+        notes=notes,
+    )
+
+
+def predict_grades(
+    models: GradeModels,
+    grid: xr.Dataset,
+    *,
+    tile_size: int,
+    client: Any,
+    progress: bool,
+    checkpoint: Path | None = None,
+    workers: int | None = None,
+) -> tuple[xr.Dataset, int]:
+    """The window's grades and every slice's REY grade on (a block of) the grid.
+
+    Returns
+    -------
+    dataset, n_gaps
+        The grades (``slice_rey_ppm`` is ``(slice, y, x)``; ``attrs`` counts the
+        ``tiles`` and the ``tiles_resumed`` of every fit), and the number of slice
+        estimates that were missing and took the window's grade.
+    """
+    common = {
+        "tile_size": tile_size,
+        "scheduler": client,
+        "progress": progress,
+        "checkpoint": checkpoint,
+        "workers": workers,
+    }
+    grades = estimate_grid(
+        models.estimator,
+        grid,
+        outputs=models.outputs,
+        std_name=None if models.variogram is None else "rey_std_ppm",
+        attrs=_grade_attrs(models.columns),
+        **common,
+    )
+    # tiles estimated, and read back from an interrupted run, over every fit
+    tiles = {key: grades.attrs[key] for key in ("tiles", "tiles_resumed")}
+    for own, outputs in models.partial:
+        slice_grades = estimate_grid(own, grid, outputs=outputs, **common)
+        for key in tiles:
+            tiles[key] += slice_grades.attrs[key]
+        grades = grades.merge(slice_grades, combine_attrs="drop")
+    grades, n_gaps = _stack_slices(grades, models.labels)
+    grades.attrs = tiles
+    return grades, n_gaps
+
+
+def _stack_slices(grades: xr.Dataset, labels: list[str]) -> tuple[xr.Dataset, int]:
+    """Gather the slice grades into ``slice_rey_ppm`` (slice, y, x), gaps filled.
+
+    A slice a cell has no estimate for (too few cores with it nearby) takes the
+    window's grade, so that the slices still make up the window.
+    """
+    window = grades["rey_ppm"]
+    names = [_slice_variable(label) for label in labels]
+    per_slice = [
+        grades[name] if name in grades else xr.full_like(window, np.nan)
+        for name in names
+    ]
+    stacked = xr.concat(per_slice, dim="slice").assign_coords(slice=labels)
+    gaps = stacked.isnull() & window.notnull()
+    grades = grades.drop_vars(names, errors="ignore")
+    grades["slice_rey_ppm"] = stacked.where(~gaps, window).assign_attrs(
+        units="ppm", long_name="total REY grade of the depth slice"
+    )
+    return grades, int(gaps.sum())
+
+
+def _slice_variable(label: str) -> str:
+    return f"rey_ppm_slice_{label}"
+
+
+def _slices_by_cores(slices: pd.DataFrame) -> dict[tuple[bool, ...], list[str]]:
+    """Slices grouped by which cores have them, so that each group is fitted once."""
+    groups: dict[tuple[bool, ...], list[str]] = {}
+    for label in slices:
+        groups.setdefault(tuple(slices[label].notna()), []).append(label)
+    return groups
+
+
+def core_densities(config: Config, used: pd.DataFrame) -> pd.Series | None:
+    """The cores' dry densities when the density comes from them, checked."""
+    if config.resource.density == "constant":
+        return None
+    column = "dry_density_t_m3"
+    values = used[column] if column in used else pd.Series(np.nan, index=used.index)
+    missing = values.index[values.isna()].tolist()
+    if missing:
+        raise InputError(
+            f"resource.density = {config.resource.density!r} needs every core's dry "
+            f"density; {len(missing)} core(s) have none: "
+            + ", ".join(map(str, missing[:10])),
+            path=config.inputs.cores,
+            column=column,
+            hint="add dry_density_t_m3 (or wet_density_t_m3 and water_content) "
+            "to the samples, or use a constant density",
+        )
+    return values
+
+
+def dry_density(
+    config: Config, used: pd.DataFrame, dataset: xr.Dataset
+) -> tuple[float | xr.DataArray, dict[str, Any]]:
+    """The dry bulk density of the tonnage, and a record of where it came from."""
+    resource = config.resource
+    salinity = resource.pore_water_salinity
+    if resource.density == "constant":
+        value = resource.constant_dry_density_t_m3
+        record = {"source": "constant", "dry_density_t_m3": value}
+        if resource.wet_density_t_m3 is None:
+            return value, record | {"text": f"constant {value:g} t/m3"}
+        text = (
+            f"constant {value:.4g} t/m3 from wet {resource.wet_density_t_m3:g} t/m3 "
+            f"and water content {resource.water_content:g}: "
+            + wet_conversion_text(salinity)
+        )
+        return value, record | {"pore_water_salinity": salinity, "text": text}
+    cores = core_densities(config, used)
+    assert cores is not None  # checked before the estimate
+    # samples of the used cores, in the window, whose dry density came from wet
+    per_core = used.attrs.get("dry_from_wet_samples", {})
+    derived = sum(per_core.get(core, 0) for core in used.index)
+    basis = {"samples_dry_from_wet": derived, "pore_water_salinity": salinity}
+    how = (
+        f" ({derived} sample(s) from wet density and water content: "
+        f"{wet_conversion_text(salinity)})"
+        if derived
+        else ""
+    )
+    if resource.density == "cores_mean":
+        value = float(cores.mean())
+        text = f"mean of the {len(cores)} cores' dry densities, {value:.4g} t/m3{how}"
+        record = {"source": "cores_mean", "dry_density_t_m3": value, "text": text}
+        return value, record | basis
+    grid = dataset["dry_density_t_m3"].assign_attrs(
+        units="t m-3", long_name="dry bulk density (kriged from the cores)"
+    )
+    mean = float(grid.where(dataset["rey_ppm"].notnull()).mean())
+    text = (
+        f"kriged from the {len(cores)} cores' dry densities (same weights as the "
+        f"grade), {mean:.4g} t/m3 on average over the estimated cells{how}"
+    )
+    record = {"source": "cores_kriged", "dry_density_t_m3": mean, "text": text}
+    return grid, record | basis
+
+
+def fit_simulation(
+    config: Config, used: pd.DataFrame, X: np.ndarray
+) -> ConditionalSimulation | None:
+    """The conditional simulation of the REY grade, fitted (None without one)."""
+    if config.simulation is None:
+        return None
+    est = config.estimate
+    block = (config.grid.resolution_m,) * 2 if est.support == "block" else None
+    return ConditionalSimulation(
+        n_realizations=config.simulation.realizations,
+        seed=config.simulation.seed,
+        n_neighbors=est.n_neighbors,
+        max_distance=est.max_distance_m,
+        block_size=block,
+        n_jobs=-1,
+    ).fit(X, used["rey_ppm"].to_numpy())

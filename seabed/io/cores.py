@@ -1,0 +1,630 @@
+"""Core tables: sample intervals read from CSV, Parquet or a vector point layer, checked.
+
+:func:`load_cores` turns a user's file into the canonical cores table
+(``docs/inputs.md``), and anything wrong with the file into an
+:class:`~seabed.exceptions.InputError` that names the file, the row and column, the
+problem and the fix.
+
+Examples
+--------
+>>> from seabed.io.datasets import demo_cores_path
+>>> cores = load_cores(demo_cores_path())
+>>> bool((cores["bottom_m"] > cores["top_m"]).all())
+True
+"""
+
+from __future__ import annotations
+
+import os
+import warnings
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pyogrio
+import pyproj
+
+from seabed.elements import REY, element_column
+from seabed.exceptions import ConfigError, InputError, MissingCRSError, SeabedWarning
+
+__all__ = [
+    "CANONICAL_COLUMNS",
+    "ELEMENT_COLUMNS",
+    "OPTIONAL_COLUMNS",
+    "load_cores",
+    "validate_cores",
+]
+
+
+PathLike = str | os.PathLike[str]
+
+
+#: The 15 element grade columns, ``Y_ppm`` first (the order of :data:`seabed.REY`).
+ELEMENT_COLUMNS: tuple[str, ...] = tuple(element_column(el) for el in REY)
+
+
+#: Optional per-sample columns: densities in t/m3, wet-basis water content as a
+#: fraction (0-1), water depth in metres (positive down).
+OPTIONAL_COLUMNS: tuple[str, ...] = (
+    "dry_density_t_m3",
+    "wet_density_t_m3",
+    "water_content",
+    "water_depth_m",
+)
+
+
+#: Every column name a cores file may be mapped to with ``columns=`` / ``[columns]``.
+CANONICAL_COLUMNS: tuple[str, ...] = (
+    "core_id",
+    "lon",
+    "lat",
+    "x",
+    "y",
+    "top_m",
+    "bottom_m",
+    "rey_ppm",
+    *ELEMENT_COLUMNS,
+    *OPTIONAL_COLUMNS,
+)
+
+
+_CSV_SUFFIXES = {".csv": ",", ".txt": ",", ".tsv": "\t"}
+
+
+_PARQUET_SUFFIXES = {".parquet", ".pq"}
+
+
+_VECTOR_SUFFIXES = {".gpkg", ".shp", ".geojson", ".json", ".fgb", ".gml", ".kml"}
+
+
+_COMPRESSION_SUFFIXES = {".gz", ".bz2", ".xz", ".zip", ".zst"}
+
+
+# Positions of one core may differ by float noise only (1e-6 degree is about 0.1 m).
+_POSITION_TOLERANCE_DEG = 1e-6
+
+
+# Depths are compared to the micrometre so that 0.1 + 0.2 still abuts 0.3.
+_DEPTH_TOLERANCE_M = 1e-6
+
+
+_REY_SUM_TOLERANCE = 0.01
+
+
+_DEPTH_FIX = "depths are metres below seafloor (mbsf), positive down"
+
+
+_DENSITY_FIX = "give t/m3 (= g/cm3)"
+
+
+# column (or "grade" / "interval") -> (is_valid(table, column), problem, fix)
+_RANGE_RULES: dict[str, tuple[Any, str, str]] = {
+    "lon": (lambda t, c: t[c].abs() <= 180, "longitude outside [-180, 180]",
+            "give WGS84 degrees, or map projected columns to x and y with a crs"),
+    "lat": (lambda t, c: t[c].abs() <= 90, "latitude outside [-90, 90]",
+            "give WGS84 degrees and check that lon and lat are not swapped"),
+    "top_m": (lambda t, c: t[c] >= 0, "depth is negative", _DEPTH_FIX),
+    "bottom_m": (lambda t, c: t[c] >= 0, "depth is negative", _DEPTH_FIX),
+    "interval": (lambda t, c: t["bottom_m"] > t["top_m"], "bottom_m is not below top_m",
+                 "each interval needs bottom_m > top_m (mbsf, positive down)"),
+    "grade": (lambda t, c: t[c] >= 0, "grade is negative",
+              "grades are ppm by dry weight, >= 0"),
+    "dry_density_t_m3": (lambda t, c: t[c] > 0, "density is not positive", _DENSITY_FIX),
+    "wet_density_t_m3": (lambda t, c: t[c] > 0, "density is not positive", _DENSITY_FIX),
+    "water_content": (lambda t, c: (t[c] >= 0) & (t[c] < 1),
+                      "water content outside [0, 1)",
+                      "give the wet-basis fraction, e.g. 0.65 for 65 %"),
+    "water_depth_m": (lambda t, c: t[c] >= 0, "water depth is negative",
+                      "water depth is positive down in metres; negate elevations"),
+}  # fmt: skip
+
+
+_MAPPING_HINT = (
+    "map your file's names to seabed's with [columns] in the config "
+    '(e.g. lon = "Longitude") or the columns= argument of load_cores'
+)
+
+
+def load_cores(
+    path: PathLike,
+    *,
+    columns: Mapping[str, str] | None = None,
+    crs: Any = None,
+) -> pd.DataFrame:
+    """Read and check a table of core sample intervals.
+
+    Parameters
+    ----------
+    path : str or path-like
+        CSV (``.csv``, ``.tsv``, ``.txt``, optionally compressed), Parquet
+        (``.parquet``) or a point layer of any vector format geopandas reads
+        (``.gpkg``, ``.shp``, ``.geojson``, ...). For vector files the positions come
+        from the point geometry, reprojected to WGS84.
+    columns : mapping, optional
+        Canonical name -> name in the file, for every column whose name differs from
+        seabed's (see :data:`CANONICAL_COLUMNS`).
+    crs : str, int or pyproj.CRS, optional
+        CRS of ``x``/``y`` columns, for files that give projected coordinates instead
+        of ``lon``/``lat``. Ignored when the file has ``lon`` and ``lat``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per sample interval with the canonical columns only: ``core_id``
+        (str), ``lon``, ``lat`` (WGS84 degrees), ``top_m``, ``bottom_m`` (mbsf),
+        ``rey_ppm`` (always; the sum of the elements when they are given), the 15
+        element columns when given, and the optional columns present. Sorted by
+        ``core_id`` (as text) then ``top_m``, with a fresh index. ``attrs["source"]``
+        holds the path.
+
+    Raises
+    ------
+    InputError
+        For a missing or unreadable file, missing columns, bad values, overlapping
+        intervals, moving cores ...: the message names the file, the 1-based data
+        row and the column (as spelt in the file), and what to do.
+    MissingCRSError
+        For a vector file without a CRS.
+
+    Examples
+    --------
+    >>> from seabed.io.datasets import demo_cores_path
+    >>> cores = load_cores(demo_cores_path())
+    >>> list(cores.columns[:6])
+    ['core_id', 'lon', 'lat', 'top_m', 'bottom_m', 'rey_ppm']
+    >>> bool((cores["bottom_m"] > cores["top_m"]).all())
+    True
+    """
+    path = Path(path)
+    _check_file(path)
+    kind = _table_kind(path)
+    if kind == "vector":
+        _refuse_position_mapping(columns, path)
+        table = _read_point_layer(path)
+    elif kind == "parquet":
+        table = _read_parquet(path)
+    else:
+        table = _read_csv(path, sep=_CSV_SUFFIXES[kind])
+    return validate_cores(table, columns=columns, crs=crs, path=path)
+
+
+def validate_cores(
+    table: pd.DataFrame,
+    *,
+    columns: Mapping[str, str] | None = None,
+    crs: Any = None,
+    path: PathLike | None = None,
+) -> pd.DataFrame:
+    """Check a cores table already in memory and return it in canonical form.
+
+    This is what :func:`load_cores` does after reading the file; use it for tables
+    built in Python. Rows are reported 1-based in the order given.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        Sample intervals, one per row.
+    columns, crs :
+        As in :func:`load_cores`.
+    path : str or path-like, optional
+        Named in error messages.
+
+    Returns
+    -------
+    pandas.DataFrame
+        As :func:`load_cores` returns.
+
+    Examples
+    --------
+    >>> raw = pd.DataFrame({"core_id": ["A", "A"], "lon": [153.8, 153.8],
+    ...                     "lat": [22.0, 22.0], "top_m": [2.0, 0.0],
+    ...                     "bottom_m": [10.0, 2.0], "rey_ppm": [1000.0, 100.0]})
+    >>> validate_cores(raw)[["top_m", "rey_ppm"]].to_numpy().tolist()
+    [[0.0, 100.0], [2.0, 1000.0]]
+    """
+    check = _CoresCheck(table, columns=columns, path=path)
+    return check.run(crs)
+
+
+class _CoresCheck:
+    """One validation pass over a raw cores table (keeps the names for messages)."""
+
+    def __init__(
+        self,
+        table: pd.DataFrame,
+        *,
+        columns: Mapping[str, str] | None,
+        path: PathLike | None,
+    ) -> None:
+        self.path = None if path is None else os.fspath(path)
+        table = pd.DataFrame(table).reset_index(drop=True)
+        table.columns = [str(c).strip() for c in table.columns]
+        self.file_names = {name: name for name in CANONICAL_COLUMNS}
+        self.table = self._rename(table, dict(columns or {}))
+
+    # -- messages
+
+    def fail(
+        self,
+        message: str,
+        *,
+        index: int | None = None,
+        column: str | None = None,
+        hint: str | None = None,
+    ) -> InputError:
+        """An error naming the file, the row and the column as the file spells it.
+
+        ``index`` is the 0-based position among the file's data rows; the message
+        gives the 1-based row number users see in a spreadsheet below the header.
+        """
+        name = None if column is None else self.file_names.get(column, column)
+        return InputError(
+            message,
+            path=self.path,
+            row=None if index is None else index + 1,
+            column=name,
+            hint=hint,
+        )
+
+    # -- steps
+
+    def _rename(self, table: pd.DataFrame, columns: dict[str, str]) -> pd.DataFrame:
+        unknown = sorted(set(columns) - set(CANONICAL_COLUMNS))
+        if unknown:
+            raise ConfigError(
+                f"unknown canonical column(s) {', '.join(unknown)}",
+                column="columns",
+                hint="the keys are seabed's names: " + ", ".join(CANONICAL_COLUMNS),
+            )
+        for canonical, in_file in columns.items():
+            if in_file not in table.columns:
+                raise InputError(
+                    f"column {in_file!r} (given for {canonical!r} in [columns]) is "
+                    "not in the file",
+                    path=self.path,
+                    hint="the file's columns are " + ", ".join(map(str, table.columns)),
+                )
+        # a mapped column replaces any column already carrying the canonical name
+        shadowed = [c for c in columns if c in table.columns and columns[c] != c]
+        table = table.drop(columns=shadowed)
+        self.file_names.update(columns)
+        return table.rename(columns={v: k for k, v in columns.items()})
+
+    def run(self, crs: Any) -> pd.DataFrame:
+        if self.table.empty:
+            raise self.fail(
+                "the table has no data rows",
+                hint="give one row per sample interval below a header line",
+            )
+        position = self._position_columns(crs)
+        grades = self._grade_columns()
+        optional = [c for c in OPTIONAL_COLUMNS if c in self.table.columns]
+        required = ["core_id", *position, "top_m", "bottom_m", *grades]
+        self._check_missing_values(required)
+        table = self.table[required + optional].copy()
+        for column in [*position, "top_m", "bottom_m", *grades, *optional]:
+            table[column] = self._numeric(table[column], column)
+        table["core_id"] = table["core_id"].astype(str).str.strip()
+        if position == ["x", "y"]:
+            table = self._to_lon_lat(table, crs)
+        self._check_ranges(table, grades, optional)
+        table = self._total_rey(table, grades)
+        table = table.sort_values(["core_id", "top_m", "bottom_m"], kind="stable")
+        self._check_positions(table)
+        self._check_overlaps(table)
+        ordered = ["core_id", "lon", "lat", "top_m", "bottom_m", "rey_ppm"]
+        ordered += [c for c in ELEMENT_COLUMNS if c in table.columns] + optional
+        result = table[ordered].reset_index(drop=True)
+        if self.path is not None:
+            result.attrs["source"] = self.path
+        return result
+
+    def _position_columns(self, crs: Any) -> list[str]:
+        present = set(self.table.columns)
+        if {"lon", "lat"} <= present:
+            return ["lon", "lat"]
+        if {"x", "y"} <= present:
+            if crs is None:
+                raise self.fail(
+                    "the table gives x/y coordinates but no CRS",
+                    column="x",
+                    hint="pass crs= (e.g. crs='EPSG:32656') or give lon/lat in WGS84",
+                )
+            return ["x", "y"]
+        missing = [c for c in ("lon", "lat") if c not in present]
+        raise self.fail(
+            f"missing required column(s) {', '.join(missing)}",
+            hint="give lon/lat in WGS84 degrees (or x/y with a crs); "
+            + _MAPPING_HINT
+            + "; the file's columns are "
+            + ", ".join(self.table.columns),
+        )
+
+    def _grade_columns(self) -> list[str]:
+        present = set(self.table.columns)
+        missing = [c for c in ("core_id", "top_m", "bottom_m") if c not in present]
+        elements = [c for c in ELEMENT_COLUMNS if c in present]
+        if 0 < len(elements) < len(ELEMENT_COLUMNS):
+            absent = [c for c in ELEMENT_COLUMNS if c not in present]
+            raise self.fail(
+                f"element column(s) {', '.join(absent)} missing",
+                hint="give all 15 REY elements (Y_ppm, La_ppm ... Lu_ppm) or only the "
+                "total rey_ppm; " + _MAPPING_HINT,
+            )
+        if "rey_ppm" not in present and not elements:
+            missing.append("rey_ppm (or the 15 element columns Y_ppm ... Lu_ppm)")
+        if missing:
+            raise self.fail(
+                f"missing required column(s) {', '.join(missing)}",
+                hint=_MAPPING_HINT
+                + "; the file's columns are "
+                + ", ".join(self.table.columns),
+            )
+        return (["rey_ppm"] if "rey_ppm" in present else []) + elements
+
+    def _check_missing_values(self, required: list[str]) -> None:
+        for column in required:
+            empty = self.table[column].isna()
+            if empty.any():
+                raise self.fail(
+                    "value is missing",
+                    index=int(np.flatnonzero(empty)[0]),
+                    column=column,
+                    hint="every sample needs this column; fill it in or drop the row",
+                )
+
+    def _numeric(self, values: pd.Series, column: str) -> pd.Series:
+        if pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(
+            values
+        ):
+            return values.astype(float)
+        text = values.astype(str).str.strip()
+        numbers = pd.to_numeric(text.where(values.notna()), errors="coerce")
+        bad = numbers.isna() & values.notna()
+        if bad.any():
+            row = int(np.flatnonzero(bad)[0])
+            raise self.fail(
+                f"{values.iloc[row]!r} is not a number",
+                index=row,
+                column=column,
+                hint="use plain decimal numbers with a '.' decimal point, no units",
+            )
+        return numbers.astype(float)
+
+    def _to_lon_lat(self, table: pd.DataFrame, crs: Any) -> pd.DataFrame:
+        try:
+            source = pyproj.CRS.from_user_input(crs)
+        except pyproj.exceptions.CRSError as err:
+            raise ConfigError(
+                f"{crs!r} is not a CRS pyproj knows ({err})",
+                column="crs",
+                hint="give an EPSG code such as 'EPSG:32656'",
+            ) from None
+        to_wgs84 = pyproj.Transformer.from_crs(source, "EPSG:4326", always_xy=True)
+        lon, lat = to_wgs84.transform(table["x"].to_numpy(), table["y"].to_numpy())
+        bad = ~(np.isfinite(lon) & np.isfinite(lat))
+        if bad.any():
+            raise self.fail(
+                f"x/y cannot be converted from {source.name} to lon/lat",
+                index=int(table.index[np.flatnonzero(bad)[0]]),
+                column="x",
+                hint="check the coordinates and the crs",
+            )
+        table = table.drop(columns=["x", "y"])
+        table.insert(1, "lon", lon)
+        table.insert(2, "lat", lat)
+        return table
+
+    def _check_ranges(
+        self, table: pd.DataFrame, grades: list[str], optional: list[str]
+    ) -> None:
+        checks = [(c, *_RANGE_RULES[c]) for c in ("lon", "lat", "top_m", "bottom_m")]
+        checks += [(c, *_RANGE_RULES["grade"]) for c in grades]
+        checks += [(c, *_RANGE_RULES[c]) for c in optional]
+        checks.append(("bottom_m", *_RANGE_RULES["interval"]))
+        for column, is_valid, problem, fix in checks:
+            # NaN passes: only optional columns may hold it at this point
+            bad = ~is_valid(table, column) & table[column].notna()
+            if bad.any():
+                row = int(np.flatnonzero(bad.to_numpy())[0])
+                value = table[column].iloc[row]
+                raise self.fail(
+                    f"{problem} ({value:g})", index=row, column=column, hint=fix
+                )
+
+    def _total_rey(self, table: pd.DataFrame, grades: list[str]) -> pd.DataFrame:
+        elements = [c for c in grades if c != "rey_ppm"]
+        if not elements:
+            return table
+        total = table[elements].sum(axis=1)
+        if "rey_ppm" in grades:
+            off = (table["rey_ppm"] - total).abs() > _REY_SUM_TOLERANCE * total
+            if off.any():
+                row = int(np.flatnonzero(off.to_numpy())[0])
+                raise self.fail(
+                    f"rey_ppm {table['rey_ppm'].iloc[row]:g} differs by more than 1 % "
+                    f"from the sum of the 15 elements ({total.iloc[row]:g})",
+                    index=row,
+                    column="rey_ppm",
+                    hint="fix the total or the elements, or drop the rey_ppm column",
+                )
+        table["rey_ppm"] = total
+        return table
+
+    def _check_positions(self, table: pd.DataFrame) -> None:
+        for column in ("lon", "lat"):
+            first = table.groupby("core_id", sort=False)[column].transform("first")
+            moved = (table[column] - first).abs() > _POSITION_TOLERANCE_DEG
+            if moved.any():
+                row = int(moved[moved].index[0])
+                core = table.at[row, "core_id"]
+                raise self.fail(
+                    f"core {core!r} changes position ({column} {table.at[row, column]:g}"
+                    f" here, {first[row]:g} in its first row)",
+                    index=row,
+                    column=column,
+                    hint="give every row of a core the same position, or give "
+                    "different sites different core_id values",
+                )
+
+    def _check_overlaps(self, table: pd.DataFrame) -> None:
+        same_core = table["core_id"].eq(table["core_id"].shift())
+        previous_bottom = table["bottom_m"].shift()
+        overlap = same_core & (table["top_m"] < previous_bottom - _DEPTH_TOLERANCE_M)
+        if overlap.any():
+            position = int(np.flatnonzero(overlap.to_numpy())[0])
+            row = int(table.index[position])
+            other = int(table.index[position - 1])
+            raise self.fail(
+                f"interval {table.at[row, 'top_m']:g}-{table.at[row, 'bottom_m']:g} m of"
+                f" core {table.at[row, 'core_id']!r} overlaps "
+                f"{table.at[other, 'top_m']:g}-{table.at[other, 'bottom_m']:g} m "
+                f"(row {other + 1})",
+                index=row,
+                column="top_m",
+                hint="intervals of one core must not overlap; remove duplicates or "
+                "fix the depths",
+            )
+
+
+def _check_file(path: Path) -> None:
+    if not path.exists():
+        raise InputError(
+            "file not found",
+            path=path,
+            hint="check the path (relative paths in a "
+            "config are relative to the config file)",
+        )
+    if path.is_dir() and path.suffix.lower() not in {".gdb", ".zarr"}:
+        raise InputError("is a folder, not a file", path=path, hint="name the file")
+
+
+def _table_kind(path: Path) -> str:
+    suffixes = [s.lower() for s in path.suffixes]
+    if suffixes and suffixes[-1] in _COMPRESSION_SUFFIXES:
+        suffixes.pop()
+    suffix = suffixes[-1] if suffixes else ""
+    if suffix in _CSV_SUFFIXES:
+        return suffix
+    if suffix in _PARQUET_SUFFIXES:
+        return "parquet"
+    if suffix in _VECTOR_SUFFIXES:
+        return "vector"
+    accepted = sorted({*_CSV_SUFFIXES, *_PARQUET_SUFFIXES, *_VECTOR_SUFFIXES})
+    raise InputError(
+        f"unknown file type {suffix or '(no extension)'!r}",
+        path=path,
+        hint="save the cores as one of " + ", ".join(accepted),
+    )
+
+
+def _read_csv(path: Path, *, sep: str) -> pd.DataFrame:
+    try:
+        # read everything as text: numbers are parsed and checked one column at a
+        # time, and identifiers such as "007" keep their leading zeros
+        return pd.read_csv(path, sep=sep, dtype=str, skipinitialspace=True)
+    except pd.errors.EmptyDataError:
+        raise InputError(
+            "the file is empty", path=path, hint="give a header line and data rows"
+        ) from None
+    except (pd.errors.ParserError, UnicodeDecodeError, ValueError, OSError) as err:
+        raise InputError(
+            f"cannot be read as a table ({_first_line(err)})",
+            path=path,
+            hint=f"save it as UTF-8 text separated by {sep!r}",
+        ) from None
+
+
+def _read_parquet(path: Path) -> pd.DataFrame:
+    try:
+        return pd.read_parquet(path)
+    except Exception as err:  # pyarrow raises several unrelated error types
+        raise InputError(
+            f"cannot be read as Parquet ({_first_line(err)})",
+            path=path,
+            hint="write it again with pandas.DataFrame.to_parquet",
+        ) from None
+
+
+def _read_vector(path: Path, layer: str | None) -> tuple[gpd.GeoDataFrame, str]:
+    """Read one layer of a vector file (the first if none is named)."""
+    try:
+        layers = [str(name) for name in pyogrio.list_layers(path)[:, 0]]
+    except Exception as err:  # pyogrio.errors.DataSourceError and friends
+        raise InputError(
+            f"cannot be read as a vector file ({_first_line(err)})",
+            path=path,
+            hint="give a GeoPackage, shapefile, GeoJSON or another format GDAL reads",
+        ) from None
+    if not layers:
+        raise InputError("the file has no layers", path=path, hint="add the features")
+    if layer is None:
+        layer = layers[0]
+        if len(layers) > 1:
+            warnings.warn(
+                f"{path}: reading layer {layer!r}; the file also has "
+                f"{', '.join(layers[1:])} (name the layer to choose another)",
+                SeabedWarning,
+                stacklevel=3,
+            )
+    elif layer not in layers:
+        raise InputError(
+            f"layer {layer!r} not found",
+            path=path,
+            hint="the file's layers are " + ", ".join(layers),
+        )
+    try:
+        frame = gpd.read_file(path, layer=layer)
+    except Exception as err:
+        raise InputError(
+            f"layer {layer!r} cannot be read ({_first_line(err)})", path=path
+        ) from None
+    return frame, layer
+
+
+def _read_point_layer(path: Path) -> pd.DataFrame:
+    frame, _ = _read_vector(path, None)
+    if frame.crs is None:
+        raise MissingCRSError(
+            "the layer has no coordinate reference system",
+            path=path,
+            hint="set it, e.g. with ogr2ogr -a_srs EPSG:4326 fixed.gpkg FILE",
+        )
+    geometry = frame.geometry
+    not_point = ~geometry.geom_type.isin(["Point"]) | geometry.is_empty
+    if not_point.any():
+        row = int(np.flatnonzero(not_point.to_numpy())[0])
+        shape = geometry.iloc[row]
+        found = "empty" if shape is None or shape.is_empty else shape.geom_type
+        raise InputError(
+            f"geometry is {found}, not a point",
+            path=path,
+            row=row + 1,
+            column="geometry",
+            hint="give each sample interval as a point at its core's position",
+        )
+    lonlat = geometry.to_crs("EPSG:4326")
+    table = pd.DataFrame(frame.drop(columns=frame.geometry.name))
+    table = table.drop(columns=[c for c in ("lon", "lat", "x", "y") if c in table])
+    table["lon"] = lonlat.x.to_numpy()
+    table["lat"] = lonlat.y.to_numpy()
+    return table
+
+
+def _refuse_position_mapping(columns: Mapping[str, str] | None, path: Path) -> None:
+    mapped = sorted({"lon", "lat", "x", "y"} & set(columns or {}))
+    if mapped:
+        raise ConfigError(
+            f"{path}: positions come from the point geometry, so "
+            f"{', '.join(mapped)} cannot be mapped",
+            column="columns",
+            hint="remove these keys from [columns]",
+        )
+
+
+def _first_line(err: BaseException) -> str:
+    text = str(err).strip().splitlines()
+    return text[0] if text else type(err).__name__

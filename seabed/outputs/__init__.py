@@ -1,0 +1,17 @@
+"""A run's files: COGs, tables, the output folder."""
+
+from seabed.outputs.cogs import CLASS_NODATA, PROVENANCE_TAG, CogBuilder, write_cog
+from seabed.outputs.files import atomic_path, write_csv, write_json
+from seabed.outputs.writer import resource_document, write_outputs
+
+__all__ = [
+    "CLASS_NODATA",
+    "PROVENANCE_TAG",
+    "CogBuilder",
+    "atomic_path",
+    "resource_document",
+    "write_cog",
+    "write_csv",
+    "write_json",
+    "write_outputs",
+]

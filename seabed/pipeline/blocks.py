@@ -1,0 +1,453 @@
+"""Blocks of grid rows: each estimated, accounted for and reduced on its own, then combined."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import xarray as xr
+
+from seabed.composite import slice_edges
+from seabed.config import Config
+from seabed.elements import DEFAULT_OXIDES, oxide_factors
+from seabed.estimation.models import GradeModels, dry_density, predict_grades
+from seabed.geostats import (
+    Variogram,
+)
+from seabed.geostats.simulation import ConditionalSimulation
+from seabed.pipeline.inputs import Inputs
+from seabed.resource import (
+    CLASSES,
+    ClassRule,
+    SimulatedResource,
+    cell_tonnage,
+    class_fractions,
+    classify_cells,
+    combine_simulations,
+    combine_tables,
+    depth_statements,
+    element_table,
+    exclusion_table,
+    grade_tonnage,
+    mined_window,
+    practical_range,
+    simulate_resource,
+    slice_thickness,
+    statement,
+    statements_by,
+)
+from seabed.zones import (
+    depth_rule,
+    report_zone_coverage,
+    sample_on_grid,
+    slope_deg,
+    slope_rule,
+    zone_coverage,
+)
+
+__all__ = [
+    "BLOCK_CELLS",
+    "IN_MEMORY_CELLS",
+    "block_rows",
+]
+
+
+def depth_slices(
+    config: Config, grid: xr.Dataset, sediment: xr.DataArray | None
+) -> xr.DataArray:
+    """Thickness of every slice in every cell, cut where the sediment is thinner."""
+    window = config.composite
+    edges = slice_edges(window.top_m, window.bottom_m, window.slice_m)
+    sediment_m = None if sediment is None else sample_on_grid(sediment, grid)
+    return slice_thickness(edges.tolist(), grid["cell_area_m2"], sediment_m)
+
+
+def rule_fractions(
+    config: Config,
+    grid: xr.Dataset,
+    bathymetry: xr.DataArray | None,
+    *,
+    slope: xr.DataArray | None = None,
+) -> list[tuple[str, xr.DataArray]]:
+    """Cells excluded by raster rules (1 excluded, 0 kept), with their reasons.
+
+    ``slope`` is the bathymetry's slope (:func:`seabed.rules.slope_deg`), when
+    already computed.
+    """
+    rules = config.rules
+    found = []
+    if bathymetry is not None and rules.depth_window_m is not None:
+        shallow, deep = rules.depth_window_m
+        found.append(
+            (
+                f"water depth outside {shallow:g}-{deep:g} m",
+                depth_rule(grid, bathymetry, rules.depth_window_m),
+            )
+        )
+    if bathymetry is not None and rules.max_slope_deg is not None:
+        found.append(
+            (
+                f"slope above {rules.max_slope_deg:g} degrees",
+                slope_rule(grid, bathymetry, rules.max_slope_deg, slope=slope),
+            )
+        )
+    return found
+
+
+def class_rules(config: Config) -> dict[str, ClassRule]:
+    """The configured classification rules (classes without one are left out)."""
+    rules = {}
+    for name in CLASSES:
+        rule = getattr(config.classification, name)
+        if rule is not None:
+            rules[name] = ClassRule(**rule.model_dump())
+    return rules
+
+
+def classify(
+    config: Config, dataset: xr.Dataset, estimator: Any, variogram: Variogram | None
+) -> xr.DataArray:
+    """Resource class per cell by the configured rules (default: all Inferred)."""
+    return classify_cells(
+        dataset,
+        estimator.X_,
+        rules=class_rules(config),
+        variogram=variogram,
+        n_neighbors=config.estimate.n_neighbors,
+        max_distance=config.estimate.max_distance_m,
+        n_sectors=config.classification.sectors,
+        estimator=estimator,
+    )
+
+
+# --------------------------------------------------------------------------- blocks
+#: Cells of one block of grid rows accounted for at a time (memory: about 1.3 KB
+#: per cell). It depends on the grid's width only, never on tiles or workers, so the
+#: blocks, and the sums over them, are the same for every tile size and cluster.
+BLOCK_CELLS = 2**19
+
+
+#: Grids up to this many cells keep every variable of every cell in
+#: ``RunResult.dataset``; larger ones keep only the written maps, opened lazily.
+IN_MEMORY_CELLS = 2**22
+
+
+def block_rows(frame: xr.Dataset) -> list[tuple[int, int]]:
+    """The blocks of whole rows the grid is accounted for in, north to south.
+
+    Examples
+    --------
+    >>> from seabed.grid import make_grid
+    >>> frame = make_grid((153.5, 21.8, 154.1, 22.2), 5000, frame_only=True)
+    >>> block_rows(frame)
+    [(0, 10)]
+    """
+    n_rows, n_cols = frame.sizes["y"], frame.sizes["x"]
+    height = max(1, BLOCK_CELLS // n_cols)
+    return [(start, min(start + height, n_rows)) for start in range(0, n_rows, height)]
+
+
+@dataclass
+class _BlockContext:
+    """What every block of rows needs, prepared once."""
+
+    config: Config
+    inputs: Inputs
+    used: pd.DataFrame
+    models: GradeModels
+    simulation: ConditionalSimulation | None
+    slope: xr.DataArray | None
+
+
+@dataclass
+class _BlockAccount:
+    """The tables of one block of rows: sums, combined over blocks at the end."""
+
+    statement: pd.DataFrame
+    excluded: pd.DataFrame
+    per_slice: pd.DataFrame
+    cumulative: pd.DataFrame
+    classes: pd.DataFrame
+    zones: pd.DataFrame
+    elements: pd.DataFrame
+    grade_tonnage: pd.DataFrame
+    simulated: SimulatedResource | None
+    density: dict[str, Any]
+    n_estimated: int
+    n_gaps: int
+    zones_overlap: bool
+    tiles: dict[str, int]
+
+
+def _account_block(
+    context: _BlockContext,
+    grid: xr.Dataset,
+    *,
+    tile_size: int,
+    client: Any,
+    progress: bool,
+    checkpoint: Path | None,
+) -> tuple[_BlockAccount, xr.Dataset]:
+    """Estimate, account for and tabulate one block of grid rows."""
+    config, inputs = context.config, context.inputs
+    grades, n_gaps = predict_grades(
+        context.models,
+        grid,
+        tile_size=tile_size,
+        client=client,
+        progress=progress,
+        checkpoint=checkpoint,
+        workers=config.dask.workers,
+    )
+    tiles = {"total": grades.attrs["tiles"], "resumed": grades.attrs["tiles_resumed"]}
+    grades.attrs = {}
+    dataset = xr.merge([grid, grades], compat="override", join="exact")
+    dataset["slice_thickness_m"] = depth_slices(config, grid, inputs.sediment_thickness)
+    dataset = mined_window(dataset)
+
+    coverage = zone_coverage(grid, include=inputs.include, exclude=inputs.exclude)
+    rules = rule_fractions(config, grid, inputs.bathymetry, slope=context.slope)
+    coverage = _apply_rules(coverage, rules)
+    dataset = xr.merge([dataset, coverage], compat="override", join="exact")
+    density, density_record = dry_density(config, context.used, dataset)
+    dataset = cell_tonnage(
+        dataset,
+        thickness_m=dataset["thickness_m"],
+        dry_density_t_m3=density,
+        oxides=config.resource.oxides,
+    )
+    dataset["resource_class"] = classify(
+        config, dataset, context.models.estimator, context.models.variogram
+    )
+    cutoffs = config.resource.cutoffs_ppm
+    per_slice, cumulative = depth_statements(dataset, cutoffs, dry_density_t_m3=density)
+    zones, zone_shares, overlap = pd.DataFrame(), None, False
+    if inputs.report_zones is not None:
+        zone_shares = report_zone_coverage(
+            grid, inputs.report_zones, include=inputs.include, exclude=inputs.exclude
+        )
+        zones = statements_by(dataset, cutoffs, zone_shares)
+        overlap = bool(zone_shares.attrs["overlapping"])
+    simulated = None
+    if context.simulation is not None:
+        simulated = simulate_resource(
+            context.simulation,
+            dataset,
+            cutoffs,
+            thickness_m=dataset["thickness_m"],
+            dry_density_t_m3=density,
+            fractions=zone_shares,
+            depths=True,
+            progress=progress,
+        )
+    account = _BlockAccount(
+        statement=statement(dataset, cutoffs),
+        excluded=exclusion_table(
+            dataset,
+            coverage,
+            thickness_m=dataset["thickness_m"],
+            dry_density_t_m3=density,
+        ),
+        per_slice=per_slice,
+        cumulative=cumulative,
+        classes=statements_by(
+            dataset, cutoffs, class_fractions(dataset.resource_class)
+        ),
+        zones=zones,
+        elements=element_table(
+            dataset, cutoffs, annual_demand_t=inputs.annual_demand_t
+        ),
+        grade_tonnage=grade_tonnage(
+            dataset, step_ppm=config.resource.grade_tonnage_step_ppm
+        ),
+        simulated=simulated,
+        density=density_record,
+        n_estimated=int(dataset["rey_ppm"].notnull().sum()),
+        n_gaps=n_gaps,
+        zones_overlap=overlap,
+        tiles=tiles,
+    )
+    return account, dataset
+
+
+def _combined(accounts: list[_BlockAccount], config: Config) -> dict[str, Any]:
+    """The RunResult tables of the whole grid from those of its blocks."""
+
+    def combine(name: str, by: list[str], **options: Any) -> pd.DataFrame:
+        tables = [getattr(account, name) for account in accounts]
+        if len(tables[0]) == 0:
+            return tables[0]
+        return combine_tables(tables, by, **options)
+
+    depth = ["top_m", "bottom_m", "cutoff_ppm"]
+    whole = combine("statement", ["cutoff_ppm"])
+    return {
+        "statement": whole,
+        "excluded": combine("excluded", ["reason"]),
+        "slices": pd.concat(
+            [
+                combine("per_slice", depth).assign(interval="slice"),
+                combine("cumulative", depth).assign(interval="cumulative"),
+            ],
+            ignore_index=True,
+        ),
+        "classes": combine("classes", ["class", "cutoff_ppm"]),
+        "zones": combine("zones", ["zone", "cutoff_ppm"]),
+        "elements": combine(
+            "elements",
+            ["cutoff_ppm", "element"],
+            rey_t=whole.set_index("cutoff_ppm")["rey_t"],
+        ),
+        "grade_tonnage": combine("grade_tonnage", ["cutoff_ppm"]),
+    }
+
+
+def _block_notes(accounts: list[_BlockAccount]) -> list[str]:
+    notes = []
+    gaps = sum(account.n_gaps for account in accounts)
+    if gaps:
+        notes.append(
+            f"{gaps} slice estimate(s) were missing (too few cores with that slice "
+            "nearby) and take the window grade instead"
+        )
+    if any(account.zones_overlap for account in accounts):
+        notes.append(
+            "report zones overlap: their rows count the shared area in each zone, "
+            "so they add up to more than the total"
+        )
+    return notes
+
+
+def _density_record(
+    config: Config, used: pd.DataFrame, accounts: list[_BlockAccount]
+) -> dict[str, Any]:
+    """Where the density came from, over the whole grid."""
+    record = accounts[0].density
+    if record["source"] != "cores_kriged":
+        return record  # the same in every block
+    # the mean kriged density over every estimated cell: the blocks' means,
+    # weighted by their estimated cells, put through the same record
+    n = sum(account.n_estimated for account in accounts)
+    mean = (
+        math.fsum(a.density["dry_density_t_m3"] * a.n_estimated for a in accounts) / n
+        if n
+        else float("nan")
+    )
+    one_cell = xr.Dataset(
+        {"dry_density_t_m3": (("y", "x"), [[mean]]), "rey_ppm": (("y", "x"), [[1.0]])}
+    )
+    return dry_density(config, used, one_cell)[1]
+
+
+def _combined_simulation(
+    accounts: list[_BlockAccount], maps: xr.Dataset | None
+) -> SimulatedResource | None:
+    """The simulation of the whole grid; its maps from ``maps`` (the written files,
+    opened lazily) when the blocks' maps were not kept."""
+    blocks = [a.simulated for a in accounts if a.simulated is not None]
+    if not blocks:
+        return None
+    if maps is None:
+        return combine_simulations(blocks)
+    placeholder = xr.DataArray(np.nan)  # replaced by the written maps just below
+    combined = combine_simulations(
+        blocks, probability_above=placeholder, etype_rey_ppm=placeholder
+    )
+    return _with_simulation_maps(combined, maps)
+
+
+def _whole(kept: list[xr.Dataset], frame: xr.Dataset) -> xr.Dataset:
+    """The blocks' datasets joined into the whole grid's."""
+    if len(kept) == 1:
+        whole = kept[0]
+    else:
+        whole = xr.concat(
+            kept, dim="y", data_vars="minimal", coords="minimal", compat="override"
+        )
+    whole.rio.write_crs(frame.rio.crs, inplace=True)  # in place: no copy
+    return whole.rio.write_transform(frame.rio.transform(), inplace=True)
+
+
+def _slope_raster(
+    config: Config, bathymetry: xr.DataArray | None
+) -> xr.DataArray | None:
+    """The bathymetry's slope, computed once for every block of rows."""
+    if bathymetry is None or config.rules.max_slope_deg is None:
+        return None
+    return slope_deg(bathymetry)
+
+
+def assumptions(
+    config: Config,
+    dataset: xr.Dataset,
+    density: dict[str, Any],
+    variogram: Variogram | None,
+) -> dict[str, Any]:
+    """How the figures were made, for ``resource.json`` and reports."""
+    window = config.composite
+    forms = dict(DEFAULT_OXIDES) | dict(config.resource.oxides)
+    return {
+        "window_mbsf": [window.top_m, window.bottom_m],
+        "slice_m": window.slice_m,
+        "window_capped_by_sediment": config.inputs.sediment_thickness is not None,
+        "dry_density_t_m3": density["dry_density_t_m3"],
+        "density": density,
+        "cutoffs_apply_to": "estimated block grade (rey_ppm) of what is reported: "
+        "the window, a slice, or the window's top to a target depth",
+        "support": config.estimate.support,
+        "oxides": forms,
+        "oxide_factors": oxide_factors(config.resource.oxides),
+        "crs": dataset.rio.crs.to_string(),
+        "resolution_m": config.grid.resolution_m,
+        "classification": {
+            "rules": {
+                name: rule.as_dict() for name, rule in class_rules(config).items()
+            },
+            "sectors": config.classification.sectors,
+            "practical_range_m": None
+            if variogram is None
+            else practical_range(variogram),
+        },
+    }
+
+
+def _apply_rules(
+    coverage: xr.Dataset, rules: list[tuple[str, xr.DataArray]]
+) -> xr.Dataset:
+    """Fold whole-cell raster rules into the vector zone coverage."""
+    if not rules:
+        return coverage
+    available = coverage["available_fraction"]
+    included = coverage["included_fraction"]
+    per_reason = [coverage["excluded_fraction"]]
+    for reason, excluded in rules:
+        available = available * (1 - excluded)
+        per_reason.append(
+            (included * excluded).expand_dims(reason=[reason]).astype(float)
+        )
+    merged = coverage.drop_vars(["excluded_fraction", "reason"], errors="ignore")
+    merged["available_fraction"] = available.assign_attrs(
+        coverage["available_fraction"].attrs
+    )
+    merged["excluded_fraction"] = xr.concat(per_reason, dim="reason").assign_attrs(
+        coverage["excluded_fraction"].attrs
+    )
+    return merged
+
+
+def _with_simulation_maps(
+    simulated: SimulatedResource, maps: xr.Dataset
+) -> SimulatedResource:
+    """The simulation's maps read lazily from the written files."""
+    cutoffs = [float(c) for c in simulated.summary["cutoff_ppm"].unique()]
+    probability = xr.concat(
+        [maps[f"probability_above_{cutoff:g}ppm"] for cutoff in cutoffs],
+        dim=pd.Index(cutoffs, name="cutoff_ppm"),
+    ).rename("probability_above")
+    simulated.probability_above = probability
+    simulated.etype_rey_ppm = maps["rey_etype_ppm"]
+    return simulated

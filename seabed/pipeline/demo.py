@@ -1,0 +1,48 @@
+"""The configuration of ``seabed demo`` on the bundled Minamitorishima data."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from seabed.config import Config
+from seabed.io import datasets
+
+__all__ = [
+    "demo_config",
+]
+
+
+# --------------------------------------------------------------------------- config
+#: The demo's illustrative zones (``data/make_demo_zones.py`` makes them).
+DEMO_ZONES = "minamitorishima_demo_zones.gpkg"
+
+
+def demo_config(out_dir: str | Path = "seabed-demo") -> Config:
+    """The configuration of ``seabed demo``: the Takaya et al. (2018) box.
+
+    Bundled synthetic cores (``data/demo_cores.csv``), real ETOPO1 bathymetry and
+    GlobSed sediment thickness, the approximate EEZ and the study box of Takaya et al.
+    (2018) as include zones, the topographic highs of the ETOPO1 grid (shallower
+    than 5,500 m) grown by 5 km as an illustrative exclusion, a 7 degree slope rule,
+    and statements per square of the box (A1 ... D6, illustrative).
+    """
+    zones = str(datasets.data_dir() / DEMO_ZONES)
+    data = {
+        "inputs": {
+            "cores": str(datasets.demo_cores_path()),
+            "bathymetry": str(datasets.bathymetry_path()),
+            "sediment_thickness": str(datasets.sediment_thickness_path()),
+            "include": [
+                {"path": str(datasets.eez_path()), "layer": datasets.EEZ_LAYER},
+                {"path": str(datasets.takaya_box_path())},
+            ],
+            "exclude": [
+                {"path": zones, "layer": "topographic_highs", "buffer_m": 5000.0}
+            ],
+            "report_zones": {"path": zones, "layer": "takaya2018_squares"},
+        },
+        "grid": {"resolution_m": 500.0, "bounds": list(datasets.TAKAYA_BOX)},
+        "rules": {"max_slope_deg": 7.0},
+        "output": {"dir": str(out_dir)},
+    }
+    return Config.model_validate(data).resolve_paths(Path.cwd())

@@ -1,0 +1,210 @@
+"""A run's inputs: read and checked before anything is computed, and validated for ``seabed validate``."""
+
+from __future__ import annotations
+
+import warnings
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+import pandas as pd
+import xarray as xr
+
+from seabed.composite import (
+    composite_cores,
+    used_composites,
+)
+from seabed.config import Config, check_config, load_config, read_toml
+from seabed.exceptions import ConfigError, InputError, SeabedWarning
+from seabed.grid import bounds_from_points, make_grid
+from seabed.io import load_bathymetry, load_cores, load_raster, load_zones
+from seabed.resource import (
+    read_demand_table,
+)
+from seabed.zones import (
+    load_report_zones,
+)
+
+__all__ = [
+    "validate",
+]
+
+
+@dataclass
+class Inputs:
+    """Every input of a run, read and checked."""
+
+    samples: pd.DataFrame
+    bathymetry: xr.DataArray | None
+    sediment_thickness: xr.DataArray | None
+    include: list[gpd.GeoDataFrame]
+    exclude: list[tuple[str, gpd.GeoDataFrame]]
+    report_zones: gpd.GeoDataFrame | None
+    annual_demand_t: dict[str, float]
+    files: dict[str, Path]
+
+
+def validate(path: str | Path) -> list[InputError]:
+    """Every problem found in a configuration file and its inputs (empty if none)."""
+    path = Path(path).resolve()
+    try:
+        data = read_toml(path)
+    except InputError as error:
+        return [error]
+    problems: list[InputError] = list(check_config(data, path))
+    if problems:
+        return problems
+    config = load_config(path)
+    problems.extend(_input_problems(config))
+    return problems
+
+
+def _input_problems(config: Config) -> list[InputError]:
+    problems: list[InputError] = []
+    for step in (
+        lambda: load_cores(config.inputs.cores, columns=config.columns),
+        lambda: config.inputs.bathymetry and load_bathymetry(config.inputs.bathymetry),
+        lambda: (
+            config.inputs.sediment_thickness
+            and load_raster(config.inputs.sediment_thickness)
+        ),
+        *(lambda z=z: _load_zone(z) for z in config.inputs.include),
+        *(lambda z=z: _load_zone(z) for z in config.inputs.exclude),
+        lambda: _load_report_zones(config),
+        lambda: _annual_demand(config),
+        lambda: _check_rules_need_bathymetry(config),
+    ):
+        try:
+            step()
+        except InputError as error:
+            problems.append(error)
+    return problems
+
+
+# --------------------------------------------------------------------------- inputs
+def _load_zone(zone: Any) -> gpd.GeoDataFrame:
+    return load_zones(
+        zone.path, layer=zone.layer, reason=zone.reason, buffer_m=zone.buffer_m
+    )
+
+
+def _load_report_zones(config: Config) -> gpd.GeoDataFrame | None:
+    zones = config.inputs.report_zones
+    if zones is None:
+        return None
+    return load_report_zones(
+        zones.path, layer=zones.layer, name_column=zones.name_column
+    )
+
+
+def _annual_demand(config: Config) -> dict[str, float]:
+    demand = config.resource.annual_demand_t
+    if isinstance(demand, Path):
+        return read_demand_table(demand)
+    return dict(demand or {})
+
+
+def _check_rules_need_bathymetry(config: Config) -> None:
+    rules = config.rules
+    if config.inputs.bathymetry is None and (
+        rules.max_slope_deg is not None or rules.depth_window_m is not None
+    ):
+        raise ConfigError(
+            "slope and water-depth rules need a bathymetry grid",
+            path=config.source,
+            column="inputs.bathymetry",
+            hint="give inputs.bathymetry or remove the [rules] keys",
+        )
+
+
+def read_inputs(config: Config) -> Inputs:
+    """Read and check every input file of a configuration."""
+    _check_rules_need_bathymetry(config)
+    files: dict[str, Path] = {"cores": config.inputs.cores}
+    samples = load_cores(config.inputs.cores, columns=config.columns)
+    bathymetry = sediment = None
+    if config.inputs.bathymetry is not None:
+        bathymetry = load_bathymetry(config.inputs.bathymetry)
+        files["bathymetry"] = config.inputs.bathymetry
+    if config.inputs.sediment_thickness is not None:
+        sediment = load_raster(config.inputs.sediment_thickness)
+        files["sediment_thickness"] = config.inputs.sediment_thickness
+    include = []
+    for i, zone in enumerate(config.inputs.include):
+        include.append(_load_zone(zone))
+        files[f"include[{i}]"] = zone.path
+    exclude = []
+    for i, zone in enumerate(config.inputs.exclude):
+        # the reason given, else the file's ``reason`` column, else the layer name
+        for reason, zones in _load_zone(zone).groupby("reason", sort=False):
+            exclude.append((str(reason), zones))
+        files[f"exclude[{i}]"] = zone.path
+    report_zones = _load_report_zones(config)
+    if config.inputs.report_zones is not None:
+        files["report_zones"] = config.inputs.report_zones.path
+    if isinstance(config.resource.annual_demand_t, Path):
+        files["annual_demand_t"] = config.resource.annual_demand_t
+    return Inputs(
+        samples,
+        bathymetry,
+        sediment,
+        include,
+        exclude,
+        report_zones,
+        _annual_demand(config),
+        files,
+    )
+
+
+# --------------------------------------------------------------------------- stages
+def select_composites(
+    config: Config, samples: pd.DataFrame
+) -> tuple[pd.DataFrame, pd.DataFrame, list[str]]:
+    """Composite the window; return (used, all composites, notes)."""
+    window = config.composite
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", SeabedWarning)  # reported in notes instead
+        composites = composite_cores(
+            samples,
+            top_m=window.top_m,
+            bottom_m=window.bottom_m,
+            oxides=config.resource.oxides,
+            pore_water_salinity=config.resource.pore_water_salinity,
+        )
+    notes = []
+    short = composites.index[~composites["reaches_bottom"]].tolist()
+    if short:
+        action = "left out" if window.incomplete_cores == "exclude" else "kept"
+        notes.append(
+            f"{len(short)} core(s) do not reach {window.bottom_m:g} mbsf and were "
+            f"{action}: {', '.join(map(str, short))}"
+        )
+    used = composites[used_composites(composites, config.composite.incomplete_cores)]
+    if len(used) < 3:
+        raise InputError(
+            f"only {len(used)} core(s) have a complete composite over "
+            f"{window.top_m:g}-{window.bottom_m:g} mbsf; at least 3 are needed",
+            path=config.inputs.cores,
+            hint="add cores, shorten the window, or set "
+            "composite.incomplete_cores = 'include'",
+        )
+    return used, composites, notes
+
+
+def build_grid(config: Config, composites: pd.DataFrame) -> xr.Dataset:
+    """The estimation grid's frame: config bounds, or the cores' extent plus a margin.
+
+    Only the 1-D coordinates, CRS and transform: :func:`seabed.grid.grid_rows` makes
+    each block of rows.
+    """
+    bounds = config.grid.bounds
+    if bounds is None:
+        bounds = bounds_from_points(
+            composites["lon"].to_numpy(),
+            composites["lat"].to_numpy(),
+            config.grid.margin_m,
+        )
+    return make_grid(
+        bounds, config.grid.resolution_m, crs=config.grid.crs, frame_only=True
+    )

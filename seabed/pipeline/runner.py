@@ -1,0 +1,362 @@
+"""The whole run, from input files to the resource statement and the files written.
+
+:func:`run` drives the stages of the data flow (``docs/concepts.md``)::
+
+    inputs -> composites (window, slices) -> grid -> variogram + kriging -> tiles
+           -> zones and rules -> density -> tonnage -> classes -> statements -> files
+
+Every input is read and checked before anything is computed or written, and the output
+files are written into a staging folder that is moved into place only when the whole
+run has succeeded, so a failed run never leaves half its files behind.
+
+Examples
+--------
+>>> from seabed import pipeline
+>>> config = pipeline.demo_config()
+>>> config.grid.resolution_m
+500.0
+"""
+
+from __future__ import annotations
+
+import contextlib
+import ctypes
+import os
+import shutil
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import xarray as xr
+
+from seabed.config import Config
+from seabed.elements import REY
+from seabed.estimation.models import (
+    core_densities,
+    fit_grades,
+    fit_simulation,
+    project,
+    slice_composites,
+)
+from seabed.exceptions import ConfigError, InputError
+from seabed.grid import grid_rows
+from seabed.outputs import PROVENANCE_TAG
+from seabed.outputs.folder import TILES_FOLDER, _staging
+from seabed.outputs.writer import (
+    _MapWriter,
+    _opened,
+    write_outputs,
+)
+from seabed.pipeline.blocks import (
+    IN_MEMORY_CELLS,
+    _account_block,
+    _block_notes,
+    _BlockAccount,
+    _BlockContext,
+    _combined,
+    _combined_simulation,
+    _density_record,
+    _slope_raster,
+    _whole,
+    _with_simulation_maps,
+    assumptions,
+    block_rows,
+)
+from seabed.pipeline.inputs import build_grid, read_inputs, select_composites
+from seabed.pipeline.preflight import (
+    check_footprint,
+    check_output_folder,
+    estimate_footprint,
+)
+from seabed.pipeline.provenance import provenance
+from seabed.result import RunResult
+
+__all__ = [
+    "run",
+]
+
+
+# --------------------------------------------------------------------------- run
+def run(
+    config: Config,
+    *,
+    out_dir: str | Path | None = None,
+    tile_size: int | None = None,
+    scheduler: str | None = None,
+    progress: bool = True,
+    keep_cells: bool | None = None,
+) -> RunResult:
+    """Run the whole pipeline and write its files.
+
+    The grid is estimated and accounted for in blocks of whole rows
+    (:data:`BLOCK_CELLS` cells each), whose tables are added up at the end and
+    whose maps are written as they finish, so the memory of a run is bounded by a
+    block, not by the grid.
+
+    Parameters
+    ----------
+    config : Config
+        A validated configuration (:func:`load_config` or :func:`demo_config`).
+    out_dir : path, optional
+        Output folder; defaults to the configuration's ``output.dir``.
+    tile_size : int, optional
+        Cells per tile side; defaults to the configuration's ``dask.tile_size``.
+    scheduler : str, optional
+        Address of a dask.distributed scheduler; defaults to the configuration's, and
+        to local threads when neither is given.
+    progress : bool
+        Show progress bars.
+    keep_cells : bool, optional
+        Keep every variable of every cell in ``RunResult.dataset`` (True), or only
+        the written maps, opened lazily from the output folder (False). Default:
+        keep them for grids of at most :data:`IN_MEMORY_CELLS` cells.
+
+    Returns
+    -------
+    RunResult
+    """
+    with _errors_name(config.source):
+        return _run(
+            config,
+            out_dir=out_dir,
+            tile_size=tile_size,
+            scheduler=scheduler,
+            progress=progress,
+            keep_cells=keep_cells,
+        )
+
+
+def _run(
+    config: Config,
+    *,
+    out_dir: str | Path | None,
+    tile_size: int | None,
+    scheduler: str | None,
+    progress: bool,
+    keep_cells: bool | None,
+) -> RunResult:
+    out = Path(out_dir) if out_dir is not None else config.output.dir
+    tile = tile_size or config.dask.tile_size
+    address = scheduler or config.dask.scheduler
+    check_output_folder(out)  # before the long part, not after it
+    notes: list[str] = []
+
+    inputs = read_inputs(config)
+    used, composites, composite_notes = select_composites(config, inputs.samples)
+    notes.extend(composite_notes)
+    core_densities(config, used)  # fail before the long part if they are missing
+    slices = slice_composites(config, inputs.samples, used.index)
+    frame = build_grid(config, used)
+    n_cells = frame.sizes["y"] * frame.sizes["x"]
+    keep = n_cells <= IN_MEMORY_CELLS if keep_cells is None else keep_cells
+    blocks = block_rows(frame)
+    in_flight = _blocks_in_flight(config, local=address is None, n_blocks=len(blocks))
+    preflight(
+        config,
+        frame,
+        slices,
+        tile_size=tile,
+        local=address is None,
+        out_dir=out,
+        held_rows=None if keep else in_flight * (blocks[0][1] - blocks[0][0]),
+    )
+    X = project(used, frame.rio.crs)
+    checkpoint = out / TILES_FOLDER if config.dask.resume else None
+    models = fit_grades(config, used, slices, X)
+    notes.extend(models.notes)
+    simulation = fit_simulation(config, used, X)
+    record = provenance(
+        config=config.to_dict(),
+        inputs=inputs.files,
+        extra={
+            "variogram": None
+            if models.variogram is None
+            else models.variogram.to_dict(),
+            "estimator": repr(models.estimator),
+            "tile_size": tile,
+            "scheduler": address or "local threads",
+            "crs": frame.rio.crs.to_string(),
+            "simulation_seed": None if simulation is None else simulation.seed,
+        },
+    )
+    context = _BlockContext(
+        config=config,
+        inputs=inputs,
+        used=used,
+        models=models,
+        simulation=simulation,
+        slope=_slope_raster(config, inputs.bathymetry),
+    )
+    single = len(blocks) == 1  # then the inner steps show their own progress
+    accounts: list[_BlockAccount] = []
+    kept: list[xr.Dataset] = []
+    with (
+        _client(address) as client,
+        _staging(out) as staging,
+        ThreadPoolExecutor(in_flight) as pool,
+    ):
+        maps = _MapWriter(staging, frame, {PROVENANCE_TAG: record})
+
+        def account(rows: tuple[int, int]) -> tuple[_BlockAccount, xr.Dataset]:
+            return _account_block(
+                context,
+                grid_rows(frame, *rows),
+                tile_size=tile,
+                client=client,
+                progress=progress and single,
+                checkpoint=checkpoint,
+            )
+
+        # blocks run side by side, but are taken (and written) in their order
+        done = pool.map(account, blocks)
+        for (start, _), (block, cells) in zip(
+            blocks,
+            _progress_over(done, len(blocks), progress and not single),
+            strict=True,
+        ):
+            maps.write(cells, block.simulated, row=start)
+            accounts.append(block)
+            if keep:
+                kept.append(cells)
+            del cells
+            _return_freed_memory()
+        map_files = maps.close()
+        tables = _combined(accounts, config)
+        density_record = _density_record(config, used, accounts)
+        notes.extend(_block_notes(accounts))
+        notes.append(f"dry density: {density_record['text']}")
+        if config.estimate.support == "point" and config.estimate.method != "idw":
+            notes.append(
+                "grades are point estimates at cell centres, not block averages"
+            )
+        notes.append(
+            "not JORC / NI 43-101 compliant: a Competent Person has not signed this "
+            "estimate"
+        )
+        dataset = _whole(kept, frame) if keep else _opened(map_files, frame)
+        dataset.attrs["provenance"] = record
+        simulated = _combined_simulation(accounts, None if keep else dataset)
+        result = RunResult(
+            config=config,
+            out_dir=out,
+            dataset=dataset,
+            composites=composites,
+            variogram=models.variogram,
+            provenance=record,
+            notes=notes,
+            assumptions=assumptions(config, frame, density_record, models.variogram),
+            simulation=simulated,
+            **tables,
+        )
+        result.tiles = {
+            key: sum(a.tiles[key] for a in accounts) for key in ("total", "resumed")
+        }
+        result.files = write_outputs(result, staging, out)
+    if not keep:  # the maps now live in the output folder
+        result.dataset = _opened([out / p.name for p in map_files], frame)
+        result.dataset.attrs["provenance"] = record
+        if result.simulation is not None:
+            result.simulation = _with_simulation_maps(result.simulation, result.dataset)
+    if checkpoint is not None:  # done: nothing left to resume
+        shutil.rmtree(checkpoint, ignore_errors=True)
+    return result
+
+
+def _progress_over(done: Iterator[Any], total: int, enabled: bool) -> Iterator[Any]:
+    if not enabled:
+        yield from done
+        return
+    from tqdm.auto import tqdm
+
+    yield from tqdm(done, total=total, desc="blocks of rows", unit="block")
+
+
+def _return_freed_memory() -> None:
+    """Hand the heap's freed pages back to the system after a block (glibc keeps
+    them per thread otherwise, and the resident memory creeps up block by block)."""
+    with contextlib.suppress(OSError, AttributeError):  # not glibc: nothing to do
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
+
+
+def _blocks_in_flight(config: Config, *, local: bool, n_blocks: int) -> int:
+    """Blocks of rows worked on at once: one per core (the accounting runs in this
+    process), or two beside a cluster's workers, which compute the tiles."""
+    workers = config.dask.workers or os.cpu_count() or 1
+    return max(1, min(n_blocks, workers if local else 2))
+
+
+def preflight(
+    config: Config,
+    grid: xr.Dataset,
+    slices: pd.DataFrame,
+    *,
+    tile_size: int,
+    local: bool,
+    out_dir: Path,
+    held_rows: int | None = None,
+) -> None:
+    """Refuse a run whose grids cannot fit in this machine's memory or disk.
+
+    ``held_rows``: rows of the grid held in memory at once (a block), or None for
+    the whole grid.
+    """
+    n_rows, n_cols = grid.sizes["y"], grid.sizes["x"]
+    n_outputs = len(REY) + 2 + slices.shape[1] + 1  # grades, slices, deviation
+    n_neighbors = config.estimate.n_neighbors or len(slices)
+    footprint = estimate_footprint(
+        n_rows,
+        n_cols,
+        tile_size=tile_size,
+        n_neighbors=n_neighbors,
+        n_outputs=n_outputs,
+        # on a cluster the tiles are computed by the workers, not here
+        n_workers=(os.cpu_count() or 1) if local else 0,
+        keeps_tiles=config.dask.resume,
+        held_rows=held_rows,
+    )
+    check_footprint(footprint, out_dir)
+
+
+@contextmanager
+def _errors_name(source: Path | None) -> Iterator[None]:
+    """Name the configuration file in errors raised without a file.
+
+    A key checked deep in the run (a CRS, a variogram that cannot be fitted) names
+    the key but not the file it came from: that is the configuration.
+    """
+    try:
+        yield
+    except InputError as error:
+        if error.path is not None or source is None:
+            raise
+        raise type(error)(
+            error.message,
+            path=source,
+            row=error.row,
+            column=error.column,
+            hint=error.hint,
+        ) from error
+
+
+@contextmanager
+def _client(address: str | None) -> Iterator[Any]:
+    if address is None:
+        yield None
+        return
+    from distributed import Client
+
+    try:
+        client = Client(address, timeout="10s")
+    except OSError as error:
+        raise ConfigError(
+            f"cannot reach the dask scheduler at {address} ({error})",
+            column="dask.scheduler",
+            hint="check the address, or leave it out to run locally",
+        ) from None
+    try:
+        yield client
+    finally:
+        client.close()

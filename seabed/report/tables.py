@@ -1,0 +1,95 @@
+"""The resource statement as plain text, for the terminal (the CLI prints it).
+
+Examples
+--------
+>>> import pandas as pd
+>>> table = pd.DataFrame({"cutoff_ppm": [0.0], "area_km2": [3175.2], "ore_t": [1.746e10],
+...     "mean_rey_ppm": [964.0], "rey_t": [1.683e7], "treo_t": [2.02e7],
+...     "treo_t_per_km2": [6362.0]})
+>>> print(format_table(table))
+ cut-off  area   ore     mean REY  REY    TREO   TREO
+ ppm      km2    Mt      ppm       Mt     Mt     t/km2
+ 0        3,175  17,460  964       16.83  20.20  6,362
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import pandas as pd
+
+from seabed.elements import DEFAULT_OXIDES
+
+if TYPE_CHECKING:
+    from seabed.result import RunResult
+
+
+__all__ = [
+    "format_statement",
+    "format_table",
+]
+
+
+# column -> (header line 1, header line 2, formatter)
+_COLUMNS = {
+    "cutoff_ppm": ("cut-off", "ppm", lambda v: f"{v:,.0f}"),
+    "area_km2": ("area", "km2", lambda v: f"{v:,.0f}"),
+    "ore_t": ("ore", "Mt", lambda v: f"{v / 1e6:,.0f}"),
+    "mean_rey_ppm": ("mean REY", "ppm", lambda v: "-" if v != v else f"{v:,.0f}"),
+    "rey_t": ("REY", "Mt", lambda v: f"{v / 1e6:,.2f}"),
+    "treo_t": ("TREO", "Mt", lambda v: f"{v / 1e6:,.2f}"),
+    "treo_t_per_km2": ("TREO", "t/km2", lambda v: "-" if v != v else f"{v:,.0f}"),
+}
+
+
+def format_table(table: pd.DataFrame) -> str:
+    """The statement's main columns as an aligned text table."""
+    columns = [c for c in _COLUMNS if c in table]
+    cells = [[_COLUMNS[c][0] for c in columns], [_COLUMNS[c][1] for c in columns]]
+    for _, row in table.iterrows():
+        cells.append([_COLUMNS[c][2](row[c]) for c in columns])
+    widths = [max(len(line[i]) for line in cells) for i in range(len(columns))]
+    return "\n".join(
+        " " + "  ".join(text.ljust(w) for text, w in zip(line, widths)).rstrip()
+        for line in cells
+    )
+
+
+def format_statement(result: RunResult) -> str:
+    """The printed statement of a run: title, assumptions, table, exclusions, notes."""
+    config = result.config
+    window = config.composite
+    lines = [
+        "seabed resource statement (not JORC / NI 43-101 compliant)",
+        f"window {window.top_m:g}-{window.bottom_m:g} mbsf, dry density "
+        f"{_density_text(result)}, cut-offs on the estimated "
+        f"block grade (total REY), TREO as {', '.join(_oxide_forms(config))}",
+        "",
+        format_table(result.statement),
+    ]
+    if len(result.excluded):
+        lines += ["", "excluded (tonnes at cut-off 0):"]
+        for _, row in result.excluded.iterrows():
+            lines.append(
+                f"  {row['reason']}: {row['area_km2']:,.0f} km2, "
+                f"{row['treo_t'] / 1e6:,.2f} Mt TREO"
+            )
+    simulation = getattr(result, "simulation", None)
+    if simulation is not None:
+        lines += ["", simulation.format()]
+    if result.notes:
+        lines += ["", "notes:"] + [f"  - {note}" for note in result.notes]
+    return "\n".join(lines)
+
+
+def _density_text(result: RunResult) -> str:
+    """How the run's dry density was set: the run's own record, else the config."""
+    record = getattr(result, "assumptions", {}).get("density", {})
+    if "text" in record:
+        return str(record["text"])
+    return f"{result.config.resource.dry_density_t_m3:g} t/m3"
+
+
+def _oxide_forms(config: object) -> list[str]:
+    chosen = dict(DEFAULT_OXIDES) | dict(config.resource.oxides)  # type: ignore[attr-defined]
+    return [chosen[el] for el in ("Ce", "Pr", "Tb")] + ["others as M2O3"]

@@ -1,0 +1,22 @@
+"""Zones and rules: the exact share of every cell inside include and outside exclude zones, and raster rules."""
+
+from seabed.zones.coverage import (
+    OUTSIDE_REPORT_ZONES,
+    coverage_fraction,
+    load_report_zones,
+    report_zone_coverage,
+    zone_coverage,
+)
+from seabed.zones.rules import depth_rule, sample_on_grid, slope_deg, slope_rule
+
+__all__ = [
+    "OUTSIDE_REPORT_ZONES",
+    "coverage_fraction",
+    "depth_rule",
+    "load_report_zones",
+    "report_zone_coverage",
+    "sample_on_grid",
+    "slope_deg",
+    "slope_rule",
+    "zone_coverage",
+]

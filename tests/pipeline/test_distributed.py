@@ -1,0 +1,111 @@
+"""Tiles on a real dask.distributed cluster equal the single-process run, bit for bit.
+
+The cluster is two worker processes on loopback (no dashboard), started once for
+the module.
+"""
+
+import json
+import pickle
+
+import numpy as np
+import pytest
+import rasterio
+import xarray as xr
+
+import seabed
+from seabed.estimation import estimate_grid, tile_stack
+from seabed.geostats import OrdinaryKriging, Variogram
+
+distributed = pytest.importorskip("distributed")
+
+
+@pytest.fixture(scope="module")
+def cluster():
+    with distributed.LocalCluster(
+        n_workers=2,
+        processes=True,
+        threads_per_worker=1,
+        host="127.0.0.1",
+        dashboard_address=None,
+    ) as local_cluster:
+        yield local_cluster
+
+
+@pytest.fixture(scope="module")
+def client(cluster):
+    with distributed.Client(cluster.scheduler_address) as connected:
+        yield connected
+
+
+@pytest.fixture(scope="module")
+def fitted():
+    rng = np.random.default_rng(11)
+    X = rng.uniform(0, 40_000, size=(400, 2))
+    y = np.column_stack([np.cos(X[:, 1] / 7000), rng.normal(size=400)])
+    variogram = Variogram("spherical", psill=0.6, range=12_000.0, nugget=0.05)
+    return OrdinaryKriging(variogram, n_neighbors=24).fit(X, y)
+
+
+@pytest.fixture(scope="module")
+def grid():
+    x = np.arange(70) * 600.0 + 300.0
+    y = (np.arange(50) * 800.0 + 400.0)[::-1]
+    return xr.Dataset(coords={"y": y, "x": x})
+
+
+def test_cluster_equals_local_threads(fitted, grid, client):
+    common = {"outputs": ["a", "b"], "std_name": "a_std", "progress": False}
+    local = estimate_grid(fitted, grid, tile_size=64, **common)
+    remote = estimate_grid(fitted, grid, tile_size=16, scheduler=client, **common)
+    for name in ("a", "b", "a_std"):
+        np.testing.assert_array_equal(remote[name].values, local[name].values)
+    assert np.isfinite(local["a"].values).all()
+
+
+def test_both_workers_take_tiles(fitted, grid, client):
+    stack = tile_stack(fitted, grid, n_outputs=2, with_std=True, tile_size=10)
+    with distributed.get_task_stream(client) as stream:
+        client.compute(stack).result()
+    tiles = [t for t in stream.data if stack.name in str(t["key"])]
+    assert len(tiles) == 35
+    assert len({t["worker"] for t in tiles}) == 2
+
+
+def test_the_estimator_enters_the_graph_once(fitted, grid):
+    stack = tile_stack(fitted, grid, n_outputs=2, with_std=True, tile_size=10)
+    graph = dict(stack.__dask_graph__())
+    sizes = sorted(len(pickle.dumps(task)) for task in graph.values())
+    estimator_size = len(pickle.dumps(fitted))
+    assert stack.numblocks == (1, 5, 7)
+    # one task holds the estimator; the 35 tile tasks only refer to its key
+    assert sum(size >= estimator_size for size in sizes) == 1
+    assert sizes[-2] < estimator_size / 10
+
+
+def _statement(out):
+    document = json.loads((out / "resource.json").read_text())
+    document.pop("provenance")
+    return document
+
+
+def test_seabed_run_on_the_cluster_matches_a_local_run(tmp_path, cluster):
+    config = seabed.demo_config()
+    config = config.model_copy(
+        update={"grid": config.grid.model_copy(update={"resolution_m": 2000.0})}
+    )
+    local = seabed.run(config, out_dir=tmp_path / "local", progress=False)
+    remote = seabed.run(
+        config,
+        out_dir=tmp_path / "remote",
+        tile_size=8,
+        scheduler=cluster.scheduler_address,
+        progress=False,
+    )
+    assert remote.provenance["scheduler"] == cluster.scheduler_address
+    assert _statement(remote.out_dir) == _statement(local.out_dir)
+    for layer in ("rey_ppm", "rey_std_ppm", "treo_t_per_km2", "class"):
+        with (
+            rasterio.open(local.out_dir / f"{layer}.tif") as a,
+            rasterio.open(remote.out_dir / f"{layer}.tif") as b,
+        ):
+            np.testing.assert_array_equal(a.read(1), b.read(1))

@@ -1,0 +1,245 @@
+"""Resource classification: practical ranges, search statistics and class rules."""
+
+import numpy as np
+import pytest
+import xarray as xr
+
+from seabed.exceptions import ConfigError
+from seabed.geostats import Variogram
+from seabed.resource import (
+    CLASS_CODES,
+    ClassRule,
+    class_fractions,
+    classify_cells,
+    practical_range,
+    search_statistics,
+)
+
+MEASURED, INDICATED, INFERRED, NONE = (
+    CLASS_CODES[name] for name in ("measured", "indicated", "inferred", "unclassified")
+)
+
+
+@pytest.mark.parametrize(
+    ("model", "factor", "structured_share"),
+    [
+        ("spherical", 1.0, 1.0),  # reaches its sill at its range
+        ("exponential", -np.log(0.05), 0.95),  # 1 - exp(-h/a) = 0.95 at 3.0 a
+        ("gaussian", np.sqrt(-np.log(0.05)), 0.95),  # 1 - exp(-(h/a)^2) = 0.95
+    ],
+)
+def test_practical_range(model, factor, structured_share):
+    variogram = Variogram(model, psill=2.0, range=1500.0, nugget=0.3)
+    h = practical_range(variogram)
+    assert h == pytest.approx(1500.0 * factor, rel=1e-12)
+    assert variogram.semivariance(h) == pytest.approx(0.3 + 2.0 * structured_share)
+
+
+def test_practical_range_of_nested_and_matern_models():
+    nested = Variogram("spherical", psill=1.0, range=500.0) + Variogram(
+        "exponential", psill=1.0, range=1000.0
+    )
+    assert practical_range(nested) == pytest.approx(1000.0 * -np.log(0.05))
+    matern = Variogram("matern", psill=1.0, range=1000.0, kappa=0.5)  # exponential
+    assert practical_range(matern) == pytest.approx(1000.0 * -np.log(0.05), rel=1e-9)
+    with pytest.raises(ConfigError, match="pure-nugget"):
+        practical_range(Variogram(model=None, nugget=1.0))
+
+
+def brute_force(nodes, cores, n_neighbors, max_distance, n_sectors):
+    """The search statistics one node at a time, the slow and obvious way."""
+    out = {"nearest_m": [], "n_cores": [], "n_sectors": []}
+    for node in nodes:
+        d = np.hypot(*(cores - node).T)
+        order = np.lexsort((np.arange(len(d)), d))[:n_neighbors]
+        found = order[d[order] <= max_distance]
+        azimuth = np.degrees(np.arctan2(*(cores[found] - node).T)) % 360.0
+        out["nearest_m"].append(d[found].min() if found.size else np.inf)
+        out["n_cores"].append(found.size)
+        out["n_sectors"].append(len(set((azimuth // (360.0 / n_sectors)).astype(int))))
+    return {key: np.array(values) for key, values in out.items()}
+
+
+@pytest.mark.parametrize("n_sectors", [4, 8])
+def test_search_statistics_match_brute_force(n_sectors):
+    rng = np.random.default_rng(5)
+    cores = rng.uniform(0, 10_000, size=(60, 2))
+    nodes = rng.uniform(-2_000, 12_000, size=(300, 2))
+    stats = search_statistics(
+        nodes, cores, n_neighbors=12, max_distance=2_500.0, n_sectors=n_sectors
+    )
+    expected = brute_force(nodes, cores, 12, 2_500.0, n_sectors)
+    np.testing.assert_allclose(stats["nearest_m"], expected["nearest_m"])
+    np.testing.assert_array_equal(stats["n_cores"], expected["n_cores"])
+    np.testing.assert_array_equal(stats["n_sectors"], expected["n_sectors"])
+    assert (stats["n_cores"] == 0).any() and (stats["n_cores"] == 12).any()
+
+
+def test_search_radius_is_inclusive_like_the_kriging_search():
+    cores = np.array([[0.0, 1000.0], [1000.0, 0.0]])
+    stats = search_statistics(np.zeros((1, 2)), cores, max_distance=1000.0)
+    assert stats["n_cores"][0] == 2 and stats["n_sectors"][0] == 2
+
+
+@pytest.fixture
+def layout():
+    """Cores on a 2 km square lattice, cells between and beyond them, range 6 km."""
+    lattice = np.arange(0.0, 10_001.0, 2_000.0)
+    cores = np.array([[x, y] for x in lattice for y in lattice])
+    x = np.arange(500.0, 20_000.0, 1_000.0)
+    y = np.arange(9_500.0, -1_000.0, -1_000.0)
+    grade = np.full((y.size, x.size), 1000.0)
+    grade[:, -2:] = np.nan  # far east: not estimated
+    std = np.full_like(grade, 100.0)
+    std[:, 10:] = 400.0  # east of the cores: uncertain
+    grid = xr.Dataset(
+        {"rey_ppm": (("y", "x"), grade), "rey_std_ppm": (("y", "x"), std)},
+        coords={"y": y, "x": x},
+    )
+    return grid, cores, Variogram("spherical", psill=1.0, range=6_000.0)
+
+
+def test_default_is_everything_estimated_inferred(layout):
+    grid, cores, variogram = layout
+    codes = classify_cells(grid, cores, rules={}, variogram=variogram)
+    expected = np.where(np.isfinite(grid.rey_ppm.values), INFERRED, NONE)
+    np.testing.assert_array_equal(codes.values, expected)
+    assert (
+        codes.dtype == np.uint8
+        and codes.attrs["flag_meanings"].split()[3] == "inferred"
+    )
+
+
+def test_rules_by_distance_cores_sectors_and_std(layout):
+    grid, cores, variogram = layout
+    rules = {
+        # within 1/6 of the range (1 km) of a core and surrounded on all four sides
+        "measured": ClassRule(max_nearest_range=1 / 6, min_sectors=4),
+        # within 2/3 of the range, 8 cores in the search, relative std <= 0.2
+        "indicated": ClassRule(
+            max_nearest_range=2 / 3, min_cores=8, max_relative_std=0.2
+        ),
+        "inferred": ClassRule(max_nearest_range=1.5),
+    }
+    codes = classify_cells(
+        grid, cores, rules=rules, variogram=variogram, n_neighbors=16,
+        max_distance=5_000.0,
+    )  # fmt: skip
+    stats = search_statistics(
+        np.column_stack([a.ravel() for a in np.meshgrid(grid.x, grid.y)]),
+        cores,
+        n_neighbors=16,
+        max_distance=5_000.0,
+    )
+    nearest = stats["nearest_m"].reshape(codes.shape)
+    sectors = stats["n_sectors"].reshape(codes.shape)
+    n_cores = stats["n_cores"].reshape(codes.shape)
+    relative = grid.rey_std_ppm.values / grid.rey_ppm.values
+    estimated = np.isfinite(grid.rey_ppm.values)
+    measured = estimated & (nearest <= 1_000.0) & (sectors >= 4)
+    indicated = (
+        estimated
+        & ~measured
+        & (nearest <= 4_000.0)
+        & (n_cores >= 8)
+        & (relative <= 0.2)
+    )
+    inferred = estimated & ~measured & ~indicated & (nearest <= 9_000.0)
+    expected = np.select(
+        [measured, indicated, inferred], [MEASURED, INDICATED, INFERRED], NONE
+    )
+    np.testing.assert_array_equal(codes.values, expected)
+    # every class occurs, so the test can fail
+    assert {MEASURED, INDICATED, INFERRED, NONE} <= set(np.unique(codes.values))
+
+
+def test_rules_needing_kriging_say_so(layout):
+    grid, cores, _ = layout
+    with pytest.raises(ConfigError, match="variogram"):
+        classify_cells(
+            grid, cores, rules={"measured": ClassRule(max_nearest_range=0.5)}
+        )
+    with pytest.raises(ConfigError, match="standard deviation"):
+        classify_cells(
+            grid.drop_vars("rey_std_ppm"),
+            cores,
+            rules={"indicated": ClassRule(max_relative_std=0.3)},
+        )
+
+
+def test_class_fractions_partition_the_cells(layout):
+    grid, cores, variogram = layout
+    codes = classify_cells(
+        grid, cores, rules={"indicated": ClassRule(min_cores=20)}, variogram=variogram
+    )
+    shares = class_fractions(codes)
+    assert shares["class"].values.tolist() == [
+        "measured",
+        "indicated",
+        "inferred",
+        "unclassified",
+    ]
+    np.testing.assert_array_equal(shares.sum("class").values, 1.0)
+    assert float(shares.sel({"class": "indicated"}).sum()) > 0
+
+
+# ------------------------------------------------------------- slope of regression
+class SlopeStandIn:
+    """Stands in for a fitted kriging estimator: slope = 1 - distance / 20 km to the
+    origin, NaN beyond 12 km; records the nodes it was asked about."""
+
+    def __init__(self):
+        self.asked = []
+
+    def slope_of_regression(self, X):
+        X = np.asarray(X, dtype=float)
+        assert X.ndim == 2 and X.shape[1] == 2
+        self.asked.append(X.copy())
+        distance = np.hypot(X[:, 0], X[:, 1])
+        return np.where(distance <= 12_000.0, 1.0 - distance / 20_000.0, np.nan)
+
+
+def test_slope_of_regression_rule(layout, monkeypatch):
+    grid, cores, _ = layout
+    rules = {
+        "measured": ClassRule(min_slope_of_regression=0.95),
+        "indicated": ClassRule(min_slope_of_regression=0.8, min_cores=4),
+        # beyond 12 km the slope is NaN: not even Inferred
+        "inferred": ClassRule(min_slope_of_regression=-1.0),
+    }
+    estimator = SlopeStandIn()
+    codes = classify_cells(grid, cores, rules=rules, estimator=estimator)
+    xx, yy = np.meshgrid(grid.x.values, grid.y.values)
+    slope = 1.0 - np.hypot(xx, yy) / 20_000.0  # by hand, on the cell centres
+    estimated = np.isfinite(grid.rey_ppm.values)
+    within = np.hypot(xx, yy) <= 12_000.0
+    nodes = np.column_stack([xx.ravel(), yy.ravel()])
+    n_cores = search_statistics(nodes, cores)["n_cores"].reshape(codes.shape)
+    measured = estimated & within & (slope >= 0.95)
+    indicated = estimated & within & ~measured & (slope >= 0.8) & (n_cores >= 4)
+    inferred = estimated & within & ~measured & ~indicated
+    expected = np.select(
+        [measured, indicated, inferred], [MEASURED, INDICATED, INFERRED], NONE
+    )
+    np.testing.assert_array_equal(codes.values, expected)
+    assert {MEASURED, INDICATED, INFERRED, NONE} <= set(np.unique(codes.values))
+    # computed once, and only where there is an estimate
+    asked = np.concatenate(estimator.asked)
+    assert len(asked) == estimated.sum()
+    # chunk by chunk gives the same classes
+    monkeypatch.setattr("seabed.classify._CHUNK", 7)
+    chunked = SlopeStandIn()
+    again = classify_cells(grid, cores, rules=rules, estimator=chunked)
+    np.testing.assert_array_equal(again.values, codes.values)
+    assert len(chunked.asked) == -(-estimated.sum() // 7)
+
+
+def test_slope_of_regression_needs_kriging(layout):
+    grid, cores, _ = layout
+    rules = {"measured": ClassRule(min_slope_of_regression=0.9)}
+    for estimator in (None, object()):  # none, or one without the method (IDW)
+        with pytest.raises(ConfigError, match="slope_of_regression") as caught:
+            classify_cells(grid, cores, rules=rules, estimator=estimator)
+        assert "classification.measured.min_slope_of_regression" in str(caught.value)
+    # a rule that does not ask for it never needs it
+    classify_cells(grid, cores, rules={"measured": ClassRule(min_cores=3)})
