@@ -1,13 +1,16 @@
 """The ``seabed`` command line: ``demo``, ``run``, ``validate``.
 
 The command line is thin: it parses arguments, calls :mod:`seabed.pipeline`, prints the
-statement and maps errors to exit codes (0 done; 2 bad input or configuration, printed
-as one ``error: ...`` line; 1 unexpected failure).
+statement and maps errors to exit codes (``docs/cli.md``): 0 done; 2 a problem the user
+can fix (bad input or configuration, a kriging system the data make singular, a full
+disk or a folder that cannot be written), printed as one ``error: ...`` line; 130
+interrupted (Ctrl-C); 1 an unexpected failure, which is a bug.
 """
 
 from __future__ import annotations
 
 import argparse
+import errno
 import os
 import sys
 import traceback
@@ -15,11 +18,23 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from seabed._version import __version__
-from seabed.exceptions import InputError
+from seabed.exceptions import SeabedError
 
 __all__ = ["main"]
 
 EXIT_OK, EXIT_FAILURE, EXIT_BAD_INPUT = 0, 1, 2
+#: The shell's convention for a process ended by SIGINT (128 + 2).
+EXIT_INTERRUPTED = 130
+#: Operating-system errors that the user can fix (space, permissions, paths).
+_USER_OS_ERRORS = {
+    errno.ENOSPC: "the disk is full",
+    errno.EDQUOT: "the disk quota is exceeded",
+    errno.EACCES: "permission denied",
+    errno.EPERM: "operation not permitted",
+    errno.EROFS: "the file system is read-only",
+    errno.ENAMETOOLONG: "a file name is too long",
+    errno.ELOOP: "a path has a symbolic-link loop",
+}
 
 
 def _positive_int(text: str) -> int:
@@ -127,7 +142,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "validate":
             return _validate(args)
         return _run(args)
-    except InputError as error:
+    except SeabedError as error:
         print(f"error: {error}", file=sys.stderr)
         return EXIT_BAD_INPUT
     except KeyboardInterrupt:
@@ -136,16 +151,30 @@ def main(argv: Sequence[str] | None = None) -> int:
             "the same command resumes the run)",
             file=sys.stderr,
         )
-        return EXIT_FAILURE
-    except Exception as error:  # last resort: report in one line, exit 1
-        if os.environ.get("SEABED_DEBUG"):
-            traceback.print_exc()
+        return EXIT_INTERRUPTED
+    except OSError as error:
+        if error.errno not in _USER_OS_ERRORS:
+            return _unexpected(error)
+        where = f"{error.filename}: " if error.filename else ""
         print(
-            f"error: unexpected failure ({type(error).__name__}: {error}); "
-            "this is a bug: please report it, with SEABED_DEBUG=1 for the traceback",
+            f"error: {where}{_USER_OS_ERRORS[error.errno]}; free space or choose "
+            "another output folder (--out), then run again",
             file=sys.stderr,
         )
-        return EXIT_FAILURE
+        return EXIT_BAD_INPUT
+    except Exception as error:  # last resort: report in one line, exit 1
+        return _unexpected(error)
+
+
+def _unexpected(error: Exception) -> int:
+    if os.environ.get("SEABED_DEBUG"):
+        traceback.print_exception(error)
+    print(
+        f"error: unexpected failure ({type(error).__name__}: {error}); "
+        "this is a bug: please report it, with SEABED_DEBUG=1 for the traceback",
+        file=sys.stderr,
+    )
+    return EXIT_FAILURE
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -22,7 +22,11 @@ __all__ = [
 
 
 class SeabedError(Exception):
-    """Base class of every error raised by seabed."""
+    """Base class of the errors a user can fix (the command line exits 2 on them).
+
+    Programming errors (a wrong type passed by code, a broken invariant) are plain
+    Python exceptions, never a :class:`SeabedError`.
+    """
 
 
 class InputError(SeabedError, ValueError):
@@ -98,7 +102,11 @@ class DuplicateSamplesError(InputError):
 
 
 class SingularSystemError(SeabedError):
-    """A kriging system could not be solved (for example collinear samples)."""
+    """A kriging system could not be solved (for example collinear samples).
+
+    The data or the variogram cause it (duplicate or collinear samples, a pure-nugget
+    model with a drift), so the user can fix it: the command line exits 2.
+    """
 
 
 class SeabedWarning(UserWarning):

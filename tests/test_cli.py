@@ -177,3 +177,43 @@ def test_demo_outputs_match_the_recorded_fingerprint(demo_run):
     _, out = demo_run
     recorded = json.loads((here / "demo_fingerprint.json").read_text())
     assert module.fingerprint(out) == recorded
+
+
+def test_ctrl_c_exits_130_in_one_line(monkeypatch, capsys):
+    import seabed.pipeline
+
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(seabed.pipeline, "run", interrupted)
+    assert main(["demo", "--no-progress"]) == 130
+    err = capsys.readouterr().err
+    assert len(err.splitlines()) == 1 and err.startswith("error: interrupted")
+
+
+def test_a_singular_kriging_system_is_the_users_to_fix(monkeypatch, capsys):
+    import seabed.pipeline
+    from seabed.exceptions import SingularSystemError
+
+    def singular(*args, **kwargs):
+        raise SingularSystemError("the kriging system is singular; add a small nugget")
+
+    monkeypatch.setattr(seabed.pipeline, "run", singular)
+    assert main(["demo", "--no-progress"]) == 2
+    err = capsys.readouterr().err
+    assert err == "error: the kriging system is singular; add a small nugget\n"
+
+
+def test_a_full_disk_exits_2_naming_the_file(monkeypatch, capsys):
+    import errno
+
+    import seabed.pipeline
+
+    def full(*args, **kwargs):
+        raise OSError(errno.ENOSPC, "No space left on device", "out/rey_ppm.tif")
+
+    monkeypatch.setattr(seabed.pipeline, "run", full)
+    assert main(["demo", "--no-progress"]) == 2
+    err = capsys.readouterr().err
+    assert len(err.splitlines()) == 1
+    assert "out/rey_ppm.tif: the disk is full" in err

@@ -148,12 +148,46 @@ def _opens_for_writing(node: ast.AST) -> bool:
     )
     if name != "open":
         return False
-    modes = list(node.args[1:2]) + [
-        k.value for k in node.keywords if k.arg == "mode"
-    ]
+    modes = list(node.args[1:2]) + [k.value for k in node.keywords if k.arg == "mode"]
     return any(
         isinstance(m, ast.Constant)
         and isinstance(m.value, str)
         and set(m.value) & set("wax+")
         for m in modes
     )
+
+
+def test_every_imported_package_is_a_declared_dependency():
+    import sys
+    import tomllib
+    from importlib.metadata import packages_distributions
+
+    declared = {
+        _normalise(spec)
+        for spec in tomllib.loads(PYPROJECT.read_text())["project"]["dependencies"]
+    }
+    owners = packages_distributions()
+    missing = set()
+    for tree in _modules().values():
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Import):
+                names = [a.name for a in node.names]
+            elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+                names = [node.module]
+            else:
+                continue
+            for name in names:
+                top = name.split(".")[0]
+                if top in sys.stdlib_module_names or top in {"seabed", "__future__"}:
+                    continue
+                distributions = {_normalise(d) for d in owners.get(top, [top])}
+                if not distributions & declared:
+                    missing.add(f"{top} ({', '.join(sorted(distributions))})")
+    assert sorted(missing) == []
+
+
+def _normalise(spec: str) -> str:
+    import re
+
+    name = re.split(r"[<>=!~\[ ;]", spec, maxsplit=1)[0]
+    return re.sub(r"[-_.]+", "-", name).lower()

@@ -28,7 +28,7 @@ The field (all settings are attributes of :class:`SyntheticField`):
 - **Elements**: total REY split by :data:`REFERENCE_COMPOSITION`; cores drawn by
   :func:`make_survey` get a small per-core jitter of those proportions.
 
-Run ``python -m seabed.synthetic --out data/demo_cores.csv --seed 2018
+Run ``python -m seabed.io.synthetic --out data/demo_cores.csv --seed 2018
 --n-cores 120`` to regenerate the bundled demo cores.
 
 Examples
@@ -667,9 +667,9 @@ def _round_significant(values: NDArray, digits: int) -> NDArray:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Write a synthetic cores CSV (``python -m seabed.synthetic --help``)."""
+    """Write a synthetic cores CSV (``python -m seabed.io.synthetic --help``)."""
     parser = argparse.ArgumentParser(
-        prog="python -m seabed.synthetic",
+        prog="python -m seabed.io.synthetic",
         description="Write seeded synthetic REY cores (a canonical cores CSV).",
     )
     parser.add_argument("--out", required=True, type=Path, help="CSV file to write")

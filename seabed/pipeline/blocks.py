@@ -75,7 +75,7 @@ def rule_fractions(
 ) -> list[tuple[str, xr.DataArray]]:
     """Cells excluded by raster rules (1 excluded, 0 kept), with their reasons.
 
-    ``slope`` is the bathymetry's slope (:func:`seabed.rules.slope_deg`), when
+    ``slope`` is the bathymetry's slope (:func:`seabed.zones.slope_deg`), when
     already computed.
     """
     rules = config.rules

@@ -9,12 +9,9 @@ Every input is read and checked before anything is computed or written, and the 
 files are written into a staging folder that is moved into place only when the whole
 run has succeeded, so a failed run never leaves half its files behind.
 
-Examples
---------
->>> from seabed import pipeline
->>> config = pipeline.demo_config()
->>> config.grid.resolution_m
-500.0
+The stages themselves live in their packages; this module only runs them in order,
+in blocks of grid rows (:mod:`seabed.pipeline.blocks`), and hands the result to
+:mod:`seabed.outputs`.
 """
 
 from __future__ import annotations

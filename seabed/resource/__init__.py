@@ -33,7 +33,7 @@ from seabed.resource.uncertainty import (
     SimulatedResource,
     combine_simulations,
     simulate_resource,
-    summarize,
+    summarize_realizations,
 )
 
 __all__ = [
@@ -63,6 +63,6 @@ __all__ = [
     "slice_thickness",
     "statement",
     "statements_by",
-    "summarize",
+    "summarize_realizations",
     "unestimated_area_km2",
 ]

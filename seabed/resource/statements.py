@@ -6,20 +6,18 @@ depend on how the grid was chunked or tiled when it was estimated.
 
 Examples
 --------
->>> import numpy as np
 >>> import xarray as xr
 >>> from seabed.resource.tonnage import cell_tonnage
 >>> cells = xr.Dataset({
-...     "rey_ppm": (("y", "x"), [[964.0, np.nan]]),
-...     "treo_ppm": (("y", "x"), [[1160.0, np.nan]]),
-...     "cell_area_m2": (("y", "x"), [[1e6, 1e6]]),
-...     "available_fraction": (("y", "x"), [[1.0, 1.0]]),
+...     "rey_ppm": (("y", "x"), [[964.0, 480.0]]),
+...     "treo_ppm": (("y", "x"), [[1160.0, 575.0]]),
+...     "cell_area_m2": (("y", "x"), [[1e6, 2e6]]),
+...     "available_fraction": (("y", "x"), [[1.0, 0.5]]),
 ... })
->>> from seabed.resource.tonnage import cell_tonnage
 >>> tonnes = cell_tonnage(cells, thickness_m=10.0, dry_density_t_m3=0.55)
->>> table = statement(tonnes, [0, 2000])
->>> table.rey_t.round(1).tolist(), table.unestimated_area_km2.tolist()
-([5302.0, 0.0], [1.0, 1.0])
+>>> table = statement(tonnes, [0, 500])
+>>> table.area_km2.tolist(), table.rey_t.round(1).tolist()
+([2.0, 1.0], [7942.0, 5302.0])
 """
 
 from __future__ import annotations
@@ -251,7 +249,7 @@ def exclusion_table(
     ds : xarray.Dataset
         On the grid: ``rey_ppm``, ``treo_ppm`` and ``cell_area_m2``.
     coverage : xarray.Dataset
-        The output of :func:`seabed.exclusions.zone_coverage` on the same grid.
+        The output of :func:`seabed.zones.zone_coverage` on the same grid.
     thickness_m, dry_density_t_m3 : float or xarray.DataArray
         As in :func:`cell_tonnage`.
 

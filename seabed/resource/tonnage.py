@@ -12,9 +12,6 @@ the water's share. Cut-offs act on the estimated block grade ``rey_ppm``; cells
 without an estimate (NaN) never count, and their area is reported so that nothing
 disappears silently.
 
-Totals are plain numpy float64 sums over the whole grid in C order, so they do not
-depend on how the grid was chunked or tiled when it was estimated.
-
 Examples
 --------
 >>> import numpy as np

@@ -68,7 +68,7 @@ __all__ = [
     "SimulatedResource",
     "combine_simulations",
     "simulate_resource",
-    "summarize",
+    "summarize_realizations",
 ]
 
 #: Statement columns summarised over realisations.
@@ -371,7 +371,7 @@ def combine_simulations(
     )
 
 
-def summarize(
+def summarize_realizations(
     realizations: pd.DataFrame,
     by: Sequence[str] = ("cutoff_ppm",),
     quantities: Sequence[str] = QUANTITIES,
@@ -395,7 +395,7 @@ def summarize(
     Examples
     --------
     >>> table = pd.DataFrame({"cutoff_ppm": [0.0] * 11, "ore_t": np.arange(11.0)})
-    >>> summarize(table, quantities=["ore_t"]).ore_t.tolist()
+    >>> summarize_realizations(table, quantities=["ore_t"]).ore_t.tolist()
     [1.0, 5.0, 9.0, 5.0]
     """
     rows = []
@@ -434,7 +434,7 @@ def _assembled(
         if len(table) == 0:
             return pd.DataFrame()
         keys = list(table.columns[1 : list(table).index("area_km2")])
-        return summarize(table, by=keys)
+        return summarize_realizations(table, by=keys)
 
     return SimulatedResource(
         realizations=tables["total"],

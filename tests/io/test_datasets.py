@@ -1,4 +1,4 @@
-"""Tests of seabed.datasets: bundled files and the demo's reference places."""
+"""Tests of seabed.io.datasets: bundled files and the demo's reference places."""
 
 import geopandas as gpd
 import pyogrio

@@ -1,4 +1,4 @@
-"""Tests of seabed.synthetic: the true field, the surveys drawn from it, the CLI."""
+"""Tests of seabed.io.synthetic: the true field, the surveys drawn from it, the CLI."""
 
 import warnings
 
@@ -226,7 +226,7 @@ def test_cli_writes_the_survey(tmp_path, capsys):
 
 
 def test_bundled_demo_cores_regenerate_exactly():
-    # data/README.md: python -m seabed.synthetic --out data/demo_cores.csv
+    # data/README.md: python -m seabed.io.synthetic --out data/demo_cores.csv
     #                 --seed 2018 --n-cores 120
     bundled = load_cores(demo_cores_path())
     regenerated = make_survey(n_cores=120, seed=2018).samples

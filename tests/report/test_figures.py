@@ -1,4 +1,4 @@
-"""Tests of seabed.figures: map furniture in the right place, charts showing the data."""
+"""Tests of seabed.report's maps and charts: map furniture in the right place, charts showing the data."""
 
 import dask
 import dask.array

@@ -1,4 +1,4 @@
-"""Tests of seabed.uncertainty: realisations through the resource accounting."""
+"""Tests of seabed.resource.uncertainty: realisations through the resource accounting."""
 
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ from seabed.resource import (
     combine_simulations,
     simulate_resource,
     statement,
-    summarize,
+    summarize_realizations,
 )
 
 CELL_M = 1000.0
@@ -82,7 +82,7 @@ def test_summarize_gives_percentiles_and_mean_per_cutoff() -> None:
             "mean_rey_ppm": np.r_[np.full(11, 800.0), [np.nan] * 5, np.full(6, 900.0)],
         }
     )
-    out = summarize(table, quantities=["ore_t", "mean_rey_ppm"])
+    out = summarize_realizations(table, quantities=["ore_t", "mean_rey_ppm"])
     assert out.columns.tolist() == ["cutoff_ppm", "statistic", "ore_t", "mean_rey_ppm"]
     assert out.statistic.tolist() == ["p10", "p50", "p90", "mean"] * 2
     assert out.ore_t.tolist() == [1.0, 5.0, 9.0, 5.0, 10.0, 50.0, 90.0, 50.0]

@@ -1,4 +1,4 @@
-"""Tests of seabed.exclusions: exact coverage fractions and the zone accounting."""
+"""Tests of seabed.zones.coverage: exact coverage fractions and the zone accounting."""
 
 import geopandas as gpd
 import numpy as np
