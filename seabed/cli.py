@@ -61,8 +61,15 @@ def _add_run_options(parser: argparse.ArgumentParser) -> None:
         type=_positive_int,
         help="cells per tile side (results do not depend on it)",
     )
-    parser.add_argument(
+    where = parser.add_mutually_exclusive_group()
+    where.add_argument(
         "--scheduler", help="address of a dask.distributed scheduler (tcp://host:8786)"
+    )
+    where.add_argument(
+        "--scheduler-file",
+        type=Path,
+        help="JSON file written by 'dask scheduler --scheduler-file' (HPC launchers, "
+        "dask-jobqueue, dask-mpi)",
     )
     parser.add_argument(
         "--no-progress", action="store_true", help="do not show progress bars"
@@ -99,7 +106,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def _run(args: argparse.Namespace) -> int:
     from seabed import pipeline
-    from seabed.config import load_config
+    from seabed.config import load_config, scheduler_from_file
     from seabed.report import format_statement
 
     if args.command == "demo":
@@ -110,7 +117,11 @@ def _run(args: argparse.Namespace) -> int:
         config,
         out_dir=args.out,
         tile_size=args.tile_size,
-        scheduler=args.scheduler,
+        scheduler=(
+            scheduler_from_file(args.scheduler_file)
+            if args.scheduler_file is not None
+            else args.scheduler
+        ),
         progress=not args.no_progress,
     )
     print(format_statement(result))

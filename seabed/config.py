@@ -76,6 +76,18 @@ class ReportZonesConfig(_Section):
     name_column: str = "name"
 
 
+def _check_crs(value: str | int) -> None:
+    import pyproj
+
+    try:
+        pyproj.CRS.from_user_input(value)
+    except pyproj.exceptions.CRSError:
+        raise ValueError(
+            f"{value!r} is not a CRS pyproj knows; give an EPSG code such as "
+            "'EPSG:32656' (UTM zone 56N)"
+        ) from None
+
+
 def _as_zone(value: Any) -> Any:
     # a bare path is shorthand for {path = "..."}
     return {"path": value} if isinstance(value, str | Path) else value
@@ -85,6 +97,10 @@ class InputsConfig(_Section):
     """Input files (paths relative to the configuration file)."""
 
     cores: Path
+    #: CRS of the cores' ``x``/``y`` columns (ignored for lon/lat and vector files)
+    cores_crs: str | int | None = None
+    #: layer of a multi-layer vector file of cores (default: the only or first one)
+    cores_layer: str | None = None
     bathymetry: Path | None = None
     sediment_thickness: Path | None = None
     covariates: dict[str, Path] = Field(default_factory=dict)
@@ -96,6 +112,13 @@ class InputsConfig(_Section):
     @classmethod
     def _report_zones(cls, value: Any) -> Any:
         return _as_zone(value)
+
+    @field_validator("cores_crs")
+    @classmethod
+    def _known_crs(cls, value: str | int | None) -> str | int | None:
+        if value is not None:
+            _check_crs(value)
+        return value
 
     @field_validator("include", "exclude", mode="before")
     @classmethod
@@ -338,16 +361,96 @@ class SimulationConfig(_Section):
     seed: int = 1
 
 
+#: Schemes of the addresses a dask.distributed scheduler listens on.
+SCHEDULER_SCHEMES = ("tcp", "tls", "ucx", "inproc", "ws", "wss")
+
+
+def check_scheduler_address(address: str) -> str:
+    """A dask.distributed scheduler address, refused in one line if it is not one.
+
+    Examples
+    --------
+    >>> check_scheduler_address("tcp://10.0.0.5:8786")
+    'tcp://10.0.0.5:8786'
+    """
+    scheme, sep, rest = address.partition("://")
+    if sep and scheme in SCHEDULER_SCHEMES and rest:
+        return address
+    if not sep and ":" in address and address.rsplit(":", 1)[1].isdigit():
+        return address  # host:port, which distributed reads as tcp://host:port
+    raise ConfigError(
+        f"{address!r} is not a dask scheduler address",
+        column="dask.scheduler",
+        hint="give tcp://host:port (the address the scheduler prints), or a "
+        "scheduler file with --scheduler-file / dask.scheduler_file",
+    )
+
+
+def scheduler_from_file(path: str | Path) -> str:
+    """The scheduler address in a file written by ``dask scheduler --scheduler-file``.
+
+    Examples
+    --------
+    >>> import json, tempfile, pathlib
+    >>> file = pathlib.Path(tempfile.mkdtemp()) / "scheduler.json"
+    >>> _ = file.write_text(json.dumps({"address": "tcp://10.0.0.5:8786"}))
+    >>> scheduler_from_file(file)
+    'tcp://10.0.0.5:8786'
+    """
+    import json
+
+    path = Path(path)
+    hint = "give the file that dask scheduler --scheduler-file wrote"
+    if not path.is_file():
+        raise ConfigError(
+            "scheduler file not found",
+            path=path,
+            column="dask.scheduler_file",
+            hint=hint,
+        )
+    try:
+        address = json.loads(path.read_text("utf-8")).get("address")
+    except (ValueError, AttributeError, UnicodeDecodeError):
+        address = None
+    if not isinstance(address, str):
+        raise ConfigError(
+            'not a dask scheduler file (no "address" in a JSON object)',
+            path=path,
+            column="dask.scheduler_file",
+            hint=hint,
+        )
+    return check_scheduler_address(address)
+
+
 class DaskConfig(_Section):
     """Where and in what pieces the grid is computed."""
 
     scheduler: str | None = None
+    #: a JSON file written by ``dask scheduler --scheduler-file`` (dask-jobqueue,
+    #: dask-mpi and HPC launchers hand over a cluster this way)
+    scheduler_file: Path | None = None
     #: threads computing tiles when no scheduler is given (None: every core)
     workers: Annotated[int, Field(ge=1, le=1024)] | None = None
     tile_size: Annotated[int, Field(ge=8, le=8192)] = 256
     #: keep finished tiles in the output folder, so that a killed run, started
     #: again, computes only the missing ones (removed when the run succeeds)
     resume: bool = True
+
+    @field_validator("scheduler")
+    @classmethod
+    def _address(cls, value: str | None) -> str | None:
+        if value is not None:
+            try:
+                check_scheduler_address(value)
+            except ConfigError as error:
+                raise ValueError(f"{error.message}; {error.hint}") from None
+        return value
+
+    @model_validator(mode="after")
+    def _one_scheduler(self) -> DaskConfig:
+        if self.scheduler is not None and self.scheduler_file is not None:
+            raise ValueError("give dask.scheduler or dask.scheduler_file, not both")
+        return self
 
 
 class OutputConfig(_Section):
@@ -428,6 +531,9 @@ class Config(_Section):
                 else demand
             }
         )
+        dask = self.dask.model_copy(
+            update={"scheduler_file": absolute(self.dask.scheduler_file)}
+        )
         inputs = self.inputs.model_copy(
             update={
                 "cores": absolute(self.inputs.cores),
@@ -443,7 +549,12 @@ class Config(_Section):
         )
         output = self.output.model_copy(update={"dir": absolute(self.output.dir)})
         return self.model_copy(
-            update={"inputs": inputs, "resource": resource, "output": output}
+            update={
+                "inputs": inputs,
+                "resource": resource,
+                "output": output,
+                "dask": dask,
+            }
         )
 
     def to_dict(self) -> dict[str, Any]:
@@ -474,13 +585,49 @@ def _problems(error: ValidationError, path: Path | None) -> list[ConfigError]:
             continue
         message = item["msg"].removeprefix("Value error, ")
         if item["type"] == "extra_forbidden":
-            message = "unknown key (check its spelling and section)"
+            message = "unknown key" + _suggestion(item["loc"])
         elif item["type"] == "missing":
             message = "this key is required"
         # a check across sections has no location; its message names the keys
         key = _key(item["loc"]) or None
         problems.append(ConfigError(message, path=path, column=key))
     return problems
+
+
+def _suggestion(loc: tuple[int | str, ...]) -> str:
+    """' (did you mean ...?)' for a misspelt key, else where to look."""
+    import difflib
+
+    model: Any = Config
+    for part in loc[:-1]:
+        field = getattr(model, "model_fields", {}).get(part)
+        inner = _section_model(field.annotation) if field is not None else None
+        if inner is None:
+            return " (check its spelling and section in docs/config.md)"
+        model = inner
+    known = list(getattr(model, "model_fields", {}))
+    close = difflib.get_close_matches(str(loc[-1]), known, n=1, cutoff=0.6)
+    if close:
+        return f" (did you mean {close[0]!r}?)"
+    # the right name in the wrong section
+    for name, field in Config.model_fields.items():
+        inner = _section_model(field.annotation)
+        if inner is not None and loc[-1] in inner.model_fields:
+            return f" (it belongs in [{name}])"
+    return " (check its spelling and section in docs/config.md)"
+
+
+def _section_model(annotation: Any) -> Any:
+    """The pydantic model behind a field's annotation (through Optional and list)."""
+    import typing
+
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    for arg in typing.get_args(annotation):
+        found = _section_model(arg)
+        if found is not None:
+            return found
+    return None
 
 
 def _last(loc: tuple[int | str, ...]) -> str:

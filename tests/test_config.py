@@ -273,3 +273,69 @@ def test_slope_of_regression_rules():
     )
     assert config.classification.measured.min_slope_of_regression == 0.95
     assert not config.classification.indicated.is_empty
+
+
+@pytest.mark.parametrize(
+    ("section", "key", "words"),
+    [
+        ("inputs", "core_crs", "did you mean 'cores_crs'?"),
+        ("grid", "resolutoin_m", "did you mean 'resolution_m'?"),
+        ("estimate", "n_neighbours", "did you mean 'n_neighbors'?"),
+        ("resource", "max_slope_deg", "it belongs in [rules]"),
+        ("grid", "colour", "check its spelling and section in docs/config.md"),
+    ],
+)
+def test_unknown_keys_suggest_the_right_one(section, key, words):
+    data: dict = {"inputs": {"cores": "c.csv"}}
+    data.setdefault(section, {})[key] = 1
+    problems = check_config(data)
+    assert len(problems) == 1
+    assert f"key '{section}.{key}': unknown key ({words})" == str(problems[0])
+
+
+@pytest.mark.parametrize(
+    "address", ["http://10.0.0.5:8787", "10.0.0.5", "tcp://", "scheduler"]
+)
+def test_scheduler_addresses_that_are_not_are_refused(address):
+    data = {"inputs": {"cores": "c.csv"}, "dask": {"scheduler": address}}
+    (problem,) = check_config(data)
+    assert "dask.scheduler" in str(problem) and "not a dask scheduler address" in str(
+        problem
+    )
+
+
+def test_scheduler_file_and_cores_crs_keys(tmp_path):
+    path = tmp_path / "run.toml"
+    path.write_text(
+        '[inputs]\ncores = "c.csv"\ncores_crs = "EPSG:32656"\ncores_layer = "samples"\n'
+        '[dask]\nscheduler_file = "sched.json"\n'
+    )
+    config = load_config(path)
+    assert config.inputs.cores_crs == "EPSG:32656"
+    assert config.inputs.cores_layer == "samples"
+    assert config.dask.scheduler_file == tmp_path / "sched.json"
+    (problem,) = check_config({"inputs": {"cores": "c.csv", "cores_crs": "EPSG:0"}})
+    assert "inputs.cores_crs" in str(problem) and "not a CRS" in str(problem)
+    (both,) = check_config(
+        {
+            "inputs": {"cores": "c.csv"},
+            "dask": {"scheduler": "tcp://h:1", "scheduler_file": "s.json"},
+        }
+    )
+    assert "not both" in str(both)
+
+
+def test_scheduler_files(tmp_path):
+    import json
+
+    from seabed.config import scheduler_from_file
+
+    good = tmp_path / "scheduler.json"
+    good.write_text(json.dumps({"address": "tcp://127.0.0.1:8786", "id": "x"}))
+    assert scheduler_from_file(good) == "tcp://127.0.0.1:8786"
+    bad = tmp_path / "bad.json"
+    bad.write_text("[1, 2]")
+    with pytest.raises(ConfigError, match="not a dask scheduler file"):
+        scheduler_from_file(bad)
+    with pytest.raises(ConfigError, match="scheduler file not found"):
+        scheduler_from_file(tmp_path / "missing.json")

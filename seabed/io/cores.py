@@ -133,6 +133,7 @@ def load_cores(
     *,
     columns: Mapping[str, str] | None = None,
     crs: Any = None,
+    layer: str | None = None,
 ) -> pd.DataFrame:
     """Read and check a table of core sample intervals.
 
@@ -148,7 +149,11 @@ def load_cores(
         seabed's (see :data:`CANONICAL_COLUMNS`).
     crs : str, int or pyproj.CRS, optional
         CRS of ``x``/``y`` columns, for files that give projected coordinates instead
-        of ``lon``/``lat``. Ignored when the file has ``lon`` and ``lat``.
+        of ``lon``/``lat``. Ignored when the file has ``lon`` and ``lat``. In a
+        configuration: ``[inputs] cores_crs``.
+    layer : str, optional
+        The layer of a multi-layer vector file (``[inputs] cores_layer``); default:
+        the only layer, or the first one with a warning that names the others.
 
     Returns
     -------
@@ -183,7 +188,7 @@ def load_cores(
     kind = _table_kind(path)
     if kind == "vector":
         _refuse_position_mapping(columns, path)
-        table = _read_point_layer(path)
+        table = _read_point_layer(path, layer)
     elif kind == "parquet":
         table = _read_parquet(path)
     else:
@@ -331,7 +336,8 @@ class _CoresCheck:
                 raise self.fail(
                     "the table gives x/y coordinates but no CRS",
                     column="x",
-                    hint="pass crs= (e.g. crs='EPSG:32656') or give lon/lat in WGS84",
+                    hint="set inputs.cores_crs in the configuration (crs= in "
+                    "Python), e.g. 'EPSG:32656', or give lon/lat in WGS84",
                 )
             return ["x", "y"]
         missing = [c for c in ("lon", "lat") if c not in present]
@@ -566,7 +572,8 @@ def _read_vector(path: Path, layer: str | None) -> tuple[gpd.GeoDataFrame, str]:
         if len(layers) > 1:
             warnings.warn(
                 f"{path}: reading layer {layer!r}; the file also has "
-                f"{', '.join(layers[1:])} (name the layer to choose another)",
+                f"{', '.join(layers[1:])} (choose one with the layer key of this "
+                "input, e.g. inputs.cores_layer)",
                 SeabedWarning,
                 stacklevel=3,
             )
@@ -585,8 +592,8 @@ def _read_vector(path: Path, layer: str | None) -> tuple[gpd.GeoDataFrame, str]:
     return frame, layer
 
 
-def _read_point_layer(path: Path) -> pd.DataFrame:
-    frame, _ = _read_vector(path, None)
+def _read_point_layer(path: Path, layer: str | None = None) -> pd.DataFrame:
+    frame, _ = _read_vector(path, layer)
     if frame.crs is None:
         raise MissingCRSError(
             "the layer has no coordinate reference system",

@@ -63,7 +63,7 @@ def validate(path: str | Path) -> list[InputError]:
 def _input_problems(config: Config) -> list[InputError]:
     problems: list[InputError] = []
     for step in (
-        lambda: load_cores(config.inputs.cores, columns=config.columns),
+        lambda: _load_cores(config),
         lambda: config.inputs.bathymetry and load_bathymetry(config.inputs.bathymetry),
         lambda: (
             config.inputs.sediment_thickness
@@ -83,6 +83,15 @@ def _input_problems(config: Config) -> list[InputError]:
 
 
 # --------------------------------------------------------------------------- inputs
+def _load_cores(config: Config) -> pd.DataFrame:
+    return load_cores(
+        config.inputs.cores,
+        columns=config.columns,
+        crs=config.inputs.cores_crs,
+        layer=config.inputs.cores_layer,
+    )
+
+
 def _load_zone(zone: Any) -> gpd.GeoDataFrame:
     return load_zones(
         zone.path, layer=zone.layer, reason=zone.reason, buffer_m=zone.buffer_m
@@ -122,7 +131,7 @@ def read_inputs(config: Config) -> Inputs:
     """Read and check every input file of a configuration."""
     _check_rules_need_bathymetry(config)
     files: dict[str, Path] = {"cores": config.inputs.cores}
-    samples = load_cores(config.inputs.cores, columns=config.columns)
+    samples = _load_cores(config)
     bathymetry = sediment = None
     if config.inputs.bathymetry is not None:
         bathymetry = load_bathymetry(config.inputs.bathymetry)

@@ -29,7 +29,7 @@ from typing import Any
 import pandas as pd
 import xarray as xr
 
-from seabed.config import Config
+from seabed.config import Config, check_scheduler_address, scheduler_from_file
 from seabed.elements import REY
 from seabed.estimation.models import (
     core_densities,
@@ -102,7 +102,8 @@ def run(
     tile_size : int, optional
         Cells per tile side; defaults to the configuration's ``dask.tile_size``.
     scheduler : str, optional
-        Address of a dask.distributed scheduler; defaults to the configuration's, and
+        Address of a dask.distributed scheduler; defaults to the configuration's
+        (``dask.scheduler``, or the address in ``dask.scheduler_file``), and
         to local threads when neither is given.
     progress : bool
         Show progress bars.
@@ -137,7 +138,7 @@ def _run(
 ) -> RunResult:
     out = Path(out_dir) if out_dir is not None else config.output.dir
     tile = tile_size or config.dask.tile_size
-    address = scheduler or config.dask.scheduler
+    address = _scheduler_address(config, scheduler)
     check_output_folder(out)  # before the long part, not after it
     notes: list[str] = []
 
@@ -336,6 +337,14 @@ def _errors_name(source: Path | None) -> Iterator[None]:
             column=error.column,
             hint=error.hint,
         ) from error
+
+
+def _scheduler_address(config: Config, scheduler: str | None) -> str | None:
+    if scheduler is not None:
+        return check_scheduler_address(scheduler)
+    if config.dask.scheduler_file is not None:
+        return scheduler_from_file(config.dask.scheduler_file)
+    return config.dask.scheduler
 
 
 @contextmanager

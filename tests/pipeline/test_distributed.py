@@ -109,3 +109,25 @@ def test_seabed_run_on_the_cluster_matches_a_local_run(tmp_path, cluster):
             rasterio.open(remote.out_dir / f"{layer}.tif") as b,
         ):
             np.testing.assert_array_equal(a.read(1), b.read(1))
+
+
+def test_a_scheduler_file_hands_over_the_cluster(tmp_path, cluster):
+    """The way dask-jobqueue, dask-mpi and HPC launchers pass a cluster on."""
+    from seabed.cli import main
+
+    scheduler_file = tmp_path / "scheduler.json"
+    scheduler_file.write_text(json.dumps({"address": cluster.scheduler_address}))
+    config = seabed.demo_config()
+    config = config.model_copy(
+        update={
+            "grid": config.grid.model_copy(update={"resolution_m": 4000.0}),
+            "dask": config.dask.model_copy(update={"scheduler_file": scheduler_file}),
+        }
+    )
+    result = seabed.run(config, out_dir=tmp_path / "from-config", progress=False)
+    assert result.provenance["scheduler"] == cluster.scheduler_address
+    out = str(tmp_path / "cli")
+    code = main(["demo", "--out", out, "--scheduler-file", str(scheduler_file)])
+    assert code == 0
+    provenance = json.loads((tmp_path / "cli" / "resource.json").read_text())
+    assert provenance["provenance"]["scheduler"] == cluster.scheduler_address
