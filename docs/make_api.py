@@ -37,6 +37,7 @@ SECTIONS: tuple[tuple[str, tuple[str, ...]], ...] = (
         "Inputs",
         (
             "seabed.io",
+            "seabed.io.files",
             "seabed.io.cores",
             "seabed.io.rasters",
             "seabed.io.zones",

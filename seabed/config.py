@@ -56,7 +56,19 @@ NonNegativeFloat = Annotated[float, Field(ge=0)]
 
 
 class _Section(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    # inf and nan are never a setting: refused for every number of every section
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
+
+
+# Plausible ranges: a value outside them is a typo or a wrong unit, and some would
+# exhaust memory or overflow long before the run could say so.
+#: The widest useful grid cell (100 km) and search or margin (half the Earth's
+#: circumference, about 20,000 km).
+_MAX_CELL_M, _MAX_DISTANCE_M = 100_000.0, 20_000_000.0
+#: Deeper than any sediment column the cores could sample (mbsf).
+_MAX_DEPTH_MBSF = 2_000.0
+#: A grade can be at most the whole sample (1,000,000 ppm = 100 %).
+_MAX_PPM = 1_000_000.0
 
 
 class ZoneConfig(_Section):
@@ -65,7 +77,7 @@ class ZoneConfig(_Section):
     path: Path
     layer: str | None = None
     reason: str | None = None
-    buffer_m: NonNegativeFloat = 0.0
+    buffer_m: Annotated[float, Field(ge=0, le=_MAX_DISTANCE_M / 10)] = 0.0
 
 
 class ReportZonesConfig(_Section):
@@ -131,10 +143,10 @@ class InputsConfig(_Section):
 class GridConfig(_Section):
     """The estimation grid."""
 
-    resolution_m: PositiveFloat = 1000.0
+    resolution_m: Annotated[float, Field(gt=0, le=_MAX_CELL_M)] = 1000.0
     crs: str = "auto"
     bounds: tuple[float, float, float, float] | None = None
-    margin_m: NonNegativeFloat = 5000.0
+    margin_m: Annotated[float, Field(ge=0, le=_MAX_DISTANCE_M / 10)] = 5000.0
 
     @field_validator("bounds")
     @classmethod
@@ -149,9 +161,10 @@ class GridConfig(_Section):
 class CompositeConfig(_Section):
     """The depth window below the seafloor, in metres (mbsf)."""
 
-    top_m: NonNegativeFloat = 0.0
-    bottom_m: PositiveFloat = 10.0
-    slice_m: PositiveFloat = 1.0
+    top_m: Annotated[float, Field(ge=0, lt=_MAX_DEPTH_MBSF)] = 0.0
+    bottom_m: Annotated[float, Field(gt=0, le=_MAX_DEPTH_MBSF)] = 10.0
+    #: at least 1 cm: a thinner slice is below any sampling interval
+    slice_m: Annotated[float, Field(ge=0.01, le=_MAX_DEPTH_MBSF)] = 1.0
     incomplete_cores: Literal["exclude", "include"] = "exclude"
 
     @model_validator(mode="after")
@@ -177,9 +190,9 @@ class EstimateConfig(_Section):
 
     method: Literal["ordinary", "simple", "idw"] = "ordinary"
     variogram: Literal["auto"] | VariogramConfig = "auto"
-    n_neighbors: Annotated[int, Field(ge=1)] | None = 32
-    min_neighbors: Annotated[int, Field(ge=1)] = 3
-    max_distance_m: PositiveFloat | None = 50000.0
+    n_neighbors: Annotated[int, Field(ge=1, le=10_000)] | None = 32
+    min_neighbors: Annotated[int, Field(ge=1, le=10_000)] = 3
+    max_distance_m: Annotated[float, Field(gt=0, le=_MAX_DISTANCE_M)] | None = 50000.0
     max_per_sector: Annotated[int, Field(ge=1)] | None = None
     support: Literal["block", "point"] = "block"
     idw_power: PositiveFloat = 2.0
@@ -189,7 +202,14 @@ class RulesConfig(_Section):
     """Exclusion rules computed from the bathymetry."""
 
     max_slope_deg: Annotated[float, Field(gt=0, lt=90)] | None = None
-    depth_window_m: tuple[NonNegativeFloat, NonNegativeFloat] | None = None
+    #: water depth in metres: 0 to 11,000 (the Challenger Deep is about 10,935 m)
+    depth_window_m: (
+        tuple[
+            Annotated[float, Field(ge=0, le=11_000)],
+            Annotated[float, Field(ge=0, le=11_000)],
+        ]
+        | None
+    ) = None
 
     @field_validator("depth_window_m")
     @classmethod
@@ -213,12 +233,13 @@ class ResourceConfig(_Section):
     #: and the samples' ``water_content`` are mass lost on drying; None: no correction
     pore_water_salinity: Annotated[float, Field(ge=0, le=0.3)] | None = None
     density: Literal["constant", "cores_mean", "cores_kriged"] = "constant"
-    cutoffs_ppm: list[NonNegativeFloat] = Field(
+    cutoffs_ppm: list[Annotated[float, Field(ge=0, lt=_MAX_PPM)]] = Field(
         default_factory=lambda: [0.0, 400.0, 2000.0, 5000.0]
     )
     oxides: dict[str, str] = Field(default_factory=dict)
     annual_demand_t: dict[str, PositiveFloat] | Path | None = None
-    grade_tonnage_step_ppm: PositiveFloat = 25.0
+    #: at least 0.1 ppm: a curve of more steps than that says nothing more
+    grade_tonnage_step_ppm: Annotated[float, Field(ge=0.1, le=_MAX_PPM)] = 25.0
 
     @field_validator("cutoffs_ppm")
     @classmethod
@@ -357,7 +378,7 @@ class ClassificationConfig(_Section):
 class SimulationConfig(_Section):
     """Conditional simulation of the grade, for P10/P50/P90 of the statement."""
 
-    realizations: Annotated[int, Field(ge=1)] = 100
+    realizations: Annotated[int, Field(ge=1, le=100_000)] = 100
     seed: int = 1
 
 
@@ -590,8 +611,37 @@ def _problems(error: ValidationError, path: Path | None) -> list[ConfigError]:
             message = "this key is required"
         # a check across sections has no location; its message names the keys
         key = _key(item["loc"]) or None
+        if item["type"] in _BOUND_ERRORS and key is not None:
+            message += _unit_of(key)
         problems.append(ConfigError(message, path=path, column=key))
     return problems
+
+
+#: pydantic's error types for a number outside its range or not finite.
+_BOUND_ERRORS = {
+    "greater_than",
+    "greater_than_equal",
+    "less_than",
+    "less_than_equal",
+    "finite_number",
+}
+#: The unit a key's suffix names (docs/conventions.md).
+_SUFFIX_UNITS = {
+    "_m": "metres",
+    "_deg": "degrees",
+    "_ppm": "ppm",
+    "_t_m3": "t/m3",
+    "_t": "tonnes",
+}
+
+
+def _unit_of(key: str) -> str:
+    """' (in metres)' for a key whose name ends in ``_m``, and so on."""
+    name = ".".join(p for p in key.split(".") if not p.isdigit()).rsplit(".", 1)[-1]
+    for suffix, unit in _SUFFIX_UNITS.items():
+        if name.endswith(suffix):
+            return f" ({unit})"
+    return ""
 
 
 def _suggestion(loc: tuple[int | str, ...]) -> str:

@@ -176,7 +176,7 @@ def test_salt_corrected_density_from_wet_density_and_water_content():
         ({"density": "kriged"}, "cores_kriged"),
         ({"annual_demand_t": {"Dy": 0}}, "greater than 0"),
         ({"annual_demand_t": {"Dysprosium": 5}}, "neither a REY element"),
-        ({"grade_tonnage_step_ppm": 0}, "greater than 0"),
+        ({"grade_tonnage_step_ppm": 0}, "greater than or equal to 0.1 (ppm)"),
         ({"pore_water_salinity": 0.035}, "has none"),
         ({"pore_water_salinity": 35, "density": "cores_mean"}, "less than or equal"),
         (
@@ -339,3 +339,30 @@ def test_scheduler_files(tmp_path):
         scheduler_from_file(bad)
     with pytest.raises(ConfigError, match="scheduler file not found"):
         scheduler_from_file(tmp_path / "missing.json")
+
+
+@pytest.mark.parametrize(
+    ("section", "key", "value", "words"),
+    [
+        ("grid", "resolution_m", 1e308, "less than or equal to 100000 (metres)"),
+        ("composite", "bottom_m", float("inf"), "finite number (metres)"),
+        ("composite", "slice_m", 1e-6, "greater than or equal to 0.01 (metres)"),
+        ("resource", "cutoffs_ppm", [float("inf")], "finite number (ppm)"),
+        ("resource", "cutoffs_ppm", [2e6], "less than 1000000 (ppm)"),
+        ("resource", "dry_density_t_m3", float("nan"), "finite number (t/m3)"),
+        ("estimate", "max_distance_m", 1e12, "less than or equal to 20000000 (metres)"),
+        ("simulation", "realizations", 10**9, "less than or equal to 100000"),
+        ("rules", "depth_window_m", [5000, 60000], "less than or equal to 11000"),
+    ],
+)
+def test_numbers_must_be_finite_and_plausible(section, key, value, words):
+    data: dict = {"inputs": {"cores": "c.csv"}, section: {key: value}}
+    problems = check_config(data)
+    assert len(problems) == 1
+    assert words in str(problems[0]) and f"{section}.{key}" in str(problems[0])
+
+
+def test_a_huge_buffer_is_refused_before_geos_sees_it():
+    zone = {"path": "z.gpkg", "buffer_m": 1e308}
+    (problem,) = check_config({"inputs": {"cores": "c.csv", "exclude": [zone]}})
+    assert "inputs.exclude.0.buffer_m" in str(problem) and "(metres)" in str(problem)

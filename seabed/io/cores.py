@@ -29,6 +29,7 @@ import pyproj
 
 from seabed.elements import REY, element_column
 from seabed.exceptions import ConfigError, InputError, MissingCRSError, SeabedWarning
+from seabed.io.files import check_input_file, first_line
 
 __all__ = [
     "CANONICAL_COLUMNS",
@@ -97,6 +98,19 @@ _REY_SUM_TOLERANCE = 0.01
 _DEPTH_FIX = "depths are metres below seafloor (mbsf), positive down"
 
 
+# Deeper than any sediment column a core could sample (mbsf).
+_MAX_DEPTH_MBSF = 2_000.0
+
+
+# A grade is at most the whole sample.
+_MAX_PPM = 1_000_000.0
+
+
+# Every REY total below this looks like wt% (or another unit) in a ppm column: REY-mud
+# holds hundreds to thousands of ppm, and 10 ppm is far below any crustal value.
+_WT_PERCENT_LIKE_PPM = 10.0
+
+
 _DENSITY_FIX = "give t/m3 (= g/cm3)"
 
 
@@ -108,10 +122,15 @@ _RANGE_RULES: dict[str, tuple[Any, str, str]] = {
             "give WGS84 degrees and check that lon and lat are not swapped"),
     "top_m": (lambda t, c: t[c] >= 0, "depth is negative", _DEPTH_FIX),
     "bottom_m": (lambda t, c: t[c] >= 0, "depth is negative", _DEPTH_FIX),
+    "depth_limit": (lambda t, c: t[c] <= _MAX_DEPTH_MBSF,
+                    "depth below 2,000 mbsf, deeper than any sediment core",
+                    _DEPTH_FIX + ", in metres (not cm)"),
     "interval": (lambda t, c: t["bottom_m"] > t["top_m"], "bottom_m is not below top_m",
                  "each interval needs bottom_m > top_m (mbsf, positive down)"),
     "grade": (lambda t, c: t[c] >= 0, "grade is negative",
               "grades are ppm by dry weight, >= 0"),
+    "grade_limit": (lambda t, c: t[c] <= _MAX_PPM, "grade above 1,000,000 ppm (100 %)",
+                    "grades are ppm by dry weight"),
     "dry_density_t_m3": (lambda t, c: t[c] > 0, "density is not positive", _DENSITY_FIX),
     "wet_density_t_m3": (lambda t, c: t[c] > 0, "density is not positive", _DENSITY_FIX),
     "water_content": (lambda t, c: (t[c] >= 0) & (t[c] < 1),
@@ -184,7 +203,7 @@ def load_cores(
     True
     """
     path = Path(path)
-    _check_file(path)
+    check_input_file(path)
     kind = _table_kind(path)
     if kind == "vector":
         _refuse_position_mapping(columns, path)
@@ -247,6 +266,7 @@ class _CoresCheck:
         self.path = None if path is None else os.fspath(path)
         table = pd.DataFrame(table).reset_index(drop=True)
         table.columns = [str(c).strip() for c in table.columns]
+        _refuse_duplicate_columns(list(table.columns), path)
         self.file_names = {name: name for name in CANONICAL_COLUMNS}
         self.table = self._rename(table, dict(columns or {}))
 
@@ -317,6 +337,7 @@ class _CoresCheck:
             table = self._to_lon_lat(table, crs)
         self._check_ranges(table, grades, optional)
         table = self._total_rey(table, grades)
+        self._warn_of_units(table)
         table = table.sort_values(["core_id", "top_m", "bottom_m"], kind="stable")
         self._check_positions(table)
         self._check_overlaps(table)
@@ -386,7 +407,22 @@ class _CoresCheck:
         if pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(
             values
         ):
-            return values.astype(float)
+            numbers = values.astype(float)
+        else:
+            numbers = self._parsed(values, column)
+        infinite = np.isinf(numbers.to_numpy())
+        if infinite.any():
+            row = int(np.flatnonzero(infinite)[0])
+            raise self.fail(
+                f"{values.iloc[row]!r} is not a finite number",
+                index=row,
+                column=column,
+                hint="give a measured value, or leave the cell empty where a "
+                "column allows it",
+            )
+        return numbers
+
+    def _parsed(self, values: pd.Series, column: str) -> pd.Series:
         text = values.astype(str).str.strip()
         numbers = pd.to_numeric(text.where(values.notna()), errors="coerce")
         bad = numbers.isna() & values.notna()
@@ -399,6 +435,18 @@ class _CoresCheck:
                 hint="use plain decimal numbers with a '.' decimal point, no units",
             )
         return numbers.astype(float)
+
+    def _warn_of_units(self, table: pd.DataFrame) -> None:
+        grades = table["rey_ppm"]
+        if len(grades) and (grades < _WT_PERCENT_LIKE_PPM).all():
+            warnings.warn(
+                f"{self.path or 'cores'}: every REY grade is below "
+                f"{_WT_PERCENT_LIKE_PPM:g} ppm (the highest is {grades.max():g}): "
+                "they look like wt% or another unit; give ppm by dry weight "
+                "(1 wt% = 10,000 ppm)",
+                SeabedWarning,
+                stacklevel=4,
+            )
 
     def _to_lon_lat(self, table: pd.DataFrame, crs: Any) -> pd.DataFrame:
         try:
@@ -428,7 +476,10 @@ class _CoresCheck:
         self, table: pd.DataFrame, grades: list[str], optional: list[str]
     ) -> None:
         checks = [(c, *_RANGE_RULES[c]) for c in ("lon", "lat", "top_m", "bottom_m")]
-        checks += [(c, *_RANGE_RULES["grade"]) for c in grades]
+        checks += [
+            (c, *_RANGE_RULES[r]) for c in grades for r in ("grade", "grade_limit")
+        ]
+        checks += [(c, *_RANGE_RULES["depth_limit"]) for c in ("top_m", "bottom_m")]
         checks += [(c, *_RANGE_RULES[c]) for c in optional]
         checks.append(("bottom_m", *_RANGE_RULES["interval"]))
         for column, is_valid, problem, fix in checks:
@@ -496,16 +547,16 @@ class _CoresCheck:
             )
 
 
-def _check_file(path: Path) -> None:
-    if not path.exists():
-        raise InputError(
-            "file not found",
-            path=path,
-            hint="check the path (relative paths in a "
-            "config are relative to the config file)",
-        )
-    if path.is_dir() and path.suffix.lower() not in {".gdb", ".zarr"}:
-        raise InputError("is a folder, not a file", path=path, hint="name the file")
+def _refuse_duplicate_columns(names: list[str], path: PathLike | None) -> None:
+    seen: dict[str, int] = {}
+    for position, name in enumerate(names, start=1):
+        if name in seen:
+            raise InputError(
+                f"column {name!r} appears twice (columns {seen[name]} and {position})",
+                path=path,
+                hint="rename or drop one of them: seabed will not guess which to use",
+            )
+        seen[name] = position
 
 
 def _table_kind(path: Path) -> str:
@@ -531,28 +582,52 @@ def _read_csv(path: Path, *, sep: str) -> pd.DataFrame:
     try:
         # read everything as text: numbers are parsed and checked one column at a
         # time, and identifiers such as "007" keep their leading zeros
-        return pd.read_csv(path, sep=sep, dtype=str, skipinitialspace=True)
+        table = pd.read_csv(path, sep=sep, dtype=str, skipinitialspace=True)
+        # pandas renames a repeated header ("rey_ppm.1"): read the names as written
+        header = pd.read_csv(path, sep=sep, dtype=str, header=None, nrows=1)
     except pd.errors.EmptyDataError:
         raise InputError(
             "the file is empty", path=path, hint="give a header line and data rows"
         ) from None
     except (pd.errors.ParserError, UnicodeDecodeError, ValueError, OSError) as err:
         raise InputError(
-            f"cannot be read as a table ({_first_line(err)})",
+            f"cannot be read as a table ({first_line(err)})",
             path=path,
             hint=f"save it as UTF-8 text separated by {sep!r}",
         ) from None
+    names = [str(name).strip() for name in header.iloc[0]]
+    _refuse_duplicate_columns(names, path)
+    if len(names) == 1:
+        _refuse_other_delimiter(names[0], sep, path)
+    return table
+
+
+#: Delimiters that spreadsheets write when the decimal separator is a comma.
+_OTHER_DELIMITERS = {";": "semicolons", "\t": "tabs", "|": "vertical bars"}
+
+
+def _refuse_other_delimiter(header: str, sep: str, path: Path) -> None:
+    for delimiter, name in _OTHER_DELIMITERS.items():
+        if delimiter != sep and delimiter in header:
+            raise InputError(
+                f"the header has one column, {header[:60]!r}: the file seems "
+                f"separated by {name}, not {sep!r}",
+                path=path,
+                hint="save it as CSV with ',' between values and '.' as the decimal "
+                "point (or tab-separated as .tsv)",
+            )
 
 
 def _read_parquet(path: Path) -> pd.DataFrame:
     try:
-        return pd.read_parquet(path)
+        table = pd.read_parquet(path)
     except Exception as err:  # pyarrow raises several unrelated error types
         raise InputError(
-            f"cannot be read as Parquet ({_first_line(err)})",
+            f"cannot be read as Parquet ({first_line(err)})",
             path=path,
             hint="write it again with pandas.DataFrame.to_parquet",
         ) from None
+    return table
 
 
 def _read_vector(path: Path, layer: str | None) -> tuple[gpd.GeoDataFrame, str]:
@@ -561,7 +636,7 @@ def _read_vector(path: Path, layer: str | None) -> tuple[gpd.GeoDataFrame, str]:
         layers = [str(name) for name in pyogrio.list_layers(path)[:, 0]]
     except Exception as err:  # pyogrio.errors.DataSourceError and friends
         raise InputError(
-            f"cannot be read as a vector file ({_first_line(err)})",
+            f"cannot be read as a vector file ({first_line(err)})",
             path=path,
             hint="give a GeoPackage, shapefile, GeoJSON or another format GDAL reads",
         ) from None
@@ -587,7 +662,7 @@ def _read_vector(path: Path, layer: str | None) -> tuple[gpd.GeoDataFrame, str]:
         frame = gpd.read_file(path, layer=layer)
     except Exception as err:
         raise InputError(
-            f"layer {layer!r} cannot be read ({_first_line(err)})", path=path
+            f"layer {layer!r} cannot be read ({first_line(err)})", path=path
         ) from None
     return frame, layer
 
@@ -630,8 +705,3 @@ def _refuse_position_mapping(columns: Mapping[str, str] | None, path: Path) -> N
             column="columns",
             hint="remove these keys from [columns]",
         )
-
-
-def _first_line(err: BaseException) -> str:
-    text = str(err).strip().splitlines()
-    return text[0] if text else type(err).__name__

@@ -30,7 +30,8 @@ from rasterio.errors import NotGeoreferencedWarning
 from scipy.interpolate import RegularGridInterpolator
 
 from seabed.exceptions import InputError, MissingCRSError
-from seabed.io.cores import PathLike, _check_file, _first_line
+from seabed.io.cores import PathLike
+from seabed.io.files import check_input_file, first_line
 
 __all__ = [
     "load_bathymetry",
@@ -71,7 +72,7 @@ def load_raster(path: PathLike, *, name: str | None = None) -> xr.DataArray:
     (('y', 'x'), 4326)
     """
     path = Path(path)
-    _check_file(path)
+    check_input_file(path)
     try:
         with warnings.catch_warnings():
             # GDAL falls back to pixel coordinates when it finds no georeferencing
@@ -86,7 +87,7 @@ def load_raster(path: PathLike, *, name: str | None = None) -> xr.DataArray:
         ) from None
     except Exception as err:  # rasterio.errors.RasterioIOError and others
         raise InputError(
-            f"cannot be read as a grid ({_first_line(err)})",
+            f"cannot be read as a grid ({first_line(err)})",
             path=path,
             hint="give a GeoTIFF or a NetCDF file that GDAL can read",
         ) from None

@@ -14,7 +14,8 @@ import shapely
 from numpy.typing import NDArray
 
 from seabed.exceptions import ConfigError, InputError, MissingCRSError
-from seabed.io.cores import PathLike, _check_file, _read_vector
+from seabed.io.cores import PathLike, _read_vector
+from seabed.io.files import check_input_file
 
 __all__ = [
     "load_zones",
@@ -67,7 +68,7 @@ def load_zones(
     (['reason', 'geometry'], 4326)
     """
     path = Path(path)
-    _check_file(path)
+    check_input_file(path)
     if not np.isfinite(buffer_m) or buffer_m < 0:
         raise ConfigError(
             f"buffer_m is {buffer_m}", column="buffer_m", hint="give a distance >= 0"

@@ -270,7 +270,7 @@ def test_projected_xy_with_a_crs(tmp_path):
     assert cores["lon"].to_numpy() == pytest.approx([153.8, 153.8, 153.9, 153.9])
     assert cores["lat"].to_numpy() == pytest.approx([22.0, 22.0, 22.1, 22.1])
     message = error_of(write_csv(tmp_path, projected))
-    assert "the table gives x/y coordinates but no CRS; pass crs=" in message
+    assert "the table gives x/y coordinates but no CRS; set inputs.cores_crs" in message
     with pytest.raises(ConfigError, match="not a CRS pyproj knows"):
         load_cores(write_csv(tmp_path, projected), crs="EPSG:99999999")
 
@@ -509,3 +509,65 @@ def test_zone_errors(tmp_path):
     (tmp_path / "junk.gpkg").write_text("junk")
     with pytest.raises(InputError, match="cannot be read as a vector file"):
         load_zones(tmp_path / "junk.gpkg")
+
+
+# ------------------------------------------------------- hostile and careless files
+def test_a_fifo_is_refused_without_waiting_for_it(tmp_path):
+    import os
+
+    path = tmp_path / "cores.csv"
+    os.mkfifo(path)
+    assert error_of(path).endswith(
+        "cores.csv: is a named pipe (FIFO), not a regular file; save the data to a "
+        "file and give its path"
+    )
+
+
+def test_a_symbolic_link_loop_is_named(tmp_path):
+    loop = tmp_path / "cores.csv"
+    loop.symlink_to(tmp_path / "other.csv")
+    (tmp_path / "other.csv").symlink_to(loop)
+    assert "cores.csv: the path has a symbolic-link loop" in error_of(loop)
+
+
+def test_a_repeated_column_is_refused_not_guessed(tmp_path):
+    path = tmp_path / "cores.csv"
+    table = cores_table()
+    text = table.to_csv(index=False).splitlines()
+    lines = [text[0] + ",rey_ppm"] + [row + ",1" for row in text[1:]]
+    path.write_text("\n".join(lines) + "\n")
+    message = error_of(path)
+    assert "column 'rey_ppm' appears twice (columns 6 and 7)" in message
+    frame = table.copy()
+    frame.columns = [*frame.columns[:-1], "top_m"]
+    with pytest.raises(InputError, match="column 'top_m' appears twice"):
+        validate_cores(frame)
+
+
+@pytest.mark.parametrize(
+    ("column", "value", "words"),
+    [
+        ("rey_ppm", "inf", "column 'rey_ppm': 'inf' is not a finite number"),
+        ("bottom_m", "inf", "column 'bottom_m': 'inf' is not a finite number"),
+        ("rey_ppm", "1e308", "grade above 1,000,000 ppm (100 %)"),
+        ("bottom_m", "2500", "depth below 2,000 mbsf"),
+    ],
+)
+def test_impossible_numbers_are_refused(tmp_path, column, value, words):
+    table = cores_table().astype({column: object})
+    table.loc[1, column] = value
+    message = error_of(write_csv(tmp_path, table))
+    assert "row 2" in message and words in message
+
+
+def test_a_semicolon_file_is_told_about_its_delimiter(tmp_path):
+    path = tmp_path / "cores.csv"
+    cores_table().to_csv(path, index=False, sep=";")
+    message = error_of(path)
+    assert "the file seems separated by semicolons, not ','" in message
+
+
+def test_grades_that_look_like_wt_percent_are_warned_of(tmp_path):
+    table = cores_table(rey_ppm=[0.15, 0.02, 0.01, 0.1])
+    with pytest.warns(SeabedWarning, match="look like wt% or another unit"):
+        load_cores(write_csv(tmp_path, table))
