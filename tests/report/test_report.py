@@ -291,6 +291,12 @@ def test_cross_validation_statistics_match_a_brute_force_leave_one_out(result, w
             min_neighbors=estimate.min_neighbors,
         ).fit(X[others], y[others])
         errors.append(y[i] - model.predict(X[i : i + 1])[0])
+    # the run's own used cores and leave-one-out table, which the report draws
+    assert list(result.used_cores.index) == list(used.index)
+    np.testing.assert_allclose(result.used_cores[["x", "y"]].to_numpy(), X)
+    np.testing.assert_allclose(
+        result.cross_validation["residual"], errors, rtol=1e-6, atol=1e-6
+    )
     stats = page.key_values("Cores predicted")
     assert stats["Cores predicted"] == str(len(y))
     rmse = float(np.sqrt(np.mean(np.square(errors))))
