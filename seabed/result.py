@@ -4,21 +4,28 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 import xarray as xr
 
 from seabed.config import Config
-from seabed.geostats import Variogram
+from seabed.geostats import ExperimentalVariogram, Variogram
 from seabed.resource.uncertainty import SimulatedResource
+
+if TYPE_CHECKING:
+    import geopandas as gpd
 
 __all__ = ["RunResult"]
 
 
 @dataclass
 class RunResult:
-    """What a run produced (also written to ``out_dir``)."""
+    """What a run produced (also written to ``out_dir``).
+
+    It holds everything the report renders: the report reads no input file and
+    computes no estimate of its own.
+    """
 
     config: Config
     out_dir: Path
@@ -28,6 +35,12 @@ class RunResult:
     composites: pd.DataFrame
     variogram: Variogram | None
     provenance: dict[str, Any]
+    #: the dry bulk density the tonnage used (t/m3): the constant (given, or from
+    #: the wet density and water content), the cores' mean, or the mean of the
+    #: kriged density over the estimated cells
+    dry_density_t_m3: float
+    #: how that density was set, in words (``constant 0.52 t/m3 from wet ...``)
+    dry_density_text: str
     notes: list[str] = field(default_factory=list)
     files: list[Path] = field(default_factory=list)
     #: per 1 m slice (``interval = "slice"``) and from the top to each target depth
@@ -47,3 +60,24 @@ class RunResult:
     tiles: dict[str, int] = field(default_factory=dict)
     #: P10/P50/P90 from conditional simulation (None without ``[simulation]``)
     simulation: SimulatedResource | None = None
+    #: the composites that entered the estimate: index the core id, columns ``lon``,
+    #: ``lat`` (WGS84 degrees), ``x``, ``y`` (metres in the grid's CRS), ``rey_ppm``
+    used_cores: pd.DataFrame = field(default_factory=pd.DataFrame)
+    #: the run's zones as loaded (include zones buffered): columns ``kind``
+    #: (``include``, ``exclude`` or ``report``), ``reason`` (a report zone's name)
+    #: and ``geometry``, in EPSG:4326; None without zones
+    zone_outlines: gpd.GeoDataFrame | None = None
+    #: leave-one-out cross-validation of the REY composites with the run's own
+    #: estimator, at point support (``seabed.geostats.leave_one_out``); None when
+    #: there are too few cores or it failed (then ``report_notes`` says why)
+    cross_validation: pd.DataFrame | None = None
+    #: the experimental variogram of the used composites (None without a variogram)
+    experimental_variogram: ExperimentalVariogram | None = None
+    #: the bathymetry input's water depth, decimated to draw maps (None without one)
+    water_depth: xr.DataArray | None = None
+    #: the cores are seabed's bundled synthetic demo cores
+    synthetic_cores: bool = False
+    #: the bathymetry is seabed's bundled, coarse (0.1 degree) grid
+    bundled_bathymetry: bool = False
+    #: what the run could not prepare for the report (shown beside the maps)
+    report_notes: list[str] = field(default_factory=list)

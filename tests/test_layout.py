@@ -132,10 +132,26 @@ def _is_string_method(node: ast.Call) -> bool:
     # str.replace / datetime.replace / dataclasses.replace are not file operations
     func = node.func
     assert isinstance(func, ast.Attribute)
+    if func.attr == "rename":
+        return _renames_labels(node)
     if func.attr != "replace":
         return False
     value = func.value
     return not (isinstance(value, ast.Name) and value.id in {"os", "shutil", "Path"})
+
+
+def _renames_labels(node: ast.Call) -> bool:
+    """A table's or array's rename (pandas ``columns=``, xarray ``"name"``), not a
+    file's: ``Path.rename`` takes one target, never keywords nor a bare name."""
+    if node.keywords:
+        return True
+    return (
+        len(node.args) == 1
+        and isinstance(node.args[0], ast.Constant)
+        and isinstance(node.args[0].value, str)
+        and "/" not in node.args[0].value
+        and "." not in node.args[0].value
+    )
 
 
 def _opens_for_writing(node: ast.AST) -> bool:

@@ -2,6 +2,7 @@
 
 from seabed.outputs.cogs import CLASS_NODATA, PROVENANCE_TAG, CogBuilder, write_cog
 from seabed.outputs.files import atomic_path, write_csv, write_json
+from seabed.outputs.report_files import write_pdf, write_quicklooks, write_report
 from seabed.outputs.writer import resource_document, write_outputs
 
 __all__ = [
@@ -14,4 +15,7 @@ __all__ = [
     "write_csv",
     "write_json",
     "write_outputs",
+    "write_pdf",
+    "write_quicklooks",
+    "write_report",
 ]

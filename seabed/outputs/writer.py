@@ -19,7 +19,8 @@ from seabed.composite import (
 from seabed.outputs.cogs import PROVENANCE_TAG, CogBuilder
 from seabed.outputs.files import write_csv, write_json
 from seabed.outputs.folder import _publish
-from seabed.report import plot_grade_tonnage, write_report
+from seabed.outputs.report_files import write_report
+from seabed.report import plot_grade_tonnage
 from seabed.resource import (
     SimulatedResource,
 )

@@ -62,6 +62,7 @@ from seabed.pipeline.blocks import (
     assumptions,
     block_rows,
 )
+from seabed.pipeline.evidence import gather_evidence
 from seabed.pipeline.inputs import build_grid, read_inputs, select_composites
 from seabed.pipeline.preflight import (
     check_footprint,
@@ -166,6 +167,7 @@ def _run(
     models = fit_grades(config, used, slices, X)
     notes.extend(models.notes)
     simulation = fit_simulation(config, used, X)
+    evidence = gather_evidence(config, inputs, used, X, models)
     record = provenance(
         config=config.to_dict(),
         inputs=inputs.files,
@@ -244,10 +246,13 @@ def _run(
             composites=composites,
             variogram=models.variogram,
             provenance=record,
+            dry_density_t_m3=float(density_record["dry_density_t_m3"]),
+            dry_density_text=str(density_record["text"]),
             notes=notes,
             assumptions=assumptions(config, frame, density_record, models.variogram),
             simulation=simulated,
             **tables,
+            **evidence.fields(),
         )
         result.tiles = {
             key: sum(a.tiles[key] for a in accounts) for key in ("total", "resumed")

@@ -1,4 +1,10 @@
-"""The report: a renderer of a run's result (HTML, PDF, quick-looks, the printed statement)."""
+"""The report: a renderer of a run's result (HTML, quick-look PNGs, the printed
+statement, figures).
+
+It imports nothing of the runner, the loaders or the writers, reads no input file,
+computes no estimate and writes no file: :mod:`seabed.outputs` writes what it
+renders (``write_report``, ``write_quicklooks``, ``write_pdf``).
+"""
 
 from seabed.report.charts import (
     plot_cross_validation,
@@ -7,12 +13,11 @@ from seabed.report.charts import (
     plot_grade_tonnage,
     plot_tonnage_distribution,
 )
+from seabed.report.context import ReportContext, report_context, zone_outlines
 from seabed.report.document import (
-    QUICKLOOKS,
+    render_quicklooks,
     render_report,
-    write_quicklooks,
-    write_report,
-    zone_outlines,
+    render_report_and_quicklooks,
 )
 from seabed.report.maps import (
     CLASS_COLORS,
@@ -28,13 +33,14 @@ from seabed.report.maps import (
     plot_location_map,
     plot_map,
 )
-from seabed.report.pdf import write_pdf
+from seabed.report.sections import QUICKLOOKS
 from seabed.report.tables import format_statement, format_table
 
 __all__ = [
     "CLASS_COLORS",
     "MAX_MAP_CELLS",
     "QUICKLOOKS",
+    "ReportContext",
     "add_cores",
     "add_graticule",
     "add_scale_bar",
@@ -52,9 +58,9 @@ __all__ = [
     "plot_location_map",
     "plot_map",
     "plot_tonnage_distribution",
+    "render_quicklooks",
     "render_report",
-    "write_pdf",
-    "write_quicklooks",
-    "write_report",
+    "render_report_and_quicklooks",
+    "report_context",
     "zone_outlines",
 ]

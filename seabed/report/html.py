@@ -23,7 +23,9 @@ if TYPE_CHECKING:
 
 # --------------------------------------------------------------------------- html
 def _template(name: str) -> str:
-    return resources.files("seabed").joinpath("templates", name).read_text("utf-8")
+    return (
+        resources.files("seabed.report").joinpath("templates", name).read_text("utf-8")
+    )
 
 
 def _section(anchor: str, title: str, body: str) -> tuple[str, str, str]:
@@ -270,8 +272,9 @@ def _figure(size: tuple[float, float]) -> Figure:
 
 
 def _png(figure: Figure) -> bytes:
+    """The PNG of a figure, in memory (as ``Figure.savefig`` would draw it)."""
     buffer = io.BytesIO()
-    figure.savefig(buffer, format="png", dpi=_DPI, facecolor="white")
+    figure.canvas.print_figure(buffer, format="png", dpi=_DPI, facecolor="white")
     return buffer.getvalue()
 
 

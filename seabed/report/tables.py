@@ -21,6 +21,7 @@ import pandas as pd
 from seabed.elements import DEFAULT_OXIDES
 
 if TYPE_CHECKING:
+    from seabed.config import Config
     from seabed.result import RunResult
 
 
@@ -62,7 +63,7 @@ def format_statement(result: RunResult) -> str:
     lines = [
         "seabed resource statement (not JORC / NI 43-101 compliant)",
         f"window {window.top_m:g}-{window.bottom_m:g} mbsf, dry density "
-        f"{_density_text(result)}, cut-offs on the estimated "
+        f"{result.dry_density_text}, cut-offs on the estimated "
         f"block grade (total REY), TREO as {', '.join(_oxide_forms(config))}",
         "",
         format_table(result.statement),
@@ -74,22 +75,13 @@ def format_statement(result: RunResult) -> str:
                 f"  {row['reason']}: {row['area_km2']:,.0f} km2, "
                 f"{row['treo_t'] / 1e6:,.2f} Mt TREO"
             )
-    simulation = getattr(result, "simulation", None)
-    if simulation is not None:
-        lines += ["", simulation.format()]
+    if result.simulation is not None:
+        lines += ["", result.simulation.format()]
     if result.notes:
         lines += ["", "notes:"] + [f"  - {note}" for note in result.notes]
     return "\n".join(lines)
 
 
-def _density_text(result: RunResult) -> str:
-    """How the run's dry density was set: the run's own record, else the config."""
-    record = getattr(result, "assumptions", {}).get("density", {})
-    if "text" in record:
-        return str(record["text"])
-    return f"{result.config.resource.dry_density_t_m3:g} t/m3"
-
-
-def _oxide_forms(config: object) -> list[str]:
-    chosen = dict(DEFAULT_OXIDES) | dict(config.resource.oxides)  # type: ignore[attr-defined]
+def _oxide_forms(config: Config) -> list[str]:
+    chosen = dict(DEFAULT_OXIDES) | dict(config.resource.oxides)
     return [chosen[el] for el in ("Ce", "Pr", "Tb")] + ["others as M2O3"]

@@ -1,5 +1,6 @@
 """Tests of seabed.report: the HTML report, the quick-looks and the printed statement."""
 
+import ast
 import base64
 import copy
 import dataclasses
@@ -8,6 +9,7 @@ import math
 import tomllib
 from html import unescape
 from html.parser import HTMLParser
+from pathlib import Path
 
 import dask
 import dask.array as da
@@ -22,13 +24,12 @@ from matplotlib.axes import Axes
 from PIL import Image
 
 import seabed
-from seabed import estimation, report
+from seabed import estimation, outputs, report
 from seabed.config import Config
 from seabed.exceptions import SeabedError
 from seabed.geostats import OrdinaryKriging
-from seabed.io import datasets
 from seabed.io.synthetic import SyntheticField, make_survey
-from seabed.report import charts, document, html, maps
+from seabed.report import charts, html, maps, sections
 
 BOX = (153.55, 21.85, 153.95, 22.2)  # about 41 x 39 km inside the Takaya box
 PROTECTED = (153.6, 21.9, 153.7, 22.0)  # an exclusion zone inside it
@@ -68,7 +69,7 @@ def result(tmp_path_factory):
 def written(result, tmp_path_factory):
     """The report and quick-looks of the run, and the report parsed."""
     folder = tmp_path_factory.mktemp("written")
-    files = report.write_report(result, folder / "report.html", quicklooks=True)
+    files = outputs.write_report(result, folder / "report.html", quicklooks=True)
     page = Page()
     page.feed(files[0].read_text(encoding="utf-8"))
     return files, page
@@ -218,7 +219,7 @@ def test_quicklooks_are_the_report_maps(written):
 
 
 def test_write_quicklooks_alone(result, tmp_path):
-    files = report.write_quicklooks(result, tmp_path)
+    files = outputs.write_quicklooks(result, tmp_path)
     assert [path.name for path in files] == [f"{n}.png" for n in report.QUICKLOOKS]
     assert not list(tmp_path.glob(".*"))  # no temporary file left behind
 
@@ -290,6 +291,12 @@ def test_cross_validation_statistics_match_a_brute_force_leave_one_out(result, w
             min_neighbors=estimate.min_neighbors,
         ).fit(X[others], y[others])
         errors.append(y[i] - model.predict(X[i : i + 1])[0])
+    # the run's own used cores and leave-one-out table, which the report draws
+    assert list(result.used_cores.index) == list(used.index)
+    np.testing.assert_allclose(result.used_cores[["x", "y"]].to_numpy(), X)
+    np.testing.assert_allclose(
+        result.cross_validation["residual"], errors, rtol=1e-6, atol=1e-6
+    )
     stats = page.key_values("Cores predicted")
     assert stats["Cores predicted"] == str(len(y))
     rmse = float(np.sqrt(np.mean(np.square(errors))))
@@ -333,14 +340,11 @@ def test_assumptions_and_caveats(result, written):
 
 
 def test_bundled_demo_cores_are_called_synthetic(result):
-    inputs = result.config.inputs.model_copy(
-        update={"cores": datasets.demo_cores_path()}
-    )
-    demo = dataclasses.replace(
-        result, config=result.config.model_copy(update={"inputs": inputs})
-    )
-    caveats = document._Report.of(demo).caveats_html()
+    assert not result.synthetic_cores and not result.bundled_bathymetry
+    demo = dataclasses.replace(result, synthetic_cores=True, bundled_bathymetry=True)
+    caveats = sections.caveats_html(report.report_context(demo))
     assert "The cores are synthetic" in caveats
+    assert "grids are coarse, about 10 km per cell" in caveats
 
 
 # --------------------------------------------------------------------------- uncertainty
@@ -406,7 +410,7 @@ def test_uncertainty_maps_and_spread_draw_the_simulation(result, monkeypatch):
     monkeypatch.setattr(maps, "plot_map", map_spy)
     monkeypatch.setattr(charts, "plot_tonnage_distribution", spread_spy)
     page = Page()
-    page.feed(document._Report.of(result).uncertainty_html())
+    page.feed(sections.uncertainty_html(report.report_context(result)))
     assert page.alts == [
         "distribution of TREO over the realisations",
         "e-type REY grade",
@@ -452,14 +456,14 @@ def simulated_parts(kriged: pd.DataFrame) -> pd.DataFrame:
 
 
 def test_simulated_slices_and_zones_are_shown_when_present(result, monkeypatch):
-    monkeypatch.setattr(document, "_png", lambda figure: b"")  # tables only: faster
+    monkeypatch.setattr(html, "_png", lambda figure: b"")  # tables only: faster
     simulated = copy.copy(result.simulation)  # works before and after they exist
     simulated.slices = simulated_parts(result.slices)
     zones = result.statement.assign(zone="A1")
     simulated.zones = simulated_parts(zones)
     page = Page()
     with_parts = dataclasses.replace(result, simulation=simulated)
-    page.feed(document._Report.of(with_parts).uncertainty_html())
+    page.feed(sections.uncertainty_html(report.report_context(with_parts)))
     assert page.headings == [
         "By depth slice: P10 / P50 / P90",
         "Cumulative from the seafloor to each depth: P10 / P50 / P90",
@@ -481,14 +485,15 @@ def test_simulated_slices_and_zones_are_shown_when_present(result, monkeypatch):
 
     simulated.slices = simulated.zones = pd.DataFrame()  # not applicable: no table
     page = Page()
-    page.feed(document._Report.of(with_parts).uncertainty_html())
+    page.feed(sections.uncertainty_html(report.report_context(with_parts)))
     assert page.headings == []
 
 
 def test_run_without_simulation_has_no_uncertainty_section(result):
-    bare = document._Report.of(dataclasses.replace(result, simulation=None))
-    assert bare.uncertainty_html() == ""  # so no section, nor its entry in the toc
-    assert "the run made no conditional simulation" in bare.caveats_html()
+    bare = report.report_context(dataclasses.replace(result, simulation=None))
+    assert sections.uncertainty_html(bare) == ""  # so no section, nor a toc entry
+    assert "the run made no conditional simulation" in sections.caveats_html(bare)
+    assert 'href="#uncertainty"' not in report.render_report(bare.result)
 
 
 # --------------------------------------------------------------------------- memory
@@ -561,16 +566,16 @@ def test_report_of_a_large_lazy_run_loads_only_decimated_maps(result, monkeypatc
 
 # --------------------------------------------------------------------------- robustness
 def test_sections_a_run_lacks_are_skipped(result):
-    bare = copy.copy(result)
-    for attribute in (
-        "slices",
-        "classes",
-        "zones",
-        "elements",
-        "grade_tonnage",
-        "simulation",
-    ):
-        delattr(bare, attribute)  # a run from before these tables existed
+    empty = pd.DataFrame()  # not applicable to the run (or not asked for)
+    bare = dataclasses.replace(
+        result,
+        slices=empty,
+        classes=empty,
+        zones=empty,
+        elements=empty,
+        grade_tonnage=empty,
+        simulation=None,
+    )
     page = Page()
     page.feed(report.render_report(bare))
     assert "By depth slice" not in page.headings
@@ -600,26 +605,42 @@ def test_inferred_badge_follows_the_statement_by_class(result):
     classes = result.classes.assign(ore_t=0.0)
     classes.loc[classes["class"] == "inferred", "ore_t"] = 1e9
     only_inferred = dataclasses.replace(result, classes=classes)
-    assert document._Report.of(only_inferred).inferred_only
+    assert sections.inferred_only(only_inferred)
     classes.loc[classes["class"] == "indicated", "ore_t"] = 1e6
     indicated = dataclasses.replace(result, classes=classes)
-    assert not document._Report.of(indicated).inferred_only
+    assert not sections.inferred_only(indicated)
     # no table to say otherwise: the cautious reading
     bare = dataclasses.replace(result, classes=pd.DataFrame())
-    assert document._Report.of(bare).inferred_only
+    assert sections.inferred_only(bare)
 
 
-def test_missing_zone_file_is_noted_not_fatal(result, tmp_path):
-    built = document._Report.of(with_zone_files_gone(result, tmp_path))
-    assert built.zones is None
-    assert "zone outlines not drawn" in built.problems[0]
-    assert "gone.geojson" in built.problems[0]
+def test_report_reads_no_input_file(result, tmp_path, monkeypatch):
+    gone = with_zone_files_gone(result, tmp_path)  # the zone files moved away
+
+    def no_reading(*args, **kwargs):
+        raise AssertionError("the report read an input file")
+
+    monkeypatch.setattr(gpd, "read_file", no_reading)
+    monkeypatch.setattr(pd, "read_csv", no_reading)
+    context = report.report_context(gone)
+    assert context.zones is not None  # drawn from the run's own outlines
+    assert list(context.zones["reason"]) == ["protected area"]
+    text = report.render_report(gone)
+    assert "zone outlines not drawn" not in text
+    assert "gone.geojson" in text  # the configuration, as listed in Assumptions
+
+
+def test_report_problems_of_the_run_are_shown_beside_the_maps(result):
+    note = "cross-validation was skipped: too few cores"
+    noted = dataclasses.replace(result, report_notes=[note])
+    text = sections.maps_html(report.report_context(noted))
+    assert f'<p class="muted">{note}</p>' in text
 
 
 def test_inverse_distance_run_has_no_variogram_nor_deviation(tmp_path):
     config = survey_config(tmp_path, estimate={"method": "idw"})
     result = seabed.run(config, progress=False)
-    files = report.write_report(result, tmp_path / "report.html", quicklooks=True)
+    files = outputs.write_report(result, tmp_path / "report.html", quicklooks=True)
     assert "rey_std_ppm.png" not in [path.name for path in files]
     page = Page()
     page.feed(files[0].read_text(encoding="utf-8"))
@@ -629,6 +650,41 @@ def test_inverse_distance_run_has_no_variogram_nor_deviation(tmp_path):
 
 
 # --------------------------------------------------------------------------- text
+def test_report_prints_the_density_the_run_used(tmp_path):
+    # 1.3 t/m3 wet with 60 % water: 0.52 t/m3 dry, not the default 0.55
+    config = survey_config(
+        tmp_path,
+        resource={"wet_density_t_m3": 1.3, "water_content": 0.6},
+        estimate={"method": "idw"},  # the density is what matters here: fast
+    )
+    result = seabed.run(config, progress=False)
+    assert result.dry_density_t_m3 == pytest.approx(0.52)
+    assert result.dry_density_text.startswith("constant 0.52 t/m3 from wet 1.3")
+    context = report.report_context(result)
+    summary = sections.summary_html(context)
+    assert "dry bulk density 0.52 t/m³" in summary
+    assert "0.55" not in summary
+    page = Page()
+    page.feed(sections.assumptions_html(context))
+    density = page.key_values("Depth window")["Dry bulk density"]
+    assert density.startswith("constant 0.52 t/m³ from wet 1.3 t/m³")
+    assert "dry density constant 0.52 t/m3" in report.format_statement(result)
+
+
+def test_report_reads_only_the_typed_fields_of_the_run():
+    # no getattr(result, "...", default): a field the run lacks is a type error
+    package = Path(report.__file__).parent
+    calls = [
+        f"{path.name}:{node.lineno}"
+        for path in sorted(package.rglob("*.py"))
+        for node in ast.walk(ast.parse(path.read_text()))
+        if isinstance(node, ast.Call)
+        and isinstance(node.func, ast.Name)
+        and node.func.id in {"getattr", "hasattr", "delattr"}
+    ]
+    assert calls == []
+
+
 def test_printed_statement_names_density_and_compliance(result):
     text = report.format_statement(result)
     assert text.splitlines()[0] == (
@@ -667,25 +723,40 @@ def test_numbers_in_tables_are_formatted_by_unit():
     assert row == ["A1", "1,234.6", "2,500.0", "1,234", "44.6", "0.55"]
 
 
-def test_zone_outlines_carried_by_the_run_are_used_as_they_are(result, tmp_path):
-    protected = gpd.read_file(result.config.inputs.exclude[0].path)
-    outlines = report.zone_outlines([], [("protected area", protected)])
+def test_zone_outlines_of_the_run_are_drawn_as_they_are(result):
+    # the run keeps the zones it read: the report draws them without reading files
+    outlines = result.zone_outlines
     assert outlines[["kind", "reason"]].values.tolist() == [
         ["exclude", "protected area"]
     ]
-    carried = with_zone_files_gone(result, tmp_path)
-    carried.zone_outlines = outlines  # what a run keeps: files are not read again
-    built = document._Report.of(carried)
-    assert built.problems == []
-    assert built.zones is outlines
+    protected = gpd.read_file(result.config.inputs.exclude[0].path)
+    built = report.zone_outlines([], [("protected area", protected)])
+    assert built.geometry.equals(outlines.geometry)
+    # report zones are kept by the run, but only include and exclude zones are drawn
+    squares = gpd.GeoDataFrame({"name": ["A1"]}, geometry=[shapely.box(*BOX)], crs=4326)
+    with_report = report.zone_outlines(
+        [], [("protected area", protected)], report=squares
+    )
+    assert with_report[["kind", "reason"]].values.tolist() == [
+        ["exclude", "protected area"],
+        ["report", "A1"],
+    ]
+    context = report.report_context(
+        dataclasses.replace(result, zone_outlines=with_report)
+    )
+    assert list(context.zones["kind"]) == ["exclude"]
+    # no zones: no outlines, and no location map without a bathymetry either
+    bare = report.report_context(dataclasses.replace(result, zone_outlines=None))
+    assert bare.zones is None
+    assert 'alt="location"' not in sections.maps_html(bare)
 
 
 def test_pdf_needs_a_chromium_and_says_so(tmp_path, monkeypatch):
     page = tmp_path / "report.html"
     page.write_text("<html></html>", encoding="utf-8")
     with pytest.raises(SeabedError, match="cannot run Chromium"):
-        report.write_pdf(page, tmp_path / "a.pdf", chromium=str(tmp_path / "none"))
+        outputs.write_pdf(page, tmp_path / "a.pdf", chromium=str(tmp_path / "none"))
     monkeypatch.setenv("PATH", str(tmp_path))  # no browser on the PATH
     with pytest.raises(SeabedError, match="apt-get install chromium"):
-        report.write_pdf(page, tmp_path / "a.pdf")
+        outputs.write_pdf(page, tmp_path / "a.pdf")
     assert not list(tmp_path.glob("*.pdf"))

@@ -31,7 +31,7 @@ from PIL import Image
 
 import seabed
 from seabed.config import Config
-from seabed.report import write_pdf, write_report
+from seabed.outputs import write_pdf, write_report
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 pytestmark = pytest.mark.skipif(

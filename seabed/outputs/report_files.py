@@ -1,15 +1,94 @@
-"""The report as PDF, printed by a headless Chromium."""
+"""The report's files: ``report.html``, the quick-look PNGs and the PDF.
+
+:mod:`seabed.report` renders (HTML text, PNG bytes); this module writes what it
+renders, each file to a temporary name first and renamed when complete.
+"""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 from seabed.exceptions import SeabedError
-from seabed.outputs import atomic_path
+from seabed.outputs.files import atomic_path
+from seabed.report import (
+    render_quicklooks,
+    render_report,
+    render_report_and_quicklooks,
+)
+from seabed.result import RunResult
 
 __all__ = [
     "write_pdf",
+    "write_quicklooks",
+    "write_report",
 ]
+
+
+def write_report(
+    result: RunResult, path: str | Path, *, quicklooks: bool = False
+) -> list[Path]:
+    """Write the self-contained HTML report of a run, and optionally the quick-looks.
+
+    Parameters
+    ----------
+    result : RunResult
+        What :func:`seabed.pipeline.run` returned.
+    path : str or path-like
+        The file to write (conventionally ``report.html`` in the output folder);
+        written to a temporary name first and renamed when complete.
+    quicklooks : bool
+        Also write the map PNGs of :func:`write_quicklooks` beside the report,
+        from the same rendering (faster than calling both).
+
+    Returns
+    -------
+    list of pathlib.Path
+        The files written, the report first.
+
+    Examples
+    --------
+    >>> from seabed import pipeline
+    >>> result = pipeline.run(pipeline.demo_config(), out_dir="demo")  # doctest: +SKIP
+    >>> write_report(result, "demo/report.html")  # doctest: +SKIP
+    [PosixPath('demo/report.html')]
+    """
+    path = Path(path)
+    if quicklooks:
+        text, pngs = render_report_and_quicklooks(result)
+    else:
+        text, pngs = render_report(result), {}
+    with atomic_path(path) as temporary:
+        temporary.write_text(text, encoding="utf-8")
+    return [path, *_write_pngs(pngs, path.parent)]
+
+
+def write_quicklooks(result: RunResult, out_dir: str | Path) -> list[Path]:
+    """Write one PNG per map of a run (see :data:`seabed.report.QUICKLOOKS`).
+
+    Parameters
+    ----------
+    result : RunResult
+        What :func:`seabed.pipeline.run` returned.
+    out_dir : str or path-like
+        An existing folder; files are named ``<map>.png`` (``rey_ppm.png`` ...).
+
+    Returns
+    -------
+    list of pathlib.Path
+        The files written; a map the run has no data for (no kriging standard
+        deviation with IDW) is skipped.
+    """
+    return _write_pngs(render_quicklooks(result), Path(out_dir))
+
+
+def _write_pngs(pngs: dict[str, bytes], folder: Path) -> list[Path]:
+    written = []
+    for name, png in pngs.items():
+        path = folder / f"{name}.png"
+        with atomic_path(path) as temporary:
+            temporary.write_bytes(png)
+        written.append(path)
+    return written
 
 
 # Chromium, to print PDFs: executable names, and flags that keep it headless and

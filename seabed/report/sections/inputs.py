@@ -1,0 +1,151 @@
+"""The Assumptions section and the Caveats and notes section."""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Iterable
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from seabed.config import Config, EstimateConfig, ZoneConfig
+from seabed.elements import DEFAULT_OXIDES, REY, oxide_factors
+from seabed.report.html import _key_value_html, _Markup, _oxide_label
+
+if TYPE_CHECKING:
+    from seabed.report.context import ReportContext
+
+__all__ = [
+    "assumptions_html",
+    "caveats_html",
+]
+
+
+def assumptions_html(context: ReportContext) -> str:
+    """How the figures were made: window, density, oxides, estimator, grid, zones."""
+    result = context.result
+    config = result.config
+    window = config.composite
+    factors = oxide_factors(config.resource.oxides)
+    oxides = dict(DEFAULT_OXIDES) | dict(config.resource.oxides)
+    ds = result.dataset
+    cutoffs = ", ".join(f"{c:,.0f}" for c in config.resource.cutoffs_ppm)
+    thickness = f"{window.top_m:g}-{window.bottom_m:g} m below the local seafloor"
+    if config.inputs.sediment_thickness is not None:
+        thickness += ", capped where the sediment-thickness grid is thinner"
+    rows = [
+        ("Depth window", thickness),
+        (
+            "Compositing",
+            "length-weighted mean over the window per core; cores that do "
+            f"not reach {window.bottom_m:g} mbsf are "
+            + (
+                "left out" if window.incomplete_cores == "exclude" else "kept (flagged)"
+            ),
+        ),
+        ("Dry bulk density", result.dry_density_text.replace("t/m3", "t/m³")),
+        (
+            "Grade",
+            "total REY = Y + La, Ce, Pr, Nd, Sm, Eu, Gd, Tb, Dy, Ho, Er, Tm, Yb, "
+            "Lu (no Pm, no Sc), ppm by dry weight",
+        ),
+        (
+            "Oxide forms (factor)",
+            _Markup(
+                ", ".join(f"{_oxide_label(oxides[el])} {factors[el]:.4f}" for el in REY)
+            ),
+        ),
+        ("Cut-offs", f"{cutoffs} ppm REY, on the estimated block grade"),
+        ("Estimator", _estimator_text(config.estimate)),
+        ("Support", context.support_text()),
+        (
+            "Grid",
+            f"{config.grid.resolution_m:g} m cells, {ds.sizes['x']} × "
+            f"{ds.sizes['y']}, CRS {context.crs.to_string()} ({context.crs.name})",
+        ),
+        ("Areas", "geodesic, on the WGS84 ellipsoid, per cell"),
+        ("Include zones", _zone_list(config.inputs.include) or "none"),
+        ("Exclude zones", _zone_list(config.inputs.exclude) or "none"),
+        ("Raster rules", _rules_text(config) or "none"),
+    ]
+    return _key_value_html(rows)
+
+
+def caveats_html(context: ReportContext) -> str:
+    """What the estimate is not, what its inputs are, and the run's notes."""
+    result = context.result
+    caveats = [
+        "This estimate is not JORC / NI 43-101 compliant: no Competent Person "
+        "has reviewed or signed it, and its classes follow configured rules, "
+        "not a Competent Person's judgement.",
+        "Kriged block grades are smoother than the true ones, so the "
+        "grade-tonnage curve is flatter than the true one: above cut-offs "
+        "higher than the mean grade the tonnage is understated, below the "
+        "mean it is overstated.",
+    ]
+    if result.simulation is None:
+        caveats.append(
+            "The statement has no P10 / P50 / P90: the run made no conditional "
+            "simulation (add a [simulation] section to the configuration).",
+        )
+    if result.synthetic_cores:
+        caveats.insert(
+            1,
+            "The cores are synthetic (seabed's seeded generator over the real "
+            "bathymetry), not measurements: the numbers illustrate the method "
+            "and say nothing about the real deposit.",
+        )
+    if result.bundled_bathymetry:
+        caveats.append(
+            "The bathymetry (ETOPO1, 0.1°) and sediment thickness (GlobSed, "
+            "5′) grids are coarse, about 10 km per cell: they cannot show "
+            "seamount flanks or slopes at the scale of a collector.",
+        )
+    notes = [n for n in result.notes if "JORC" not in n]
+    items = "".join(f"<li>{html.escape(c)}</li>" for c in caveats)
+    parts = [f'<div class="caveat"><ul>{items}</ul></div>']
+    if notes:
+        parts.append("<h3>Notes from the run</h3><ul>")
+        parts.extend(f"<li>{html.escape(note)}</li>" for note in notes)
+        parts.append("</ul>")
+    return "".join(parts)
+
+
+def _zone_list(zones: Iterable[ZoneConfig]) -> str:
+    names = []
+    for zone in zones:
+        name = Path(str(zone.path)).name + (
+            f" (layer {zone.layer})" if zone.layer else ""
+        )
+        if zone.reason:
+            name = f"{zone.reason}: {name}"
+        if zone.buffer_m:
+            name += f", buffered {zone.buffer_m:g} m"
+        names.append(name)
+    return "; ".join(names)
+
+
+def _estimator_text(estimate: EstimateConfig) -> str:
+    """``ordinary kriging, 32 nearest cores within 50 km (at least 3)``."""
+    if estimate.method == "idw":
+        method = f"inverse distance weighting (power {estimate.idw_power:g})"
+    else:
+        method = f"{estimate.method} kriging"
+    search = (
+        "all cores"
+        if estimate.n_neighbors is None
+        else f"{estimate.n_neighbors} nearest cores"
+    )
+    if estimate.max_distance_m is not None:
+        search += f" within {estimate.max_distance_m / 1000:g} km"
+    return f"{method}, {search} (at least {estimate.min_neighbors})"
+
+
+def _rules_text(config: Config) -> str:
+    rules = config.rules
+    parts = []
+    if rules.max_slope_deg is not None:
+        parts.append(f"slope at most {rules.max_slope_deg:g}°")
+    if rules.depth_window_m is not None:
+        shallow, deep = rules.depth_window_m
+        parts.append(f"water depth {shallow:g}-{deep:g} m")
+    return "; ".join(parts)
