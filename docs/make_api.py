@@ -46,6 +46,7 @@ SECTIONS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ),
     ("Compositing", ("seabed.elements", "seabed.density", "seabed.composite")),
     ("Grid", ("seabed.grid",)),
+    ("Variables and chunk sizes", ("seabed.variables", "seabed.chunks")),
     (
         "Geostatistics",
         (

@@ -5,7 +5,6 @@ import pandas as pd
 import pytest
 
 from seabed.composite import composite_cores
-from seabed.exceptions import InputError
 from seabed.density import (
     SEAWATER_SALINITY,
     dry_from_wet,
@@ -13,6 +12,7 @@ from seabed.density import (
     pore_fluid_fraction,
     wet_conversion_text,
 )
+from seabed.exceptions import InputError
 
 
 def weighed_sample(solids_g, pore_fluid_g, salinity, wet_density):

@@ -148,9 +148,7 @@ def _opens_for_writing(node: ast.AST) -> bool:
     )
     if name != "open":
         return False
-    modes = list(node.args[1:2]) + [
-        k.value for k in node.keywords if k.arg == "mode"
-    ]
+    modes = list(node.args[1:2]) + [k.value for k in node.keywords if k.arg == "mode"]
     return any(
         isinstance(m, ast.Constant)
         and isinstance(m.value, str)
