@@ -153,8 +153,9 @@ class Variable:
 
 _PPM, _FRACTION = "ppm", "1"
 
-#: Every output variable, by name: the dataset's layers in the order their GeoTIFFs
-#: and quick-looks are listed, then the columns only the tables have.
+#: Every output variable, by name: the maps first, in the order their GeoTIFFs and
+#: quick-looks are listed, then the dataset's other layers and coordinates, then
+#: the columns only the tables have.
 VARIABLES: Mapping[str, Variable] = {
     v.name: v
     for v in (
@@ -293,6 +294,11 @@ VARIABLES: Mapping[str, Variable] = {
             number_format=",.2f",
         ),
         Variable("{oxide}_t", "{oxide} tonnes", "t"),
+        # ---------------------------------------------- coordinates of layers
+        Variable("slice", "depth slice below the seafloor (top-bottom, m)"),
+        Variable("slice_top_m", "top of the depth slice below the seafloor", "m"),
+        Variable("slice_bottom_m", "bottom of the depth slice below the seafloor", "m"),
+        Variable("reason", "exclusion reason"),
         # ------------------------------------------------- table columns only
         Variable(
             "cutoff_ppm",

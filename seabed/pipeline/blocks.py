@@ -419,17 +419,17 @@ def assumptions(
 
 
 def _described(dataset: xr.Dataset) -> xr.Dataset:
-    """The dataset's variables with the CF attributes of :mod:`seabed.variables`
-    (in place). Other attributes are kept (an oxide's factor, a class's flags),
+    """The dataset's variables and coordinates with the CF attributes of
+    :mod:`seabed.variables` (in place). Other attributes are kept (an oxide's factor, a class's flags),
     but not a ``standard_name`` the registry does not give (tonnages computed
     from the cell area would otherwise claim to be one)."""
-    for name, values in dataset.data_vars.items():
+    for name, values in dataset.variables.items():
         try:
             attrs = cf_attrs(str(name))
-        except KeyError:  # not an output variable
+        except KeyError:  # not an output variable (x, y, lon, lat: the grid's)
             continue
         kept = {k: v for k, v in values.attrs.items() if k != "standard_name"}
-        dataset.variables[name].attrs = kept | attrs
+        values.attrs = kept | attrs
     return dataset
 
 

@@ -127,3 +127,13 @@ def test_blocks_of_rows_follow_the_chunk_size_set_in_one_place(monkeypatch):
     blocks = pipeline.block_rows(frame)
     assert blocks[:2] == [(0, 3), (3, 6)] and blocks[-1][1] == frame.sizes["y"]
     assert pipeline.BLOCK_CELLS is pipeline.blocks.BLOCK_CELLS  # still importable
+
+
+def test_slice_coordinates_say_what_they_are(result):
+    dataset = result.dataset
+    if dataset["rey_ppm"].chunks is not None:  # lazy: the written maps only
+        assert "slice" not in dataset.dims
+        return
+    assert dataset["slice_top_m"].attrs == cf_attrs("slice_top_m")
+    assert dataset["slice_bottom_m"].attrs["units"] == "m"
+    assert dataset["slice"].attrs["long_name"].startswith("depth slice")
