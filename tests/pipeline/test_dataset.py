@@ -28,15 +28,22 @@ ZARR_WARNINGS = [
 ]
 
 
-@pytest.fixture(scope="module", params=["kept", "lazy"])
+@pytest.fixture(scope="module", params=["kept", "blocks", "lazy"])
 def result(request, tmp_path_factory):
-    """The demo, with every cell kept, and with only its maps (opened lazily)."""
+    """The demo with every cell kept, the same in blocks of rows joined at the end,
+    and with only its maps (opened lazily)."""
     out = tmp_path_factory.mktemp(f"demo-{request.param}")
-    return seabed.run(
-        seabed.demo_config(out),
-        progress=False,
-        keep_cells=request.param == "kept",
-    )
+    with pytest.MonkeyPatch.context() as patch:
+        if request.param == "blocks":  # about four blocks
+            patch.setattr(chunks, "BLOCK_CELLS", 3_500)
+        run = seabed.run(
+            seabed.demo_config(out),
+            progress=False,
+            keep_cells=request.param != "lazy",
+        )
+        if request.param == "blocks":
+            assert len(pipeline.block_rows(run.dataset)) > 2
+    return run
 
 
 def test_coordinates_keep_their_cf_attributes(result):
