@@ -316,6 +316,11 @@ def grid_dataset(
     -------
     xarray.Dataset
 
+    Raises
+    ------
+    KeyError
+        If a variable given as a plain array is not in :mod:`seabed.variables`.
+
     Examples
     --------
     >>> import numpy as np
@@ -368,8 +373,9 @@ def on_grid(obj: _Gridded, grid: xr.Dataset | xr.DataArray) -> _Gridded:
     Examples
     --------
     >>> grid = make_grid((153.5, 21.8, 154.1, 22.2), 5000)
-    >>> doubled = grid.cell_area_m2.drop_vars(["x", "y"]) * 2
-    >>> on_grid(doubled, grid).x.attrs["units"], on_grid(doubled, grid).rio.crs.to_epsg()
+    >>> doubled = grid.cell_area_m2.drop_vars(["x", "y", "spatial_ref"]) * 2
+    >>> placed = on_grid(doubled, grid)
+    >>> placed.x.attrs["units"], placed.rio.crs.to_epsg()
     ('m', 32656)
     """
     coords = {

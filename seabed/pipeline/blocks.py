@@ -420,9 +420,9 @@ def assumptions(
 
 def _described(dataset: xr.Dataset) -> xr.Dataset:
     """The dataset's variables and coordinates with the CF attributes of
-    :mod:`seabed.variables` (in place). Other attributes are kept (an oxide's factor, a class's flags),
-    but not a ``standard_name`` the registry does not give (tonnages computed
-    from the cell area would otherwise claim to be one)."""
+    :mod:`seabed.variables` (in place). Other attributes are kept (an oxide's
+    factor, a class's flags), but not a ``standard_name`` the registry does not
+    give (tonnages computed from the cell area would otherwise claim to be one)."""
     for name, values in dataset.variables.items():
         try:
             attrs = cf_attrs(str(name))
