@@ -47,6 +47,7 @@ SECTIONS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ),
     ("Compositing", ("seabed.elements", "seabed.density", "seabed.composite")),
     ("Grid", ("seabed.grid",)),
+    ("Variables and chunk sizes", ("seabed.variables", "seabed.chunks")),
     (
         "Geostatistics",
         (

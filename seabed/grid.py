@@ -24,7 +24,8 @@ Examples
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from typing import Any, TypeVar
 
 import numpy as np
 import pyproj
@@ -33,19 +34,25 @@ import xarray as xr
 from numpy.typing import ArrayLike, NDArray
 from rasterio.transform import Affine
 
+from seabed import chunks
 from seabed.exceptions import ConfigError, InputError
+from seabed.variables import cf_attrs
 
 __all__ = [
     "MAX_CELLS",
     "bounds_from_points",
+    "grid_dataset",
     "grid_rows",
     "make_grid",
+    "on_grid",
     "resolve_crs",
     "utm_crs",
 ]
 
 #: Largest grid :func:`make_grid` accepts (cells); larger ones would not fit in memory.
 MAX_CELLS = 10**9
+
+_Gridded = TypeVar("_Gridded", xr.DataArray, xr.Dataset)
 
 _WGS84 = pyproj.CRS.from_epsg(4326)
 _GEOD = pyproj.Geod(ellps="WGS84")
@@ -58,9 +65,6 @@ _GAUSS_NODES = np.array([-0.5, 0.5]) / math.sqrt(3.0)
 # is below 7e-11 there, and it costs a quarter of the 2 x 2 rule (a 10^8-cell grid
 # of 25 m cells would spend minutes in PROJ's factors otherwise).
 _MIDPOINT_MAX_SIDE_M = 250.0
-
-# Cells whose areal scale factors are computed in one call (bounds peak memory).
-_CELLS_PER_BLOCK = 2**18
 
 
 def utm_crs(lon: float, lat: float) -> pyproj.CRS:
@@ -258,27 +262,130 @@ def grid_rows(frame: xr.Dataset, start: int, stop: int) -> xr.Dataset:
     crs = frame.rio.crs
     resolution = float(frame.attrs["resolution_m"])
     lon, lat = _centres_lon_lat(x, y, crs)
-    grid = xr.Dataset(
-        {
-            "cell_area_m2": (
-                ("y", "x"),
-                _cell_area_m2(x, y, resolution, crs),
-                _CELL_AREA_ATTRS,
-            )
-        },
-        coords={
-            "x": ("x", x, _X_ATTRS),
-            "y": ("y", y, _Y_ATTRS),
-            "lon": (("y", "x"), lon, _LON_ATTRS),
-            "lat": (("y", "x"), lat, _LAT_ATTRS),
-        },
-        attrs=dict(frame.attrs),
-    )
     whole = frame.rio.transform()
     north = whole.f - start * resolution  # edges are whole multiples: exact
-    transform = Affine(resolution, 0.0, whole.c, 0.0, -resolution, north)
+    area = _cell_area_m2(x, y, resolution, crs)
+    return grid_dataset(
+        {"cell_area_m2": (("y", "x"), area, _CELL_AREA_ATTRS)},
+        x=x,
+        y=y,
+        crs=crs,
+        transform=Affine(resolution, 0.0, whole.c, 0.0, -resolution, north),
+        lon=lon,
+        lat=lat,
+        attrs=dict(frame.attrs),
+    )
+
+
+def grid_dataset(
+    data_vars: Mapping[str, Any],
+    *,
+    x: ArrayLike,
+    y: ArrayLike,
+    crs: Any,
+    transform: Affine | None = None,
+    lon: ArrayLike | None = None,
+    lat: ArrayLike | None = None,
+    attrs: Mapping[str, Any] | None = None,
+) -> xr.Dataset:
+    """A dataset on a grid, with its CRS and the CF attributes of its coordinates.
+
+    Every grid of a run is built here (or put back on its grid by :func:`on_grid`),
+    so that ``x``/``y`` always say they are projection coordinates in metres,
+    ``lon``/``lat`` that they are WGS84 degrees, and the CRS is written the way
+    rioxarray and CF readers find it (a ``spatial_ref`` grid mapping).
+
+    Parameters
+    ----------
+    data_vars : mapping
+        Variable name -> 2-D ``(y, x)`` array (numpy or dask), which gets the CF
+        attributes of :mod:`seabed.variables`; or a DataArray or a
+        ``(dims, values, attrs)`` tuple, taken as it is.
+    x, y : array_like
+        Cell-centre coordinates in the CRS's metres, ``y`` descending.
+    crs : pyproj.CRS or str
+        The grid's CRS.
+    transform : affine.Affine, optional
+        The grid's transform; computed from ``x`` and ``y`` by rioxarray when omitted.
+    lon, lat : array_like, optional
+        2-D ``(y, x)`` longitudes and latitudes of the cell centres (numpy or dask).
+    attrs : mapping, optional
+        The dataset's attributes (``resolution_m`` ...).
+
+    Returns
+    -------
+    xarray.Dataset
+
+    Raises
+    ------
+    KeyError
+        If a variable given as a plain array is not in :mod:`seabed.variables`.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> ds = grid_dataset({"rey_ppm": np.ones((1, 2))}, x=[500.0, 1500.0], y=[500.0],
+    ...                   crs="EPSG:32656")
+    >>> ds.x.attrs["standard_name"], ds.rio.crs.to_epsg(), ds.rey_ppm.attrs["units"]
+    ('projection_x_coordinate', 32656, 'ppm')
+    """
+    coords: dict[str, Any] = {
+        "x": ("x", np.asarray(x, dtype=float), _X_ATTRS),
+        "y": ("y", np.asarray(y, dtype=float), _Y_ATTRS),
+    }
+    if lon is not None:
+        coords["lon"] = (("y", "x"), lon, _LON_ATTRS)
+    if lat is not None:
+        coords["lat"] = (("y", "x"), lat, _LAT_ATTRS)
+    variables = {
+        name: value
+        if isinstance(value, xr.DataArray | tuple)
+        else (("y", "x"), value, cf_attrs(name))
+        for name, value in data_vars.items()
+    }
+    grid = xr.Dataset(variables, coords=coords, attrs=dict(attrs or {}))
     grid.rio.write_crs(crs, inplace=True)  # in place: no copy of the block
-    return grid.rio.write_transform(transform, inplace=True)
+    if transform is not None:
+        grid.rio.write_transform(transform, inplace=True)
+    return grid
+
+
+def on_grid(obj: _Gridded, grid: xr.Dataset | xr.DataArray) -> _Gridded:
+    """An array or dataset computed on a grid, put back on the grid's coordinates.
+
+    Arithmetic, merges and assignments keep an array's values but may drop the
+    attributes of its ``x``/``y`` coordinates or its CRS: this takes the grid's
+    ``x``, ``y`` (and ``lon``/``lat`` when the grid has them) with their CF
+    attributes, and writes the grid's CRS and transform.
+
+    Parameters
+    ----------
+    obj : xarray.DataArray or xarray.Dataset
+        Values on the grid's cells (dimensions ``y`` and ``x`` of the grid's sizes).
+    grid : xarray.Dataset or xarray.DataArray
+        The grid (:func:`make_grid`, :func:`grid_rows`, a block of a run).
+
+    Returns
+    -------
+    xarray.DataArray or xarray.Dataset
+        ``obj`` with the grid's coordinates, CRS and transform.
+
+    Examples
+    --------
+    >>> grid = make_grid((153.5, 21.8, 154.1, 22.2), 5000)
+    >>> doubled = grid.cell_area_m2.drop_vars(["x", "y", "spatial_ref"]) * 2
+    >>> placed = on_grid(doubled, grid)
+    >>> placed.x.attrs["units"], placed.rio.crs.to_epsg()
+    ('m', 32656)
+    """
+    coords = {
+        name: grid[name].variable
+        for name in ("x", "y", "lon", "lat")
+        if name in grid.coords and set(grid[name].dims) <= set(obj.dims)
+    }
+    placed = obj.assign_coords(coords)
+    placed.rio.write_crs(grid.rio.crs, inplace=True)
+    return placed.rio.write_transform(grid.rio.transform(), inplace=True)
 
 
 def bounds_from_points(
@@ -345,12 +452,14 @@ def _grid_frame(
     resolution = float(x_edges[1] - x_edges[0])
     x = (x_edges[:-1] + x_edges[1:]) / 2
     y = (y_edges[:-1] + y_edges[1:]) / 2
-    grid = xr.Dataset(
-        coords={"x": ("x", x, _X_ATTRS), "y": ("y", y, _Y_ATTRS)},
+    return grid_dataset(
+        {},
+        x=x,
+        y=y,
+        crs=crs,
+        transform=Affine(resolution, 0.0, x_edges[0], 0.0, -resolution, y_edges[0]),
         attrs={"resolution_m": resolution, "Conventions": "CF-1.8"},
     )
-    transform = Affine(resolution, 0.0, x_edges[0], 0.0, -resolution, y_edges[0])
-    return grid.rio.write_crs(crs).rio.write_transform(transform)
 
 
 def _cell_area_m2(
@@ -367,7 +476,7 @@ def _cell_area_m2(
     k = nodes.size
     x_nodes = (x[:, None] + offsets).ravel()  # k nodes per column, in column order
     area = np.empty((y.size, x.size))
-    rows_per_block = max(1, _CELLS_PER_BLOCK // x.size)
+    rows_per_block = max(1, chunks.AREA_FACTOR_CELLS // x.size)
     for start in range(0, y.size, rows_per_block):
         rows = slice(start, start + rows_per_block)
         y_nodes = (y[rows, None] + offsets).ravel()
@@ -513,9 +622,4 @@ _LAT_ATTRS = {
     "long_name": "latitude of cell centre (WGS84)",
     "units": "degrees_north",
 }
-_CELL_AREA_ATTRS = {
-    "standard_name": "cell_area",
-    "long_name": "geodesic area of cell on the WGS84 ellipsoid",
-    "units": "m2",
-    "AREA_OR_POINT": "Area",
-}
+_CELL_AREA_ATTRS = cf_attrs("cell_area_m2") | {"AREA_OR_POINT": "Area"}

@@ -26,6 +26,7 @@ from seabed.geostats import (
     auto_variogram,
 )
 from seabed.geostats.simulation import ConditionalSimulation
+from seabed.variables import cf_attrs
 
 #: Fewest cores a depth slice needs to be estimated on its own.
 _MIN_SLICE_CORES = 3
@@ -86,19 +87,8 @@ def make_estimator(
 
 
 def _grade_attrs(columns: list[str]) -> dict[str, dict[str, str]]:
-    attrs = {
-        "rey_ppm": {"units": "ppm", "long_name": "total REY grade (dry weight)"},
-        "treo_ppm": {"units": "ppm", "long_name": "total REY oxide grade (dry weight)"},
-        "rey_std_ppm": {
-            "units": "ppm",
-            "long_name": "kriging standard deviation of the total REY grade",
-        },
-    }
-    for column in columns:
-        if column not in attrs:
-            element = column.removesuffix("_ppm")
-            attrs[column] = {"units": "ppm", "long_name": f"{element} grade"}
-    return attrs
+    """CF attributes of the estimated grades (and density), from the registry."""
+    return {name: cf_attrs(name) for name in [*columns, "rey_std_ppm"]}
 
 
 def slice_composites(
@@ -243,7 +233,7 @@ def _stack_slices(grades: xr.Dataset, labels: list[str]) -> tuple[xr.Dataset, in
     gaps = stacked.isnull() & window.notnull()
     grades = grades.drop_vars(names, errors="ignore")
     grades["slice_rey_ppm"] = stacked.where(~gaps, window).assign_attrs(
-        units="ppm", long_name="total REY grade of the depth slice"
+        cf_attrs("slice_rey_ppm")
     )
     return grades, int(gaps.sum())
 
@@ -314,9 +304,7 @@ def dry_density(
         text = f"mean of the {len(cores)} cores' dry densities, {value:.4g} t/m3{how}"
         record = {"source": "cores_mean", "dry_density_t_m3": value, "text": text}
         return value, record | basis
-    grid = dataset["dry_density_t_m3"].assign_attrs(
-        units="t m-3", long_name="dry bulk density (kriged from the cores)"
-    )
+    grid = dataset["dry_density_t_m3"].assign_attrs(cf_attrs("dry_density_t_m3"))
     mean = float(grid.where(dataset["rey_ppm"].notnull()).mean())
     text = (
         f"kriged from the {len(cores)} cores' dry densities (same weights as the "

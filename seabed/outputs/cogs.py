@@ -21,6 +21,7 @@ import rasterio.windows
 import rioxarray  # noqa: F401  (registers the ``.rio`` accessor)
 import xarray as xr
 
+from seabed import chunks
 from seabed._version import __version__
 from seabed.exceptions import InputError, MissingCRSError
 from seabed.outputs.files import _jsonable, atomic_path
@@ -41,9 +42,9 @@ PROVENANCE_TAG = "SEABED_PROVENANCE"
 CLASS_NODATA = 255
 
 
-# Cloud-Optimized GeoTIFF creation options (GDAL's COG driver). 256-pixel tiles keep
-# overviews for the small grids typical of a survey area.
-_COG_OPTIONS = {"compress": "DEFLATE", "predictor": "YES", "blocksize": 256}
+# Cloud-Optimized GeoTIFF creation options (GDAL's COG driver); the tile side is
+# seabed.chunks.COG_TILE.
+_COG_OPTIONS = {"compress": "DEFLATE", "predictor": "YES"}
 
 
 def write_cog(
@@ -222,6 +223,7 @@ class CogBuilder:
             )
         options = {
             **_COG_OPTIONS,
+            "blocksize": chunks.COG_TILE,
             "overview_resampling": "nearest" if self._is_class else "average",
         }
         with (
@@ -250,8 +252,8 @@ class CogBuilder:
             "transform": self.transform,
             "nodata": nodata,
             "tiled": True,
-            "blockxsize": 256,
-            "blockysize": 256,
+            "blockxsize": chunks.COG_TILE,
+            "blockysize": chunks.COG_TILE,
             "BIGTIFF": "IF_SAFER",
         }
         try:
@@ -264,7 +266,7 @@ class CogBuilder:
                 hint="check that the folder is writable and the disk is not full",
             ) from None
         fill = np.full(
-            (min(256, self.shape[0]), self.shape[1]), nodata, dtype=dtype
+            (min(chunks.COG_TILE, self.shape[0]), self.shape[1]), nodata, dtype=dtype
         )  # rows never written stay nodata
         for start in range(0, self.shape[0], fill.shape[0]):
             height = min(fill.shape[0], self.shape[0] - start)

@@ -13,9 +13,11 @@ import pyproj
 import rioxarray
 import xarray as xr
 
+from seabed import chunks
 from seabed.composite import (
     used_composites,
 )
+from seabed.grid import grid_dataset
 from seabed.outputs.cogs import PROVENANCE_TAG, CogBuilder
 from seabed.outputs.files import write_csv, write_json
 from seabed.outputs.folder import _publish
@@ -25,17 +27,22 @@ from seabed.resource import (
     SimulatedResource,
 )
 from seabed.result import RunResult
+from seabed.variables import map_layers
+
 
 # --------------------------------------------------------------------------- files
-COG_LAYERS = {
-    "rey_ppm": "rey_ppm",
-    "rey_std_ppm": "rey_std_ppm",
-    "treo_ppm": "treo_ppm",
-    "treo_t_per_km2": "treo_t_per_km2",
-    "thickness_m": "thickness_m",
-    "excluded_fraction": "excluded_fraction",
-    "class": "resource_class",
-}
+def _cog_layers() -> dict[str, str]:
+    """GeoTIFF file name (without ``.tif``) -> the dataset variable it holds, for
+    every map layer written as one file (a layer split along a dimension, such as
+    ``probability_above``, writes one file per value and is not listed)."""
+    return {
+        layer.filename(): layer.name for layer in map_layers() if layer.split() is None
+    }
+
+
+#: The GeoTIFF maps written as one file each, by file name (without ``.tif``): the
+#: dataset variable of each, from the registry (:func:`seabed.variables.map_layers`).
+COG_LAYERS = _cog_layers()
 
 
 #: Tables written as CSV, by file name: the RunResult attribute holding each.
@@ -93,7 +100,7 @@ class _MapWriter:
     def write(
         self, cells: xr.Dataset, simulated: SimulatedResource | None, *, row: int
     ) -> None:
-        for filename, da in _map_layers(cells, simulated).items():
+        for filename, (da, description, units) in _map_layers(cells, simulated).items():
             if filename not in self.builders:
                 self.builders[filename] = CogBuilder(
                     self.folder / f"{filename}.tif",
@@ -101,8 +108,8 @@ class _MapWriter:
                     crs=self.frame.rio.crs,
                     transform=self.frame.rio.transform(),
                     tags=self.tags,
-                    description=da.attrs.get("long_name", filename),
-                    units=str(da.attrs.get("units", "")),
+                    description=description,
+                    units=units,
                 )
             self.builders[filename].write(da.rio.write_crs(self.frame.rio.crs), row=row)
 
@@ -116,77 +123,92 @@ class _MapWriter:
 
 def _map_layers(
     cells: xr.Dataset, simulated: SimulatedResource | None
-) -> dict[str, xr.DataArray]:
-    """The maps of one block, by file name (without ``.tif``)."""
-    total_excluded = (1.0 - cells["available_fraction"]).assign_attrs(
-        units="1", long_name="fraction of the cell excluded (any reason)"
-    )
-    variables = dict(cells.data_vars) | {"excluded_fraction": total_excluded}
-    layers = {
-        filename: variables[variable]
-        for filename, variable in COG_LAYERS.items()
-        if variable in variables  # e.g. no standard deviation for IDW
-    }
+) -> dict[str, tuple[xr.DataArray, str, str]]:
+    """The maps of one block by file name (without ``.tif``): values, band
+    description and units of each, as :func:`seabed.variables.map_layers` lists
+    them. A layer is a variable of the cells, or a map of the simulation."""
+    fields: dict[str, Any] = {}
     if simulated is not None:
-        layers["rey_etype_ppm"] = simulated.etype_rey_ppm
-        probability = simulated.probability_above
-        for cutoff in probability.cutoff_ppm.values:
-            layers[f"probability_above_{cutoff:g}ppm"] = probability.sel(
-                cutoff_ppm=cutoff, drop=True
-            ).assign_attrs(
-                probability.attrs,
-                long_name=f"probability that the REY block grade is >= {cutoff:g} ppm",
+        fields["n_realizations"] = simulated.n_realizations
+    layers = {}
+    for layer in map_layers():
+        if layer.name in cells.data_vars:
+            values = cells[layer.name]
+        elif isinstance(getattr(simulated, layer.name, None), xr.DataArray):
+            values = getattr(simulated, layer.name)
+        else:  # e.g. no standard deviation for IDW, no simulation
+            continue
+        units = layer.units or ""
+        dim = layer.split()
+        if dim is None:
+            layers[layer.filename(**fields)] = (
+                values,
+                layer.describe(**fields),
+                units,
+            )
+            continue
+        for value in values[dim].values:
+            at = fields | {dim: value}
+            layers[layer.filename(**at)] = (
+                values.sel({dim: value}, drop=True),
+                layer.describe(**at),
+                units,
             )
     return layers
 
 
 def _opened(files: list[Path], frame: xr.Dataset) -> xr.Dataset:
     """The written maps as one lazily read dataset on the grid (bounded memory)."""
-    variables = {}
+    variables: dict[str, Any] = {}
+    layers = _cog_layers()
     for path in files:
-        variable = COG_LAYERS.get(path.stem, path.stem)
         band = rioxarray.open_rasterio(
-            path, chunks={"band": 1, "y": 1024, "x": 1024}, masked=True
+            path,
+            chunks={"band": 1, "y": chunks.READ_CHUNK, "x": chunks.READ_CHUNK},
+            masked=True,
         )
         assert isinstance(band, xr.DataArray)  # one file, one band
-        layer = band.squeeze("band", drop=True)
-        layer = layer.assign_coords(x=frame["x"].values, y=frame["y"].values)
-        variables[variable] = layer.assign_attrs(
-            units=layer.attrs.get("units", ""),
-            long_name=layer.attrs.get("long_name", variable),
-        )
-    dataset = xr.Dataset(variables).assign_coords(_lazy_lon_lat(frame))
-    if "excluded_fraction" in dataset:
-        dataset["available_fraction"] = (
-            1.0 - dataset["excluded_fraction"]
-        ).assign_attrs(
-            units="1", long_name="fraction of the cell available (not excluded)"
-        )
-    return dataset.rio.write_crs(frame.rio.crs).rio.write_transform(
-        frame.rio.transform()
+        values = band.squeeze("band", drop=True).data
+        name = layers.get(path.stem)
+        if name is None:  # one file of a layer split along a dimension
+            attrs = {
+                "units": str(band.attrs.get("units", "")),
+                "long_name": str(band.attrs.get("long_name", path.stem)),
+            }
+            variables[path.stem] = (("y", "x"), values, attrs)
+        else:
+            variables[name] = values
+    if "excluded_total_fraction" in variables:
+        excluded = variables["excluded_total_fraction"]
+        variables["available_fraction"] = 1.0 - excluded
+    lon, lat = _lazy_lon_lat(frame)
+    return grid_dataset(
+        variables,
+        x=frame["x"].to_numpy(),
+        y=frame["y"].to_numpy(),
+        crs=frame.rio.crs,
+        transform=frame.rio.transform(),
+        lon=lon,
+        lat=lat,
+        attrs=frame.attrs,
     )
 
 
-def _lazy_lon_lat(frame: xr.Dataset) -> dict[str, xr.DataArray]:
+def _lazy_lon_lat(frame: xr.Dataset) -> tuple[dask.array.Array, dask.array.Array]:
     """2-D ``lon`` and ``lat`` of the cell centres, computed when read."""
     crs = frame.rio.crs
-    y = dask.array.from_array(frame["y"].to_numpy(), chunks=1024)
-    x = dask.array.from_array(frame["x"].to_numpy(), chunks=1024)
+    y = dask.array.from_array(frame["y"].to_numpy(), chunks=chunks.READ_CHUNK)
+    x = dask.array.from_array(frame["x"].to_numpy(), chunks=chunks.READ_CHUNK)
     yy, xx = dask.array.meshgrid(y, x, indexing="ij")
 
     def degrees(xs: np.ndarray, ys: np.ndarray, index: int) -> np.ndarray:
         to_lon_lat = pyproj.Transformer.from_crs(crs, "EPSG:4326", always_xy=True)
         return np.asarray(to_lon_lat.transform(xs, ys)[index])
 
-    coords = {}
-    for index, name in enumerate(("lon", "lat")):
-        values = dask.array.map_blocks(degrees, xx, yy, index, dtype=float)
-        coords[name] = xr.DataArray(
-            values,
-            dims=("y", "x"),
-            attrs={"units": f"degrees_{'east' if name == 'lon' else 'north'}"},
-        )
-    return coords
+    lon, lat = (
+        dask.array.map_blocks(degrees, xx, yy, index, dtype=float) for index in (0, 1)
+    )
+    return lon, lat
 
 
 def _png(tags: dict[str, Any]) -> dict[str, str]:

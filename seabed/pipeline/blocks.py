@@ -11,6 +11,8 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
+from seabed import chunks
+from seabed.chunks import BLOCK_CELLS, IN_MEMORY_CELLS
 from seabed.composite import slice_edges
 from seabed.config import Config
 from seabed.elements import DEFAULT_OXIDES, oxide_factors
@@ -19,6 +21,7 @@ from seabed.geostats import (
     Variogram,
 )
 from seabed.geostats.simulation import ConditionalSimulation
+from seabed.grid import on_grid
 from seabed.pipeline.inputs import Inputs
 from seabed.resource import (
     CLASSES,
@@ -40,6 +43,7 @@ from seabed.resource import (
     statement,
     statements_by,
 )
+from seabed.variables import VARIABLES, cf_attrs
 from seabed.zones import (
     depth_rule,
     report_zone_coverage,
@@ -125,19 +129,15 @@ def classify(
 
 
 # --------------------------------------------------------------------------- blocks
-#: Cells of one block of grid rows accounted for at a time (memory: about 1.3 KB
-#: per cell). It depends on the grid's width only, never on tiles or workers, so the
-#: blocks, and the sums over them, are the same for every tile size and cluster.
-BLOCK_CELLS = 2**19
-
-
-#: Grids up to this many cells keep every variable of every cell in
-#: ``RunResult.dataset``; larger ones keep only the written maps, opened lazily.
-IN_MEMORY_CELLS = 2**22
+# BLOCK_CELLS and IN_MEMORY_CELLS are set, and explained, in seabed.chunks; they are
+# importable from here and from seabed.pipeline, where the docs name them.
 
 
 def block_rows(frame: xr.Dataset) -> list[tuple[int, int]]:
     """The blocks of whole rows the grid is accounted for in, north to south.
+
+    Each block has at most :data:`seabed.chunks.BLOCK_CELLS` cells (read when
+    called), and at least one row.
 
     Examples
     --------
@@ -147,7 +147,7 @@ def block_rows(frame: xr.Dataset) -> list[tuple[int, int]]:
     [(0, 10)]
     """
     n_rows, n_cols = frame.sizes["y"], frame.sizes["x"]
-    height = max(1, BLOCK_CELLS // n_cols)
+    height = max(1, chunks.BLOCK_CELLS // n_cols)
     return [(start, min(start + height, n_rows)) for start in range(0, n_rows, height)]
 
 
@@ -206,7 +206,9 @@ def _account_block(
     tiles = {"total": grades.attrs["tiles"], "resumed": grades.attrs["tiles_resumed"]}
     grades.attrs = {}
     dataset = xr.merge([grid, grades], compat="override", join="exact")
-    dataset["slice_thickness_m"] = depth_slices(config, grid, inputs.sediment_thickness)
+    dataset["slice_thickness_m"] = on_grid(
+        depth_slices(config, grid, inputs.sediment_thickness), grid
+    )
     dataset = mined_window(dataset)
 
     coverage = zone_coverage(grid, include=inputs.include, exclude=inputs.exclude)
@@ -223,6 +225,8 @@ def _account_block(
     dataset["resource_class"] = classify(
         config, dataset, context.models.estimator, context.models.variogram
     )
+    dataset["excluded_total_fraction"] = 1.0 - dataset["available_fraction"]
+    dataset = _described(on_grid(dataset, grid))
     cutoffs = config.resource.cutoffs_ppm
     per_slice, cumulative = depth_statements(dataset, cutoffs, dry_density_t_m3=density)
     zones, zone_shares, overlap = pd.DataFrame(), None, False
@@ -368,8 +372,7 @@ def _whole(kept: list[xr.Dataset], frame: xr.Dataset) -> xr.Dataset:
         whole = xr.concat(
             kept, dim="y", data_vars="minimal", coords="minimal", compat="override"
         )
-    whole.rio.write_crs(frame.rio.crs, inplace=True)  # in place: no copy
-    return whole.rio.write_transform(frame.rio.transform(), inplace=True)
+    return on_grid(whole, frame)
 
 
 def _slope_raster(
@@ -415,6 +418,21 @@ def assumptions(
     }
 
 
+def _described(dataset: xr.Dataset) -> xr.Dataset:
+    """The dataset's variables and coordinates with the CF attributes of
+    :mod:`seabed.variables` (in place). Other attributes are kept (an oxide's
+    factor, a class's flags), but not a ``standard_name`` the registry does not
+    give (tonnages computed from the cell area would otherwise claim to be one)."""
+    for name, values in dataset.variables.items():
+        try:
+            attrs = cf_attrs(str(name))
+        except KeyError:  # not an output variable (x, y, lon, lat: the grid's)
+            continue
+        kept = {k: v for k, v in values.attrs.items() if k != "standard_name"}
+        values.attrs = kept | attrs
+    return dataset
+
+
 def _apply_rules(
     coverage: xr.Dataset, rules: list[tuple[str, xr.DataArray]]
 ) -> xr.Dataset:
@@ -444,10 +462,11 @@ def _with_simulation_maps(
 ) -> SimulatedResource:
     """The simulation's maps read lazily from the written files."""
     cutoffs = [float(c) for c in simulated.summary["cutoff_ppm"].unique()]
+    layer = VARIABLES["probability_above"]
     probability = xr.concat(
-        [maps[f"probability_above_{cutoff:g}ppm"] for cutoff in cutoffs],
+        [maps[layer.filename(cutoff_ppm=cutoff)] for cutoff in cutoffs],
         dim=pd.Index(cutoffs, name="cutoff_ppm"),
-    ).rename("probability_above")
-    simulated.probability_above = probability
-    simulated.etype_rey_ppm = maps["rey_etype_ppm"]
+    ).rename(layer.name)
+    simulated.probability_above = probability.assign_attrs(layer.attrs())
+    simulated.etype_rey_ppm = maps["etype_rey_ppm"]
     return simulated

@@ -29,6 +29,7 @@ from typing import Any
 import pandas as pd
 import xarray as xr
 
+from seabed import chunks
 from seabed.config import Config, check_scheduler_address, scheduler_from_file
 from seabed.elements import REY
 from seabed.estimation.models import (
@@ -41,6 +42,7 @@ from seabed.estimation.models import (
 from seabed.exceptions import ConfigError, InputError
 from seabed.grid import grid_rows
 from seabed.outputs import PROVENANCE_TAG
+from seabed.outputs.cogs import _provenance_json
 from seabed.outputs.folder import TILES_FOLDER, _staging
 from seabed.outputs.writer import (
     _MapWriter,
@@ -48,7 +50,6 @@ from seabed.outputs.writer import (
     write_outputs,
 )
 from seabed.pipeline.blocks import (
-    IN_MEMORY_CELLS,
     _account_block,
     _block_notes,
     _BlockAccount,
@@ -150,7 +151,7 @@ def _run(
     slices = slice_composites(config, inputs.samples, used.index)
     frame = build_grid(config, used)
     n_cells = frame.sizes["y"] * frame.sizes["x"]
-    keep = n_cells <= IN_MEMORY_CELLS if keep_cells is None else keep_cells
+    keep = n_cells <= chunks.IN_MEMORY_CELLS if keep_cells is None else keep_cells
     blocks = block_rows(frame)
     in_flight = _blocks_in_flight(config, local=address is None, n_blocks=len(blocks))
     preflight(
@@ -237,7 +238,8 @@ def _run(
             "estimate"
         )
         dataset = _whole(kept, frame) if keep else _opened(map_files, frame)
-        dataset.attrs["provenance"] = record
+        # JSON text, as in the GeoTIFFs: netCDF and Zarr attributes hold no dicts
+        dataset.attrs["provenance"] = _provenance_json(record)
         simulated = _combined_simulation(accounts, None if keep else dataset)
         result = RunResult(
             config=config,
@@ -260,7 +262,7 @@ def _run(
         result.files = write_outputs(result, staging, out)
     if not keep:  # the maps now live in the output folder
         result.dataset = _opened([out / p.name for p in map_files], frame)
-        result.dataset.attrs["provenance"] = record
+        result.dataset.attrs["provenance"] = _provenance_json(record)
         if result.simulation is not None:
             result.simulation = _with_simulation_maps(result.simulation, result.dataset)
     if checkpoint is not None:  # done: nothing left to resume

@@ -16,7 +16,7 @@ import shapely
 import xarray as xr
 
 import seabed
-from seabed import estimation, outputs, pipeline
+from seabed import chunks, estimation, outputs, pipeline
 from seabed.composite import reference_oxide_factor
 from seabed.config import Config
 from seabed.elements import DEFAULT_OXIDES, HREE, REY, oxide_factor
@@ -907,7 +907,9 @@ def runs_in_blocks(tmp_path_factory):
     folder = tmp_path_factory.mktemp("blocks")
     one = seabed.run(base, out_dir=folder / "one", progress=False)
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(pipeline, "BLOCK_CELLS", 3 * one.dataset.sizes["x"] + 1)
+        # read where it is used: seabed.chunks (seabed.pipeline only re-exports it)
+        patch.setattr(chunks, "BLOCK_CELLS", 3 * one.dataset.sizes["x"] + 1)
+        assert len(pipeline.block_rows(one.dataset)) > 3
         kept = seabed.run(base, out_dir=folder / "kept", progress=False)
         lazy = seabed.run(
             base, out_dir=folder / "lazy", progress=False, keep_cells=False
