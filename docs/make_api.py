@@ -101,6 +101,7 @@ SECTIONS: tuple[tuple[str, tuple[str, ...]], ...] = (
             "seabed.outputs",
             "seabed.outputs.files",
             "seabed.outputs.cogs",
+            "seabed.outputs.checkpoints",
             "seabed.outputs.writer",
             "seabed.outputs.report_files",
             "seabed.outputs.folder",

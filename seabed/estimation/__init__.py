@@ -13,7 +13,8 @@ from seabed.estimation.models import (
     slice_composites,
 )
 from seabed.estimation.tiles import (
-    checkpoint_folder,
+    TileStore,
+    checkpoint_key,
     estimate_grid,
     predict_tile,
     tile_stack,
@@ -21,7 +22,8 @@ from seabed.estimation.tiles import (
 
 __all__ = [
     "GradeModels",
-    "checkpoint_folder",
+    "TileStore",
+    "checkpoint_key",
     "core_densities",
     "dry_density",
     "estimate_grid",

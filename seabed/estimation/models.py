@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -16,7 +15,7 @@ from seabed.composite import composite_slices
 from seabed.config import Config
 from seabed.density import wet_conversion_text
 from seabed.elements import REY, element_column
-from seabed.estimation.tiles import estimate_grid
+from seabed.estimation.tiles import TileStore, estimate_grid
 from seabed.exceptions import InputError
 from seabed.geostats import (
     InverseDistanceWeighting,
@@ -178,7 +177,7 @@ def predict_grades(
     tile_size: int,
     client: Any,
     progress: bool,
-    checkpoint: Path | None = None,
+    checkpoint: TileStore | None = None,
     workers: int | None = None,
 ) -> tuple[xr.Dataset, int]:
     """The window's grades and every slice's REY grade on (a block of) the grid.

@@ -7,8 +7,10 @@ call, so the result is identical for any tile size and any number of workers (te
 
 The tiles run on dask's local threads or on a ``distributed.Client``; the fitted
 estimator enters the task graph once, not once per tile. Given a ``checkpoint``
-folder, finished tiles are saved there as they complete and read back by a run
-started again after a kill, so that only the missing tiles are computed.
+store (:class:`seabed.outputs.TileFolder`, any object with the methods of
+:class:`TileStore`), finished tiles are saved there as they complete and read back by
+a run started again after a kill, so that only the missing tiles are computed; this
+module writes no file itself.
 
 Examples
 --------
@@ -27,10 +29,8 @@ from __future__ import annotations
 import contextlib
 import math
 import os
-import secrets
 from collections.abc import Mapping, Sequence
-from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import dask
 import dask.array as da
@@ -41,7 +41,29 @@ from numpy.typing import NDArray
 from scipy.spatial import cKDTree
 from sklearn.neighbors import BallTree, KDTree
 
-__all__ = ["checkpoint_folder", "estimate_grid", "predict_tile", "tile_stack"]
+__all__ = ["TileStore", "checkpoint_key", "estimate_grid", "predict_tile", "tile_stack"]
+
+
+class TileStore(Protocol):
+    """Where finished tiles are kept (:class:`seabed.outputs.TileFolder`)."""
+
+    def subfolder(self, key: str) -> TileStore:
+        """The store of one estimate, named by ``key``."""
+        ...
+
+    def load(
+        self, row: int, col: int, shape: tuple[int, ...]
+    ) -> NDArray[np.float64] | None:
+        """The tile saved at (row, col), or None."""
+        ...
+
+    def save(self, row: int, col: int, values: NDArray[np.float64]) -> None:
+        """Keep a finished tile."""
+        ...
+
+    def count(self) -> int:
+        """Tiles kept so far."""
+        ...
 
 
 def predict_tile(
@@ -80,7 +102,7 @@ def tile_stack(
     n_outputs: int,
     with_std: bool,
     tile_size: int,
-    checkpoint: Path | None = None,
+    checkpoint: TileStore | None = None,
 ) -> da.Array:
     """The lazy (band, y, x) predictions over a grid, one dask task per tile.
 
@@ -88,11 +110,9 @@ def tile_stack(
     graph once, as a single task that every tile depends on, so that a cluster ships
     it once to each worker rather than once with every tile.
 
-    With a ``checkpoint`` folder, each tile is saved there as it finishes
-    (``tile_<row>_<col>.npy``, renamed into place whole) and a tile already there is
-    read instead of computed: a run killed midway and started again computes only
-    the missing tiles. On a cluster the folder must be on a file system the workers
-    share.
+    With a ``checkpoint`` store, each tile is saved there as it finishes and a tile
+    already there is read instead of computed: a run killed midway and started
+    again computes only the missing tiles.
 
     Examples
     --------
@@ -125,7 +145,7 @@ def tile_stack(
         align_arrays=False,  # aligned by construction; dask would warn needlessly
         n_outputs=n_outputs,
         with_std=with_std,
-        checkpoint=None if checkpoint is None else os.fspath(checkpoint),
+        checkpoint=checkpoint,
     )
 
 
@@ -138,50 +158,34 @@ def _predict_or_resume(
     *,
     n_outputs: int,
     with_std: bool,
-    checkpoint: str | None,
+    checkpoint: TileStore | None,
 ) -> NDArray[np.float64]:
     shape = (n_outputs + with_std, y.size, x.size)
-    path = None if checkpoint is None else _tile_path(checkpoint, rows[0], cols[0])
-    if path is not None and path.exists():
-        try:
-            saved = np.load(path)
-            if saved.shape == shape:
-                return saved
-        except (OSError, ValueError):
-            pass  # unreadable: compute it again
+    row, col = int(rows[0]), int(cols[0])
+    if checkpoint is not None:
+        saved = checkpoint.load(row, col, shape)
+        if saved is not None:
+            return saved
     values = predict_tile(
         y, x, estimator=estimator, n_outputs=n_outputs, with_std=with_std
     )
-    if path is not None:
-        _save_whole(values, path)
+    if checkpoint is not None:
+        checkpoint.save(row, col, values)
     return values
 
 
-def _tile_path(folder: str | Path, row: int, col: int) -> Path:
-    return Path(folder) / f"tile_{row}_{col}.npy"
-
-
-def _save_whole(values: NDArray[np.float64], path: Path) -> None:
-    # renamed into place only once written: a killed run leaves no half tile
-    partial = path.with_name(f".{path.name}.{secrets.token_hex(4)}.partial")
-    with open(partial, "wb") as file:
-        np.save(file, values)
-    os.replace(partial, path)
-
-
-def checkpoint_folder(
-    root: str | os.PathLike[str],
+def checkpoint_key(
     estimator: Any,
     grid: xr.Dataset,
     *,
     n_outputs: int,
     with_std: bool,
     tile_size: int,
-) -> Path:
-    """The folder of one estimate's tiles under ``root``, named by what they depend on.
+) -> str:
+    """The name of one estimate's tiles, from what they depend on.
 
-    The name hashes the fitted estimator, the grid's coordinates, the outputs and the
-    tile size, so that tiles saved by a run with other inputs are never reused.
+    It hashes the fitted estimator, the grid's coordinates, the outputs and the tile
+    size, so that tiles saved by a run with other inputs are never reused.
 
     Examples
     --------
@@ -189,12 +193,10 @@ def checkpoint_folder(
     >>> from sklearn.neighbors import KNeighborsRegressor
     >>> grid = xr.Dataset(coords={"y": [15.0, 5.0], "x": [5.0, 15.0]})
     >>> knn = KNeighborsRegressor(n_neighbors=1).fit([[0, 0], [30, 20]], [1.0, 2.0])
-    >>> a = checkpoint_folder("tiles", knn, grid, n_outputs=1, with_std=False,
-    ...                       tile_size=8)
-    >>> b = checkpoint_folder("tiles", knn, grid, n_outputs=1, with_std=False,
-    ...                       tile_size=16)
-    >>> a.parent.name, a == b
-    ('tiles', False)
+    >>> a = checkpoint_key(knn, grid, n_outputs=1, with_std=False, tile_size=8)
+    >>> b = checkpoint_key(knn, grid, n_outputs=1, with_std=False, tile_size=16)
+    >>> len(a), a == b
+    (32, False)
     """
     key = joblib.hash(
         (
@@ -207,7 +209,7 @@ def checkpoint_folder(
             tile_size,
         )
     )
-    return Path(root) / str(key)
+    return str(key)
 
 
 def _fitted_state(estimator: Any) -> dict[str, Any]:
@@ -234,7 +236,7 @@ def estimate_grid(
     tile_size: int = 256,
     scheduler: Any = None,
     progress: bool = True,
-    checkpoint: str | os.PathLike[str] | None = None,
+    checkpoint: TileStore | None = None,
     workers: int | None = None,
 ) -> xr.Dataset:
     """Predict a fitted estimator at every cell centre of a grid.
@@ -258,9 +260,9 @@ def estimate_grid(
         A ``distributed.Client`` to compute on, else dask's local threads.
     progress : bool
         Show a progress bar on stderr.
-    checkpoint : path, optional
-        A folder to keep finished tiles in (see :func:`tile_stack`), under a
-        subfolder named by :func:`checkpoint_folder`; tiles found there are reused.
+    checkpoint : TileStore, optional
+        Where to keep finished tiles (:class:`seabed.outputs.TileFolder`), in a
+        part named by :func:`checkpoint_key`; tiles found there are reused.
     workers : int, optional
         Threads computing tiles without a ``scheduler``; default: every core.
 
@@ -272,26 +274,21 @@ def estimate_grid(
         those read back from ``checkpoint`` rather than computed.
     """
     n_outputs, with_std = len(outputs), std_name is not None
-    folder = None
+    store = None
     if checkpoint is not None:
-        folder = checkpoint_folder(
-            checkpoint,
-            estimator,
-            grid,
-            n_outputs=n_outputs,
-            with_std=with_std,
-            tile_size=tile_size,
+        key = checkpoint_key(
+            estimator, grid, n_outputs=n_outputs, with_std=with_std, tile_size=tile_size
         )
-        folder.mkdir(parents=True, exist_ok=True)
+        store = checkpoint.subfolder(key)
     stack = tile_stack(
         estimator,
         grid,
         n_outputs=n_outputs,
         with_std=with_std,
         tile_size=tile_size,
-        checkpoint=folder,
+        checkpoint=store,
     )
-    resumed = 0 if folder is None else len(list(folder.glob("tile_*.npy")))
+    resumed = 0 if store is None else store.count()
     values = _compute(stack, scheduler=scheduler, progress=progress, workers=workers)
     names = [*outputs, *([std_name] if std_name else [])]
     attrs = attrs or {}

@@ -126,7 +126,7 @@ def eez_path() -> Path:
 def demo_cores_path() -> Path:
     """CSV of **synthetic** demo cores over the Takaya box (see ``data/README.md``).
 
-    Regenerate it with ``python -m seabed.io.synthetic --out data/demo_cores.csv``.
+    Regenerate it with ``seabed synthetic --out data/demo_cores.csv``.
 
     Examples
     --------

@@ -28,7 +28,7 @@ The field (all settings are attributes of :class:`SyntheticField`):
 - **Elements**: total REY split by :data:`REFERENCE_COMPOSITION`; cores drawn by
   :func:`make_survey` get a small per-core jitter of those proportions.
 
-Run ``python -m seabed.io.synthetic --out data/demo_cores.csv --seed 2018
+Run ``seabed synthetic --out data/demo_cores.csv --seed 2018
 --n-cores 120`` to regenerate the bundled demo cores.
 
 Examples
@@ -43,12 +43,9 @@ True
 
 from __future__ import annotations
 
-import argparse
 import dataclasses
-import os
 from collections.abc import Sequence
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any, Literal
 
 import numpy as np
@@ -70,7 +67,6 @@ __all__ = [
     "REFERENCE_COMPOSITION",
     "SyntheticField",
     "SyntheticSurvey",
-    "main",
     "make_survey",
 ]
 
@@ -664,43 +660,3 @@ def _round_significant(values: NDArray, digits: int) -> NDArray:
     magnitude = np.floor(np.log10(np.where(values > 0, values, 1.0)))
     scale = 10.0 ** (digits - 1 - magnitude)
     return np.round(values * scale) / scale
-
-
-def main(argv: Sequence[str] | None = None) -> int:
-    """Write a synthetic cores CSV (``python -m seabed.io.synthetic --help``)."""
-    parser = argparse.ArgumentParser(
-        prog="python -m seabed.io.synthetic",
-        description="Write seeded synthetic REY cores (a canonical cores CSV).",
-    )
-    parser.add_argument("--out", required=True, type=Path, help="CSV file to write")
-    parser.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
-    parser.add_argument("--n-cores", type=int, default=100, help="number of cores")
-    parser.add_argument(
-        "--bounds",
-        type=float,
-        nargs=4,
-        default=DEMO_BOUNDS,
-        metavar=("LON_MIN", "LAT_MIN", "LON_MAX", "LAT_MAX"),
-        help="survey area in WGS84 degrees (default: %(default)s)",
-    )
-    args = parser.parse_args(argv)
-    survey = make_survey(n_cores=args.n_cores, bounds=args.bounds, seed=args.seed)
-    _write_atomically(survey.samples, args.out)
-    print(f"wrote {len(survey.samples)} samples of {args.n_cores} cores to {args.out}")
-    return 0
-
-
-def _write_atomically(table: pd.DataFrame, path: Path) -> None:
-    """Write the CSV to a temporary name beside ``path``, then rename it."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    try:
-        table.to_csv(temporary, index=False, lineterminator="\n")
-        os.replace(temporary, path)
-    except BaseException:
-        temporary.unlink(missing_ok=True)
-        raise
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())

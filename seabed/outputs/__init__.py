@@ -1,5 +1,6 @@
 """A run's files: COGs, tables, the output folder."""
 
+from seabed.outputs.checkpoints import TileFolder
 from seabed.outputs.cogs import CLASS_NODATA, PROVENANCE_TAG, CogBuilder, write_cog
 from seabed.outputs.files import atomic_path, write_csv, write_json
 from seabed.outputs.report_files import write_pdf, write_quicklooks, write_report
@@ -9,6 +10,7 @@ __all__ = [
     "CLASS_NODATA",
     "PROVENANCE_TAG",
     "CogBuilder",
+    "TileFolder",
     "atomic_path",
     "resource_document",
     "write_cog",

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -22,6 +21,7 @@ from seabed.geostats import (
 )
 from seabed.geostats.simulation import ConditionalSimulation
 from seabed.grid import on_grid
+from seabed.outputs.checkpoints import TileFolder
 from seabed.pipeline.inputs import Inputs
 from seabed.resource import (
     CLASSES,
@@ -190,7 +190,7 @@ def _account_block(
     tile_size: int,
     client: Any,
     progress: bool,
-    checkpoint: Path | None,
+    checkpoint: TileFolder | None,
 ) -> tuple[_BlockAccount, xr.Dataset]:
     """Estimate, account for and tabulate one block of grid rows."""
     config, inputs = context.config, context.inputs

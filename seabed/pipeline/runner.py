@@ -42,6 +42,7 @@ from seabed.estimation.models import (
 from seabed.exceptions import ConfigError, InputError
 from seabed.grid import grid_rows
 from seabed.outputs import PROVENANCE_TAG
+from seabed.outputs.checkpoints import TileFolder
 from seabed.outputs.cogs import _provenance_json
 from seabed.outputs.folder import TILES_FOLDER, _staging
 from seabed.outputs.writer import (
@@ -164,7 +165,7 @@ def _run(
         held_rows=None if keep else in_flight * (blocks[0][1] - blocks[0][0]),
     )
     X = project(used, frame.rio.crs)
-    checkpoint = out / TILES_FOLDER if config.dask.resume else None
+    checkpoint = TileFolder(out / TILES_FOLDER) if config.dask.resume else None
     models = fit_grades(config, used, slices, X)
     notes.extend(models.notes)
     simulation = fit_simulation(config, used, X)
@@ -266,7 +267,7 @@ def _run(
         if result.simulation is not None:
             result.simulation = _with_simulation_maps(result.simulation, result.dataset)
     if checkpoint is not None:  # done: nothing left to resume
-        shutil.rmtree(checkpoint, ignore_errors=True)
+        shutil.rmtree(checkpoint.root, ignore_errors=True)
     return result
 
 

@@ -8,12 +8,13 @@ import pyproj
 import pytest
 from scipy.integrate import quad
 
+from seabed.cli import main
 from seabed.composite import REFERENCE_COMPOSITION, composite_cores
 from seabed.elements import REY, element_column
 from seabed.exceptions import SeabedWarning
 from seabed.io import load_cores, validate_cores
 from seabed.io.datasets import TAKAYA_BOX, demo_cores_path
-from seabed.io.synthetic import SyntheticField, _FourierField, main, make_survey
+from seabed.io.synthetic import SyntheticField, _FourierField, make_survey
 
 
 @pytest.fixture(scope="module")
@@ -217,16 +218,17 @@ def test_samples_look_like_minamitorishima_mud(field):
 
 def test_cli_writes_the_survey(tmp_path, capsys):
     out = tmp_path / "cores.csv"
-    assert main(["--out", str(out), "--seed", "3", "--n-cores", "12"]) == 0
+    command = ["synthetic", "--out", str(out), "--seed", "3", "--n-cores", "12"]
+    assert main(command) == 0
     assert "12 cores" in capsys.readouterr().out
     written = load_cores(out)
     expected = make_survey(n_cores=12, seed=3).samples
     pd.testing.assert_frame_equal(written, expected, check_exact=False, rtol=1e-12)
-    assert not list(tmp_path.glob(".*.tmp"))
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["cores.csv"]
 
 
 def test_bundled_demo_cores_regenerate_exactly():
-    # data/README.md: python -m seabed.io.synthetic --out data/demo_cores.csv
+    # data/README.md: seabed synthetic --out data/demo_cores.csv
     #                 --seed 2018 --n-cores 120
     bundled = load_cores(demo_cores_path())
     regenerated = make_survey(n_cores=120, seed=2018).samples

@@ -13,9 +13,10 @@ import rasterio
 import xarray as xr
 
 from seabed.cli import main
-from seabed.estimation import checkpoint_folder, estimate_grid
+from seabed.estimation import checkpoint_key, estimate_grid
 from seabed.geostats import OrdinaryKriging, Variogram
 from seabed.io import datasets
+from seabed.outputs import TileFolder
 from seabed.outputs.folder import TILES_FOLDER
 
 
@@ -43,15 +44,15 @@ def estimate(fitted, grid, checkpoint=None):
         std_name="a_std",
         tile_size=16,
         progress=False,
-        checkpoint=checkpoint,
+        checkpoint=None if checkpoint is None else TileFolder(checkpoint),
     )
 
 
 def test_tiles_are_kept_and_read_back(fitted, grid, tmp_path):
     plain = estimate(fitted, grid)
     first = estimate(fitted, grid, tmp_path)
-    folder = checkpoint_folder(
-        tmp_path, fitted, grid, n_outputs=1, with_std=True, tile_size=16
+    folder = tmp_path / checkpoint_key(
+        fitted, grid, n_outputs=1, with_std=True, tile_size=16
     )
     names = sorted(p.name for p in folder.iterdir())
     assert names == sorted(
