@@ -21,7 +21,6 @@ from seabed.report.document import (
 )
 from seabed.report.maps import (
     CLASS_COLORS,
-    MAX_MAP_CELLS,
     add_cores,
     add_graticule,
     add_scale_bar,
@@ -38,7 +37,6 @@ from seabed.report.tables import format_statement, format_table
 
 __all__ = [
     "CLASS_COLORS",
-    "MAX_MAP_CELLS",
     "QUICKLOOKS",
     "ReportContext",
     "add_cores",

@@ -45,9 +45,10 @@ import pyproj
 import shapely
 import xarray as xr
 
+from seabed.chunks import MAX_MAP_CELLS
+
 __all__ = [
     "CLASS_COLORS",
-    "MAX_MAP_CELLS",
     "add_cores",
     "add_graticule",
     "add_scale_bar",
@@ -78,10 +79,6 @@ CLASS_COLORS = {
 
 # A grid or a dataset of grids on the same cells.
 Gridded = TypeVar("Gridded", xr.DataArray, xr.Dataset)
-
-
-#: Most cells a side that a map is drawn from; larger grids are decimated.
-MAX_MAP_CELLS = 1500
 
 
 _WGS84 = pyproj.CRS.from_epsg(4326)

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING
 import pandas as pd
 
 from seabed.elements import DEFAULT_OXIDES
+from seabed.variables import variable
 
 if TYPE_CHECKING:
     from seabed.config import Config
@@ -32,23 +33,29 @@ __all__ = [
 
 
 # column -> (header line 1, header line 2, formatter)
-_COLUMNS = {
-    "cutoff_ppm": ("cut-off", "ppm", lambda v: f"{v:,.0f}"),
-    "area_km2": ("area", "km2", lambda v: f"{v:,.0f}"),
-    "ore_t": ("ore", "Mt", lambda v: f"{v / 1e6:,.0f}"),
-    "mean_rey_ppm": ("mean REY", "ppm", lambda v: "-" if v != v else f"{v:,.0f}"),
-    "rey_t": ("REY", "Mt", lambda v: f"{v / 1e6:,.2f}"),
-    "treo_t": ("TREO", "Mt", lambda v: f"{v / 1e6:,.2f}"),
-    "treo_t_per_km2": ("TREO", "t/km2", lambda v: "-" if v != v else f"{v:,.0f}"),
-}
+_COLUMNS = tuple(
+    variable(name)
+    for name in (
+        "cutoff_ppm",
+        "area_km2",
+        "ore_t",
+        "mean_rey_ppm",
+        "rey_t",
+        "treo_t",
+        "treo_t_per_km2",
+    )
+)
 
 
 def format_table(table: pd.DataFrame) -> str:
     """The statement's main columns as an aligned text table."""
-    columns = [c for c in _COLUMNS if c in table]
-    cells = [[_COLUMNS[c][0] for c in columns], [_COLUMNS[c][1] for c in columns]]
+    columns = [c for c in _COLUMNS if c.name in table]
+    cells = [
+        [c.label or c.name for c in columns],
+        [c.table_units or "" for c in columns],
+    ]
     for _, row in table.iterrows():
-        cells.append([_COLUMNS[c][2](row[c]) for c in columns])
+        cells.append([c.format(row[c.name]) for c in columns])
     widths = [max(len(line[i]) for line in cells) for i in range(len(columns))]
     return "\n".join(
         " " + "  ".join(text.ljust(w) for text, w in zip(line, widths)).rstrip()

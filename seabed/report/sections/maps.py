@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 from seabed.report import maps
 from seabed.report.html import _figure, _figure_html, _image_html, _png
+from seabed.variables import VARIABLES
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -21,18 +22,12 @@ __all__ = [
     "quicklooks",
 ]
 
+# The dataset layer each quick-look map is drawn from, from the registry of output
+# variables (seabed.variables), in its order.
+_MAP_LAYERS = {v.quicklook: v.name for v in VARIABLES.values() if v.quicklook}
+
 #: Quick-look maps of a run, in the order of the report (``<name>.png`` files).
-QUICKLOOKS = ("rey_ppm", "rey_std_ppm", "treo_t_per_km2", "class", "exclusions")
-
-
-# The dataset layer each quick-look map is drawn from.
-_MAP_LAYERS = {
-    "rey_ppm": "rey_ppm",
-    "rey_std_ppm": "rey_std_ppm",
-    "treo_t_per_km2": "treo_t_per_km2",
-    "class": "resource_class",
-    "exclusions": "available_fraction",
-}
+QUICKLOOKS = tuple(_MAP_LAYERS)
 
 
 _CAPTIONS = {
