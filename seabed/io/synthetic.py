@@ -64,7 +64,6 @@ from seabed.io.rasters import load_bathymetry, sample_raster
 
 __all__ = [
     "DEMO_BOUNDS",
-    "REFERENCE_COMPOSITION",
     "SyntheticField",
     "SyntheticSurvey",
     "make_survey",

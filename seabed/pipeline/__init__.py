@@ -1,6 +1,7 @@
 """A run from a configuration: inputs, blocks of rows, pre-flight checks, provenance, the runner."""
 
-from seabed.pipeline.blocks import BLOCK_CELLS, IN_MEMORY_CELLS, block_rows
+from seabed.chunks import BLOCK_CELLS, IN_MEMORY_CELLS
+from seabed.pipeline.blocks import block_rows
 from seabed.pipeline.demo import demo_config
 from seabed.pipeline.inputs import validate
 from seabed.pipeline.preflight import (

@@ -11,7 +11,6 @@ import pandas as pd
 import xarray as xr
 
 from seabed import chunks
-from seabed.chunks import BLOCK_CELLS, IN_MEMORY_CELLS
 from seabed.composite import slice_edges
 from seabed.config import Config
 from seabed.elements import DEFAULT_OXIDES, oxide_factors
@@ -54,8 +53,6 @@ from seabed.zones import (
 )
 
 __all__ = [
-    "BLOCK_CELLS",
-    "IN_MEMORY_CELLS",
     "block_rows",
 ]
 

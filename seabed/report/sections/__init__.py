@@ -5,7 +5,7 @@ Every renderer takes the :class:`~seabed.report.ReportContext` of a run
 computes an estimate.
 """
 
-from seabed.report.sections.curves import curves_html, grade_tonnage
+from seabed.report.sections.curves import curves_html, grade_tonnage_table
 from seabed.report.sections.inputs import assumptions_html, caveats_html
 from seabed.report.sections.maps import (
     QUICKLOOKS,
@@ -43,7 +43,7 @@ __all__ = [
     "density_value_text",
     "depth_tables_html",
     "geostats_html",
-    "grade_tonnage",
+    "grade_tonnage_table",
     "inferred_only",
     "map_figure",
     "maps_html",

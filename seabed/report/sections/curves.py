@@ -16,14 +16,14 @@ if TYPE_CHECKING:
 
 __all__ = [
     "curves_html",
-    "grade_tonnage",
+    "grade_tonnage_table",
 ]
 
 
 def curves_html(context: ReportContext) -> str:
     """The grade-tonnage curve, the grade by depth, and points of the curve."""
     result = context.result
-    curve = grade_tonnage(result)
+    curve = grade_tonnage_table(result)
     items = [
         _chart_html(
             (6.4, 4.4),
@@ -59,7 +59,7 @@ def curves_html(context: ReportContext) -> str:
     return f'<div class="figures">{"".join(items)}</div>'
 
 
-def grade_tonnage(result: RunResult) -> pd.DataFrame:
+def grade_tonnage_table(result: RunResult) -> pd.DataFrame:
     """The run's grade-tonnage table, or its statement when it has none.
 
     Never recomputed from the cells: the dataset may be a lazily loaded copy of
