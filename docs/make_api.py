@@ -57,6 +57,7 @@ SECTIONS: tuple[tuple[str, tuple[str, ...]], ...] = (
             "seabed.geostats.fitting",
             "seabed.geostats.kriging",
             "seabed.geostats.validation",
+            "seabed.geostats.declustering",
             "seabed.geostats.simulation",
             "seabed.geostats.plot",
         ),
