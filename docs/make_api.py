@@ -58,6 +58,7 @@ SECTIONS: tuple[tuple[str, tuple[str, ...]], ...] = (
             "seabed.geostats.kriging",
             "seabed.geostats.validation",
             "seabed.geostats.declustering",
+            "seabed.geostats.outliers",
             "seabed.geostats.simulation",
             "seabed.geostats.plot",
         ),
