@@ -41,6 +41,7 @@ from seabed.exceptions import ConfigError, InputError, SeabedWarning
 
 __all__ = [
     "REFERENCE_COMPOSITION",
+    "apply_top_cut",
     "composite_cores",
     "composite_slices",
     "reference_oxide_factor",
@@ -457,3 +458,72 @@ def used_composites(composites: pd.DataFrame, incomplete_cores: str) -> pd.Serie
     if incomplete_cores == "exclude":
         usable &= composites["reaches_bottom"]
     return usable
+
+
+def apply_top_cut(
+    composites: pd.DataFrame,
+    top_cut_ppm: float | Mapping[str, float],
+    *,
+    oxides: Mapping[str, str] | None = None,
+) -> tuple[pd.DataFrame, list[str]]:
+    """Cap the composites' grades; return the capped table and what was capped.
+
+    A number caps the total REY: a composite above it is scaled down whole (every
+    element and TREO by the same factor, so its composition is kept). A mapping caps
+    each named element (``{"Nd": 600}``; ``"rey"`` caps the total as above, after the
+    elements); REY and TREO are then summed again from the capped elements. The
+    uncapped total is kept as ``rey_uncut_ppm``.
+
+    Examples
+    --------
+    >>> table = pd.DataFrame({"rey_ppm": [900.0, 8000.0], "treo_ppm": [1080.0, 9600.0]})
+    >>> capped, words = apply_top_cut(table, 5000.0)
+    >>> capped[["rey_ppm", "treo_ppm", "rey_uncut_ppm"]].to_numpy().tolist()
+    [[900.0, 1080.0, 900.0], [5000.0, 6000.0, 8000.0]]
+    >>> words
+    ['total REY capped at 5,000 ppm in 1 of 2 composites']
+    """
+    table = composites.copy()
+    table["rey_uncut_ppm"] = table["rey_ppm"]
+    caps = (
+        {"rey": float(top_cut_ppm)}
+        if isinstance(top_cut_ppm, int | float)
+        else dict(top_cut_ppm)
+    )
+    words = []
+    elements = {k: v for k, v in caps.items() if k != "rey"}
+    if elements:
+        missing = [el for el in elements if element_column(el) not in table]
+        if missing:
+            raise ConfigError(
+                f"top-cut for {', '.join(missing)}, but the cores give only total REY",
+                column="composite.top_cut_ppm",
+                hint="cap the total with top_cut_ppm = <ppm>, or give element columns",
+            )
+        for element, cut in elements.items():
+            column = table[element_column(element)]
+            capped = int((column > cut).sum())
+            table[element_column(element)] = column.clip(upper=cut)
+            words.append(
+                f"{element} capped at {cut:,.0f} ppm in {capped} of {len(table)} "
+                "composites"
+            )
+        factors = oxide_factors(oxides)
+        table["rey_ppm"] = sum(table[element_column(el)] for el in REY)
+        table["treo_ppm"] = sum(table[element_column(el)] * factors[el] for el in REY)
+    if "rey" in caps:
+        cut = caps["rey"]
+        scale = np.minimum(1.0, cut / table["rey_ppm"].where(table["rey_ppm"] > 0))
+        scale = scale.fillna(1.0)
+        grades = ["rey_ppm", "treo_ppm", *[c for c in _ELEMENT_COLUMNS if c in table]]
+        capped = int((table["rey_ppm"] > cut).sum())
+        for column in grades:
+            if column in table:
+                table[column] = np.where(
+                    scale < 1.0, table[column] * scale, table[column]
+                )
+        table["rey_ppm"] = np.where(scale < 1.0, cut, table["rey_ppm"])
+        words.append(
+            f"total REY capped at {cut:,.0f} ppm in {capped} of {len(table)} composites"
+        )
+    return table, words

@@ -166,6 +166,27 @@ class CompositeConfig(_Section):
     #: at least 1 cm: a thinner slice is below any sampling interval
     slice_m: Annotated[float, Field(ge=0.01, le=_MAX_DEPTH_MBSF)] = 1.0
     incomplete_cores: Literal["exclude", "include"] = "exclude"
+    #: cap on the composites' grades (ppm): a number caps total REY (the composite
+    #: scaled whole); a table caps elements by symbol (``{ Nd = 600, rey = 8000 }``)
+    top_cut_ppm: (
+        Annotated[float, Field(gt=0, lt=_MAX_PPM)]
+        | dict[str, Annotated[float, Field(gt=0, lt=_MAX_PPM)]]
+        | None
+    ) = None
+
+    @field_validator("top_cut_ppm")
+    @classmethod
+    def _known_elements(cls, value: Any) -> Any:
+        if isinstance(value, dict):
+            if not value:
+                raise ValueError("give at least one element, e.g. { Nd = 600 }")
+            unknown = [k for k in value if k != "rey" and k not in REY]
+            if unknown:
+                raise ValueError(
+                    f"{', '.join(unknown)}: not a REY element; use symbols (Nd, Dy) "
+                    "or rey for the total"
+                )
+        return value
 
     @model_validator(mode="after")
     def _window(self) -> CompositeConfig:

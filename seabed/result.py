@@ -60,6 +60,9 @@ class RunResult:
     tiles: dict[str, int] = field(default_factory=dict)
     #: P10/P50/P90 from conditional simulation (None without ``[simulation]``)
     simulation: SimulatedResource | None = None
+    #: the reviewer's checks (``seabed.pipeline.validation``): ``declustering``,
+    #: ``top_cut``, ``cross_validation`` and ``global_bias``, JSON-ready
+    validation: dict[str, Any] = field(default_factory=dict)
     #: the composites that entered the estimate: index the core id, columns ``lon``,
     #: ``lat`` (WGS84 degrees), ``x``, ``y`` (metres in the grid's CRS), ``rey_ppm``
     used_cores: pd.DataFrame = field(default_factory=pd.DataFrame)

@@ -242,6 +242,7 @@ def resource_document(result: RunResult) -> dict[str, Any]:
             ].tolist(),
         },
         "files": {"grade_tonnage": "grade_tonnage.csv"},
+        "validation": result.validation,
         "notes": result.notes,
         "provenance": result.provenance,
         "simulation": None

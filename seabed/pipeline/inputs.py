@@ -12,6 +12,7 @@ import pandas as pd
 import xarray as xr
 
 from seabed.composite import (
+    apply_top_cut,
     composite_cores,
     used_composites,
 )
@@ -190,6 +191,11 @@ def select_composites(
             f"{action}: {', '.join(map(str, short))}"
         )
     used = composites[used_composites(composites, config.composite.incomplete_cores)]
+    if window.top_cut_ppm is not None:
+        used, capped = apply_top_cut(
+            used, window.top_cut_ppm, oxides=config.resource.oxides
+        )
+        notes.extend(capped)
     if len(used) < 3:
         raise InputError(
             f"only {len(used)} core(s) have a complete composite over "
@@ -199,6 +205,27 @@ def select_composites(
             "composite.incomplete_cores = 'include'",
         )
     return used, composites, notes
+
+
+def capped_slices(slices: pd.DataFrame, used: pd.DataFrame) -> pd.DataFrame:
+    """Slice grades scaled by their core's top-cut (capped over uncut window grade).
+
+    The slices of a core lose the share its window composite lost, so that the
+    statement summed over slices equals the capped window's; without a top-cut
+    (no ``rey_uncut_ppm``) they are returned as they are.
+    """
+    if "rey_uncut_ppm" not in used:
+        return slices
+    uncut = used["rey_uncut_ppm"].where(used["rey_uncut_ppm"] > 0)
+    ratio = (used["rey_ppm"] / uncut).fillna(1.0)
+    return slices.mul(ratio.reindex(slices.index), axis=0)
+
+
+def rey_top_cut(top_cut_ppm: float | dict[str, float] | None) -> float | None:
+    """The cap on total REY of a ``composite.top_cut_ppm`` setting (None if none)."""
+    if isinstance(top_cut_ppm, dict):
+        return top_cut_ppm.get("rey")
+    return top_cut_ppm
 
 
 def build_grid(config: Config, composites: pd.DataFrame) -> xr.Dataset:

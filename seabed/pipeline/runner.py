@@ -65,13 +65,20 @@ from seabed.pipeline.blocks import (
     block_rows,
 )
 from seabed.pipeline.evidence import gather_evidence
-from seabed.pipeline.inputs import build_grid, read_inputs, select_composites
+from seabed.pipeline.inputs import (
+    build_grid,
+    capped_slices,
+    read_inputs,
+    rey_top_cut,
+    select_composites,
+)
 from seabed.pipeline.preflight import (
     check_footprint,
     check_output_folder,
     estimate_footprint,
 )
 from seabed.pipeline.provenance import provenance
+from seabed.pipeline.validation import validation_summary
 from seabed.result import RunResult
 
 __all__ = [
@@ -150,6 +157,7 @@ def _run(
     notes.extend(composite_notes)
     core_densities(config, used)  # fail before the long part if they are missing
     slices = slice_composites(config, inputs.samples, used.index)
+    slices = capped_slices(slices, used)
     frame = build_grid(config, used)
     n_cells = frame.sizes["y"] * frame.sizes["x"]
     keep = n_cells <= chunks.IN_MEMORY_CELLS if keep_cells is None else keep_cells
@@ -234,11 +242,20 @@ def _run(
             notes.append(
                 "grades are point estimates at cell centres, not block averages"
             )
+        dataset = _whole(kept, frame) if keep else _opened(map_files, frame)
+        validation, validation_notes = validation_summary(
+            used=used,
+            X=X,
+            cross_validation=evidence.cross_validation,
+            statement=tables["statement"],
+            cells=dataset if keep else None,
+            top_cut_ppm=rey_top_cut(config.composite.top_cut_ppm),
+        )
+        notes.extend(validation_notes)
         notes.append(
             "not JORC / NI 43-101 compliant: a Competent Person has not signed this "
             "estimate"
         )
-        dataset = _whole(kept, frame) if keep else _opened(map_files, frame)
         # JSON text, as in the GeoTIFFs: netCDF and Zarr attributes hold no dicts
         dataset.attrs["provenance"] = _provenance_json(record)
         simulated = _combined_simulation(accounts, None if keep else dataset)
@@ -254,6 +271,7 @@ def _run(
             notes=notes,
             assumptions=assumptions(config, frame, density_record, models.variogram),
             simulation=simulated,
+            validation=validation,
             **tables,
             **evidence.fields(),
         )

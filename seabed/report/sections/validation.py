@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import html
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from seabed.report.context import ReportContext
 
 __all__ = [
+    "checks_html",
     "cross_validation_stats_html",
     "geostats_html",
 ]
@@ -65,6 +66,9 @@ def geostats_html(context: ReportContext) -> str:
             )
         )
         items.append(f"<div>{cross_validation_stats_html(table)}</div>")
+    checks = checks_html(result.validation)
+    if checks:
+        items.append(f"<div>{checks}</div>")
     if not items:
         return '<p class="muted">No variogram: the run used inverse distance.</p>'
     return _variogram_text(context) + f'<div class="figures">{"".join(items)}</div>'
@@ -113,6 +117,10 @@ def cross_validation_stats_html(table: pd.DataFrame) -> str:
         ("Correlation observed / predicted", f"{stats['cor_observed_predicted']:.3f}"),
         ("Mean z-score", f"{stats['mean_zscore']:.3f} (ideal 0)"),
         ("Standard deviation of z-scores", f"{stats['sd_zscore']:.3f} (ideal 1)"),
+        (
+            "Mean squared z-score",
+            f"{stats['mean_squared_zscore']:.3f} (ideal 1; accepted 0.7 to 1.4)",
+        ),
     ]
     return (
         "<h3>Cross-validation statistics</h3>"
@@ -120,4 +128,59 @@ def cross_validation_stats_html(table: pd.DataFrame) -> str:
         + '<p class="muted">A z-score is the error over the kriging standard '
         "deviation: a standard deviation of z-scores above 1 means the kriging "
         "standard deviation understates the real uncertainty.</p>"
+    )
+
+
+def checks_html(validation: dict[str, Any]) -> str:
+    """Declustering, global bias and the top-cut review of a run, as key-value rows."""
+    rows: list[tuple[str, str]] = []
+    declustering = validation.get("declustering")
+    if declustering:
+        size = declustering["cell_size_m"]
+        rows.append(
+            (
+                "Mean of the composites",
+                f"{declustering['naive_mean_rey_ppm']:,.0f} ppm",
+            )
+        )
+        rows.append(
+            (
+                "Cell-declustered mean",
+                f"{declustering['declustered_mean_rey_ppm']:,.0f} ppm "
+                + (
+                    f"(cells of {size / 1000:,.3g} km)"
+                    if size
+                    else "(no cell size "
+                    "lowers the mean: the cores are not clustered in high grades)"
+                ),
+            )
+        )
+        if declustering.get("nearest_neighbour_mean_rey_ppm") is not None:
+            rows.append(
+                (
+                    "Nearest-neighbour mean over the available area",
+                    f"{declustering['nearest_neighbour_mean_rey_ppm']:,.0f} ppm",
+                )
+            )
+    bias = validation.get("global_bias")
+    if bias and bias.get("checked_against"):
+        difference = bias[f"vs_{bias['checked_against']}"]
+        flag = " — beyond 5 %" if abs(difference) > bias["limit"] else ""
+        rows.append(
+            (
+                "Global bias of the kriged mean",
+                f"{difference:+.1%} against the "
+                f"{bias['checked_against'].replace('_', '-')} mean{flag}",
+            )
+        )
+    review = validation.get("top_cut")
+    if review:
+        rows.append(("High grades", str(review["words"])))
+    if not rows:
+        return ""
+    return (
+        "<h3>Declustering, global bias and high grades</h3>"
+        + _key_value_html(rows)
+        + '<p class="muted">Written in full to resource.json under '
+        "<code>validation</code> (see docs/validating.md).</p>"
     )

@@ -1,0 +1,220 @@
+"""The checks a reviewing geologist asks for, computed once by the run.
+
+- **Declustering** of the used composites (cell declustering with its cell-size
+  curve; nearest-neighbour weights over the available area as a check), and their
+  raw and declustered statistics;
+- **Top-cut review**: Parrish's decile test, the coefficient of variation and the
+  effect of the configured top-cut (or of the 99th percentile);
+- **Cross-validation** statistics (leave-one-out, which is leave-one-core-out: there
+  is one composite per core), with the mean squared z-score's calibration range;
+- **Global bias**: the kriged mean grade over the available area against the
+  nearest-neighbour (polygonal) mean over the same area, flagged beyond 5 %; the
+  difference from the cell-declustered mean is given too (it is the check only
+  when there is no grid to measure the nearest-neighbour mean on).
+
+Each doubtful figure becomes a plain sentence in ``notes``, for resource.json, the
+printed statement and the report's banner.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import xarray as xr
+
+from seabed.geostats.declustering import (
+    cell_declustering,
+    polygonal_weights,
+    weighted_statistics,
+)
+from seabed.geostats.outliers import top_cut_review
+from seabed.geostats.validation import summarize
+
+__all__ = [
+    "GLOBAL_BIAS_LIMIT",
+    "Z2_RANGE",
+    "validation_summary",
+]
+
+#: Beyond this relative difference the kriged mean is flagged as globally biased.
+GLOBAL_BIAS_LIMIT = 0.05
+#: A leave-one-out mean squared z-score outside this range says the kriging
+#: standard deviation is mis-calibrated (too small above, too large below).
+Z2_RANGE = (0.7, 1.4)
+#: Most grid nodes the nearest-neighbour weights are measured on (a lattice).
+_MAX_NODES = 250_000
+#: Fewest composites for declustering statistics to mean anything.
+_MIN_CORES = 4
+
+
+def validation_summary(
+    *,
+    used: pd.DataFrame,
+    X: np.ndarray,
+    cross_validation: pd.DataFrame | None,
+    statement: pd.DataFrame,
+    cells: xr.Dataset | None,
+    top_cut_ppm: float | None,
+) -> tuple[dict[str, Any], list[str]]:
+    """The ``validation`` section of a run and the notes it calls for.
+
+    Parameters
+    ----------
+    used : pandas.DataFrame
+        The composites that entered the estimate (``rey_ppm`` as estimated, i.e.
+        after any top-cut, and ``rey_uncut_ppm`` when a top-cut was applied).
+    X : numpy.ndarray
+        Their positions in the grid's CRS (metres).
+    cross_validation : pandas.DataFrame or None
+        The leave-one-out table of the run.
+    statement : pandas.DataFrame
+        The kriged statement (its cut-off 0 row gives the kriged mean).
+    cells : xarray.Dataset or None
+        The grid with ``x``, ``y`` and ``available_fraction`` (and ``cell_area_m2``),
+        for the nearest-neighbour weights; None to skip them.
+    top_cut_ppm : float or None
+        The configured top-cut of total REY.
+    """
+    notes: list[str] = []
+    y = used["rey_ppm"].to_numpy(dtype=float)
+    raw = used.get("rey_uncut_ppm", used["rey_ppm"]).to_numpy(dtype=float)
+    section: dict[str, Any] = {}
+    if len(y) >= _MIN_CORES:
+        section["declustering"] = _declustering(X, y, cells)
+        section["top_cut"] = _top_cut(raw, section["declustering"], top_cut_ppm, notes)
+    section["cross_validation"] = _cross_validation(cross_validation, notes)
+    section["global_bias"] = _global_bias(section.get("declustering"), statement, notes)
+    return _plain(section), notes
+
+
+def _declustering(
+    X: np.ndarray, y: np.ndarray, cells: xr.Dataset | None
+) -> dict[str, Any]:
+    cell = cell_declustering(X, y)
+    result: dict[str, Any] = {
+        "method": "cell declustering, 10 grid origins per size, size minimising the "
+        "declustered mean",
+        "cell_size_m": cell.cell_size_,
+        "naive_mean_rey_ppm": cell.naive_mean_,
+        "declustered_mean_rey_ppm": cell.mean_,
+        "by_cell_size": cell.by_cell_size_.to_dict(orient="records"),
+        "statistics": {
+            "raw": weighted_statistics(y, np.ones_like(y)),
+            "declustered": weighted_statistics(y, cell.weights_),
+        },
+        "weights": cell.weights_.tolist(),
+    }
+    nodes = _available_nodes(cells)
+    if nodes is not None:
+        weights = polygonal_weights(X, nodes[0], nodes[1])
+        result["nearest_neighbour_mean_rey_ppm"] = float(weights @ y)
+    return result
+
+
+def _available_nodes(
+    cells: xr.Dataset | None,
+) -> tuple[np.ndarray, np.ndarray] | None:
+    """Cell centres of a lattice over the grid and their available areas."""
+    if cells is None or "available_fraction" not in cells:
+        return None
+    step = max(
+        1, math.ceil(math.sqrt(cells.sizes["x"] * cells.sizes["y"] / _MAX_NODES))
+    )
+    sub = cells.isel(x=slice(None, None, step), y=slice(None, None, step))
+    share = sub["available_fraction"].fillna(0.0)
+    if "cell_area_m2" in sub:
+        share = share * sub["cell_area_m2"]
+    xx, yy = np.meshgrid(sub["x"].values, sub["y"].values)
+    weights = np.asarray(share.values, dtype=float).ravel()
+    if not (weights > 0).any():
+        return None
+    keep = weights > 0
+    return np.column_stack([xx.ravel()[keep], yy.ravel()[keep]]), weights[keep]
+
+
+def _top_cut(
+    raw: np.ndarray,
+    declustering: dict[str, Any],
+    top_cut_ppm: float | None,
+    notes: list[str],
+) -> dict[str, Any]:
+    review = top_cut_review(raw, declustering["weights"], top_cut=top_cut_ppm)
+    review["applied_top_cut_ppm"] = top_cut_ppm
+    if review["capping_warranted"] and top_cut_ppm is None:
+        notes.append(
+            f"high grades: {review['words']}; no top-cut was applied "
+            "(composite.top_cut_ppm)"
+        )
+    return review
+
+
+def _cross_validation(
+    table: pd.DataFrame | None, notes: list[str]
+) -> dict[str, Any] | None:
+    if table is None:
+        return None
+    stats: dict[str, Any] = dict(summarize(table))
+    z2 = stats["mean_squared_zscore"]
+    low, high = Z2_RANGE
+    stats["method"] = "leave-one-out (one composite per core: leave one core out)"
+    stats["mean_squared_zscore_range"] = [low, high]
+    stats["calibrated"] = bool(low <= z2 <= high) if np.isfinite(z2) else None
+    if np.isfinite(z2) and not low <= z2 <= high:
+        too = "small" if z2 > high else "large"
+        notes.append(
+            f"the kriging standard deviation looks too {too}: leave-one-out gives a "
+            f"mean squared z-score of {z2:.2f} (a calibrated deviation gives about 1; "
+            f"accepted range {low:g} to {high:g})"
+        )
+    return stats
+
+
+def _global_bias(
+    declustering: dict[str, Any] | None,
+    statement: pd.DataFrame,
+    notes: list[str],
+) -> dict[str, Any] | None:
+    rows = statement[statement["cutoff_ppm"] == 0]
+    if declustering is None or rows.empty:
+        return None
+    kriged = float(rows["mean_rey_ppm"].iloc[0])
+    if not np.isfinite(kriged):
+        return None
+    result: dict[str, Any] = {"kriged_mean_rey_ppm": kriged, "limit": GLOBAL_BIAS_LIMIT}
+    references = {
+        "nearest_neighbour": declustering.get("nearest_neighbour_mean_rey_ppm"),
+        "declustered": declustering["declustered_mean_rey_ppm"],
+    }
+    for name, reference in references.items():
+        if reference:
+            result[f"vs_{name}"] = kriged / reference - 1.0
+    # the check compares like with like: the nearest-neighbour estimate over the
+    # same available area; the cell-declustered mean describes the cores' whole
+    # extent, which may reach beyond the area, so it is the check only without one
+    checked = next((n for n in references if f"vs_{n}" in result), None)
+    result["checked_against"] = checked
+    if checked is not None and abs(result[f"vs_{checked}"]) > GLOBAL_BIAS_LIMIT:
+        bias, reference = result[f"vs_{checked}"], references[checked]
+        words = checked.replace("_", "-")
+        notes.append(
+            f"global bias: the kriged mean grade ({kriged:,.0f} ppm) differs by "
+            f"{bias:+.1%} from the {words} mean ({reference:,.0f} ppm) over the "
+            f"same area, beyond {GLOBAL_BIAS_LIMIT:.0%}"
+        )
+    return result
+
+
+def _plain(value: Any) -> Any:
+    """JSON-ready: numpy scalars to floats, NaN to None."""
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return value
