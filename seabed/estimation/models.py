@@ -15,6 +15,7 @@ from seabed.composite import composite_slices
 from seabed.config import Config
 from seabed.density import wet_conversion_text
 from seabed.elements import REY, element_column
+from seabed.estimation.review import fit_reviewed_variogram
 from seabed.estimation.tiles import TileStore, estimate_grid
 from seabed.exceptions import InputError
 from seabed.geostats import (
@@ -22,7 +23,6 @@ from seabed.geostats import (
     OrdinaryKriging,
     SimpleKriging,
     Variogram,
-    auto_variogram,
 )
 from seabed.geostats.simulation import ConditionalSimulation
 from seabed.variables import cf_attrs
@@ -48,9 +48,16 @@ def project(
 
 
 def make_estimator(
-    config: Config, X: np.ndarray, rey: np.ndarray
+    config: Config,
+    X: np.ndarray,
+    rey: np.ndarray,
+    notes: list[str] | None = None,
 ) -> tuple[Any, Variogram | None]:
-    """The configured estimator (not yet fitted) and its variogram."""
+    """The configured estimator (not yet fitted) and its variogram.
+
+    The doubts about an automatic variogram (:mod:`seabed.estimation.review`) are
+    appended to ``notes`` when it is given.
+    """
     est = config.estimate
     if est.method == "idw":
         return (
@@ -64,7 +71,9 @@ def make_estimator(
             None,
         )
     if est.variogram == "auto":
-        variogram = auto_variogram(X, rey)
+        variogram, _, doubts = fit_reviewed_variogram(X, rey)
+        if notes is not None:
+            notes.extend(doubts)
     else:
         variogram = Variogram(**est.variogram.model_dump())
     block = (
@@ -140,13 +149,13 @@ def fit_grades(
     columns = grade_columns(used)
     if config.resource.density == "cores_kriged":
         columns.append("dry_density_t_m3")
-    estimator, variogram = make_estimator(config, X, used["rey_ppm"].to_numpy())
+    notes: list[str] = []
+    estimator, variogram = make_estimator(config, X, used["rey_ppm"].to_numpy(), notes)
     complete = [label for label in slices if slices[label].notna().all()]
     Y = np.column_stack(
         [used[columns].to_numpy(dtype=float), slices[complete].to_numpy(dtype=float)]
     )
     estimator.fit(X, Y)
-    notes = []
     partial = []
     rest = slices.drop(columns=complete)
     for cores, labels in _slices_by_cores(rest).items():

@@ -35,6 +35,7 @@ from seabed.geostats.validation import summarize
 
 __all__ = [
     "GLOBAL_BIAS_LIMIT",
+    "SKILL_FLOOR",
     "Z2_RANGE",
     "validation_summary",
 ]
@@ -44,6 +45,9 @@ GLOBAL_BIAS_LIMIT = 0.05
 #: A leave-one-out mean squared z-score outside this range says the kriging
 #: standard deviation is mis-calibrated (too small above, too large below).
 Z2_RANGE = (0.7, 1.4)
+#: Kriging whose left-out squared error reaches this share of the mean's has no
+#: skill worth the name (a 2 % gain is within the noise of a few dozen cores).
+SKILL_FLOOR = 0.98
 #: Most grid nodes the nearest-neighbour weights are measured on (a lattice).
 _MAX_NODES = 250_000
 #: Fewest composites for declustering statistics to mean anything.
@@ -157,6 +161,7 @@ def _cross_validation(
     if table is None:
         return None
     stats: dict[str, Any] = dict(summarize(table))
+    _skill_against_the_mean(table, stats, notes)
     z2 = stats["mean_squared_zscore"]
     low, high = Z2_RANGE
     stats["method"] = "leave-one-out (one composite per core: leave one core out)"
@@ -170,6 +175,34 @@ def _cross_validation(
             f"accepted range {low:g} to {high:g})"
         )
     return stats
+
+
+def _skill_against_the_mean(
+    table: pd.DataFrame, stats: dict[str, Any], notes: list[str]
+) -> None:
+    """Compare the left-out errors with those of the mean of the other cores.
+
+    The mean of the others is what a pure-nugget variogram predicts; a kriging that
+    does no better has found no spatial correlation the data support.
+    """
+    ok = table["prediction"].notna().to_numpy()
+    observed = table["observed"].to_numpy(dtype=float)[ok]
+    n = observed.size
+    if n < 3:
+        return
+    others = (observed.sum() - observed) / (n - 1)
+    mse_mean = float(np.mean((observed - others) ** 2))
+    mse = float(stats["rmse"]) ** 2
+    stats["rmse_mean_of_others"] = math.sqrt(mse_mean)
+    stats["skill"] = 1.0 - mse / mse_mean if mse_mean > 0 else None
+    if mse_mean > 0 and mse >= SKILL_FLOOR * mse_mean:
+        notes.append(
+            "cross-validation finds no spatial correlation: the estimate predicts "
+            f"each left-out core no better than the mean of the others (RMSE "
+            f"{math.sqrt(mse):,.0f} ppm against {math.sqrt(mse_mean):,.0f} ppm); "
+            "the variogram's structure is not supported by the data, and the map "
+            "is the mean with noise"
+        )
 
 
 def _global_bias(

@@ -1,0 +1,88 @@
+"""The automatic variogram questioned: pure nugget, a range wider than the data,
+a fit that did not converge; and a run on uncorrelated cores that says so."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import seabed
+from seabed.estimation.review import fit_reviewed_variogram, variogram_doubts
+from seabed.geostats import FitInfo, Variogram
+
+# cores every 2 km over 30 x 40 km: a 50 km diagonal
+SQUARE = np.array(
+    [(x, y) for x in range(0, 30_001, 2000) for y in range(0, 40_001, 2000)],
+    dtype=float,
+)
+
+
+def test_a_range_wider_than_the_cores_is_said():
+    wide = Variogram("exponential", psill=1.0, range=60_000.0, nugget=0.1)
+    (doubt,) = variogram_doubts(wide, None, SQUARE)
+    assert "practical range (180 km) is wider than the cores' extent (50 km)" in doubt
+
+
+def test_a_fit_that_did_not_converge_is_said():
+    info = FitInfo(
+        sse=1.0,
+        iterations=200,
+        converged=False,
+        singular=False,
+        method=7,
+        refits=0,
+        model="spherical",
+    )
+    fine = Variogram("spherical", psill=1.0, range=10_000.0, nugget=0.1)
+    (doubt,) = variogram_doubts(fine, info, SQUARE)
+    assert "did not converge after 200 iterations" in doubt
+
+
+def test_a_sound_variogram_raises_no_doubt():
+    fine = Variogram("spherical", psill=1.0, range=10_000.0, nugget=0.1)
+    assert variogram_doubts(fine, None, SQUARE) == []
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_uncorrelated_grades_never_pass_silently(seed):
+    rng = np.random.default_rng(seed)
+    X = rng.uniform(0, 60_000, size=(40, 2))
+    y = rng.lognormal(6.9, 0.4, size=40)
+    variogram, _, doubts = fit_reviewed_variogram(X, y)
+    assert doubts, variogram
+
+
+def test_a_run_on_uncorrelated_cores_says_the_variogram_is_doubtful(tmp_path):
+    rng = np.random.default_rng(7)
+    n = 40
+    lon = rng.uniform(153.5, 154.1, n)
+    lat = rng.uniform(21.8, 22.25, n)
+    cores = pd.DataFrame(
+        {
+            "core_id": [f"C{i:02d}" for i in range(n)],
+            "lon": lon,
+            "lat": lat,
+            "top_m": 0.0,
+            "bottom_m": 10.0,
+            "rey_ppm": rng.lognormal(6.9, 0.5, n).round(1),
+        }
+    )
+    path = tmp_path / "cores.csv"
+    cores.to_csv(path, index=False)
+    toml = tmp_path / "run.toml"
+    toml.write_text(
+        f'[inputs]\ncores = "{path.name}"\n'
+        "[grid]\nresolution_m = 4000\nbounds = [153.5, 21.8, 154.117, 22.25]\n"
+    )
+    result = seabed.run(
+        seabed.load_config(toml), out_dir=tmp_path / "out", progress=False
+    )
+    said = [
+        n
+        for n in result.notes
+        if n.startswith("the automatic variogram is doubtful")
+        or n.startswith("cross-validation finds no spatial correlation")
+    ]
+    assert said, result.notes
+    assert result.validation["cross_validation"]["skill"] < 0.02
