@@ -206,9 +206,13 @@ def plan_search(
 
 
 def resolve_n_jobs(n_jobs: int | None) -> int:
-    """Threads to use: None -> 1, -1 -> all cores, else ``n_jobs`` (scikit-learn)."""
+    """Threads to use: None or -1 -> all cores, -2 -> all but one..., else ``n_jobs``.
+
+    As scikit-learn counts them, except that None means all cores (results never
+    depend on the number of threads, so there is nothing to gain by one).
+    """
     if n_jobs is None:
-        return 1
+        n_jobs = -1
     if n_jobs < 0:
         return max(1, (os.cpu_count() or 1) + 1 + n_jobs)
     return max(1, n_jobs)

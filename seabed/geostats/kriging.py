@@ -821,8 +821,8 @@ class OrdinaryKriging(_KrigingBase):
         :class:`~seabed.exceptions.DuplicateSamplesError`, or are replaced by
         their average.
     n_jobs : int, optional
-        Threads per :meth:`predict` call (None: 1, -1: all cores). Results do not
-        depend on it.
+        Threads per :meth:`predict` call: None or -1, all cores; -2, all but one;
+        a positive integer, that many. Results do not depend on it.
 
     Attributes
     ----------
@@ -1335,12 +1335,14 @@ class InverseDistanceWeighting(RegressorMixin, BaseEstimator):
             exclude = np.full(len(nodes), -1, dtype=np.int64)
         n = self.n_samples_
         k = n if self.n_neighbors is None else min(self.n_neighbors, n)
+        n_jobs = resolve_n_jobs(self.n_jobs)
         plan = plan_search(
             self._tree,
             nodes,
             n_neighbors=k,
             max_distance=self.max_distance,
             leave_one_out=bool((exclude >= 0).any()),
+            workers=n_jobs,
         )
         node_x, node_y = nodes[:, 0].copy(), nodes[:, 1].copy()
         sample_x, sample_y = self.X_[:, 0].copy(), self.X_[:, 1].copy()
@@ -1370,4 +1372,4 @@ class InverseDistanceWeighting(RegressorMixin, BaseEstimator):
                 out["count"],
             )
 
-        run_groups(plan, resolve_n_jobs(self.n_jobs), kernel)
+        run_groups(plan, n_jobs, kernel)

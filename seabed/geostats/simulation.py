@@ -418,8 +418,8 @@ class ConditionalSimulation(BaseEstimator):
     min_value : float, default 0.0
         Smallest possible grade.
     n_jobs : int, optional
-        Threads (None: 1, -1: all cores) for the fields and the kriging; results
-        do not depend on it.
+        Threads for the fields and the kriging (None or -1: all cores; -2: all
+        but one); results do not depend on it.
 
     Attributes
     ----------
