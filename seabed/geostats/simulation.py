@@ -16,7 +16,8 @@ auto_variogram`) and rescaled to a unit sill;
    ``Z_s`` by the spectral method (random Fourier features, the turning-bands
    family): a sum of cosines whose frequencies are drawn from the variogram's
    spectral density, plus a white noise for the nugget. It is evaluated pointwise,
-   so a node's value depends only on its coordinates, the seed and ``r``;
+   so a node's value depends only on its coordinates, the seed (``random_state``)
+   and ``r``;
 4. the field is conditioned: ``Z_cs = Z_s + SK[y - Z_s(data)]``, where SK is
    simple kriging with mean 0 of the normal-score variogram. By linearity this is
    ``SK(y) + [Z_s - SK(Z_s(data))]``: the kriged field plus a simulated kriging
@@ -35,7 +36,8 @@ Examples
 >>> rng = np.random.default_rng(0)
 >>> X = rng.uniform(0, 10_000, size=(60, 2))
 >>> y = np.exp(rng.normal(6.5, 0.4, size=60))
->>> sim = ConditionalSimulation(n_realizations=8, seed=3, n_features=200).fit(X, y)
+>>> sim = ConditionalSimulation(n_realizations=8, random_state=3, n_features=200)
+>>> sim = sim.fit(X, y)
 >>> grades = sim.sample(X[:2])          # (nodes, realisations), grades in ppm
 >>> grades.shape
 (2, 8)
@@ -396,9 +398,14 @@ class ConditionalSimulation(BaseEstimator):
         unit sill of the normal scores. A given model is used as is.
     n_realizations : int, default 100
         Realisations drawn by :meth:`sample` and :meth:`iter_batches`.
-    seed : int, default 0
-        Seed of everything random; realisation ``r`` depends only on ``seed``,
-        ``r`` and the node's coordinates.
+    random_state : int, numpy.random.Generator, numpy.random.RandomState or None, \
+default 0
+        Seed of everything random, as in scikit-learn: an integer >= 0 is the
+        seed itself, so the same integer gives the same realisations; a
+        generator or ``RandomState`` gives a seed drawn from it at :meth:`fit`;
+        None, a fresh seed from the operating system at each fit. Realisation
+        ``r`` depends only on the seed (``seed_``), ``r`` and the node's
+        coordinates.
     n_neighbors : int or None, default 32
         Samples in the simple-kriging neighbourhood (None: all).
     max_distance : float, optional
@@ -428,6 +435,9 @@ class ConditionalSimulation(BaseEstimator):
         The normal-score variogram used.
     scores_ : ndarray of shape (n,)
         Normal scores of the data.
+    seed_ : int
+        The seed used (``random_state`` itself when it is an integer): fitting
+        again with ``random_state=seed_`` gives the same realisations.
     origin_ : ndarray of shape (2,)
         Coordinates subtracted before evaluating the fields (the data's mean,
         fixed at fit, so that phases stay small and the same for every tile).
@@ -438,7 +448,7 @@ class ConditionalSimulation(BaseEstimator):
         variogram: Variogram | str = "auto",
         *,
         n_realizations: int = 100,
-        seed: int = 0,
+        random_state: Any = 0,
         n_neighbors: int | None = 32,
         max_distance: float | None = None,
         n_features: int = 500,
@@ -450,7 +460,7 @@ class ConditionalSimulation(BaseEstimator):
     ) -> None:
         self.variogram = variogram
         self.n_realizations = n_realizations
-        self.seed = seed
+        self.random_state = random_state
         self.n_neighbors = n_neighbors
         self.max_distance = max_distance
         self.n_features = n_features
@@ -494,6 +504,7 @@ class ConditionalSimulation(BaseEstimator):
         ).fit(ya, sample_weight)
         self.scores_ = self.transform_.transform(ya)
         self.variogram_ = self._normal_score_variogram(Xa, self.scores_)
+        self.seed_ = _seed_from(self.random_state)
         self.origin_ = Xa.mean(axis=0)
         self.X_ = Xa
         return self
@@ -505,10 +516,19 @@ class ConditionalSimulation(BaseEstimator):
                 raise ConfigError(f"must be an integer, got {value!r}", column=name)
             if value < minimum:
                 raise ConfigError(f"must be >= {minimum}, got {value}", column=name)
-        if isinstance(self.seed, bool) or not isinstance(self.seed, numbers.Integral):
-            raise ConfigError(f"must be an integer, got {self.seed!r}", column="seed")
-        if self.seed < 0:
-            raise ConfigError(f"must be >= 0, got {self.seed}", column="seed")
+        state = self.random_state
+        if not (
+            state is None
+            or isinstance(state, (np.random.Generator, np.random.RandomState))
+            or (isinstance(state, numbers.Integral) and not isinstance(state, bool))
+        ):
+            raise ConfigError(
+                "must be an integer >= 0, a numpy Generator or RandomState, or None, "
+                f"got {state!r}",
+                column="random_state",
+            )
+        if isinstance(state, numbers.Integral) and state < 0:
+            raise ConfigError(f"must be >= 0, got {state}", column="random_state")
         if self.block_size is not None:
             sizes = np.broadcast_to(np.asarray(self.block_size, dtype=float), (2,))
             if not (np.isfinite(sizes).all() and (sizes > 0).all()):
@@ -551,7 +571,7 @@ class ConditionalSimulation(BaseEstimator):
     def realization(self, index: int) -> Any:
         """The unconditional Gaussian field of realisation ``index`` (a callable)."""
         check_is_fitted(self)
-        return _GaussianRealization(self.variogram_, self.seed, index, self.n_features)
+        return _GaussianRealization(self.variogram_, self.seed_, index, self.n_features)
 
     def unconditional(self, X: ArrayLike, realizations: range) -> NDArray[np.float64]:
         """Unconditional normal scores, shape (len(X), len(realizations))."""
@@ -638,6 +658,17 @@ class ConditionalSimulation(BaseEstimator):
         fractions = (np.arange(n) + 0.5) / n - 0.5
         gx, gy = np.meshgrid(bx * fractions, by * fractions, indexing="ij")
         return np.column_stack([gx.ravel(), gy.ravel()])
+
+
+def _seed_from(random_state: Any) -> int:
+    """The integer seed of ``random_state`` (see :class:`ConditionalSimulation`)."""
+    if random_state is None:
+        return int(np.random.SeedSequence().entropy)  # type: ignore[arg-type]
+    if isinstance(random_state, np.random.Generator):
+        return int(random_state.integers(0, 2**63))
+    if isinstance(random_state, np.random.RandomState):
+        return int(random_state.randint(0, 2**63 - 1, dtype=np.int64))
+    return int(random_state)  # an integer >= 0, checked at fit
 
 
 def _finite_vector(values: ArrayLike, name: str) -> NDArray[np.float64]:
