@@ -52,7 +52,7 @@ import math
 import numbers
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
@@ -60,7 +60,19 @@ from scipy.special import ndtr, ndtri
 from sklearn.base import BaseEstimator
 from sklearn.utils.validation import check_is_fitted
 
-from seabed.exceptions import ConfigError, InputError
+from seabed.exceptions import InputError
+from seabed.geostats._base import (
+    KRIGING_CONSTRAINTS,
+    NEIGHBOURHOOD_CONSTRAINTS,
+    PARAMETER_HINTS,
+    block_pair,
+)
+from seabed.geostats._checks import (
+    InstanceOf,
+    Interval,
+    check_samples,
+    validate_params,
+)
 from seabed.geostats._search import resolve_n_jobs
 from seabed.geostats.kriging import SimpleKriging
 from seabed.geostats.variogram import Structure, Variogram
@@ -120,6 +132,12 @@ class NormalScoreTransform(BaseEstimator):
     True
     """
 
+    _parameter_constraints: ClassVar[dict[str, list[Any]]] = {
+        "min_value": [Interval(numbers.Real, None)],
+        # > 1: a finite mean
+        "upper_tail_power": [Interval(numbers.Real, 1.0, open_low=True)],
+    }
+
     def __init__(self, *, min_value: float = 0.0, upper_tail_power: float = 2.5):
         self.min_value = min_value
         self.upper_tail_power = upper_tail_power
@@ -140,6 +158,7 @@ class NormalScoreTransform(BaseEstimator):
         -------
         self
         """
+        validate_params(self)
         values = _finite_vector(y, "y")
         if len(values) < 2:
             raise InputError(
@@ -155,12 +174,6 @@ class NormalScoreTransform(BaseEstimator):
             raise InputError(
                 "sample_weight must hold one weight >= 0 per value, not all zero",
                 column="sample_weight",
-            )
-        power = float(self.upper_tail_power)
-        if not power > 1:
-            raise ConfigError(
-                f"must be > 1 (a finite mean), got {self.upper_tail_power!r}",
-                column="upper_tail_power",
             )
         if values.min() < self.min_value:
             raise InputError(
@@ -443,6 +456,30 @@ default 0
         fixed at fit, so that phases stay small and the same for every tile).
     """
 
+    _parameter_constraints: ClassVar[dict[str, list[Any]]] = {
+        "variogram": KRIGING_CONSTRAINTS["variogram"],
+        "n_realizations": [Interval(numbers.Integral, 1)],
+        "random_state": [
+            Interval(numbers.Integral, 0),
+            InstanceOf(
+                (np.random.Generator, np.random.RandomState),
+                "a numpy Generator or RandomState",
+            ),
+            None,
+        ],
+        "n_neighbors": NEIGHBOURHOOD_CONSTRAINTS["n_neighbors"],
+        "max_distance": NEIGHBOURHOOD_CONSTRAINTS["max_distance"],
+        "n_features": [Interval(numbers.Integral, 1)],
+        "block_size": KRIGING_CONSTRAINTS["block_size"],
+        "block_discretization": [Interval(numbers.Integral, 1)],
+        "upper_tail_power": NormalScoreTransform._parameter_constraints[
+            "upper_tail_power"
+        ],
+        "min_value": NormalScoreTransform._parameter_constraints["min_value"],
+        "n_jobs": NEIGHBOURHOOD_CONSTRAINTS["n_jobs"],
+    }
+    _parameter_hints: ClassVar[dict[str, str]] = PARAMETER_HINTS
+
     def __init__(
         self,
         variogram: Variogram | str = "auto",
@@ -488,17 +525,8 @@ default 0
         -------
         self
         """
-        self._check_params()
-        Xa = np.asarray(X, dtype=float)
-        if Xa.ndim != 2 or Xa.shape[1] != 2 or not np.isfinite(Xa).all():
-            raise InputError(
-                f"expected finite (n, 2) coordinates, got shape {Xa.shape}",
-                column="X",
-                hint="pass projected (x, y) coordinates in metres",
-            )
-        ya = _finite_vector(y, "y")
-        if len(ya) != len(Xa):
-            raise InputError(f"{len(Xa)} locations but {len(ya)} values", column="y")
+        validate_params(self)
+        Xa, ya = check_samples(self, X, y, multi_output=False)
         self.transform_ = NormalScoreTransform(
             min_value=self.min_value, upper_tail_power=self.upper_tail_power
         ).fit(ya, sample_weight)
@@ -509,51 +537,11 @@ default 0
         self.X_ = Xa
         return self
 
-    def _check_params(self) -> None:
-        for name, minimum in (("n_realizations", 1), ("n_features", 1)):
-            value = getattr(self, name)
-            if isinstance(value, bool) or not isinstance(value, numbers.Integral):
-                raise ConfigError(f"must be an integer, got {value!r}", column=name)
-            if value < minimum:
-                raise ConfigError(f"must be >= {minimum}, got {value}", column=name)
-        state = self.random_state
-        if not (
-            state is None
-            or isinstance(state, (np.random.Generator, np.random.RandomState))
-            or (isinstance(state, numbers.Integral) and not isinstance(state, bool))
-        ):
-            raise ConfigError(
-                "must be an integer >= 0, a numpy Generator or RandomState, or None, "
-                f"got {state!r}",
-                column="random_state",
-            )
-        if isinstance(state, numbers.Integral) and state < 0:
-            raise ConfigError(f"must be >= 0, got {state}", column="random_state")
-        if self.block_size is not None:
-            sizes = np.broadcast_to(np.asarray(self.block_size, dtype=float), (2,))
-            if not (np.isfinite(sizes).all() and (sizes > 0).all()):
-                raise ConfigError(
-                    f"must be two positive sizes in metres, got {self.block_size!r}",
-                    column="block_size",
-                )
-            d = self.block_discretization
-            if isinstance(d, bool) or not isinstance(d, numbers.Integral) or d < 1:
-                raise ConfigError(
-                    f"must be an integer >= 1, got {d!r}",
-                    column="block_discretization",
-                )
-
     def _normal_score_variogram(
         self, X: NDArray[np.float64], scores: NDArray[np.float64]
     ) -> Variogram:
         if isinstance(self.variogram, Variogram):
             return self.variogram
-        if not (isinstance(self.variogram, str) and self.variogram == "auto"):
-            raise ConfigError(
-                f"must be a seabed.geostats.Variogram or 'auto', got "
-                f"{self.variogram!r}",
-                column="variogram",
-            )
         from seabed.geostats.fitting import auto_variogram
 
         fitted = auto_variogram(X, scores)
@@ -651,9 +639,10 @@ default 0
             yield batch, self.sample(X, batch)
 
     def _block_offsets(self) -> NDArray[np.float64]:
-        if self.block_size is None:
+        pair = block_pair(self.block_size)
+        if pair is None:
             return np.zeros((1, 2))
-        bx, by = np.broadcast_to(np.asarray(self.block_size, dtype=float), (2,))
+        bx, by = pair
         n = int(self.block_discretization)
         fractions = (np.arange(n) + 0.5) / n - 0.5
         gx, gy = np.meshgrid(bx * fractions, by * fractions, indexing="ij")
