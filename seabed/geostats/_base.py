@@ -41,6 +41,8 @@ from seabed.geostats._checks import (
 from seabed.geostats._kernels import (
     STATUS_DRIFT_SINGULAR,
     STATUS_OK,
+    KrigingModel,
+    KrigingOutputs,
     block_covariance,
     krige_groups,
     point_covariance,
@@ -48,6 +50,7 @@ from seabed.geostats._kernels import (
 )
 from seabed.geostats._search import (
     nearest_neighbors,
+    neighbourhood,
     plan_search,
     resolve_n_jobs,
     run_groups,
@@ -444,12 +447,12 @@ class _KrigingBase(_SampleStore, RegressorMixin, BaseEstimator):
             },
             outputs,
         )
-        system = self._system(k, want_weights, "slope" in outputs)
+        model = self._model(k, want_weights, "slope" in outputs)
         failures = _Failures()
         for lo, hi in results.chunks():
             part = results.chunk(lo, hi)
             part_exclude = None if exclude is None else exclude[lo:hi]
-            self._krige_chunk(Xa[lo:hi], part_exclude, k, system, part)
+            self._krige_chunk(Xa[lo:hi], part_exclude, k, model, part)
             failures.record(lo, Xa[lo:hi], part)
         if failures.first is not None:
             self._raise_singular(*failures.first, failures.n_failed, exclude)
@@ -460,8 +463,9 @@ class _KrigingBase(_SampleStore, RegressorMixin, BaseEstimator):
         n = self.n_samples_
         return n if self.n_neighbors is None else min(self.n_neighbors, n)
 
-    def _system(self, k: int, want_weights: bool, want_slope: bool) -> tuple[Any, ...]:
-        """The kernel's arguments that are the same for every node of a call."""
+    def _model(self, k: int, want_weights: bool, want_slope: bool) -> KrigingModel:
+        """The kernel's model: all but the drift at the nodes (``node_f``), the
+        same for every node of a call."""
         p, n_out = self._sample_drift.shape[1], self.n_outputs_
         table = structure_table(self.variogram_)
         nugget = self.variogram_.nugget
@@ -473,23 +477,18 @@ class _KrigingBase(_SampleStore, RegressorMixin, BaseEstimator):
             c00 = block_covariance(table, disc)
         slot_bytes = 8 * (k * k + k * (p + n_out + 1) + p * p + p * n_out)
         n_slots = int(np.clip(_CACHE_BYTES // slot_bytes, 1, _MAX_SLOTS))
-        return (
-            self.X_[:, 0].copy(),
-            self.X_[:, 1].copy(),
-            self._sample_drift,
-            self.y_,
-            table,
-            nugget,
-            disc,
-            c00,
-            np.ascontiguousarray(self._known_mean(), dtype=float),
-            k,
-            np.inf if self.max_distance is None else float(self.max_distance) ** 2,
-            0 if self.max_per_sector is None else int(self.max_per_sector),
-            int(self.min_neighbors),
-            n_slots,
-            want_weights,
-            want_slope,
+        return KrigingModel(
+            node_f=np.zeros((0, p)),
+            sample_f=self._sample_drift,
+            sample_y=self.y_,
+            table=table,
+            nugget=float(nugget),
+            disc=disc,
+            c00=float(c00),
+            sk_mean=np.ascontiguousarray(self._known_mean(), dtype=float),
+            n_slots=n_slots,
+            want_weights=want_weights,
+            want_slope=want_slope,
         )
 
     def _krige_chunk(
@@ -497,40 +496,43 @@ class _KrigingBase(_SampleStore, RegressorMixin, BaseEstimator):
         Xa: NDArray[np.float64],
         exclude: NDArray[np.int64] | None,
         k: int,
-        system: tuple[Any, ...],
+        model: KrigingModel,
         out: dict[str, NDArray[Any]],
     ) -> None:
         """Krige the rows of ``Xa`` (``k`` neighbours each, before any sector
         limit) into ``out``, views of the call's outputs."""
         nodes = np.ascontiguousarray(Xa[:, :2])
-        if exclude is None:
-            exclude = np.full(len(nodes), -1, dtype=np.int64)
         n_jobs = resolve_n_jobs(self.n_jobs)
         plan = plan_search(
             self._tree,
             nodes,
             n_neighbors=k,
             max_distance=self.max_distance,
-            leave_one_out=bool((exclude >= 0).any()),
+            leave_one_out=exclude is not None and bool((exclude >= 0).any()),
             workers=n_jobs,
         )
+        hood = neighbourhood(
+            plan,
+            nodes,
+            self.X_,
+            k=k,
+            max_distance=self.max_distance,
+            max_per_sector=self.max_per_sector,
+            min_count=self.min_neighbors,
+            exclude=exclude,
+        )
+        chunk_model = model._replace(node_f=np.ascontiguousarray(self._drift_basis(Xa)))
+        outputs = KrigingOutputs(
+            out["mean"],
+            out["var"],
+            out["count"],
+            out["status"],
+            out["neighbors"],
+            out["weights"],
+            out["slope"],
+        )
         kernel = functools.partial(
-            _call_krige,
-            plan=plan,
-            args=(
-                nodes[:, 0].copy(),
-                nodes[:, 1].copy(),
-                np.ascontiguousarray(self._drift_basis(Xa)),
-                exclude,
-                *system,
-                out["mean"],
-                out["var"],
-                out["count"],
-                out["status"],
-                out["neighbors"],
-                out["weights"],
-                out["slope"],
-            ),
+            krige_groups, hood=hood, model=chunk_model, out=outputs
         )
         run_groups(plan, n_jobs, kernel)
 
@@ -578,19 +580,6 @@ class _KrigingBase(_SampleStore, RegressorMixin, BaseEstimator):
         tags = super().__sklearn_tags__()
         tags.target_tags.multi_output = True
         return tags
-
-
-def _call_krige(g_begin: int, g_end: int, *, plan: Any, args: tuple[Any, ...]) -> None:
-    krige_groups(
-        g_begin,
-        g_end,
-        plan.order,
-        plan.group_ptr,
-        plan.cand_lo,
-        plan.cand_hi,
-        plan.cand_idx,
-        *args,
-    )
 
 
 class _Outputs:

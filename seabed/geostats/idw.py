@@ -15,6 +15,7 @@ Examples
 
 from __future__ import annotations
 
+import functools
 import numbers
 from typing import Any, ClassVar
 
@@ -31,8 +32,13 @@ from seabed.geostats._base import (
     check_neighbourhood,
 )
 from seabed.geostats._checks import Interval, check_points, check_samples
-from seabed.geostats._kernels import idw_groups
-from seabed.geostats._search import plan_search, resolve_n_jobs, run_groups
+from seabed.geostats._kernels import IdwModel, idw_groups
+from seabed.geostats._search import (
+    neighbourhood,
+    plan_search,
+    resolve_n_jobs,
+    run_groups,
+)
 
 __all__ = ["InverseDistanceWeighting"]
 
@@ -157,8 +163,6 @@ class InverseDistanceWeighting(_SampleStore, RegressorMixin, BaseEstimator):
         out: dict[str, NDArray[Any]],
     ) -> None:
         nodes = np.ascontiguousarray(X[:, :2], dtype=float)
-        if exclude is None:
-            exclude = np.full(len(nodes), -1, dtype=np.int64)
         n = self.n_samples_
         k = n if self.n_neighbors is None else min(self.n_neighbors, n)
         n_jobs = resolve_n_jobs(self.n_jobs)
@@ -167,35 +171,18 @@ class InverseDistanceWeighting(_SampleStore, RegressorMixin, BaseEstimator):
             nodes,
             n_neighbors=k,
             max_distance=self.max_distance,
-            leave_one_out=bool((exclude >= 0).any()),
+            leave_one_out=exclude is not None and bool((exclude >= 0).any()),
             workers=n_jobs,
         )
-        node_x, node_y = nodes[:, 0].copy(), nodes[:, 1].copy()
-        sample_x, sample_y = self.X_[:, 0].copy(), self.X_[:, 1].copy()
-        exclude = exclude.astype(np.int64)
-
-        def kernel(g_begin: int, g_end: int) -> None:
-            idw_groups(
-                g_begin,
-                g_end,
-                plan.order,
-                plan.group_ptr,
-                plan.cand_lo,
-                plan.cand_hi,
-                plan.cand_idx,
-                node_x,
-                node_y,
-                exclude,
-                sample_x,
-                sample_y,
-                self.y_,
-                float(self.power),
-                k,
-                np.inf if self.max_distance is None else float(self.max_distance) ** 2,
-                0 if self.max_per_sector is None else int(self.max_per_sector),
-                self.min_neighbors,
-                out["mean"],
-                out["count"],
-            )
-
-        run_groups(plan, n_jobs, kernel)
+        hood = neighbourhood(
+            plan,
+            nodes,
+            self.X_,
+            k=k,
+            max_distance=self.max_distance,
+            max_per_sector=self.max_per_sector,
+            min_count=self.min_neighbors,
+            exclude=exclude,
+        )
+        model = IdwModel(self.y_, float(self.power), out["mean"], out["count"])
+        run_groups(plan, n_jobs, functools.partial(idw_groups, hood=hood, model=model))
