@@ -1101,38 +1101,136 @@ def _neighbour_buffers(hood, g_begin, g_end):
 
 
 @njit(cache=True, nogil=True, error_model="numpy", inline="always")
-def _choose(
-    cx, cy, d2, member, buf_d2, buf_pos, chosen, sec_d2, sec_pos, fill,
-    ps, cand, nc, x0, y0, exclude, k, max_d2, n_member,
-):  # fmt: skip
-    """A node's neighbours among its group's candidates, ``member`` reused.
+def _idw_node(node, nc, cand, d2, selection, sample_y, power, out_mean):
+    """Inverse-distance weighted mean at a node of its ``selection``."""
+    m = sample_y.shape[1]
+    half_power = 0.5 * power  # squared distances
+    on_sample = -1
+    for c in range(nc):
+        if selection[c] and d2[c] == 0.0:
+            on_sample = cand[c]
+            break
+    for o in range(m):
+        if on_sample >= 0:
+            out_mean[node, o] = sample_y[on_sample, o]
+            continue
+        total = 0.0
+        weight = 0.0
+        for c in range(nc):
+            if selection[c]:
+                wc = d2[c] ** -half_power
+                total += wc * sample_y[cand[c], o]
+                weight += wc
+        out_mean[node, o] = total / weight
 
-    The buffers are :func:`_neighbour_buffers`'s, the node at ``(x0, y0)``
-    leaves out sample ``exclude``; ``n_member`` is how many the previous node
-    of the group chose (-1: none yet). When that choice (the flags ``member``)
-    is also this node's, it is kept, which is most of the time on a grid.
-    Returns ``(n_member, n, kept)``: the number of nearest samples found (what
-    the minimum count is compared with), the number kept after the quadrant
-    limit (flags ``chosen`` when ``ps > 0``, else ``member``), and whether the
-    previous choice was kept.
 
-    The drivers pass arrays, not the records: an array taken from a record
-    node by node costs a reference count each time.
+@njit(cache=True, nogil=True, error_model="numpy", inline="always")
+def _neighbour_loop(hood, g, buffers, ps, min_used, sets, idw, out):
+    """The loop over the nodes of group ``g`` that :func:`krige_groups` and
+    :func:`idw_groups` share: each node's neighbours, then what each does.
+
+    The group's candidates are loaded into ``buffers`` (of
+    :func:`_neighbour_buffers`). Each node takes its ``k`` nearest among them
+    (the previous node's choice, the flags ``member``, is kept when it is also
+    this one's, which is most of the time on a grid), then at most ``ps`` per
+    quadrant (flags ``chosen``). A node whose search finds fewer than
+    ``min_count`` samples, or keeps fewer than ``min_used``, gets NaN. Then:
+
+    - kriging (``sets``, the group's distinct neighbour sets and each node's
+      set, not None; ``idw`` None): the node's set is found or added, for
+      :func:`krige_groups` to factor and solve;
+    - inverse distance weighting (``idw``, an :class:`IdwModel`; ``sets`` None):
+      the node's weighted mean.
+
+    ``out`` is a :class:`KrigingOutputs` or the :class:`IdwModel`: means and
+    counts go there (and, kriging, variances and neighbours). numba compiles
+    one version per use, the other's branches pruned (they test arguments that
+    are None), so the loop costs nothing for being shared. Returns the number
+    of candidates and of distinct sets.
     """
-    _squared_distances(cx, cy, x0, y0, nc, d2)
-    kept = n_member >= 0 and _keeps_selection(
-        d2, cand, nc, exclude, k, max_d2, member, n_member
-    )
-    if not kept:
-        n_member = _select_members(
-            d2, cand, nc, exclude, k, max_d2, buf_d2, buf_pos, member
+    order = hood.order
+    node_x = hood.node_x
+    node_y = hood.node_y
+    node_exclude = hood.node_exclude
+    k = hood.k
+    max_d2 = hood.max_d2
+    min_count = hood.min_count
+    out_mean = out.mean
+    out_count = out.n_used
+    m = out_mean.shape[1]
+    cx, cy, d2, member, buf_d2, buf_pos, chosen, sec_d2, sec_pos, fill = buffers
+    lo = hood.cand_lo[g]
+    hi = hood.cand_hi[g]
+    nc = _load_candidates(hood.cand_idx, lo, hi, hood.sx, hood.sy, cx, cy)
+    cand = hood.cand_idx[lo:hi]
+    start = hood.group_ptr[g]
+    size = hood.group_ptr[g + 1] - start
+    # arrays taken out of records once: node by node, each costs a reference count
+    if sets is not None:
+        set_idx, set_pos, set_n, set_hash, node_set = sets
+        out_var = out.var
+        out_nbr = out.neighbors
+    if idw is not None:
+        sample_y = idw.sample_y
+        power = idw.power
+    n_sets = 0
+    n_member = -1  # no previous choice in this group yet
+    current = -1
+    for jj in range(size):
+        node = order[start + jj]
+        exclude = node_exclude[node]
+        _squared_distances(cx, cy, node_x[node], node_y[node], nc, d2)
+        same = n_member >= 0 and _keeps_selection(
+            d2, cand, nc, exclude, k, max_d2, member, n_member
         )
-    n = n_member
-    if ps > 0:
-        n = _limit_per_sector(
-            cx, cy, x0, y0, d2, nc, member, ps, chosen, sec_d2, sec_pos, fill
-        )
-    return n_member, n, kept
+        if not same:
+            n_member = _select_members(
+                d2, cand, nc, exclude, k, max_d2, buf_d2, buf_pos, member
+            )
+            current = -1
+        n = n_member
+        if ps > 0:  # quadrants move with the node: look its set up anew
+            n = _limit_per_sector(
+                cx, cy, node_x[node], node_y[node], d2, nc, member, ps,
+                chosen, sec_d2, sec_pos, fill,
+            )  # fmt: skip
+            current = -1
+        out_count[node] = n
+        if n_member < min_count or n < min_used:
+            for o in range(m):
+                out_mean[node, o] = np.nan
+            if sets is not None:
+                node_set[jj] = -1
+                out_var[node] = np.nan
+            continue
+        if idw is not None:
+            if ps > 0:
+                _idw_node(node, nc, cand, d2, chosen, sample_y, power, out_mean)
+            else:
+                _idw_node(node, nc, cand, d2, member, sample_y, power, out_mean)
+        if sets is not None:
+            if current < 0:  # one call per flag array: a shared alias cost 1 %
+                if ps > 0:
+                    _gather_selection(
+                        cand, nc, chosen, set_idx[n_sets], set_pos[n_sets]
+                    )
+                else:
+                    _gather_selection(
+                        cand, nc, member, set_idx[n_sets], set_pos[n_sets]
+                    )
+                h = _set_hash(set_idx[n_sets], n)
+                current = _find_set(
+                    set_idx[n_sets], n, h, set_idx, set_n, set_hash, n_sets
+                )
+                if current < 0:
+                    current = n_sets
+                    set_n[current] = n
+                    set_hash[current] = h
+                    n_sets += 1
+            node_set[jj] = current
+            for i in range(n if out_nbr.shape[1] > 0 else 0):
+                out_nbr[node, i] = set_idx[current, i]
+    return nc, n_sets
 
 
 # ------------------------------------------------------------------ drivers
@@ -1141,7 +1239,7 @@ def krige_groups(g_begin, g_end, hood, model, out):
     """Krige the nodes of groups ``g_begin .. g_end - 1`` of a search plan.
 
     For each group: gather its candidates once; pick each node's neighbours
-    among them (:func:`_choose`, the loop :func:`idw_groups` shares), which
+    among them (:func:`_neighbour_loop`, which :func:`idw_groups` shares), which
     sorts the nodes into the group's distinct neighbour sets; then for each set
     find or build its factorisation (in a small cache of slots kept across
     groups) and solve its nodes together. Outputs (:class:`KrigingOutputs`)
@@ -1151,17 +1249,10 @@ def krige_groups(g_begin, g_end, hood, model, out):
     """
     order = hood.order
     group_ptr = hood.group_ptr
-    cand_idx = hood.cand_idx
-    cand_lo = hood.cand_lo
-    cand_hi = hood.cand_hi
     sx = hood.sx
     sy = hood.sy
     node_x = hood.node_x
     node_y = hood.node_y
-    node_exclude = hood.node_exclude
-    k = hood.k
-    max_d2 = hood.max_d2
-    min_count = hood.min_count
     node_f = model.node_f
     sample_f = model.sample_f
     sample_y = model.sample_y
@@ -1175,16 +1266,14 @@ def krige_groups(g_begin, g_end, hood, model, out):
     want_slope = model.want_slope
     out_mean = out.mean
     out_var = out.var
-    out_count = out.n_used
     out_status = out.status
-    out_nbr = out.neighbors
     out_w = out.weights
     out_slope = out.slope
 
     p = sample_f.shape[1]
     m = sample_y.shape[1]
     kk, ps, buffers = _neighbour_buffers(hood, g_begin, g_end)
-    cx, cy, d2, member, buf_d2, buf_pos, chosen, sec_d2, sec_pos, fill = buffers
+    cx, cy = buffers[0], buffers[1]
     mc = cx.shape[0]
     mg = 1
     for g in range(g_begin, g_end):
@@ -1227,66 +1316,12 @@ def krige_groups(g_begin, g_end, hood, model, out):
     xy = np.empty((2, kk))
     column = np.empty(kk)
 
+    sets = (set_idx, set_pos, set_n, set_hash, node_set)
     for g in range(g_begin, g_end):
-        lo = cand_lo[g]
-        nc = _load_candidates(cand_idx, lo, cand_hi[g], sx, sy, cx, cy)
-        cand = cand_idx[lo : cand_hi[g]]
+        size = group_ptr[g + 1] - group_ptr[g]
         start = group_ptr[g]
-        size = group_ptr[g + 1] - start
-
         # pass 1: each node's neighbours, as one of the group's distinct sets
-        n_sets = 0
-        n_member = -1  # no previous choice in this group yet
-        current = -1
-        for jj in range(size):
-            node = order[start + jj]
-            # _choose, written out: as a call it costs 8 % (reference counts)
-            exclude = node_exclude[node]
-            _squared_distances(cx, cy, node_x[node], node_y[node], nc, d2)
-            same = n_member >= 0 and _keeps_selection(
-                d2, cand, nc, exclude, k, max_d2, member, n_member
-            )
-            if not same:
-                n_member = _select_members(
-                    d2, cand, nc, exclude, k, max_d2, buf_d2, buf_pos, member
-                )
-                current = -1
-            n = n_member
-            if ps > 0:  # quadrants move with the node: look its set up anew
-                n = _limit_per_sector(
-                    cx, cy, node_x[node], node_y[node], d2, nc, member, ps,
-                    chosen, sec_d2, sec_pos, fill,
-                )  # fmt: skip
-                current = -1
-            out_count[node] = n
-            if n_member < min_count or n < min_used:
-                node_set[jj] = -1
-                for o in range(m):
-                    out_mean[node, o] = np.nan
-                out_var[node] = np.nan
-                continue
-            if current < 0:  # one call per flag array: a shared alias cost 1 %
-                if ps > 0:
-                    _gather_selection(
-                        cand, nc, chosen, set_idx[n_sets], set_pos[n_sets]
-                    )
-                else:
-                    _gather_selection(
-                        cand, nc, member, set_idx[n_sets], set_pos[n_sets]
-                    )
-                h = _set_hash(set_idx[n_sets], n)
-                current = _find_set(
-                    set_idx[n_sets], n, h, set_idx, set_n, set_hash, n_sets
-                )
-                if current < 0:
-                    current = n_sets
-                    set_n[current] = n
-                    set_hash[current] = h
-                    n_sets += 1
-            node_set[jj] = current
-            if want_weights:
-                for i in range(n):
-                    out_nbr[node, i] = set_idx[current, i]
+        nc, n_sets = _neighbour_loop(hood, g, buffers, ps, min_used, sets, None, out)
 
         # pass 2: factor each set once, solve its nodes together
         cov_ready = False
@@ -1381,65 +1416,15 @@ def krige_groups(g_begin, g_end, hood, model, out):
 def idw_groups(g_begin, g_end, hood, model):
     """Inverse-distance weighting of the nodes of groups ``g_begin .. g_end - 1``.
 
-    The neighbour loop of :func:`krige_groups` (:func:`_choose`), then weights
+    The neighbour loop of :func:`krige_groups` (:func:`_neighbour_loop`), then weights
     ``d^-power`` over the node's neighbours (summed in sample-index order); a
     node on a sample takes that sample's value. Results go to ``model.mean``
     and ``model.n_used``; neighbourhoods and ``min_count`` as in
     :func:`krige_groups`.
     """
-    order = hood.order
-    group_ptr = hood.group_ptr
-    cand_idx = hood.cand_idx
-    cand_lo = hood.cand_lo
-    cand_hi = hood.cand_hi
-    node_x = hood.node_x
-    node_y = hood.node_y
-    node_exclude = hood.node_exclude
-    k = hood.k
-    max_d2 = hood.max_d2
-    min_count = hood.min_count
-    sample_y = model.sample_y
-    out_mean = model.mean
-    out_count = model.n_used
-    m = sample_y.shape[1]
     _, ps, buffers = _neighbour_buffers(hood, g_begin, g_end)
-    cx, cy, d2, member, buf_d2, buf_pos, chosen, sec_d2, sec_pos, fill = buffers
-    selection = chosen if ps > 0 else member
-    half_power = 0.5 * model.power
     for g in range(g_begin, g_end):
-        lo = cand_lo[g]
-        nc = _load_candidates(cand_idx, lo, cand_hi[g], hood.sx, hood.sy, cx, cy)
-        cand = cand_idx[lo : cand_hi[g]]
-        n_member = -1
-        for j in range(group_ptr[g], group_ptr[g + 1]):
-            node = order[j]
-            n_member, n, _ = _choose(
-                cx, cy, d2, member, buf_d2, buf_pos, chosen, sec_d2, sec_pos, fill,
-                ps, cand, nc, node_x[node], node_y[node], node_exclude[node],
-                k, max_d2, n_member,
-            )  # fmt: skip
-            out_count[node] = n
-            if n_member < min_count or n == 0:
-                for o in range(m):
-                    out_mean[node, o] = np.nan
-                continue
-            on_sample = -1
-            for c in range(nc):
-                if selection[c] and d2[c] == 0.0:
-                    on_sample = cand[c]
-                    break
-            for o in range(m):
-                if on_sample >= 0:
-                    out_mean[node, o] = sample_y[on_sample, o]
-                    continue
-                total = 0.0
-                weight = 0.0
-                for c in range(nc):
-                    if selection[c]:
-                        wc = d2[c] ** -half_power
-                        total += wc * sample_y[cand[c], o]
-                        weight += wc
-                out_mean[node, o] = total / weight
+        _neighbour_loop(hood, g, buffers, ps, 1, None, model, model)
 
 
 @njit(cache=True, nogil=True, error_model="numpy")
