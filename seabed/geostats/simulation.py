@@ -36,8 +36,10 @@ Examples
 >>> rng = np.random.default_rng(0)
 >>> X = rng.uniform(0, 10_000, size=(60, 2))
 >>> y = np.exp(rng.normal(6.5, 0.4, size=60))
->>> sim = ConditionalSimulation(n_realizations=8, random_state=3, n_features=200)
->>> sim = sim.fit(X, y)
+>>> scores_model = Variogram("exponential", psill=1.0, range=3000.0)  # or "auto"
+>>> sim = ConditionalSimulation(
+...     scores_model, n_realizations=8, random_state=3, n_features=200
+... ).fit(X, y)
 >>> grades = sim.sample(X[:2])          # (nodes, realisations), grades in ppm
 >>> grades.shape
 (2, 8)
