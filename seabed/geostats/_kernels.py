@@ -1080,7 +1080,7 @@ def _neighbour_buffers(hood, g_begin, g_end):
     """Working arrays of the neighbour loop over groups ``g_begin .. g_end - 1``.
 
     Returns ``kk`` (neighbours per node at most), ``ps`` (per quadrant, 0: no
-    limit) and the buffers that :func:`_choose` uses.
+    limit) and the buffers that :func:`_neighbour_loop` uses.
     """
     kk = max(1, min(hood.k, hood.sx.shape[0]))
     mc = _max_candidates(hood.cand_lo, hood.cand_hi, g_begin, g_end)
@@ -1143,10 +1143,11 @@ def _neighbour_loop(hood, g, buffers, ps, min_used, sets, idw, out):
       the node's weighted mean.
 
     ``out`` is a :class:`KrigingOutputs` or the :class:`IdwModel`: means and
-    counts go there (and, kriging, variances and neighbours). numba compiles
-    one version per use, the other's branches pruned (they test arguments that
-    are None), so the loop costs nothing for being shared. Returns the number
-    of candidates and of distinct sets.
+    counts go there (and, kriging, variances and neighbours). The loop is
+    inlined into each driver, where the other use's branches (they test
+    arguments that are None) are pruned at compile time: sharing it costs
+    nothing (a call per group instead cost 4 %, the arrays' reference counts).
+    Returns the number of candidates and of distinct sets.
     """
     order = hood.order
     node_x = hood.node_x
