@@ -60,7 +60,10 @@ class InverseDistanceWeighting(_SampleStore, RegressorMixin, BaseEstimator):
     max_per_sector : int, optional
         At most this many of the neighbours per quadrant (gstat ``omax``).
     duplicates : {"raise", "average"}, default "raise"
+        See :class:`~seabed.geostats.kriging.OrdinaryKriging`.
     n_jobs : int, optional
+        Threads per :meth:`predict` call: None or -1, all cores; -2, all but one;
+        a positive integer, that many. Results do not depend on it.
 
     Examples
     --------
