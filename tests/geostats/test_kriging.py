@@ -747,6 +747,41 @@ def test_idw_by_hand():
     assert np.isnan(far[0])
 
 
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"n_neighbors": 7},
+        {"n_neighbors": 12, "max_per_sector": 2, "max_distance": 3.5},
+        {"n_neighbors": None, "max_distance": 2.0, "min_neighbors": 5},
+    ],
+)
+def test_idw_uses_krigings_neighbourhoods(params):
+    """On a grid of samples (ties everywhere) and grid nodes (one neighbour set
+    for many nodes in a row), IDW's weights go to the neighbourhood a brute
+    force search gives: the neighbour loop it shares with kriging."""
+    gx, gy = np.meshgrid(np.arange(8.0), np.arange(7.0))
+    X = np.column_stack([gx.ravel(), gy.ravel()])
+    y = np.sin(X[:, 0]) + X[:, 1] ** 2
+    nx, ny = np.meshgrid(np.linspace(-1.0, 8.0, 23), np.linspace(-1.0, 7.0, 19))
+    nodes = np.column_stack([nx.ravel(), ny.ravel()])
+    idw = InverseDistanceWeighting(power=1.5, **params).fit(X, y)
+    got, _, count = idw.predict(nodes, return_std=True, return_count=True)
+    k, d = params["n_neighbors"], params.get("max_distance")
+    per = params.get("max_per_sector")
+    for node, value, n in zip(nodes, got, count, strict=True):
+        idx = brute_neighbors(X, node, k, d, per)
+        assert n == len(idx)
+        if len(brute_neighbors(X, node, k, d)) < params.get("min_neighbors", 1):
+            assert np.isnan(value)
+            continue
+        dist = np.hypot(*(X[idx] - node).T)
+        if (dist == 0).any():
+            assert value == y[idx][dist == 0][0]
+            continue
+        w = dist**-1.5
+        assert value == pytest.approx(w @ y[idx] / w.sum(), rel=1e-13)
+
+
 def test_regression_kriging_is_trend_plus_kriged_residuals(field):
     X, y, nodes = field
     Xc = np.column_stack([X, covariate(X)])
