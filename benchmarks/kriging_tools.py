@@ -220,11 +220,10 @@ def run_seabed_memory(
     The node coordinates of a single call exist before the memory is read
     (``input_mib``): they are the caller's, not ``predict``'s.
     """
-    from seabed.geostats import kriging
+    from seabed.geostats import _base
+    from seabed.geostats.kriging import OrdinaryKriging
 
-    ok = kriging.OrdinaryKriging(
-        seabed_variogram(case), n_neighbors=N_NEIGHBORS, n_jobs=-1
-    )
+    ok = OrdinaryKriging(seabed_variogram(case), n_neighbors=N_NEIGHBORS, n_jobs=-1)
     ok.fit(case.samples_xy_m, case.rey_ppm)
     ok.predict(case.nodes(slice(0, 1))[:WARM_UP_NODES], return_std=True)
     nodes = None if args.tile_rows else case.nodes()
@@ -245,7 +244,7 @@ def run_seabed_memory(
     return {
         "n_nodes": case.n_nodes,
         "tile_rows": args.tile_rows,
-        "chunk_nodes": getattr(kriging, "_CHUNK_NODES", None),
+        "chunk_nodes": getattr(_base, "_CHUNK_NODES", None),
         "seconds": elapsed,
         "rss_before_predict_mib": before["rss_mib"],
         "input_mib": 0.0 if nodes is None else nodes.nbytes / 2**20,

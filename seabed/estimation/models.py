@@ -332,7 +332,7 @@ def fit_simulation(
     block = (config.grid.resolution_m,) * 2 if est.support == "block" else None
     return ConditionalSimulation(
         n_realizations=config.simulation.realizations,
-        seed=config.simulation.seed,
+        random_state=config.simulation.seed,
         n_neighbors=est.n_neighbors,
         max_distance=est.max_distance_m,
         block_size=block,

@@ -6,16 +6,16 @@ files or dask. Variogram parameters follow R gstat's ``vgm()`` conventions.
 
 from seabed.geostats.experimental import ExperimentalVariogram, experimental_variogram
 from seabed.geostats.fitting import FitInfo, auto_variogram, fit_variogram
+from seabed.geostats.idw import InverseDistanceWeighting
 from seabed.geostats.kriging import (
-    InverseDistanceWeighting,
     OrdinaryKriging,
     RegressionKriging,
     SimpleKriging,
     UniversalKriging,
-    block_discretization,
 )
 from seabed.geostats.plot import plot_variogram
 from seabed.geostats.simulation import ConditionalSimulation, NormalScoreTransform
+from seabed.geostats.support import block_discretization
 from seabed.geostats.validation import (
     CrossValidation,
     cross_validate_kriging,

@@ -22,6 +22,7 @@ Conventions
 from __future__ import annotations
 
 import math
+from typing import NamedTuple
 
 import numpy as np
 from llvmlite import ir
@@ -36,6 +37,10 @@ __all__ = [
     "STATUS_DRIFT_SINGULAR",
     "STATUS_OK",
     "STATUS_SINGULAR",
+    "IdwModel",
+    "KrigingModel",
+    "KrigingOutputs",
+    "Neighbourhood",
     "block_covariance",
     "cell_keys",
     "exp_negative",
@@ -995,61 +1000,282 @@ def _find_set(idx, n, h, table_idx, table_n, table_hash, n_entries):
     return -1
 
 
+# ------------------------------------------------------------------ records
+class Neighbourhood(NamedTuple):
+    """Where the nodes of one call find their samples: what every driver reads.
+
+    The search plan (:class:`~seabed.geostats._search.SearchPlan`'s arrays), the
+    nodes, the samples and the neighbourhood's parameters. Node ``i`` takes its
+    ``k`` nearest samples within ``sqrt(max_d2)``, less sample
+    ``node_exclude[i]`` (-1: none), then at most ``per_sector`` per quadrant (0:
+    no limit); it is estimated only if the search finds ``min_count`` or more.
+    """
+
+    order: NDArray[np.int64]
+    group_ptr: NDArray[np.int64]
+    cand_lo: NDArray[np.int64]
+    cand_hi: NDArray[np.int64]
+    cand_idx: NDArray[np.int64]
+    node_x: NDArray[np.float64]
+    node_y: NDArray[np.float64]
+    node_exclude: NDArray[np.int64]
+    sx: NDArray[np.float64]
+    sy: NDArray[np.float64]
+    k: int
+    max_d2: float
+    per_sector: int
+    min_count: int
+
+
+class KrigingModel(NamedTuple):
+    """What :func:`krige_groups` needs beyond the neighbourhood.
+
+    Drift columns at the nodes (``node_f``) and samples (``sample_f``; none for
+    simple kriging, with means ``sk_mean``), the sample values (n, m), the
+    variogram (structure table and nugget), the block discretisation (``disc``,
+    empty for points) and the point or block variance ``c00``, the number of
+    cached factorisations (``n_slots``), and whether weights and slopes are
+    wanted.
+    """
+
+    node_f: NDArray[np.float64]
+    sample_f: NDArray[np.float64]
+    sample_y: NDArray[np.float64]
+    table: NDArray[np.float64]
+    nugget: float
+    disc: NDArray[np.float64]
+    c00: float
+    sk_mean: NDArray[np.float64]
+    n_slots: int
+    want_weights: bool
+    want_slope: bool
+
+
+class KrigingOutputs(NamedTuple):
+    """Per-node results of :func:`krige_groups`, written at each node's index:
+    means (k, m), variances, samples used, statuses, and (k, n_neighbors)
+    neighbours, weights, then slopes of regression."""
+
+    mean: NDArray[np.float64]
+    var: NDArray[np.float64]
+    n_used: NDArray[np.int64]
+    status: NDArray[np.int64]
+    neighbors: NDArray[np.int64]
+    weights: NDArray[np.float64]
+    slope: NDArray[np.float64]
+
+
+class IdwModel(NamedTuple):
+    """What :func:`idw_groups` needs beyond the neighbourhood, and its results."""
+
+    sample_y: NDArray[np.float64]
+    power: float
+    mean: NDArray[np.float64]
+    n_used: NDArray[np.int64]
+
+
+# --------------------------------------------------------- the neighbour loop
+@njit(cache=True, nogil=True, error_model="numpy", inline="always")
+def _neighbour_buffers(hood, g_begin, g_end):
+    """Working arrays of the neighbour loop over groups ``g_begin .. g_end - 1``.
+
+    Returns ``kk`` (neighbours per node at most), ``ps`` (per quadrant, 0: no
+    limit) and the buffers that :func:`_neighbour_loop` uses.
+    """
+    kk = max(1, min(hood.k, hood.sx.shape[0]))
+    mc = _max_candidates(hood.cand_lo, hood.cand_hi, g_begin, g_end)
+    ps = min(hood.per_sector, kk)
+    buffers = (
+        np.empty(mc),  # candidates' x
+        np.empty(mc),  # candidates' y
+        np.empty(mc),  # their squared distances to the node
+        np.zeros(mc, dtype=np.bool_),  # the node's k nearest
+        np.empty(kk),
+        np.empty(kk, dtype=np.int64),
+        np.zeros(mc, dtype=np.bool_),  # of those, the ones kept per quadrant
+        np.empty(4 * ps),
+        np.empty(4 * ps, dtype=np.int64),
+        np.zeros(4, dtype=np.int64),
+    )
+    return kk, ps, buffers
+
+
+@njit(cache=True, nogil=True, error_model="numpy", inline="always")
+def _idw_node(node, nc, cand, d2, selection, sample_y, power, out_mean):
+    """Inverse-distance weighted mean at a node of its ``selection``."""
+    m = sample_y.shape[1]
+    half_power = 0.5 * power  # squared distances
+    on_sample = -1
+    for c in range(nc):
+        if selection[c] and d2[c] == 0.0:
+            on_sample = cand[c]
+            break
+    for o in range(m):
+        if on_sample >= 0:
+            out_mean[node, o] = sample_y[on_sample, o]
+            continue
+        total = 0.0
+        weight = 0.0
+        for c in range(nc):
+            if selection[c]:
+                wc = d2[c] ** -half_power
+                total += wc * sample_y[cand[c], o]
+                weight += wc
+        out_mean[node, o] = total / weight
+
+
+@njit(cache=True, nogil=True, error_model="numpy", inline="always")
+def _neighbour_loop(hood, g, buffers, ps, min_used, sets, idw, out):
+    """The loop over the nodes of group ``g`` that :func:`krige_groups` and
+    :func:`idw_groups` share: each node's neighbours, then what each does.
+
+    The group's candidates are loaded into ``buffers`` (of
+    :func:`_neighbour_buffers`). Each node takes its ``k`` nearest among them
+    (the previous node's choice, the flags ``member``, is kept when it is also
+    this one's, which is most of the time on a grid), then at most ``ps`` per
+    quadrant (flags ``chosen``). A node whose search finds fewer than
+    ``min_count`` samples, or keeps fewer than ``min_used``, gets NaN. Then:
+
+    - kriging (``sets``, the group's distinct neighbour sets and each node's
+      set, not None; ``idw`` None): the node's set is found or added, for
+      :func:`krige_groups` to factor and solve;
+    - inverse distance weighting (``idw``, an :class:`IdwModel`; ``sets`` None):
+      the node's weighted mean.
+
+    ``out`` is a :class:`KrigingOutputs` or the :class:`IdwModel`: means and
+    counts go there (and, kriging, variances and neighbours). The loop is
+    inlined into each driver, where the other use's branches (they test
+    arguments that are None) are pruned at compile time: sharing it costs
+    nothing (a call per group instead cost 4 %, the arrays' reference counts).
+    Returns the number of candidates and of distinct sets.
+    """
+    order = hood.order
+    node_x = hood.node_x
+    node_y = hood.node_y
+    node_exclude = hood.node_exclude
+    k = hood.k
+    max_d2 = hood.max_d2
+    min_count = hood.min_count
+    out_mean = out.mean
+    out_count = out.n_used
+    m = out_mean.shape[1]
+    cx, cy, d2, member, buf_d2, buf_pos, chosen, sec_d2, sec_pos, fill = buffers
+    lo = hood.cand_lo[g]
+    hi = hood.cand_hi[g]
+    nc = _load_candidates(hood.cand_idx, lo, hi, hood.sx, hood.sy, cx, cy)
+    cand = hood.cand_idx[lo:hi]
+    start = hood.group_ptr[g]
+    size = hood.group_ptr[g + 1] - start
+    # arrays taken out of records once: node by node, each costs a reference count
+    if sets is not None:
+        set_idx, set_pos, set_n, set_hash, node_set = sets
+        out_var = out.var
+        out_nbr = out.neighbors
+    if idw is not None:
+        sample_y = idw.sample_y
+        power = idw.power
+    n_sets = 0
+    n_member = -1  # no previous choice in this group yet
+    current = -1
+    for jj in range(size):
+        node = order[start + jj]
+        exclude = node_exclude[node]
+        _squared_distances(cx, cy, node_x[node], node_y[node], nc, d2)
+        same = n_member >= 0 and _keeps_selection(
+            d2, cand, nc, exclude, k, max_d2, member, n_member
+        )
+        if not same:
+            n_member = _select_members(
+                d2, cand, nc, exclude, k, max_d2, buf_d2, buf_pos, member
+            )
+            current = -1
+        n = n_member
+        if ps > 0:  # quadrants move with the node: look its set up anew
+            n = _limit_per_sector(
+                cx, cy, node_x[node], node_y[node], d2, nc, member, ps,
+                chosen, sec_d2, sec_pos, fill,
+            )  # fmt: skip
+            current = -1
+        out_count[node] = n
+        if n_member < min_count or n < min_used:
+            for o in range(m):
+                out_mean[node, o] = np.nan
+            if sets is not None:
+                node_set[jj] = -1
+                out_var[node] = np.nan
+            continue
+        if idw is not None:
+            if ps > 0:
+                _idw_node(node, nc, cand, d2, chosen, sample_y, power, out_mean)
+            else:
+                _idw_node(node, nc, cand, d2, member, sample_y, power, out_mean)
+        if sets is not None:
+            if current < 0:  # one call per flag array: a shared alias cost 1 %
+                if ps > 0:
+                    _gather_selection(
+                        cand, nc, chosen, set_idx[n_sets], set_pos[n_sets]
+                    )
+                else:
+                    _gather_selection(
+                        cand, nc, member, set_idx[n_sets], set_pos[n_sets]
+                    )
+                h = _set_hash(set_idx[n_sets], n)
+                current = _find_set(
+                    set_idx[n_sets], n, h, set_idx, set_n, set_hash, n_sets
+                )
+                if current < 0:
+                    current = n_sets
+                    set_n[current] = n
+                    set_hash[current] = h
+                    n_sets += 1
+            node_set[jj] = current
+            for i in range(n if out_nbr.shape[1] > 0 else 0):
+                out_nbr[node, i] = set_idx[current, i]
+    return nc, n_sets
+
+
 # ------------------------------------------------------------------ drivers
 @njit(cache=True, nogil=True, error_model="numpy")
-def krige_groups(
-    g_begin,
-    g_end,
-    order,
-    group_ptr,
-    cand_lo,
-    cand_hi,
-    cand_idx,
-    node_x,
-    node_y,
-    node_f,
-    node_exclude,
-    sx,
-    sy,
-    sample_f,
-    sample_y,
-    table,
-    nugget,
-    disc,
-    c00,
-    sk_mean,
-    k,
-    max_d2,
-    per_sector,
-    min_count,
-    n_slots,
-    want_weights,
-    want_slope,
-    out_mean,
-    out_var,
-    out_count,
-    out_status,
-    out_nbr,
-    out_w,
-    out_slope,
-):
+def krige_groups(g_begin, g_end, hood, model, out):
     """Krige the nodes of groups ``g_begin .. g_end - 1`` of a search plan.
 
-    For each group: gather its candidates once; pick each node's ``k`` nearest
-    among them (``max_d2``: squared search radius), and of those at most
-    ``per_sector`` per quadrant (0: no limit), which sorts the nodes into the
-    group's distinct neighbour sets; then for each set find or build its
-    factorisation (in a small cache of slots kept across groups) and solve its
-    nodes together. Outputs are written at each node's own index. A node gets
-    NaN when its search finds fewer than ``min_count`` samples (before the
-    quadrant limit, as gstat counts ``nmin``) or it keeps fewer than the drift
-    has coefficients. ``node_exclude[i]`` is a sample index node ``i`` must not
-    use (-1: none), for leave-one-out.
+    For each group: gather its candidates once; pick each node's neighbours
+    among them (:func:`_neighbour_loop`, which :func:`idw_groups` shares), which
+    sorts the nodes into the group's distinct neighbour sets; then for each set
+    find or build its factorisation (in a small cache of slots kept across
+    groups) and solve its nodes together. Outputs (:class:`KrigingOutputs`)
+    are written at each node's own index. A node gets NaN when its search finds
+    fewer than ``hood.min_count`` samples (before the quadrant limit, as gstat
+    counts ``nmin``) or it keeps fewer than the drift has coefficients.
     """
+    order = hood.order
+    group_ptr = hood.group_ptr
+    sx = hood.sx
+    sy = hood.sy
+    node_x = hood.node_x
+    node_y = hood.node_y
+    node_f = model.node_f
+    sample_f = model.sample_f
+    sample_y = model.sample_y
+    table = model.table
+    nugget = model.nugget
+    disc = model.disc
+    c00 = model.c00
+    sk_mean = model.sk_mean
+    n_slots = model.n_slots
+    want_weights = model.want_weights
+    want_slope = model.want_slope
+    out_mean = out.mean
+    out_var = out.var
+    out_status = out.status
+    out_w = out.weights
+    out_slope = out.slope
+
     p = sample_f.shape[1]
     m = sample_y.shape[1]
-    kk = max(1, min(k, sx.shape[0]))
-    mc = _max_candidates(cand_lo, cand_hi, g_begin, g_end)
+    kk, ps, buffers = _neighbour_buffers(hood, g_begin, g_end)
+    cx, cy = buffers[0], buffers[1]
+    mc = cx.shape[0]
     mg = 1
     for g in range(g_begin, g_end):
         mg = max(mg, group_ptr[g + 1] - group_ptr[g])
@@ -1078,17 +1304,6 @@ def krige_groups(
     set_hash = np.zeros(mg, dtype=np.uint64)
     node_set = np.empty(mg, dtype=np.int64)
 
-    cx = np.empty(mc)
-    cy = np.empty(mc)
-    d2 = np.empty(mc)
-    member = np.zeros(mc, dtype=np.bool_)
-    buf_d2 = np.empty(kk)
-    buf_pos = np.empty(kk, dtype=np.int64)
-    chosen = np.zeros(mc, dtype=np.bool_)
-    ps = min(per_sector, kk)
-    sec_d2 = np.empty(4 * ps)
-    sec_pos = np.empty(4 * ps, dtype=np.int64)
-    fill = np.zeros(4, dtype=np.int64)
     min_used = max(p, 1)
     work = np.empty(max(kk, p, 1))
     drift_work = np.empty(max(p, 1))
@@ -1102,65 +1317,12 @@ def krige_groups(
     xy = np.empty((2, kk))
     column = np.empty(kk)
 
+    sets = (set_idx, set_pos, set_n, set_hash, node_set)
     for g in range(g_begin, g_end):
-        lo = cand_lo[g]
-        nc = _load_candidates(cand_idx, lo, cand_hi[g], sx, sy, cx, cy)
-        cand = cand_idx[lo : cand_hi[g]]
+        size = group_ptr[g + 1] - group_ptr[g]
         start = group_ptr[g]
-        size = group_ptr[g + 1] - start
-
         # pass 1: each node's neighbours, as one of the group's distinct sets
-        n_sets = 0
-        n_member = -1  # no previous choice in this group yet
-        current = -1
-        for jj in range(size):
-            node = order[start + jj]
-            exclude = node_exclude[node]
-            _squared_distances(cx, cy, node_x[node], node_y[node], nc, d2)
-            same = n_member >= 0 and _keeps_selection(
-                d2, cand, nc, exclude, k, max_d2, member, n_member
-            )
-            if not same:
-                n_member = _select_members(
-                    d2, cand, nc, exclude, k, max_d2, buf_d2, buf_pos, member
-                )
-                current = -1
-            n = n_member
-            if ps > 0:  # quadrants move with the node: look its set up anew
-                n = _limit_per_sector(
-                    cx, cy, node_x[node], node_y[node], d2, nc, member, ps,
-                    chosen, sec_d2, sec_pos, fill,
-                )  # fmt: skip
-                current = -1
-            out_count[node] = n
-            if n_member < min_count or n < min_used:
-                node_set[jj] = -1
-                for o in range(m):
-                    out_mean[node, o] = np.nan
-                out_var[node] = np.nan
-                continue
-            if current < 0:  # one call per flag array: a shared alias cost 1 %
-                if ps > 0:
-                    _gather_selection(
-                        cand, nc, chosen, set_idx[n_sets], set_pos[n_sets]
-                    )
-                else:
-                    _gather_selection(
-                        cand, nc, member, set_idx[n_sets], set_pos[n_sets]
-                    )
-                h = _set_hash(set_idx[n_sets], n)
-                current = _find_set(
-                    set_idx[n_sets], n, h, set_idx, set_n, set_hash, n_sets
-                )
-                if current < 0:
-                    current = n_sets
-                    set_n[current] = n
-                    set_hash[current] = h
-                    n_sets += 1
-            node_set[jj] = current
-            if want_weights:
-                for i in range(n):
-                    out_nbr[node, i] = set_idx[current, i]
+        nc, n_sets = _neighbour_loop(hood, g, buffers, ps, min_used, sets, None, out)
 
         # pass 2: factor each set once, solve its nodes together
         cov_ready = False
@@ -1252,145 +1414,54 @@ def krige_groups(
 
 
 @njit(cache=True, nogil=True, error_model="numpy")
-def idw_groups(
-    g_begin,
-    g_end,
-    order,
-    group_ptr,
-    cand_lo,
-    cand_hi,
-    cand_idx,
-    node_x,
-    node_y,
-    node_exclude,
-    sx,
-    sy,
-    sample_y,
-    power,
-    k,
-    max_d2,
-    per_sector,
-    min_count,
-    out_mean,
-    out_count,
-):
+def idw_groups(g_begin, g_end, hood, model):
     """Inverse-distance weighting of the nodes of groups ``g_begin .. g_end - 1``.
 
-    Weights ``d^-power`` over the node's neighbours (summed in sample-index
-    order); a node on a sample takes that sample's value. Neighbourhoods and
-    ``min_count`` as in :func:`krige_groups`.
+    The neighbour loop of :func:`krige_groups` (:func:`_neighbour_loop`), then weights
+    ``d^-power`` over the node's neighbours (summed in sample-index order); a
+    node on a sample takes that sample's value. Results go to ``model.mean``
+    and ``model.n_used``; neighbourhoods and ``min_count`` as in
+    :func:`krige_groups`.
     """
-    m = sample_y.shape[1]
-    kk = max(1, min(k, sx.shape[0]))
-    mc = _max_candidates(cand_lo, cand_hi, g_begin, g_end)
-    cx = np.empty(mc)
-    cy = np.empty(mc)
-    d2 = np.empty(mc)
-    member = np.zeros(mc, dtype=np.bool_)
-    buf_d2 = np.empty(kk)
-    buf_pos = np.empty(kk, dtype=np.int64)
-    chosen = np.zeros(mc, dtype=np.bool_)
-    ps = min(per_sector, kk)
-    sec_d2 = np.empty(4 * ps)
-    sec_pos = np.empty(4 * ps, dtype=np.int64)
-    fill = np.zeros(4, dtype=np.int64)
-    half_power = 0.5 * power
+    _, ps, buffers = _neighbour_buffers(hood, g_begin, g_end)
     for g in range(g_begin, g_end):
-        lo = cand_lo[g]
-        nc = _load_candidates(cand_idx, lo, cand_hi[g], sx, sy, cx, cy)
-        cand = cand_idx[lo : cand_hi[g]]
-        for j in range(group_ptr[g], group_ptr[g + 1]):
-            node = order[j]
-            exclude = node_exclude[node]
-            _squared_distances(cx, cy, node_x[node], node_y[node], nc, d2)
-            n_found = _select_nearest(
-                d2, cand, nc, exclude, k, max_d2, buf_d2, buf_pos, member
-            )
-            n = n_found
-            selection = member
-            if ps > 0:
-                n = _limit_per_sector(
-                    cx, cy, node_x[node], node_y[node], d2, nc, member, ps,
-                    chosen, sec_d2, sec_pos, fill,
-                )  # fmt: skip
-                selection = chosen
-            out_count[node] = n
-            if n_found < min_count or n == 0:
-                for o in range(m):
-                    out_mean[node, o] = np.nan
-                continue
-            on_sample = -1
-            for c in range(nc):
-                if selection[c] and d2[c] == 0.0:
-                    on_sample = cand[c]
-                    break
-            for o in range(m):
-                if on_sample >= 0:
-                    out_mean[node, o] = sample_y[on_sample, o]
-                    continue
-                total = 0.0
-                weight = 0.0
-                for c in range(nc):
-                    if selection[c]:
-                        wc = d2[c] ** -half_power
-                        total += wc * sample_y[cand[c], o]
-                        weight += wc
-                out_mean[node, o] = total / weight
+        _neighbour_loop(hood, g, buffers, ps, 1, None, model, model)
 
 
 @njit(cache=True, nogil=True, error_model="numpy")
-def neighbor_groups(
-    g_begin,
-    g_end,
-    order,
-    group_ptr,
-    cand_lo,
-    cand_hi,
-    cand_idx,
-    node_x,
-    node_y,
-    node_exclude,
-    sx,
-    sy,
-    k,
-    max_d2,
-    per_sector,
-    out_idx,
-    out_d2,
-    out_count,
-):
+def neighbor_groups(g_begin, g_end, hood, out_idx, out_d2, out_count):
     """Each node's neighbours, nearest first (ties by sample index), at most
-    ``per_sector`` per quadrant (0: no limit)."""
-    kk = max(1, min(k, sx.shape[0]))
-    mc = _max_candidates(cand_lo, cand_hi, g_begin, g_end)
-    cx = np.empty(mc)
-    cy = np.empty(mc)
-    d2 = np.empty(mc)
-    member = np.zeros(mc, dtype=np.bool_)
-    buf_d2 = np.empty(kk)
-    buf_pos = np.empty(kk, dtype=np.int64)
-    chosen = np.zeros(mc, dtype=np.bool_)
-    ps = min(per_sector, kk)
-    sec_d2 = np.empty(4 * ps)
-    sec_pos = np.empty(4 * ps, dtype=np.int64)
-    fill = np.zeros(4, dtype=np.int64)
+    ``hood.per_sector`` per quadrant (0: no limit)."""
+    order = hood.order
+    group_ptr = hood.group_ptr
+    cand_idx = hood.cand_idx
+    node_x = hood.node_x
+    node_y = hood.node_y
+    node_exclude = hood.node_exclude
+    k = hood.k
+    max_d2 = hood.max_d2
+    _, ps, buffers = _neighbour_buffers(hood, g_begin, g_end)
+    cx, cy, d2, member, buf_d2, buf_pos, chosen, sec_d2, sec_pos, fill = buffers
     for g in range(g_begin, g_end):
-        lo = cand_lo[g]
-        nc = _load_candidates(cand_idx, lo, cand_hi[g], sx, sy, cx, cy)
-        cand = cand_idx[lo : cand_hi[g]]
+        lo = hood.cand_lo[g]
+        hi = hood.cand_hi[g]
+        nc = _load_candidates(cand_idx, lo, hi, hood.sx, hood.sy, cx, cy)
+        cand = cand_idx[lo:hi]
         for j in range(group_ptr[g], group_ptr[g + 1]):
             node = order[j]
-            _squared_distances(cx, cy, node_x[node], node_y[node], nc, d2)
+            x0 = node_x[node]
+            y0 = node_y[node]
+            _squared_distances(cx, cy, x0, y0, nc, d2)
+            # the nearest first: buf_pos in (distance, index) order
             n = _select_nearest(
                 d2, cand, nc, node_exclude[node], k, max_d2, buf_d2, buf_pos, member
             )
             if ps > 0:
                 _limit_per_sector(
-                    cx, cy, node_x[node], node_y[node], d2, nc, member, ps,
-                    chosen, sec_d2, sec_pos, fill,
-                )  # fmt: skip
+                    cx, cy, x0, y0, d2, nc, member, ps, chosen, sec_d2, sec_pos, fill
+                )
             kept = 0
-            for i in range(n):  # nearest first: buf_pos is in (distance, index)
+            for i in range(n):
                 c = buf_pos[i]
                 if ps == 0 or chosen[c]:
                     out_idx[node, kept] = cand[c]

@@ -46,13 +46,19 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 from scipy.spatial import cKDTree
 
-from seabed.geostats._kernels import cell_keys, group_circles, neighbor_groups
+from seabed.geostats._kernels import (
+    Neighbourhood,
+    cell_keys,
+    group_circles,
+    neighbor_groups,
+)
 
 __all__ = [
     "GROUP_SIZE",
     "SearchPlan",
     "group_nodes",
     "nearest_neighbors",
+    "neighbourhood",
     "plan_search",
     "resolve_n_jobs",
     "run_groups",
@@ -205,10 +211,50 @@ def plan_search(
     return SearchPlan(order, group_ptr, cand_hi - counts, cand_hi, cand_idx)
 
 
+def neighbourhood(
+    plan: SearchPlan,
+    nodes: NDArray[np.float64],
+    samples: NDArray[np.float64],
+    *,
+    k: int,
+    max_distance: float | None,
+    max_per_sector: int | None,
+    min_count: int = 0,
+    exclude: NDArray[np.int64] | None = None,
+) -> Neighbourhood:
+    """The kernels' record of a search: the plan, the nodes, the samples, the limits.
+
+    ``exclude[i]`` is a sample node ``i`` must leave out (None: none); see
+    :class:`~seabed.geostats._kernels.Neighbourhood`.
+    """
+    if exclude is None:
+        exclude = np.full(len(nodes), -1, dtype=np.int64)
+    return Neighbourhood(
+        plan.order,
+        plan.group_ptr,
+        plan.cand_lo,
+        plan.cand_hi,
+        plan.cand_idx,
+        np.ascontiguousarray(nodes[:, 0]),
+        np.ascontiguousarray(nodes[:, 1]),
+        np.ascontiguousarray(exclude, dtype=np.int64),
+        np.ascontiguousarray(samples[:, 0]),
+        np.ascontiguousarray(samples[:, 1]),
+        int(k),
+        np.inf if max_distance is None else float(max_distance) ** 2,
+        0 if max_per_sector is None else int(max_per_sector),
+        int(min_count),
+    )
+
+
 def resolve_n_jobs(n_jobs: int | None) -> int:
-    """Threads to use: None -> 1, -1 -> all cores, else ``n_jobs`` (scikit-learn)."""
+    """Threads to use: None or -1 -> all cores, -2 -> all but one..., else ``n_jobs``.
+
+    As scikit-learn counts them, except that None means all cores (results never
+    depend on the number of threads, so there is nothing to gain by one).
+    """
     if n_jobs is None:
-        return 1
+        n_jobs = -1
     if n_jobs < 0:
         return max(1, (os.cpu_count() or 1) + 1 + n_jobs)
     return max(1, n_jobs)
@@ -281,25 +327,13 @@ def nearest_neighbors(
     out_idx = np.full((m, k), -1, dtype=np.int64)
     out_d2 = np.full((m, k), np.inf)
     out_count = np.zeros(m, dtype=np.int64)
-    max_d2 = np.inf if max_distance is None else max_distance**2
-    neighbor_groups(
-        0,
-        plan.n_groups,
-        plan.order,
-        plan.group_ptr,
-        plan.cand_lo,
-        plan.cand_hi,
-        plan.cand_idx,
-        nodes[:, 0].copy(),
-        nodes[:, 1].copy(),
-        np.full(m, -1, dtype=np.int64),
-        samples[:, 0].copy(),
-        samples[:, 1].copy(),
-        k,
-        max_d2,
-        0 if max_per_sector is None else max_per_sector,
-        out_idx,
-        out_d2,
-        out_count,
+    hood = neighbourhood(
+        plan,
+        nodes,
+        samples,
+        k=k,
+        max_distance=max_distance,
+        max_per_sector=max_per_sector,
     )
+    neighbor_groups(0, plan.n_groups, hood, out_idx, out_d2, out_count)
     return out_idx, np.sqrt(out_d2)

@@ -16,7 +16,8 @@ auto_variogram`) and rescaled to a unit sill;
    ``Z_s`` by the spectral method (random Fourier features, the turning-bands
    family): a sum of cosines whose frequencies are drawn from the variogram's
    spectral density, plus a white noise for the nugget. It is evaluated pointwise,
-   so a node's value depends only on its coordinates, the seed and ``r``;
+   so a node's value depends only on its coordinates, the seed (``random_state``)
+   and ``r``;
 4. the field is conditioned: ``Z_cs = Z_s + SK[y - Z_s(data)]``, where SK is
    simple kriging with mean 0 of the normal-score variogram. By linearity this is
    ``SK(y) + [Z_s - SK(Z_s(data))]``: the kriged field plus a simulated kriging
@@ -35,7 +36,10 @@ Examples
 >>> rng = np.random.default_rng(0)
 >>> X = rng.uniform(0, 10_000, size=(60, 2))
 >>> y = np.exp(rng.normal(6.5, 0.4, size=60))
->>> sim = ConditionalSimulation(n_realizations=8, seed=3, n_features=200).fit(X, y)
+>>> scores_model = Variogram("exponential", psill=1.0, range=3000.0)  # or "auto"
+>>> sim = ConditionalSimulation(
+...     scores_model, n_realizations=8, random_state=3, n_features=200
+... ).fit(X, y)
 >>> grades = sim.sample(X[:2])          # (nodes, realisations), grades in ppm
 >>> grades.shape
 (2, 8)
@@ -50,7 +54,7 @@ import math
 import numbers
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
@@ -58,7 +62,19 @@ from scipy.special import ndtr, ndtri
 from sklearn.base import BaseEstimator
 from sklearn.utils.validation import check_is_fitted
 
-from seabed.exceptions import ConfigError, InputError
+from seabed.exceptions import InputError
+from seabed.geostats._base import (
+    KRIGING_CONSTRAINTS,
+    NEIGHBOURHOOD_CONSTRAINTS,
+    PARAMETER_HINTS,
+    block_pair,
+)
+from seabed.geostats._checks import (
+    InstanceOf,
+    Interval,
+    check_samples,
+    validate_params,
+)
 from seabed.geostats._search import resolve_n_jobs
 from seabed.geostats.kriging import SimpleKriging
 from seabed.geostats.variogram import Structure, Variogram
@@ -118,6 +134,12 @@ class NormalScoreTransform(BaseEstimator):
     True
     """
 
+    _parameter_constraints: ClassVar[dict[str, list[Any]]] = {
+        "min_value": [Interval(numbers.Real, None)],
+        # > 1: a finite mean
+        "upper_tail_power": [Interval(numbers.Real, 1.0, open_low=True)],
+    }
+
     def __init__(self, *, min_value: float = 0.0, upper_tail_power: float = 2.5):
         self.min_value = min_value
         self.upper_tail_power = upper_tail_power
@@ -138,6 +160,7 @@ class NormalScoreTransform(BaseEstimator):
         -------
         self
         """
+        validate_params(self)
         values = _finite_vector(y, "y")
         if len(values) < 2:
             raise InputError(
@@ -153,12 +176,6 @@ class NormalScoreTransform(BaseEstimator):
             raise InputError(
                 "sample_weight must hold one weight >= 0 per value, not all zero",
                 column="sample_weight",
-            )
-        power = float(self.upper_tail_power)
-        if not power > 1:
-            raise ConfigError(
-                f"must be > 1 (a finite mean), got {self.upper_tail_power!r}",
-                column="upper_tail_power",
             )
         if values.min() < self.min_value:
             raise InputError(
@@ -396,9 +413,14 @@ class ConditionalSimulation(BaseEstimator):
         unit sill of the normal scores. A given model is used as is.
     n_realizations : int, default 100
         Realisations drawn by :meth:`sample` and :meth:`iter_batches`.
-    seed : int, default 0
-        Seed of everything random; realisation ``r`` depends only on ``seed``,
-        ``r`` and the node's coordinates.
+    random_state : int, numpy.random.Generator, numpy.random.RandomState or None, \
+default 0
+        Seed of everything random, as in scikit-learn: an integer >= 0 is the
+        seed itself, so the same integer gives the same realisations; a
+        generator or ``RandomState`` gives a seed drawn from it at :meth:`fit`;
+        None, a fresh seed from the operating system at each fit. Realisation
+        ``r`` depends only on the seed (``seed_``), ``r`` and the node's
+        coordinates.
     n_neighbors : int or None, default 32
         Samples in the simple-kriging neighbourhood (None: all).
     max_distance : float, optional
@@ -418,8 +440,8 @@ class ConditionalSimulation(BaseEstimator):
     min_value : float, default 0.0
         Smallest possible grade.
     n_jobs : int, optional
-        Threads (None: 1, -1: all cores) for the fields and the kriging; results
-        do not depend on it.
+        Threads for the fields and the kriging (None or -1: all cores; -2: all
+        but one); results do not depend on it.
 
     Attributes
     ----------
@@ -428,17 +450,44 @@ class ConditionalSimulation(BaseEstimator):
         The normal-score variogram used.
     scores_ : ndarray of shape (n,)
         Normal scores of the data.
+    seed_ : int
+        The seed used (``random_state`` itself when it is an integer): fitting
+        again with ``random_state=seed_`` gives the same realisations.
     origin_ : ndarray of shape (2,)
         Coordinates subtracted before evaluating the fields (the data's mean,
         fixed at fit, so that phases stay small and the same for every tile).
     """
+
+    _parameter_constraints: ClassVar[dict[str, list[Any]]] = {
+        "variogram": KRIGING_CONSTRAINTS["variogram"],
+        "n_realizations": [Interval(numbers.Integral, 1)],
+        "random_state": [
+            Interval(numbers.Integral, 0),
+            InstanceOf(
+                (np.random.Generator, np.random.RandomState),
+                "a numpy Generator or RandomState",
+            ),
+            None,
+        ],
+        "n_neighbors": NEIGHBOURHOOD_CONSTRAINTS["n_neighbors"],
+        "max_distance": NEIGHBOURHOOD_CONSTRAINTS["max_distance"],
+        "n_features": [Interval(numbers.Integral, 1)],
+        "block_size": KRIGING_CONSTRAINTS["block_size"],
+        "block_discretization": [Interval(numbers.Integral, 1)],
+        "upper_tail_power": NormalScoreTransform._parameter_constraints[
+            "upper_tail_power"
+        ],
+        "min_value": NormalScoreTransform._parameter_constraints["min_value"],
+        "n_jobs": NEIGHBOURHOOD_CONSTRAINTS["n_jobs"],
+    }
+    _parameter_hints: ClassVar[dict[str, str]] = PARAMETER_HINTS
 
     def __init__(
         self,
         variogram: Variogram | str = "auto",
         *,
         n_realizations: int = 100,
-        seed: int = 0,
+        random_state: Any = 0,
         n_neighbors: int | None = 32,
         max_distance: float | None = None,
         n_features: int = 500,
@@ -450,7 +499,7 @@ class ConditionalSimulation(BaseEstimator):
     ) -> None:
         self.variogram = variogram
         self.n_realizations = n_realizations
-        self.seed = seed
+        self.random_state = random_state
         self.n_neighbors = n_neighbors
         self.max_distance = max_distance
         self.n_features = n_features
@@ -478,62 +527,23 @@ class ConditionalSimulation(BaseEstimator):
         -------
         self
         """
-        self._check_params()
-        Xa = np.asarray(X, dtype=float)
-        if Xa.ndim != 2 or Xa.shape[1] != 2 or not np.isfinite(Xa).all():
-            raise InputError(
-                f"expected finite (n, 2) coordinates, got shape {Xa.shape}",
-                column="X",
-                hint="pass projected (x, y) coordinates in metres",
-            )
-        ya = _finite_vector(y, "y")
-        if len(ya) != len(Xa):
-            raise InputError(f"{len(Xa)} locations but {len(ya)} values", column="y")
+        validate_params(self)
+        Xa, ya = check_samples(self, X, y, multi_output=False)
         self.transform_ = NormalScoreTransform(
             min_value=self.min_value, upper_tail_power=self.upper_tail_power
         ).fit(ya, sample_weight)
         self.scores_ = self.transform_.transform(ya)
         self.variogram_ = self._normal_score_variogram(Xa, self.scores_)
+        self.seed_ = _seed_from(self.random_state)
         self.origin_ = Xa.mean(axis=0)
         self.X_ = Xa
         return self
-
-    def _check_params(self) -> None:
-        for name, minimum in (("n_realizations", 1), ("n_features", 1)):
-            value = getattr(self, name)
-            if isinstance(value, bool) or not isinstance(value, numbers.Integral):
-                raise ConfigError(f"must be an integer, got {value!r}", column=name)
-            if value < minimum:
-                raise ConfigError(f"must be >= {minimum}, got {value}", column=name)
-        if isinstance(self.seed, bool) or not isinstance(self.seed, numbers.Integral):
-            raise ConfigError(f"must be an integer, got {self.seed!r}", column="seed")
-        if self.seed < 0:
-            raise ConfigError(f"must be >= 0, got {self.seed}", column="seed")
-        if self.block_size is not None:
-            sizes = np.broadcast_to(np.asarray(self.block_size, dtype=float), (2,))
-            if not (np.isfinite(sizes).all() and (sizes > 0).all()):
-                raise ConfigError(
-                    f"must be two positive sizes in metres, got {self.block_size!r}",
-                    column="block_size",
-                )
-            d = self.block_discretization
-            if isinstance(d, bool) or not isinstance(d, numbers.Integral) or d < 1:
-                raise ConfigError(
-                    f"must be an integer >= 1, got {d!r}",
-                    column="block_discretization",
-                )
 
     def _normal_score_variogram(
         self, X: NDArray[np.float64], scores: NDArray[np.float64]
     ) -> Variogram:
         if isinstance(self.variogram, Variogram):
             return self.variogram
-        if not (isinstance(self.variogram, str) and self.variogram == "auto"):
-            raise ConfigError(
-                f"must be a seabed.geostats.Variogram or 'auto', got "
-                f"{self.variogram!r}",
-                column="variogram",
-            )
         from seabed.geostats.fitting import auto_variogram
 
         fitted = auto_variogram(X, scores)
@@ -551,7 +561,7 @@ class ConditionalSimulation(BaseEstimator):
     def realization(self, index: int) -> Any:
         """The unconditional Gaussian field of realisation ``index`` (a callable)."""
         check_is_fitted(self)
-        return _GaussianRealization(self.variogram_, self.seed, index, self.n_features)
+        return _GaussianRealization(self.variogram_, self.seed_, index, self.n_features)
 
     def unconditional(self, X: ArrayLike, realizations: range) -> NDArray[np.float64]:
         """Unconditional normal scores, shape (len(X), len(realizations))."""
@@ -631,13 +641,25 @@ class ConditionalSimulation(BaseEstimator):
             yield batch, self.sample(X, batch)
 
     def _block_offsets(self) -> NDArray[np.float64]:
-        if self.block_size is None:
+        pair = block_pair(self.block_size)
+        if pair is None:
             return np.zeros((1, 2))
-        bx, by = np.broadcast_to(np.asarray(self.block_size, dtype=float), (2,))
+        bx, by = pair
         n = int(self.block_discretization)
         fractions = (np.arange(n) + 0.5) / n - 0.5
         gx, gy = np.meshgrid(bx * fractions, by * fractions, indexing="ij")
         return np.column_stack([gx.ravel(), gy.ravel()])
+
+
+def _seed_from(random_state: Any) -> int:
+    """The integer seed of ``random_state`` (see :class:`ConditionalSimulation`)."""
+    if random_state is None:
+        return int(np.random.SeedSequence().entropy)  # type: ignore[arg-type]
+    if isinstance(random_state, np.random.Generator):
+        return int(random_state.integers(0, 2**63))
+    if isinstance(random_state, np.random.RandomState):
+        return int(random_state.randint(0, 2**63 - 1, dtype=np.int64))
+    return int(random_state)  # an integer >= 0, checked at fit
 
 
 def _finite_vector(values: ArrayLike, name: str) -> NDArray[np.float64]:

@@ -41,7 +41,7 @@ from numpy.typing import ArrayLike, NDArray
 from sklearn.base import clone
 from sklearn.model_selection import GroupKFold, KFold, LeaveOneOut
 
-from seabed.exceptions import InputError
+from seabed.geostats._checks import check_samples
 
 __all__ = ["CrossValidation", "cross_validate_kriging", "leave_one_out", "summarize"]
 
@@ -65,18 +65,7 @@ class CrossValidation:
 def _check_1d(
     X: ArrayLike, y: ArrayLike
 ) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
-    X = np.asarray(X, dtype=float)
-    y = np.asarray(y, dtype=float)
-    if y.ndim != 1:
-        raise InputError(
-            f"cross-validation takes one output at a time, got y of shape {y.shape}",
-            column="y",
-            hint="pass one column, e.g. y[:, 0]",
-        )
-    if X.ndim != 2 or len(X) != len(y):
-        raise InputError(
-            f"X of shape {X.shape} does not match y of length {len(y)}", column="X"
-        )
+    X, y = check_samples(None, X, y, columns=(2, None), multi_output=False)
     return X, y
 
 

@@ -189,7 +189,7 @@ def _run(
             "tile_size": tile,
             "scheduler": address or "local threads",
             "crs": frame.rio.crs.to_string(),
-            "simulation_seed": None if simulation is None else simulation.seed,
+            "simulation_seed": None if simulation is None else simulation.seed_,
         },
     )
     context = _BlockContext(

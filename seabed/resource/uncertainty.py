@@ -29,7 +29,8 @@ Examples
 >>> rng = np.random.default_rng(0)
 >>> X = rng.uniform(0, 10_000, size=(40, 2))
 >>> y = np.exp(rng.normal(6.8, 0.4, size=40))
->>> sim = ConditionalSimulation(n_realizations=20, seed=1, n_features=100).fit(X, y)
+>>> sim = ConditionalSimulation(n_realizations=20, random_state=1, n_features=100)
+>>> sim = sim.fit(X, y)
 >>> x, yc = np.arange(500.0, 10_000, 1000), np.arange(9500.0, 0, -1000)
 >>> grid = xr.Dataset(
 ...     {name: (("y", "x"), np.full((10, 10), value)) for name, value in
@@ -319,7 +320,7 @@ def simulate_resource(
             units="ppm", long_name=f"e-type (mean of {n} realisations) REY grade"
         ),
         n_realizations=n,
-        seed=int(simulation.seed),
+        seed=int(simulation.seed_),
         method=_method_record(simulation),
     )
 

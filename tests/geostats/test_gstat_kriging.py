@@ -23,13 +23,13 @@ import pytest
 
 from seabed.geostats import Variogram
 from seabed.geostats._search import nearest_neighbors
+from seabed.geostats.idw import InverseDistanceWeighting
 from seabed.geostats.kriging import (
-    InverseDistanceWeighting,
     OrdinaryKriging,
     SimpleKriging,
     UniversalKriging,
-    block_discretization,
 )
+from seabed.geostats.support import block_discretization
 from seabed.geostats.validation import leave_one_out, summarize
 
 REFERENCE = Path(__file__).parents[1] / "reference" / "gstat"

@@ -21,7 +21,7 @@ from seabed.exceptions import (
     InputError,
     SingularSystemError,
 )
-from seabed.geostats import Variogram, kriging
+from seabed.geostats import Variogram, _base
 from seabed.geostats._kernels import (
     PSILL,
     _candidate_covariances,
@@ -32,14 +32,15 @@ from seabed.geostats._kernels import (
     structure_table,
 )
 from seabed.geostats.fitting import auto_variogram
+from seabed.geostats.idw import InverseDistanceWeighting
 from seabed.geostats.kriging import (
-    InverseDistanceWeighting,
     OrdinaryKriging,
     RegressionKriging,
     SimpleKriging,
     UniversalKriging,
-    block_discretization,
 )
+from seabed.geostats.simulation import ConditionalSimulation, NormalScoreTransform
+from seabed.geostats.support import block_discretization
 from seabed.geostats.validation import leave_one_out
 from seabed.geostats.variogram import _matern_correlation
 
@@ -310,7 +311,7 @@ def test_results_do_not_depend_on_the_chunk_size(field, est, monkeypatch):
     est = clone(est).fit(X, y)
     whole = _every_result(est, X, grid)
     for chunk in (1, 7, 500, 1601):
-        monkeypatch.setattr(kriging, "_CHUNK_NODES", chunk)
+        monkeypatch.setattr(_base, "_CHUNK_NODES", chunk)
         for got, expected in zip(_every_result(est, X, grid), whole, strict=True):
             if isinstance(expected, pd.DataFrame):
                 pd.testing.assert_frame_equal(got, expected, check_exact=True)
@@ -326,7 +327,7 @@ def test_singular_error_does_not_depend_on_the_chunk_size(monkeypatch):
     nodes = np.vstack([_grid(20, 0.0, 1000.0), [[500.0, 500.0005]]])
     messages = set()
     for chunk in (3, 64, 10**6):
-        monkeypatch.setattr(kriging, "_CHUNK_NODES", chunk)
+        monkeypatch.setattr(_base, "_CHUNK_NODES", chunk)
         with pytest.raises(SingularSystemError) as error:
             ok.predict(nodes)
         messages.add(str(error.value))
@@ -343,7 +344,7 @@ def test_memory_of_a_predict_call_is_that_of_one_chunk(field, monkeypatch):
     ok.predict(nodes[:100])  # compiled, caches warm
 
     def peak_above_outputs(chunk):
-        monkeypatch.setattr(kriging, "_CHUNK_NODES", chunk)
+        monkeypatch.setattr(_base, "_CHUNK_NODES", chunk)
         tracemalloc.start()
         mean = ok.predict(nodes)
         peak = tracemalloc.get_traced_memory()[1]
@@ -657,6 +658,62 @@ def test_bad_parameters_raise_config_errors_naming_them(field, params, key):
         OrdinaryKriging(VG).set_params(**params).fit(X, y)
 
 
+_ESTIMATORS = [
+    OrdinaryKriging(VG),
+    SimpleKriging(VG),
+    UniversalKriging(VG),
+    RegressionKriging(LinearRegression(), VG),
+    InverseDistanceWeighting(),
+    ConditionalSimulation(VG),
+    NormalScoreTransform(),
+]
+
+
+@pytest.mark.parametrize("estimator", _ESTIMATORS, ids=lambda e: type(e).__name__)
+def test_every_parameter_has_constraints(estimator):
+    table = type(estimator)._parameter_constraints
+    assert set(table) == set(estimator.get_params(deep=False))
+    assert all(isinstance(kinds, list) and kinds for kinds in table.values())
+
+
+@pytest.mark.parametrize(
+    ("estimator", "params", "key", "message"),
+    [
+        (
+            OrdinaryKriging(VG),
+            {"n_neighbors": 2.5},
+            "n_neighbors",
+            "an integer >= 1 or None",
+        ),
+        (OrdinaryKriging(VG), {"n_jobs": 0}, "n_jobs", "an integer <= -1"),
+        (UniversalKriging(VG), {"drift": "cubic"}, "drift", "'linear' or 'quadratic'"),
+        (SimpleKriging(VG), {"mean": "zero"}, "mean", "a finite number"),
+        (InverseDistanceWeighting(), {"power": -1.0}, "power", "a number >= 0"),
+        (InverseDistanceWeighting(), {"duplicates": "keep"}, "duplicates", "'raise'"),
+        (RegressionKriging(None, VG), {}, "regressor", "a scikit-learn regressor"),
+        (
+            RegressionKriging(LinearRegression(), VG),
+            {"features": "some"},
+            "features",
+            "'covariates' or 'all'",
+        ),
+        (ConditionalSimulation(VG), {"random_state": 1.5}, "random_state", "Generator"),
+        (ConditionalSimulation(VG), {"block_size": "big"}, "block_size", "metres"),
+    ],
+)
+def test_bad_parameters_give_one_line_naming_the_parameter(
+    field, estimator, params, key, message
+):
+    X, y, _ = field
+    X3 = np.column_stack([X, covariate(X)])
+    with pytest.raises(ConfigError) as raised:
+        estimator.set_params(**params).fit(
+            X3 if "regressor" in estimator.get_params() else X, y
+        )
+    text = str(raised.value)
+    assert f"key '{key}'" in text and message in text and "\n" not in text
+
+
 def test_bad_inputs_raise_input_errors(field):
     X, y, _ = field
     with pytest.raises(InputError, match="expected 2 columns"):
@@ -688,6 +745,41 @@ def test_idw_by_hand():
     assert nearest2.predict(node[1:2])[0] == pytest.approx((10 + 20 / 3) / (1 + 1 / 3))
     far = InverseDistanceWeighting(max_distance=2.0).fit(X, y).predict(node[2:])
     assert np.isnan(far[0])
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"n_neighbors": 7},
+        {"n_neighbors": 12, "max_per_sector": 2, "max_distance": 3.5},
+        {"n_neighbors": None, "max_distance": 2.0, "min_neighbors": 5},
+    ],
+)
+def test_idw_uses_krigings_neighbourhoods(params):
+    """On a grid of samples (ties everywhere) and grid nodes (one neighbour set
+    for many nodes in a row), IDW's weights go to the neighbourhood a brute
+    force search gives: the neighbour loop it shares with kriging."""
+    gx, gy = np.meshgrid(np.arange(8.0), np.arange(7.0))
+    X = np.column_stack([gx.ravel(), gy.ravel()])
+    y = np.sin(X[:, 0]) + X[:, 1] ** 2
+    nx, ny = np.meshgrid(np.linspace(-1.0, 8.0, 23), np.linspace(-1.0, 7.0, 19))
+    nodes = np.column_stack([nx.ravel(), ny.ravel()])
+    idw = InverseDistanceWeighting(power=1.5, **params).fit(X, y)
+    got, _, count = idw.predict(nodes, return_std=True, return_count=True)
+    k, d = params["n_neighbors"], params.get("max_distance")
+    per = params.get("max_per_sector")
+    for node, value, n in zip(nodes, got, count, strict=True):
+        idx = brute_neighbors(X, node, k, d, per)
+        assert n == len(idx)
+        if len(brute_neighbors(X, node, k, d)) < params.get("min_neighbors", 1):
+            assert np.isnan(value)
+            continue
+        dist = np.hypot(*(X[idx] - node).T)
+        if (dist == 0).any():
+            assert value == y[idx][dist == 0][0]
+            continue
+        w = dist**-1.5
+        assert value == pytest.approx(w @ y[idx] / w.sum(), rel=1e-13)
 
 
 def test_regression_kriging_is_trend_plus_kriged_residuals(field):
@@ -748,54 +840,72 @@ def test_clone_pickle_and_grid_search(field):
     assert scores.shape == (3,) and np.all(scores > 0.5)
 
 
-# scikit-learn's generic checks feed X with 3 to 10 feature columns, or integer
-# data full of repeated locations; a kriging X holds exactly the two coordinates.
-_NOT_TWO_COLUMNS = "X must be the two coordinates (x, y); the check uses more columns"
-_COLUMN_CHECKS = [
-    "check_dict_unchanged",
-    "check_dont_overwrite_parameters",
-    "check_dtype_object",
-    "check_estimators_dtypes",
-    "check_estimators_nan_inf",
-    "check_estimators_pickle",
-    "check_f_contiguous_array_estimator",
-    "check_fit2d_1feature",
-    "check_fit2d_1sample",
-    "check_fit2d_predict1d",
-    "check_fit_score_takes_y",
-    "check_methods_sample_order_invariance",
-    "check_methods_subset_invariance",
-    "check_n_features_in_after_fitting",
-    "check_pipeline_consistency",
-    "check_positive_only_tag_during_fit",
-    "check_regressor_data_not_an_array",
-    "check_regressor_multioutput",
-    "check_regressors_int",
-    "check_regressors_no_decision_function",
-    "check_regressors_train",
-    "check_supervised_y_2d",
-]
-_DUPLICATES = "integer test data put several samples at one location"
-_REGRESSION_KRIGING_CHECKS = {
-    "check_estimators_dtypes": _DUPLICATES,
-    "check_positive_only_tag_during_fit": _DUPLICATES,
-    "check_fit2d_1feature": "X needs the two coordinates at least",
+# scikit-learn's generic checks fit data of their own. Those below give X a
+# number of columns other than two (in brackets), which a kriging X of exactly
+# the coordinates (x, y) cannot take: they cannot apply to OrdinaryKriging,
+# SimpleKriging, UniversalKriging with a drift in the coordinates, or inverse
+# distance weighting. UniversalKriging with external drift, which takes
+# covariates after the coordinates, runs them on the same machinery and passes.
+_MORE_COLUMNS = {
+    "check_dict_unchanged": 3,
+    "check_dont_overwrite_parameters": 3,
+    "check_estimators_nan_inf": 3,
+    "check_estimators_pickle": 3,
+    "check_f_contiguous_array_estimator": 3,
+    "check_fit2d_predict1d": 3,
+    "check_fit_score_takes_y": 3,
+    "check_methods_sample_order_invariance": 3,
+    "check_methods_subset_invariance": 3,
+    "check_pipeline_consistency": 3,
+    "check_supervised_y_2d": 3,
+    "check_n_features_in_after_fitting": 4,
+    "check_positive_only_tag_during_fit": 4,
+    "check_regressors_no_decision_function": 4,
+    "check_estimators_dtypes": 5,
+    "check_dtype_object": 10,
+    "check_regressor_data_not_an_array": 10,
+    "check_regressor_multioutput": 10,
+    "check_regressors_int": 10,
+    "check_regressors_train": 10,
 }
+# ... and these fit X of two columns, too few for external drift (coordinates,
+# then at least one covariate); OrdinaryKriging passes them.
+_TWO_COLUMNS = [
+    "check_estimators_fit_returns_self",
+    "check_estimators_overwrite_params",
+    "check_fit_check_is_fitted",
+    "check_fit_idempotent",
+    "check_n_features_in",
+    "check_readonly_memmap_input",
+]
 
 
 def _expected_failures(estimator):
     if isinstance(estimator, RegressionKriging):
-        return _REGRESSION_KRIGING_CHECKS
-    return dict.fromkeys(_COLUMN_CHECKS, _NOT_TWO_COLUMNS)
+        return {}
+    if isinstance(estimator, UniversalKriging) and estimator.drift == "external":
+        return dict.fromkeys(
+            _TWO_COLUMNS, "fits X of 2 columns; external drift needs 3 or more"
+        )
+    return {
+        check: f"fits X of {n} columns; X is exactly the coordinates (x, y)"
+        for check, n in _MORE_COLUMNS.items()
+    }
 
 
+# The integer data of some checks put several samples at one location, which
+# the default duplicates="raise" refuses by design (tested above): the
+# estimators that take them average such samples instead.
 @parametrize_with_checks(
     [
         OrdinaryKriging(VG, n_neighbors=5),
         SimpleKriging(VG, mean=0.0, n_neighbors=5),
         UniversalKriging(VG, n_neighbors=5),
+        UniversalKriging(VG, drift="external", n_neighbors=24, duplicates="average"),
         InverseDistanceWeighting(),
-        RegressionKriging(LinearRegression(), VG, features="all", n_neighbors=5),
+        RegressionKriging(
+            LinearRegression(), VG, features="all", n_neighbors=5, duplicates="average"
+        ),
     ],
     expected_failed_checks=_expected_failures,
 )

@@ -184,7 +184,7 @@ def test_threads_cover_every_group(lattice):
 
 def test_resolve_n_jobs(monkeypatch):
     monkeypatch.setattr("os.cpu_count", lambda: 8)
-    assert resolve_n_jobs(None) == 1
+    assert resolve_n_jobs(None) == 8
     assert resolve_n_jobs(3) == 3
     assert resolve_n_jobs(-1) == 8
     assert resolve_n_jobs(-2) == 7

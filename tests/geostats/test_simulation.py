@@ -47,7 +47,7 @@ def samples() -> tuple[np.ndarray, np.ndarray]:
 def fitted(samples: tuple[np.ndarray, np.ndarray]) -> ConditionalSimulation:
     X, y = samples
     return ConditionalSimulation(
-        TRUE_MODEL, n_realizations=12, seed=5, n_features=300
+        TRUE_MODEL, n_realizations=12, random_state=5, n_features=300
     ).fit(X, y)
 
 
@@ -163,9 +163,9 @@ def test_same_seed_same_realisations_other_seed_others(samples) -> None:
     make = ConditionalSimulation(
         TRUE_MODEL, n_realizations=3, n_features=100
     ).set_params
-    first = make(seed=1).fit(X, y).sample(nodes)
-    again = make(seed=1).fit(X, y).sample(nodes)
-    other = make(seed=2).fit(X, y).sample(nodes)
+    first = make(random_state=1).fit(X, y).sample(nodes)
+    again = make(random_state=1).fit(X, y).sample(nodes)
+    other = make(random_state=2).fit(X, y).sample(nodes)
     assert np.array_equal(first, again)
     assert not np.allclose(first, other)
     # realisations differ from one another
@@ -227,7 +227,7 @@ def test_block_support_averages_back_transformed_points(samples) -> None:
     sim = ConditionalSimulation(
         TRUE_MODEL,
         n_realizations=2,
-        seed=3,
+        random_state=3,
         n_features=100,
         block_size=(1000.0, 1000.0),
         block_discretization=2,
@@ -250,7 +250,7 @@ def test_auto_variogram_is_rescaled_to_a_unit_sill(samples) -> None:
     [
         ({"n_realizations": 0}, "n_realizations"),
         ({"n_features": 2.5}, "n_features"),
-        ({"seed": -1}, "seed"),
+        ({"random_state": -1}, "random_state"),
         ({"block_size": (0.0, 10.0)}, "block_size"),
         ({"block_discretization": 0, "block_size": 10.0}, "block_discretization"),
         ({"variogram": "spherical"}, "variogram"),
@@ -268,3 +268,24 @@ def test_bad_data_raise_input_errors(samples) -> None:
         ConditionalSimulation(TRUE_MODEL).fit(X, y[:-1])
     with pytest.raises(InputError, match="coordinates"):
         ConditionalSimulation(TRUE_MODEL).fit(X[:, :1], y)
+
+
+def test_random_state_takes_an_int_a_generator_a_random_state_or_none(samples) -> None:
+    X, y = samples
+    nodes = grid_nodes(4, 2000.0)
+    make = ConditionalSimulation(TRUE_MODEL, n_realizations=2, n_features=50).set_params
+    by_int = make(random_state=7).fit(X, y)
+    assert by_int.seed_ == 7
+    drawn = make(random_state=np.random.default_rng(1)).fit(X, y)
+    again = make(random_state=np.random.default_rng(1)).fit(X, y)
+    legacy = make(random_state=np.random.RandomState(1)).fit(X, y)
+    fresh = make(random_state=None).fit(X, y)
+    assert drawn.seed_ == again.seed_ and drawn.seed_ >= 0 and legacy.seed_ >= 0
+    # the seed_ of any fit reproduces its realisations from an integer
+    replay = make(random_state=fresh.seed_).fit(X, y)
+    np.testing.assert_array_equal(replay.sample(nodes), fresh.sample(nodes))
+    np.testing.assert_array_equal(
+        make(random_state=drawn.seed_).fit(X, y).sample(nodes), drawn.sample(nodes)
+    )
+    with pytest.raises(ConfigError, match="key 'random_state'"):
+        make(random_state="seven").fit(X, y)

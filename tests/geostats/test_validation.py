@@ -8,8 +8,8 @@ from sklearn.model_selection import GroupKFold
 
 from seabed.exceptions import InputError
 from seabed.geostats import Variogram
+from seabed.geostats.idw import InverseDistanceWeighting
 from seabed.geostats.kriging import (
-    InverseDistanceWeighting,
     OrdinaryKriging,
     RegressionKriging,
     SimpleKriging,

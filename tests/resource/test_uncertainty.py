@@ -69,7 +69,10 @@ def survey(seed: int, n_samples: int = 50) -> tuple[np.ndarray, np.ndarray]:
 
 def simulation(seed: int, n_realizations: int = 40) -> ConditionalSimulation:
     return ConditionalSimulation(
-        TRUTH_VARIOGRAM, n_realizations=n_realizations, seed=seed, n_features=200
+        TRUTH_VARIOGRAM,
+        n_realizations=n_realizations,
+        random_state=seed,
+        n_features=200,
     )
 
 

@@ -1,0 +1,191 @@
+"""Inverse distance weighting (R gstat ``idw``), over the kriging neighbourhoods.
+
+The neighbourhood (``n_neighbors`` nearest samples within ``max_distance``, at
+most ``max_per_sector`` per quadrant) is the kriging estimators' one, searched
+exactly and independently of batching, so the results do not depend on tiles or
+threads either.
+
+Examples
+--------
+>>> X = np.array([[0.0, 0.0], [2.0, 0.0]])
+>>> idw = InverseDistanceWeighting(power=1.0).fit(X, np.array([1.0, 4.0]))
+>>> float(idw.predict(np.array([[1.0, 0.0]]))[0])  # equal weights
+2.5
+"""
+
+from __future__ import annotations
+
+import functools
+import numbers
+from typing import Any, ClassVar
+
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+from sklearn.base import BaseEstimator, RegressorMixin
+from sklearn.utils.validation import check_is_fitted
+
+from seabed.geostats._base import (
+    NEIGHBOURHOOD_CONSTRAINTS,
+    PARAMETER_HINTS,
+    _Outputs,
+    _SampleStore,
+    check_neighbourhood,
+)
+from seabed.geostats._checks import Interval, check_points, check_samples
+from seabed.geostats._kernels import IdwModel, idw_groups
+from seabed.geostats._search import (
+    neighbourhood,
+    plan_search,
+    resolve_n_jobs,
+    run_groups,
+)
+
+__all__ = ["InverseDistanceWeighting"]
+
+
+class InverseDistanceWeighting(_SampleStore, RegressorMixin, BaseEstimator):
+    """Inverse distance weighting (gstat ``idw``): weights ``1 / d^power``.
+
+    A prediction point on a sample takes the sample's value. Neighbourhood
+    parameters are as in :class:`OrdinaryKriging`, but all samples are used by
+    default, as in gstat. There is no standard deviation: ``return_std`` gives NaN.
+
+    Parameters
+    ----------
+    power : float, default 2.0
+        Inverse distance power (gstat ``idp``).
+    n_neighbors : int or None, default None
+    max_distance : float, optional
+    min_neighbors : int, default 1
+    max_per_sector : int, optional
+        At most this many of the neighbours per quadrant (gstat ``omax``).
+    duplicates : {"raise", "average"}, default "raise"
+        See :class:`~seabed.geostats.kriging.OrdinaryKriging`.
+    n_jobs : int, optional
+        Threads per :meth:`predict` call: None or -1, all cores; -2, all but one;
+        a positive integer, that many. Results do not depend on it.
+
+    Examples
+    --------
+    >>> X = np.array([[0.0, 0.0], [3.0, 0.0]])
+    >>> idw = InverseDistanceWeighting(power=2.0).fit(X, np.array([1.0, 4.0]))
+    >>> float(idw.predict(np.array([[1.0, 0.0]]))[0])  # weights 1 and 1/4
+    1.6
+    """
+
+    _parameter_constraints: ClassVar[dict[str, list[Any]]] = {
+        "power": [Interval(numbers.Real, 0.0)],
+        **NEIGHBOURHOOD_CONSTRAINTS,
+    }
+    _parameter_hints: ClassVar[dict[str, str]] = PARAMETER_HINTS
+
+    def __init__(
+        self,
+        power: float = 2.0,
+        *,
+        n_neighbors: int | None = None,
+        max_distance: float | None = None,
+        min_neighbors: int = 1,
+        max_per_sector: int | None = None,
+        duplicates: str = "raise",
+        n_jobs: int | None = None,
+    ) -> None:
+        self.power = power
+        self.n_neighbors = n_neighbors
+        self.max_distance = max_distance
+        self.min_neighbors = min_neighbors
+        self.max_per_sector = max_per_sector
+        self.duplicates = duplicates
+        self.n_jobs = n_jobs
+
+    def fit(self, X: ArrayLike, y: ArrayLike) -> InverseDistanceWeighting:
+        """Store the samples.
+
+        Parameters
+        ----------
+        X : array-like of shape (n, 2)
+        y : array-like of shape (n,) or (n, m)
+
+        Returns
+        -------
+        self
+        """
+        check_neighbourhood(self)
+        Xa, ya = check_samples(self, X, y)
+        self._store_samples(Xa, ya, self.duplicates)
+        return self
+
+    def predict(
+        self, X: ArrayLike, return_std: bool = False, return_count: bool = False
+    ) -> Any:
+        """Inverse-distance weighted mean at ``X`` (std is NaN: IDW has none)."""
+        check_is_fitted(self)
+        Xa = check_points(self, X)
+        result = self._interpolate(Xa, None, ["mean"] + ["count"] * return_count)
+        mean = result["mean"]
+        if self._y_ndim == 1:
+            mean = mean[:, 0]
+        out: list[NDArray[Any]] = [mean]
+        if return_std:
+            out.append(np.full(len(Xa), np.nan))
+        if return_count:
+            out.append(result["count"])
+        return out[0] if len(out) == 1 else tuple(out)
+
+    def _leave_one_out(self) -> dict[str, NDArray[Any]]:
+        check_is_fitted(self)
+        result = self._interpolate(
+            self.X_, np.arange(self.n_samples_), ["mean", "count"]
+        )
+        return result | {"var": np.full(self.n_samples_, np.nan)}
+
+    def _interpolate(
+        self,
+        X: NDArray[np.float64],
+        exclude: NDArray[np.int64] | None,
+        outputs: list[str],
+    ) -> dict[str, NDArray[Any]]:
+        """The named ``outputs`` (``mean``, ``count``) at ``X``, chunk by chunk."""
+        results = _Outputs(
+            len(X),
+            {
+                "mean": ((self.y_.shape[1],), np.float64, np.nan),
+                "count": ((), np.int64, 0),
+            },
+            outputs,
+        )
+        for lo, hi in results.chunks():
+            part_exclude = None if exclude is None else exclude[lo:hi]
+            self._interpolate_chunk(X[lo:hi], part_exclude, results.chunk(lo, hi))
+        return results.full
+
+    def _interpolate_chunk(
+        self,
+        X: NDArray[np.float64],
+        exclude: NDArray[np.int64] | None,
+        out: dict[str, NDArray[Any]],
+    ) -> None:
+        nodes = np.ascontiguousarray(X[:, :2], dtype=float)
+        n = self.n_samples_
+        k = n if self.n_neighbors is None else min(self.n_neighbors, n)
+        n_jobs = resolve_n_jobs(self.n_jobs)
+        plan = plan_search(
+            self._tree,
+            nodes,
+            n_neighbors=k,
+            max_distance=self.max_distance,
+            leave_one_out=exclude is not None and bool((exclude >= 0).any()),
+            workers=n_jobs,
+        )
+        hood = neighbourhood(
+            plan,
+            nodes,
+            self.X_,
+            k=k,
+            max_distance=self.max_distance,
+            max_per_sector=self.max_per_sector,
+            min_count=self.min_neighbors,
+            exclude=exclude,
+        )
+        model = IdwModel(self.y_, float(self.power), out["mean"], out["count"])
+        run_groups(plan, n_jobs, functools.partial(idw_groups, hood=hood, model=model))
