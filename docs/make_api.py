@@ -67,7 +67,12 @@ SECTIONS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ),
     (
         "Estimation",
-        ("seabed.estimation", "seabed.estimation.models", "seabed.estimation.tiles"),
+        (
+            "seabed.estimation",
+            "seabed.estimation.models",
+            "seabed.estimation.review",
+            "seabed.estimation.tiles",
+        ),
     ),
     (
         "Zones and rules",
@@ -92,6 +97,7 @@ SECTIONS: tuple[tuple[str, tuple[str, ...]], ...] = (
             "seabed.pipeline.inputs",
             "seabed.pipeline.preflight",
             "seabed.pipeline.blocks",
+            "seabed.pipeline.validation",
             "seabed.pipeline.evidence",
             "seabed.pipeline.provenance",
             "seabed.pipeline.demo",
