@@ -76,6 +76,8 @@ class RunResult:
     cross_validation: pd.DataFrame | None = None
     #: the experimental variogram of the used composites (None without a variogram)
     experimental_variogram: ExperimentalVariogram | None = None
+    #: the same along the azimuths 0, 45, 90 and 135 degrees (22.5 either side)
+    directional_variogram: ExperimentalVariogram | None = None
     #: the bathymetry input's water depth, decimated to draw maps (None without one)
     water_depth: xr.DataArray | None = None
     #: the cores are seabed's bundled synthetic demo cores

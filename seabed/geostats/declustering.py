@@ -178,6 +178,8 @@ def polygonal_weights(
     X: ArrayLike,
     nodes: ArrayLike,
     node_weights: ArrayLike | None = None,
+    *,
+    normalize: bool = True,
 ) -> NDArray[np.float64]:
     """Nearest-neighbour (polygonal) declustering weights, measured on grid nodes.
 
@@ -194,6 +196,9 @@ def polygonal_weights(
         Nodes covering the domain (cell centres), in the samples' CRS.
     node_weights : array-like of shape (m,), optional
         Each node's share of the domain (e.g. available area); default: equal.
+    normalize : bool
+        Divide by the total (weights summing to 1); False gives the node weights
+        summed per sample, which add up over parts of a domain.
 
     Returns
     -------
@@ -208,7 +213,9 @@ def polygonal_weights(
     [0.2, 0.3, 0.5]
     """
     points = _positions(X, "X")
-    grid = _positions(nodes, "nodes")
+    grid = np.asarray(nodes, dtype=float).reshape(-1, 2)
+    if len(grid):
+        grid = _positions(grid, "nodes")
     share = (
         np.ones(len(grid))
         if node_weights is None
@@ -223,10 +230,16 @@ def polygonal_weights(
             "node_weights must hold one finite, non-negative weight per node",
             column="node_weights",
         )
-    if share.sum() <= 0:
+    weights: NDArray[np.float64] = np.zeros(len(points))
+    if len(grid):
+        _, nearest = cKDTree(points).query(grid, k=1)
+        weights = np.bincount(nearest, weights=share, minlength=len(points)).astype(
+            float
+        )
+    if not normalize:
+        return np.asarray(weights, dtype=float)
+    if weights.sum() <= 0:
         raise InputError("the domain has no weight (every node weighs 0)")
-    _, nearest = cKDTree(points).query(grid, k=1)
-    weights = np.bincount(nearest, weights=share, minlength=len(points))
     return np.asarray(weights / weights.sum(), dtype=float)
 
 

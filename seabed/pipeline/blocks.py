@@ -22,6 +22,7 @@ from seabed.geostats.simulation import ConditionalSimulation
 from seabed.grid import on_grid
 from seabed.outputs.checkpoints import TileFolder
 from seabed.pipeline.inputs import Inputs
+from seabed.pipeline.validation import nearest_neighbour_shares
 from seabed.resource import (
     CLASSES,
     ClassRule,
@@ -158,6 +159,10 @@ class _BlockContext:
     models: GradeModels
     simulation: ConditionalSimulation | None
     slope: xr.DataArray | None
+    #: the used cores' positions (metres, the grid's CRS)
+    X: np.ndarray
+    #: the nearest-neighbour lattice: grid origin (x, y), spacing (dx, dy), step
+    lattice: tuple[tuple[float, float], tuple[float, float], int]
 
 
 @dataclass
@@ -178,6 +183,8 @@ class _BlockAccount:
     n_gaps: int
     zones_overlap: bool
     tiles: dict[str, int]
+    #: available area (m2) of the lattice cells nearest to each used core
+    nearest_shares: np.ndarray
 
 
 def _account_block(
@@ -271,6 +278,13 @@ def _account_block(
         n_gaps=n_gaps,
         zones_overlap=overlap,
         tiles=tiles,
+        nearest_shares=nearest_neighbour_shares(
+            context.X,
+            dataset,
+            origin=context.lattice[0],
+            spacing=context.lattice[1],
+            step=context.lattice[2],
+        ),
     )
     return account, dataset
 

@@ -22,6 +22,7 @@ from sklearn.base import clone
 
 from seabed.config import Config
 from seabed.estimation.models import GradeModels
+from seabed.estimation.review import AZIMUTHS
 from seabed.exceptions import InputError, SeabedError
 from seabed.geostats import ExperimentalVariogram, experimental_variogram
 from seabed.geostats.validation import leave_one_out
@@ -46,6 +47,7 @@ class Evidence:
     zone_outlines: gpd.GeoDataFrame | None
     cross_validation: pd.DataFrame | None
     experimental_variogram: ExperimentalVariogram | None
+    directional_variogram: ExperimentalVariogram | None
     water_depth: xr.DataArray | None
     synthetic_cores: bool
     bundled_bathymetry: bool
@@ -58,6 +60,7 @@ class Evidence:
             "zone_outlines": self.zone_outlines,
             "cross_validation": self.cross_validation,
             "experimental_variogram": self.experimental_variogram,
+            "directional_variogram": self.directional_variogram,
             "water_depth": self.water_depth,
             "synthetic_cores": self.synthetic_cores,
             "bundled_bathymetry": self.bundled_bathymetry,
@@ -95,6 +98,7 @@ def gather_evidence(
         zone_outlines=outlines if len(outlines) else None,
         cross_validation=_cross_validation(models, X, y, notes),
         experimental_variogram=_experimental(models, X, y),
+        directional_variogram=_experimental(models, X, y, direction=AZIMUTHS),
         water_depth=None if inputs.bathymetry is None else decimate(inputs.bathymetry),
         synthetic_cores=_is_bundled(config.inputs.cores, datasets.demo_cores_path),
         bundled_bathymetry=_is_bundled(
@@ -121,13 +125,16 @@ def _cross_validation(
 
 
 def _experimental(
-    models: GradeModels, X: np.ndarray, y: np.ndarray
+    models: GradeModels,
+    X: np.ndarray,
+    y: np.ndarray,
+    direction: tuple[float, ...] | None = None,
 ) -> ExperimentalVariogram | None:
     """The experimental variogram the model is drawn over (None without a model)."""
     if models.variogram is None or len(y) < 3:
         return None
     try:
-        return experimental_variogram(X, y)
+        return experimental_variogram(X, y, direction=direction)
     except InputError:  # too few pairs within gstat's cutoff: nothing to draw
         return None
 

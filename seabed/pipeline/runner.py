@@ -26,6 +26,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import xarray as xr
 
@@ -78,7 +79,7 @@ from seabed.pipeline.preflight import (
     estimate_footprint,
 )
 from seabed.pipeline.provenance import provenance
-from seabed.pipeline.validation import validation_summary
+from seabed.pipeline.validation import lattice_step, validation_summary
 from seabed.result import RunResult
 
 __all__ = [
@@ -199,6 +200,12 @@ def _run(
         models=models,
         simulation=simulation,
         slope=_slope_raster(config, inputs.bathymetry),
+        X=X,
+        lattice=(
+            (float(frame["x"][0]), float(frame["y"][0])),
+            (config.grid.resolution_m, -config.grid.resolution_m),
+            lattice_step(n_cells),
+        ),
     )
     single = len(blocks) == 1  # then the inner steps show their own progress
     accounts: list[_BlockAccount] = []
@@ -248,8 +255,9 @@ def _run(
             X=X,
             cross_validation=evidence.cross_validation,
             statement=tables["statement"],
-            cells=dataset if keep else None,
+            nearest_shares=np.sum([a.nearest_shares for a in accounts], axis=0),
             top_cut_ppm=rey_top_cut(config.composite.top_cut_ppm),
+            variogram=models.variogram,
         )
         notes.extend(validation_notes)
         notes.append(

@@ -7,6 +7,8 @@
   effect of the configured top-cut (or of the 99th percentile);
 - **Cross-validation** statistics (leave-one-out, which is leave-one-core-out: there
   is one composite per core), with the mean squared z-score's calibration range;
+- **Directional variograms**: the model's range fitted along four azimuths, and a
+  geometric anisotropy suggested when the shortest is below 0.7 of the longest;
 - **Global bias**: the kriged mean grade over the available area against the
   nearest-neighbour (polygonal) mean over the same area, flagged beyond 5 %; the
   difference from the cell-declustered mean is given too (it is the check only
@@ -25,6 +27,8 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
+from seabed.estimation.review import directional_review
+from seabed.geostats import Variogram
 from seabed.geostats.declustering import (
     cell_declustering,
     polygonal_weights,
@@ -37,6 +41,8 @@ __all__ = [
     "GLOBAL_BIAS_LIMIT",
     "SKILL_FLOOR",
     "Z2_RANGE",
+    "lattice_step",
+    "nearest_neighbour_shares",
     "validation_summary",
 ]
 
@@ -60,8 +66,9 @@ def validation_summary(
     X: np.ndarray,
     cross_validation: pd.DataFrame | None,
     statement: pd.DataFrame,
-    cells: xr.Dataset | None,
+    nearest_shares: np.ndarray | None,
     top_cut_ppm: float | None,
+    variogram: Variogram | None = None,
 ) -> tuple[dict[str, Any], list[str]]:
     """The ``validation`` section of a run and the notes it calls for.
 
@@ -76,26 +83,32 @@ def validation_summary(
         The leave-one-out table of the run.
     statement : pandas.DataFrame
         The kriged statement (its cut-off 0 row gives the kriged mean).
-    cells : xarray.Dataset or None
-        The grid with ``x``, ``y`` and ``available_fraction`` (and ``cell_area_m2``),
-        for the nearest-neighbour weights; None to skip them.
+    nearest_shares : numpy.ndarray or None
+        Available area nearest to each used core, summed over the blocks of rows
+        (:func:`nearest_neighbour_shares`); None to skip the nearest-neighbour mean.
     top_cut_ppm : float or None
         The configured top-cut of total REY.
+    variogram : Variogram, optional
+        The run's variogram, whose ranges along four azimuths are compared.
     """
     notes: list[str] = []
     y = used["rey_ppm"].to_numpy(dtype=float)
     raw = used.get("rey_uncut_ppm", used["rey_ppm"]).to_numpy(dtype=float)
     section: dict[str, Any] = {}
     if len(y) >= _MIN_CORES:
-        section["declustering"] = _declustering(X, y, cells)
+        section["declustering"] = _declustering(X, y, nearest_shares)
         section["top_cut"] = _top_cut(raw, section["declustering"], top_cut_ppm, notes)
+    if variogram is not None and len(y) >= _MIN_CORES:
+        directional, anisotropy = directional_review(X, y, variogram)
+        section["variogram"] = {"directional": directional}
+        notes.extend(anisotropy)
     section["cross_validation"] = _cross_validation(cross_validation, notes)
     section["global_bias"] = _global_bias(section.get("declustering"), statement, notes)
     return _plain(section), notes
 
 
 def _declustering(
-    X: np.ndarray, y: np.ndarray, cells: xr.Dataset | None
+    X: np.ndarray, y: np.ndarray, nearest_shares: np.ndarray | None
 ) -> dict[str, Any]:
     cell = cell_declustering(X, y)
     result: dict[str, Any] = {
@@ -111,32 +124,59 @@ def _declustering(
         },
         "weights": cell.weights_.tolist(),
     }
-    nodes = _available_nodes(cells)
-    if nodes is not None:
-        weights = polygonal_weights(X, nodes[0], nodes[1])
+    if nearest_shares is not None and nearest_shares.sum() > 0:
+        weights = nearest_shares / nearest_shares.sum()
         result["nearest_neighbour_mean_rey_ppm"] = float(weights @ y)
+        result["nearest_neighbour_weights"] = weights.tolist()
     return result
 
 
-def _available_nodes(
-    cells: xr.Dataset | None,
-) -> tuple[np.ndarray, np.ndarray] | None:
-    """Cell centres of a lattice over the grid and their available areas."""
-    if cells is None or "available_fraction" not in cells:
-        return None
-    step = max(
-        1, math.ceil(math.sqrt(cells.sizes["x"] * cells.sizes["y"] / _MAX_NODES))
+def lattice_step(n_cells: int) -> int:
+    """Every how many rows and columns a cell is a node of the nearest-neighbour
+    lattice: 1 up to :data:`_MAX_NODES` cells, so that the check stays cheap on
+    large grids (it depends on the grid's size only, never on its blocks)."""
+    return max(1, math.ceil(math.sqrt(n_cells / _MAX_NODES)))
+
+
+def nearest_neighbour_shares(
+    X: np.ndarray,
+    cells: xr.Dataset,
+    *,
+    origin: tuple[float, float],
+    spacing: tuple[float, float],
+    step: int,
+) -> np.ndarray:
+    """Available area (m2) of the lattice cells of ``cells`` nearest to each core.
+
+    The lattice takes every ``step``-th row and column of the whole grid, counted
+    from ``origin`` with the cells' ``spacing``, so that blocks of rows add up to
+    the same sums whatever their size. Ties go to the lower core index.
+
+    Examples
+    --------
+    >>> import numpy as np, xarray as xr
+    >>> cells = xr.Dataset(
+    ...     {"available_fraction": (("y", "x"), np.ones((2, 4)))},
+    ...     coords={"y": [15.0, 5.0], "x": [5.0, 15.0, 25.0, 35.0]},
+    ... )
+    >>> X = np.array([[0.0, 0.0], [40.0, 10.0]])
+    >>> nearest_neighbour_shares(X, cells, origin=(5.0, 15.0), spacing=(10.0, -10.0),
+    ...                          step=1).tolist()
+    [4.0, 4.0]
+    """
+    columns = np.rint((cells["x"].values - origin[0]) / spacing[0]).astype(np.int64)
+    rows = np.rint((cells["y"].values - origin[1]) / spacing[1]).astype(np.int64)
+    sub = cells.isel(
+        x=np.flatnonzero(columns % step == 0), y=np.flatnonzero(rows % step == 0)
     )
-    sub = cells.isel(x=slice(None, None, step), y=slice(None, None, step))
     share = sub["available_fraction"].fillna(0.0)
     if "cell_area_m2" in sub:
         share = share * sub["cell_area_m2"]
-    xx, yy = np.meshgrid(sub["x"].values, sub["y"].values)
-    weights = np.asarray(share.values, dtype=float).ravel()
-    if not (weights > 0).any():
-        return None
+    weights = np.asarray(share.transpose("y", "x").values, dtype=float).ravel()
     keep = weights > 0
-    return np.column_stack([xx.ravel()[keep], yy.ravel()[keep]]), weights[keep]
+    xx, yy = np.meshgrid(sub["x"].values, sub["y"].values)
+    nodes = np.column_stack([xx.ravel()[keep], yy.ravel()[keep]])
+    return polygonal_weights(X, nodes, weights[keep], normalize=False)
 
 
 def _top_cut(

@@ -86,3 +86,34 @@ def test_a_run_on_uncorrelated_cores_says_the_variogram_is_doubtful(tmp_path):
     ]
     assert said, result.notes
     assert result.validation["cross_validation"]["skill"] < 0.02
+
+
+def _field(variogram, n=500, seed=0, side=30_000.0):
+    rng = np.random.default_rng(seed)
+    X = rng.uniform(0, side, size=(n, 2))
+    covariance = variogram.covariance_matrix(X)
+    y = np.linalg.cholesky(covariance + 1e-9 * np.eye(n)) @ rng.standard_normal(n)
+    return X, y
+
+
+def test_a_real_anisotropy_is_found_along_its_axis():
+    from seabed.estimation.review import directional_review
+
+    truth = Variogram(
+        "exponential", psill=1.0, range=4000.0, nugget=0.05, anis=(90.0, 0.3)
+    )
+    X, y = _field(truth)
+    isotropic = Variogram("exponential", psill=1.0, range=2500.0, nugget=0.05)
+    summary, notes = directional_review(X, y, isotropic)
+    assert summary["suggested_anis"][0] in (45.0, 90.0, 135.0)
+    assert summary["ratio"] < 0.7
+    assert len(notes) == 1 and "anis = [" in notes[0]
+
+
+def test_an_isotropic_field_gets_no_suggestion():
+    from seabed.estimation.review import directional_review
+
+    truth = Variogram("exponential", psill=1.0, range=2000.0, nugget=0.05)
+    X, y = _field(truth, seed=4)
+    summary, notes = directional_review(X, y, truth)
+    assert summary["suggested_anis"] is None and notes == []

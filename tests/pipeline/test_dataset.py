@@ -130,10 +130,10 @@ def test_dataset_round_trips_through_zarr(result, tmp_path):
 def test_blocks_of_rows_follow_the_chunk_size_set_in_one_place(monkeypatch):
     frame = make_grid((153.5, 21.8, 154.1, 22.2), 5000, frame_only=True)
     assert pipeline.block_rows(frame) == [(0, frame.sizes["y"])]
+    assert pipeline.BLOCK_CELLS == chunks.BLOCK_CELLS  # still importable here
     monkeypatch.setattr(chunks, "BLOCK_CELLS", 3 * frame.sizes["x"])
     blocks = pipeline.block_rows(frame)
     assert blocks[:2] == [(0, 3), (3, 6)] and blocks[-1][1] == frame.sizes["y"]
-    assert pipeline.BLOCK_CELLS is pipeline.blocks.BLOCK_CELLS  # still importable
 
 
 def test_slice_coordinates_say_what_they_are(result):

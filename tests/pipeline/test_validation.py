@@ -41,6 +41,7 @@ def test_validation_is_written_with_every_check(plain):
         "top_cut",
         "cross_validation",
         "global_bias",
+        "variogram",
     }
     assert validation == plain.validation
     declustering = validation["declustering"]

@@ -39,6 +39,17 @@ def geostats_html(context: ReportContext) -> str:
                 alt="variogram",
             )
         )
+    directional = _directional_figure(context)
+    if directional is not None:
+        items.append(
+            _figure_html(
+                directional,
+                "Experimental variograms along four azimuths (22.5 degrees either "
+                "side) and the model used, drawn along each: where they part, the "
+                "grade varies faster in one direction than in another.",
+                alt="directional variograms",
+            )
+        )
     table = result.cross_validation
     if table is not None:
         items.append(
@@ -85,6 +96,21 @@ def _variogram_figure(context: ReportContext) -> Figure | None:
         figure.add_subplot(),
         value_units="ppm",
         title="Variogram of the REY composites",
+    )
+    return figure
+
+
+def _directional_figure(context: ReportContext) -> Figure | None:
+    result = context.result
+    if result.variogram is None or result.directional_variogram is None:
+        return None
+    figure = _figure((6.4, 4.6))
+    plot_variogram(
+        result.directional_variogram,
+        result.variogram,
+        figure.add_subplot(),
+        value_units="ppm",
+        title="Directional variograms of the REY composites",
     )
     return figure
 
@@ -171,6 +197,25 @@ def checks_html(validation: dict[str, Any]) -> str:
                 "Global bias of the kriged mean",
                 f"{difference:+.1%} against the "
                 f"{bias['checked_against'].replace('_', '-')} mean{flag}",
+            )
+        )
+    directional = (validation.get("variogram") or {}).get("directional")
+    if directional:
+        ranges = ", ".join(
+            f"{azimuth}°: {reach / 1000:,.3g} km"
+            for azimuth, reach in directional["ranges_m"].items()
+        )
+        suggestion = directional["suggested_anis"]
+        rows.append(
+            (
+                "Practical range by azimuth",
+                f"{ranges} (shortest / longest {directional['ratio']:.2f}"
+                + (
+                    f"; anisotropy suggested: anis = [{suggestion[0]:g}, "
+                    f"{suggestion[1]:g}])"
+                    if suggestion
+                    else ")"
+                ),
             )
         )
     review = validation.get("top_cut")
