@@ -5,9 +5,13 @@
     inputs -> composites (window, slices) -> grid -> variogram + kriging -> tiles
            -> zones and rules -> density -> tonnage -> classes -> statements -> files
 
-Every input is read and checked before anything is computed or written, and the output
-files are written into a staging folder that is moved into place only when the whole
-run has succeeded, so a failed run never leaves half its files behind.
+Every input is read and checked before anything is computed or written, and so is the
+output folder (no link in it is followed, no file seabed did not write is in the way:
+:func:`seabed.outputs.folder.claim_output_folder`); the output files are written into
+a staging folder that is moved into place only when the whole run has succeeded,
+with a manifest, so a failed run never leaves half its files behind. The warnings
+raised during a run are recorded (the ``SeabedWarning`` s go into the notes) and
+issued again once it has succeeded.
 
 The stages themselves live in their packages; this module only runs them in order,
 in blocks of grid rows (:mod:`seabed.pipeline.blocks`), and hands the result to
