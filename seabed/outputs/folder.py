@@ -267,15 +267,15 @@ def _publish(staging: Path, out_dir: Path, *, run_id: str) -> list[Path]:
         if not _owned(target, old):
             raise _in_the_way(target)
     files = {path.name: _entry(path) for path in staged}
+    # the earlier run's files, and those of a run killed while publishing
+    earlier = {**old.get("previous", {}), **old["files"]}
     stale = [
         name
-        for name in old["files"]
+        for name in earlier
         if name not in files and Path(name).name == name and _owned(out_dir / name, old)
     ]
     replaced = {
-        name: old["files"][name]
-        for name in old["files"]
-        if name in files or name in stale
+        name: earlier[name] for name in earlier if name in files or name in stale
     }
     _write_manifest(out_dir, files, run_id=run_id, previous=replaced)
     published = []

@@ -21,6 +21,7 @@ in blocks of grid rows (:mod:`seabed.pipeline.blocks`), and hands the result to
 from __future__ import annotations
 
 import contextlib
+import contextvars
 import ctypes
 import os
 import shutil
@@ -241,7 +242,7 @@ def _run(
     with (
         _client(address) as client,
         _staging(out) as staging,
-        ThreadPoolExecutor(in_flight) as pool,
+        _ContextPool(in_flight) as pool,
     ):
         maps = _MapWriter(staging, frame, {PROVENANCE_TAG: record})
 
@@ -313,6 +314,15 @@ def _run(
     if checkpoint is not None:  # done: nothing left to resume
         shutil.rmtree(checkpoint.root, ignore_errors=True)
     return result
+
+
+class _ContextPool(ThreadPoolExecutor):
+    """Threads that run each task in a copy of the submitting thread's context, so
+    that the run's record of warnings holds where warnings are per context
+    (``PYTHON_CONTEXT_AWARE_WARNINGS``, free-threaded Python)."""
+
+    def submit(self, fn: Any, /, *args: Any, **kwargs: Any) -> Any:
+        return super().submit(contextvars.copy_context().run, fn, *args, **kwargs)
 
 
 def _progress_over(done: Iterator[Any], total: int, enabled: bool) -> Iterator[Any]:

@@ -131,6 +131,36 @@ def test_a_new_run_replaces_its_files_and_removes_only_its_stale_ones(earlier):
     assert not [n for n in names if n.startswith(".seabed-staging")]
 
 
+def test_a_run_killed_while_publishing_is_cleaned_up_by_the_next(earlier, monkeypatch):
+    """Killed after a few files were moved into place: the next run owns them all
+    (the manifest lists the earlier and the new versions), writes its own and
+    removes the stale ones."""
+    out = earlier / "out"
+    config = write_config(earlier, IDW)
+    moved = []
+    real_replace = Path.replace
+
+    def killed_after_three(self, target):
+        if len(moved) == 3:
+            raise KeyboardInterrupt
+        moved.append(target)
+        return real_replace(self, target)
+
+    with monkeypatch.context() as patch:
+        patch.setattr(Path, "replace", killed_after_three)
+        code, _, err = cli("run", config)
+    assert code == 130 and len(err.strip().splitlines()) == 1, err
+    assert len(moved) == 3
+    assert "previous" in json.loads((out / MANIFEST).read_text())
+    assert not [p for p in out.iterdir() if p.name.startswith(".seabed-staging")]
+    code, _, err = cli("run", config)
+    assert code == 0, err
+    names = {p.name for p in out.iterdir()}
+    manifest = json.loads((out / MANIFEST).read_text())
+    assert set(manifest["files"]) == names - {MANIFEST}
+    assert "rey_std_ppm.tif" not in names and "previous" not in manifest
+
+
 # --------------------------------------------------------------------------- overwriting
 def test_an_input_named_like_an_output_is_never_overwritten(tmp_path):
     """``output.dir = "."`` beside a cores file named resource.csv."""
