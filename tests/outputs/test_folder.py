@@ -15,6 +15,8 @@ import io
 import json
 import os
 import shutil
+import subprocess
+import sys
 import warnings
 from pathlib import Path
 
@@ -353,6 +355,21 @@ def test_a_warning_is_one_line_on_stderr(warned_run):
     assert len(lines) == 1, err
     assert lines[0].startswith("warning: dry_density_t_m3 reaches 1.60 t/m3")
     assert "Traceback" not in err and "warnings.warn" not in err
+
+
+def test_a_warning_is_one_line_from_a_real_process(warned_run, tmp_path):
+    """The same from the installed command, where Python would print the warning's
+    source line; the earlier run's files are replaced without complaint."""
+    folder = tmp_path / "bad"
+    shutil.copytree(warned_run[0], folder)
+    command = [sys.executable, "-m", "seabed.cli", "run", "run.toml", "--no-progress"]
+    done = subprocess.run(
+        command, cwd=folder, capture_output=True, text=True, timeout=300
+    )
+    assert done.returncode == 0, done.stderr
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("warning: dry_density_t_m3"), lines
+    assert "Traceback" not in done.stderr
 
 
 def test_a_warning_reaches_the_notes_the_statement_and_the_report(warned_run):
