@@ -14,7 +14,9 @@ import errno
 import os
 import sys
 import traceback
-from collections.abc import Sequence
+import warnings
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 
 from seabed._version import __version__
@@ -188,9 +190,38 @@ def _validate(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+@contextmanager
+def _one_line_warnings() -> Iterator[None]:
+    """Print every warning as one ``warning: <message>`` line on stderr, without
+    the source line, each message once, for the duration of the command."""
+    seen: set[str] = set()
+
+    def show(
+        message: Warning | str,
+        category: type[Warning],
+        filename: str,
+        lineno: int,
+        file: object = None,
+        line: str | None = None,
+    ) -> None:
+        text = " ".join(str(message).split())
+        if text not in seen:
+            seen.add(text)
+            print(f"warning: {text}", file=sys.stderr)
+
+    with warnings.catch_warnings():
+        warnings.showwarning = show
+        yield
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``seabed`` console script; returns the exit code."""
     args = build_parser().parse_args(argv)
+    with _one_line_warnings():
+        return _main(args)
+
+
+def _main(args: argparse.Namespace) -> int:
     try:
         if args.command == "validate":
             return _validate(args)

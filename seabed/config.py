@@ -14,6 +14,7 @@ Examples
 
 from __future__ import annotations
 
+import os
 import tomllib
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -589,7 +590,10 @@ class Config(_Section):
                 "report_zones": report_zones,
             }
         )
-        output = self.output.model_copy(update={"dir": absolute(self.output.dir)})
+        # the output folder as given: a link in its place is seen (and refused
+        # when broken), never followed to a folder created elsewhere
+        out_dir = Path(os.path.abspath(base / self.output.dir))
+        output = self.output.model_copy(update={"dir": out_dir})
         return self.model_copy(
             update={
                 "inputs": inputs,

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import re
+import string
 from pathlib import Path
 from typing import Any
 
@@ -27,7 +29,7 @@ from seabed.resource import (
     SimulatedResource,
 )
 from seabed.result import RunResult
-from seabed.variables import map_layers
+from seabed.variables import VARIABLES, map_layers
 
 
 # --------------------------------------------------------------------------- files
@@ -87,7 +89,54 @@ def write_outputs(result: RunResult, staging: Path, out_dir: Path) -> list[Path]
         )
         figure.savefig(staging / "grade_tonnage.png", dpi=120, metadata=_png(tags))
     write_report(result, staging / "report.html", quicklooks=True)
-    return _publish(staging, out_dir)
+    return _publish(staging, out_dir, run_id=str(result.provenance.get("run_id", "")))
+
+
+#: Files a run may write besides the maps, their quick-looks and ``CSV_TABLES``.
+_OTHER_FILES = {
+    "resource.json",
+    "report.html",
+    "grade_tonnage.png",
+    "resource_simulation.csv",
+    "resource_simulation_slices.csv",
+    "resource_simulation_zones.csv",
+}
+
+
+def _map_patterns() -> list[re.Pattern[str]]:
+    """The GeoTIFF names of every map layer, a field (``{cutoff_ppm:g}``) matching
+    any text."""
+    patterns = []
+    for layer in map_layers():
+        parts = string.Formatter().parse(layer.geotiff or "")
+        text = "".join(
+            re.escape(literal) + ("" if field is None else ".+")
+            for literal, field, _, _ in parts
+        )
+        patterns.append(re.compile(text + r"\.tif"))
+    return patterns
+
+
+_MAP_PATTERNS = _map_patterns()
+_QUICKLOOKS = {f"{v.quicklook}.png" for v in VARIABLES.values() if v.quicklook}
+
+
+def output_name(name: str) -> bool:
+    """Whether a run may write a file of this name into its output folder.
+
+    Examples
+    --------
+    >>> output_name("resource.csv"), output_name("probability_above_500ppm.tif")
+    (True, True)
+    >>> output_name("cores.csv"), output_name("bathymetry.tif")
+    (False, False)
+    """
+    return (
+        name in CSV_TABLES
+        or name in _OTHER_FILES
+        or name in _QUICKLOOKS
+        or any(pattern.fullmatch(name) for pattern in _MAP_PATTERNS)
+    )
 
 
 class _MapWriter:

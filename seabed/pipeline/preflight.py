@@ -225,6 +225,10 @@ def check_output_folder(out_dir: str | os.PathLike[str]) -> None:
     hint = "choose another folder with --out or output.dir"
     if target.exists() and not target.is_dir():
         raise InputError("the output folder is a file", path=target, hint=hint)
+    if target.is_symlink() and not target.exists():
+        raise InputError(
+            "the output folder is a broken symbolic link", path=target, hint=hint
+        )
     existing = _existing_ancestor(target)
     if not existing.is_dir():
         raise InputError(

@@ -16,6 +16,7 @@ True
 from __future__ import annotations
 
 import hashlib
+import json
 import platform
 import sys
 from collections.abc import Mapping
@@ -97,7 +98,7 @@ def provenance(
     dict
         JSON-ready record.
     """
-    return {
+    record = {
         "created_utc": datetime.now(UTC).isoformat(timespec="seconds"),
         "command": " ".join([Path(sys.argv[0]).name, *sys.argv[1:]]),
         "inputs": {
@@ -110,3 +111,7 @@ def provenance(
         "platform": platform.platform(),
         **dict(extra or {}),
     }
+    # the run's id: a digest of the record, also in the output folder's manifest
+    text = json.dumps(record, sort_keys=True, default=str)
+    record["run_id"] = hashlib.sha256(text.encode()).hexdigest()[:16]
+    return record

@@ -5,9 +5,13 @@
     inputs -> composites (window, slices) -> grid -> variogram + kriging -> tiles
            -> zones and rules -> density -> tonnage -> classes -> statements -> files
 
-Every input is read and checked before anything is computed or written, and the output
-files are written into a staging folder that is moved into place only when the whole
-run has succeeded, so a failed run never leaves half its files behind.
+Every input is read and checked before anything is computed or written, and so is the
+output folder (no link in it is followed, no file seabed did not write is in the way:
+:func:`seabed.outputs.folder.claim_output_folder`); the output files are written into
+a staging folder that is moved into place only when the whole run has succeeded,
+with a manifest, so a failed run never leaves half its files behind. The warnings
+raised during a run are recorded (the ``SeabedWarning`` s go into the notes) and
+issued again once it has succeeded.
 
 The stages themselves live in their packages; this module only runs them in order,
 in blocks of grid rows (:mod:`seabed.pipeline.blocks`), and hands the result to
@@ -17,9 +21,11 @@ in blocks of grid rows (:mod:`seabed.pipeline.blocks`), and hands the result to
 from __future__ import annotations
 
 import contextlib
+import contextvars
 import ctypes
 import os
 import shutil
+import warnings
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
@@ -40,15 +46,16 @@ from seabed.estimation.models import (
     project,
     slice_composites,
 )
-from seabed.exceptions import ConfigError, InputError
+from seabed.exceptions import ConfigError, InputError, SeabedWarning
 from seabed.grid import grid_rows
 from seabed.outputs import PROVENANCE_TAG
 from seabed.outputs.checkpoints import TileFolder
 from seabed.outputs.cogs import _provenance_json
-from seabed.outputs.folder import TILES_FOLDER, _staging
+from seabed.outputs.folder import TILES_FOLDER, _staging, claim_output_folder
 from seabed.outputs.writer import (
     _MapWriter,
     _opened,
+    output_name,
     write_outputs,
 )
 from seabed.pipeline.blocks import (
@@ -128,13 +135,47 @@ def run(
     RunResult
     """
     with _errors_name(config.source):
-        return _run(
-            config,
-            out_dir=out_dir,
-            tile_size=tile_size,
-            scheduler=scheduler,
-            progress=progress,
-            keep_cells=keep_cells,
+        # every warning of the run is recorded (the SeabedWarnings go into the
+        # notes), then issued again once it has succeeded, each message once
+        with warnings.catch_warnings(record=True) as caught:
+            result = _run(
+                config,
+                out_dir=out_dir,
+                tile_size=tile_size,
+                scheduler=scheduler,
+                progress=progress,
+                keep_cells=keep_cells,
+                caught=caught,
+            )
+        _warn_again(caught)
+        return result
+
+
+def _warning_notes(
+    caught: list[warnings.WarningMessage], notes: list[str]
+) -> list[str]:
+    """The messages of the SeabedWarnings raised so far that the notes do not hold,
+    each once, one line each."""
+    found: list[str] = []
+    for message in caught:
+        if issubclass(message.category, SeabedWarning):
+            text = " ".join(str(message.message).split())
+            if text not in notes and text not in found:
+                found.append(text)
+    return found
+
+
+def _warn_again(caught: list[warnings.WarningMessage]) -> None:
+    """Issue the recorded warnings again (each message once), where the caller's
+    filters and display apply (the command line prints ``warning: ...``)."""
+    seen: set[tuple[type[Warning], str]] = set()
+    for message in caught:
+        key = (message.category, str(message.message))
+        if key in seen:
+            continue
+        seen.add(key)
+        warnings.warn_explicit(
+            message.message, message.category, message.filename, message.lineno
         )
 
 
@@ -146,11 +187,14 @@ def _run(
     scheduler: str | None,
     progress: bool,
     keep_cells: bool | None,
+    caught: list[warnings.WarningMessage],
 ) -> RunResult:
     out = Path(out_dir) if out_dir is not None else config.output.dir
     tile = tile_size or config.dask.tile_size
     address = _scheduler_address(config, scheduler)
-    check_output_folder(out)  # before the long part, not after it
+    # before the long part, not after it
+    check_output_folder(out)
+    claim_output_folder(out, writes=output_name)
     notes: list[str] = []
 
     inputs = read_inputs(config)
@@ -213,7 +257,7 @@ def _run(
     with (
         _client(address) as client,
         _staging(out) as staging,
-        ThreadPoolExecutor(in_flight) as pool,
+        _ContextPool(in_flight) as pool,
     ):
         maps = _MapWriter(staging, frame, {PROVENANCE_TAG: record})
 
@@ -244,6 +288,7 @@ def _run(
         tables = _combined(accounts, config)
         density_record = _density_record(config, used, accounts)
         notes.extend(_block_notes(accounts))
+        notes.extend(_warning_notes(caught, notes))
         notes.append(f"dry density: {density_record['text']}")
         if config.estimate.support == "point" and config.estimate.method != "idw":
             notes.append(
@@ -295,6 +340,15 @@ def _run(
     if checkpoint is not None:  # done: nothing left to resume
         shutil.rmtree(checkpoint.root, ignore_errors=True)
     return result
+
+
+class _ContextPool(ThreadPoolExecutor):
+    """Threads that run each task in a copy of the submitting thread's context, so
+    that the run's record of warnings holds where warnings are per context
+    (``PYTHON_CONTEXT_AWARE_WARNINGS``, free-threaded Python)."""
+
+    def submit(self, fn: Any, /, *args: Any, **kwargs: Any) -> Any:
+        return super().submit(contextvars.copy_context().run, fn, *args, **kwargs)
 
 
 def _progress_over(done: Iterator[Any], total: int, enabled: bool) -> Iterator[Any]:

@@ -65,9 +65,12 @@ def table_fingerprint(path: Path) -> str:
 
 
 def fingerprint(folder: Path) -> dict[str, str]:
-    """Digests of every table and map in a run's output folder, by file name."""
+    """Digests of every table and map in a run's output folder, by file name
+    (hidden files, such as the manifest ``.seabed-manifest.json``, are no tables)."""
     prints: dict[str, str] = {}
     for path in sorted(folder.iterdir()):
+        if path.name.startswith("."):
+            continue
         if path.suffix == ".tif":
             prints[path.name] = map_fingerprint(path)
         elif path.suffix in {".csv", ".json"}:
