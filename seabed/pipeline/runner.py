@@ -41,7 +41,7 @@ from seabed.estimation.models import (
 )
 from seabed.exceptions import ConfigError, InputError
 from seabed.grid import grid_rows
-from seabed.outputs import PROVENANCE_TAG
+from seabed.outputs import PROVENANCE_TAG, SYNTHETIC_TAG
 from seabed.outputs.checkpoints import TileFolder
 from seabed.outputs.cogs import _provenance_json
 from seabed.outputs.folder import TILES_FOLDER, _staging
@@ -72,7 +72,8 @@ from seabed.pipeline.preflight import (
     estimate_footprint,
 )
 from seabed.pipeline.provenance import provenance
-from seabed.result import RunResult
+from seabed.result import SYNTHETIC_NOTICE, RunResult
+from seabed.zones import include_within_area
 
 __all__ = [
     "run",
@@ -150,7 +151,7 @@ def _run(
     notes.extend(composite_notes)
     core_densities(config, used)  # fail before the long part if they are missing
     slices = slice_composites(config, inputs.samples, used.index)
-    frame = build_grid(config, used)
+    frame = build_grid(config, used, inputs.area)
     n_cells = frame.sizes["y"] * frame.sizes["x"]
     keep = n_cells <= chunks.IN_MEMORY_CELLS if keep_cells is None else keep_cells
     blocks = block_rows(frame)
@@ -170,6 +171,8 @@ def _run(
     notes.extend(models.notes)
     simulation = fit_simulation(config, used, X)
     evidence = gather_evidence(config, inputs, used, X, models)
+    if evidence.synthetic_cores:
+        notes.insert(0, SYNTHETIC_NOTICE)
     record = provenance(
         config=config.to_dict(),
         inputs=inputs.files,
@@ -191,6 +194,7 @@ def _run(
         models=models,
         simulation=simulation,
         slope=_slope_raster(config, inputs.bathymetry),
+        within_area=include_within_area(frame, inputs.include, inputs.area),
     )
     single = len(blocks) == 1  # then the inner steps show their own progress
     accounts: list[_BlockAccount] = []
@@ -200,7 +204,10 @@ def _run(
         _staging(out) as staging,
         ThreadPoolExecutor(in_flight) as pool,
     ):
-        maps = _MapWriter(staging, frame, {PROVENANCE_TAG: record})
+        map_tags: dict[str, Any] = {PROVENANCE_TAG: record}
+        if evidence.synthetic_cores:
+            map_tags[SYNTHETIC_TAG] = SYNTHETIC_NOTICE
+        maps = _MapWriter(staging, frame, map_tags)
 
         def account(rows: tuple[int, int]) -> tuple[_BlockAccount, xr.Dataset]:
             return _account_block(
@@ -252,7 +259,9 @@ def _run(
             dry_density_t_m3=float(density_record["dry_density_t_m3"]),
             dry_density_text=str(density_record["text"]),
             notes=notes,
-            assumptions=assumptions(config, frame, density_record, models.variogram),
+            assumptions=assumptions(
+                config, frame, density_record, models.variogram, inputs.area_record
+            ),
             simulation=simulated,
             **tables,
             **evidence.fields(),
