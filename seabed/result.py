@@ -22,8 +22,8 @@ __all__ = ["SYNTHETIC_NOTICE", "RunResult"]
 #: GeoTIFF tags, report, PNGs): the data are made up, and so is any agreement with
 #: the literature the generator was calibrated to.
 SYNTHETIC_NOTICE = (
-    "SYNTHETIC DATA: the cores are synthetic (drawn by seabed's generator from a "
-    "made-up field), not measurements, and these figures describe no real deposit; "
+    "SYNTHETIC DATA: the cores are synthetic data (drawn by seabed's generator from "
+    "a made-up field), not measurements, and these figures describe no real deposit; "
     "the generator is calibrated to the mean grade Takaya et al. (2018) reported "
     "over their box, so any agreement with that paper is built in by the "
     "calibration and validates nothing"

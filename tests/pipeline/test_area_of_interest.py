@@ -212,3 +212,18 @@ def test_area_file_and_include_zones_are_both_applied(tmp_path):
         box_area_m2(153.55, 21.85, 153.75, 22.0) / 1e6, rel=1e-6
     )
     assert "area.gpkg" in result.assumptions["area_of_interest"]["definition"]
+
+
+def test_validate_names_a_missing_area_file(tmp_path):
+    from seabed import pipeline
+
+    survey = make_survey(n_cores=5, bounds=BOX, seed=3)
+    survey.samples.to_csv(tmp_path / "cores.csv", index=False)
+    config = tmp_path / "run.toml"
+    config.write_text(
+        '[inputs]\ncores = "cores.csv"\n\n'
+        '[grid]\nbounds = [153.55, 21.85, 153.95, 22.2]\narea = "missing.gpkg"\n'
+    )
+    problems = pipeline.validate(config)
+    assert len(problems) == 1
+    assert "missing.gpkg" in str(problems[0])
