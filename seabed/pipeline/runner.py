@@ -248,6 +248,8 @@ def _run(
         dataset = _whole(kept, frame) if keep else _opened(map_files, frame)
         # JSON text, as in the GeoTIFFs: netCDF and Zarr attributes hold no dicts
         dataset.attrs["provenance"] = _provenance_json(record)
+        if evidence.synthetic_cores:
+            dataset.attrs["synthetic"] = SYNTHETIC_NOTICE
         simulated = _combined_simulation(accounts, None if keep else dataset)
         result = RunResult(
             config=config,
@@ -273,6 +275,8 @@ def _run(
     if not keep:  # the maps now live in the output folder
         result.dataset = _opened([out / p.name for p in map_files], frame)
         result.dataset.attrs["provenance"] = _provenance_json(record)
+        if evidence.synthetic_cores:
+            result.dataset.attrs["synthetic"] = SYNTHETIC_NOTICE
         if result.simulation is not None:
             result.simulation = _with_simulation_maps(result.simulation, result.dataset)
     if checkpoint is not None:  # done: nothing left to resume

@@ -58,8 +58,11 @@ def test_unmarked_cores_are_not_synthetic(tmp_path):
 
 
 def run_on(tmp_path, table, name):
-    cores = tmp_path / name
-    table.to_csv(cores, index=False)
+    """A run on cores: a table written under ``name``, or a file's path."""
+    cores = table
+    if isinstance(table, pd.DataFrame):
+        cores = tmp_path / name
+        table.to_csv(cores, index=False)
     config = Config.model_validate(
         {
             "inputs": {"cores": str(cores)},
@@ -71,15 +74,17 @@ def run_on(tmp_path, table, name):
 
 
 def test_a_renamed_synthetic_file_is_disclosed_in_every_output(tmp_path):
+    """The run reads a copy of a synthetic file under a name that says nothing of
+    it, in another folder."""
     survey = make_survey(n_cores=40, bounds=BOX, seed=8)
     survey.samples.to_csv(tmp_path / "synthetic.csv", index=False)
     renamed = tmp_path / "copy" / "survey_2024_final.csv"
     renamed.parent.mkdir()
     shutil.copy(tmp_path / "synthetic.csv", renamed)
-    table = pd.read_csv(renamed)  # what a user's script would pass along
-    result = run_on(tmp_path, table, "site_cores.csv")
+    result = run_on(tmp_path, renamed, None)
     out = result.out_dir
     assert result.synthetic_cores
+    assert result.dataset.attrs["synthetic"] == SYNTHETIC_NOTICE
 
     # the printed statement: first line and title
     text = format_statement(result)
@@ -114,6 +119,8 @@ def test_a_renamed_synthetic_file_is_disclosed_in_every_output(tmp_path):
     for path in pngs:
         with Image.open(path) as image:
             assert image.text.get("Disclaimer") == SYNTHETIC_NOTICE, path.name
+    # and the report's map captions
+    assert html.count("Synthetic data, not measurements.") >= 3
 
 
 def test_measured_cores_carry_no_notice(tmp_path):
@@ -121,6 +128,7 @@ def test_measured_cores_carry_no_notice(tmp_path):
     result = run_on(tmp_path, table.drop(columns="synthetic"), "cores.csv")
     out = result.out_dir
     assert not result.synthetic_cores
+    assert "synthetic" not in result.dataset.attrs
     assert "SYNTHETIC" not in format_statement(result)
     assert json.loads((out / "resource.json").read_text())["synthetic"] is False
     assert "synthetic" not in pd.read_csv(out / "resource.csv").columns
