@@ -141,12 +141,24 @@ class InputsConfig(_Section):
         return [_as_zone(v) for v in value]
 
 
+class AreaConfig(_Section):
+    """A polygon layer: the area of interest (``[grid] area``)."""
+
+    path: Path
+    layer: str | None = None
+
+
 class GridConfig(_Section):
-    """The estimation grid."""
+    """The estimation grid and the area of interest."""
 
     resolution_m: Annotated[float, Field(gt=0, le=_MAX_CELL_M)] = 1000.0
     crs: str = "auto"
+    #: the area of interest's bounds, in ``bounds_crs``: a geodesic box between
+    #: meridians and parallels for lon/lat, a rectangle for a projected CRS
     bounds: tuple[float, float, float, float] | None = None
+    bounds_crs: str | int = "EPSG:4326"
+    #: a polygon layer: the area of interest (with ``bounds``: inside both)
+    area: AreaConfig | None = None
     margin_m: Annotated[float, Field(ge=0, le=_MAX_DISTANCE_M / 10)] = 5000.0
 
     @field_validator("bounds")
@@ -154,9 +166,21 @@ class GridConfig(_Section):
     def _ordered(cls, value: tuple[float, ...] | None) -> tuple[float, ...] | None:
         if value is not None and not (value[0] < value[2] and value[1] < value[3]):
             raise ValueError(
-                "bounds must be [lon_min, lat_min, lon_max, lat_max] with min < max"
+                "bounds must be [west, south, east, north] (lon_min, lat_min, "
+                "lon_max, lat_max for lon/lat) with min < max"
             )
         return value
+
+    @field_validator("bounds_crs")
+    @classmethod
+    def _known_bounds_crs(cls, value: str | int) -> str | int:
+        _check_crs(value)
+        return value
+
+    @field_validator("area", mode="before")
+    @classmethod
+    def _area(cls, value: Any) -> Any:
+        return _as_zone(value)
 
 
 class CompositeConfig(_Section):
@@ -594,9 +618,18 @@ class Config(_Section):
         # when broken), never followed to a folder created elsewhere
         out_dir = Path(os.path.abspath(base / self.output.dir))
         output = self.output.model_copy(update={"dir": out_dir})
+        area = self.grid.area
+        grid = self.grid.model_copy(
+            update={
+                "area": None
+                if area is None
+                else area.model_copy(update={"path": absolute(area.path)})
+            }
+        )
         return self.model_copy(
             update={
                 "inputs": inputs,
+                "grid": grid,
                 "resource": resource,
                 "output": output,
                 "dask": dask,

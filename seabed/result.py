@@ -16,7 +16,18 @@ from seabed.resource.uncertainty import SimulatedResource
 if TYPE_CHECKING:
     import geopandas as gpd
 
-__all__ = ["RunResult"]
+__all__ = ["SYNTHETIC_NOTICE", "RunResult"]
+
+#: What every output of a run on synthetic cores says (statement, notes, CSVs,
+#: GeoTIFF tags, report, PNGs): the data are made up, and so is any agreement with
+#: the literature the generator was calibrated to.
+SYNTHETIC_NOTICE = (
+    "SYNTHETIC DATA: the cores are synthetic data (drawn by seabed's generator from "
+    "a made-up field), not measurements, and these figures describe no real deposit; "
+    "the generator is calibrated to the mean grade Takaya et al. (2018) reported "
+    "over their box, so any agreement with that paper is built in by the "
+    "calibration and validates nothing"
+)
 
 
 @dataclass
@@ -80,7 +91,9 @@ class RunResult:
     directional_variogram: ExperimentalVariogram | None = None
     #: the bathymetry input's water depth, decimated to draw maps (None without one)
     water_depth: xr.DataArray | None = None
-    #: the cores are seabed's bundled synthetic demo cores
+    #: the cores are marked synthetic (their ``synthetic`` column, read into
+    #: ``attrs["synthetic"]`` by :func:`seabed.io.load_cores`), whatever the file's
+    #: name: every output then carries :data:`SYNTHETIC_NOTICE`
     synthetic_cores: bool = False
     #: the bathymetry is seabed's bundled, coarse (0.1 degree) grid
     bundled_bathymetry: bool = False

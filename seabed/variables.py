@@ -252,13 +252,24 @@ VARIABLES: Mapping[str, Variable] = {
             "t m-3",
         ),
         Variable(
+            "area_fraction",
+            "fraction of cell area inside the area of interest",
+            _FRACTION,
+        ),
+        Variable(
+            "outside_area_fraction",
+            "fraction of cell area outside the area of interest",
+            _FRACTION,
+        ),
+        Variable(
             "included_fraction",
-            "fraction of cell area inside the include zones",
+            "fraction of cell area inside the area of interest and the include zones",
             _FRACTION,
         ),
         Variable(
             "outside_include_fraction",
-            "fraction of cell area outside the include zones",
+            "fraction of cell area inside the area of interest but outside the "
+            "include zones",
             _FRACTION,
         ),
         Variable(

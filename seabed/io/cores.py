@@ -35,6 +35,7 @@ __all__ = [
     "CANONICAL_COLUMNS",
     "ELEMENT_COLUMNS",
     "OPTIONAL_COLUMNS",
+    "SYNTHETIC_COLUMN",
     "load_cores",
     "validate_cores",
 ]
@@ -55,6 +56,16 @@ OPTIONAL_COLUMNS: tuple[str, ...] = (
     "water_content",
     "water_depth_m",
 )
+
+
+#: The column that marks a table as synthetic (made by seabed's generator, not
+#: measured): true on every row of what :func:`seabed.io.synthetic.make_survey` and
+#: ``seabed synthetic`` write. It travels with the data, so a copied or renamed file
+#: is still known for what it is: :func:`load_cores` keeps the column and sets
+#: ``attrs["synthetic"]``.
+SYNTHETIC_COLUMN = "synthetic"
+
+_TRUE_TEXT = frozenset({"true", "1", "1.0", "yes", "y", "t"})
 
 
 #: Every column name a cores file may be mapped to with ``columns=`` / ``[columns]``.
@@ -182,7 +193,9 @@ def load_cores(
         ``rey_ppm`` (always; the sum of the elements when they are given), the 15
         element columns when given, and the optional columns present. Sorted by
         ``core_id`` (as text) then ``top_m``, with a fresh index. ``attrs["source"]``
-        holds the path.
+        holds the path. A file with a :data:`SYNTHETIC_COLUMN` column keeps it (as
+        bool, last), and ``attrs["synthetic"]`` is True when any row is marked
+        true (synthetic data, see :mod:`seabed.io.synthetic`), else False.
 
     Raises
     ------
@@ -344,6 +357,12 @@ class _CoresCheck:
         ordered = ["core_id", "lon", "lat", "top_m", "bottom_m", "rey_ppm"]
         ordered += [c for c in ELEMENT_COLUMNS if c in table.columns] + optional
         result = table[ordered].reset_index(drop=True)
+        if SYNTHETIC_COLUMN in self.table.columns:
+            marks = self.table.loc[table.index, SYNTHETIC_COLUMN].to_numpy()
+            result[SYNTHETIC_COLUMN] = [_is_true(mark) for mark in marks]
+        result.attrs["synthetic"] = bool(
+            SYNTHETIC_COLUMN in result.columns and result[SYNTHETIC_COLUMN].any()
+        )
         if self.path is not None:
             result.attrs["source"] = self.path
         return result
@@ -545,6 +564,13 @@ class _CoresCheck:
                 hint="intervals of one core must not overlap; remove duplicates or "
                 "fix the depths",
             )
+
+
+def _is_true(mark: Any) -> bool:
+    """A :data:`SYNTHETIC_COLUMN` value read as a flag (True, "true", 1, "yes")."""
+    if isinstance(mark, bool | np.bool_):
+        return bool(mark)
+    return str(mark).strip().lower() in _TRUE_TEXT
 
 
 def _refuse_duplicate_columns(names: list[str], path: PathLike | None) -> None:

@@ -1,7 +1,13 @@
 """A run's files: COGs, tables, the output folder."""
 
 from seabed.outputs.checkpoints import TileFolder
-from seabed.outputs.cogs import CLASS_NODATA, PROVENANCE_TAG, CogBuilder, write_cog
+from seabed.outputs.cogs import (
+    CLASS_NODATA,
+    PROVENANCE_TAG,
+    SYNTHETIC_TAG,
+    CogBuilder,
+    write_cog,
+)
 from seabed.outputs.files import atomic_path, write_csv, write_json
 from seabed.outputs.report_files import write_pdf, write_quicklooks, write_report
 from seabed.outputs.writer import resource_document, write_outputs
@@ -9,6 +15,7 @@ from seabed.outputs.writer import resource_document, write_outputs
 __all__ = [
     "CLASS_NODATA",
     "PROVENANCE_TAG",
+    "SYNTHETIC_TAG",
     "CogBuilder",
     "TileFolder",
     "atomic_path",

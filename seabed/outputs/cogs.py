@@ -29,6 +29,7 @@ from seabed.outputs.files import _jsonable, atomic_path
 __all__ = [
     "CLASS_NODATA",
     "PROVENANCE_TAG",
+    "SYNTHETIC_TAG",
     "CogBuilder",
     "write_cog",
 ]
@@ -36,6 +37,10 @@ __all__ = [
 
 #: Dataset tag holding the provenance (a JSON object) in every GeoTIFF written.
 PROVENANCE_TAG = "SEABED_PROVENANCE"
+
+
+#: Dataset tag saying, in words, that the run's cores are synthetic (only then).
+SYNTHETIC_TAG = "SEABED_SYNTHETIC"
 
 
 #: Nodata value of class rasters (uint8); classes are 0-254.

@@ -20,7 +20,7 @@ from seabed.composite import (
     used_composites,
 )
 from seabed.grid import grid_dataset
-from seabed.outputs.cogs import PROVENANCE_TAG, CogBuilder
+from seabed.outputs.cogs import PROVENANCE_TAG, SYNTHETIC_TAG, CogBuilder
 from seabed.outputs.files import write_csv, write_json
 from seabed.outputs.folder import _publish
 from seabed.outputs.report_files import write_report
@@ -28,7 +28,7 @@ from seabed.report import plot_grade_tonnage
 from seabed.resource import (
     SimulatedResource,
 )
-from seabed.result import RunResult
+from seabed.result import SYNTHETIC_NOTICE, RunResult
 from seabed.variables import VARIABLES, map_layers
 
 
@@ -60,23 +60,29 @@ CSV_TABLES = {
 
 def write_outputs(result: RunResult, staging: Path, out_dir: Path) -> list[Path]:
     """Write the tables, the report and the figures beside the maps in ``staging``,
-    then move everything into ``out_dir``: all files appear together or none do."""
-    tags = {PROVENANCE_TAG: result.provenance}
+    then move everything into ``out_dir``: all files appear together or none do.
+
+    When the run's cores are synthetic, every CSV gets a last column ``synthetic``
+    (True on every row), the PNGs a visible line and a ``Disclaimer`` text chunk,
+    and ``resource.json`` ``"synthetic": true`` and the notice in its notes."""
+    tags: dict[str, Any] = {PROVENANCE_TAG: result.provenance}
+    if result.synthetic_cores:
+        tags[SYNTHETIC_TAG] = SYNTHETIC_NOTICE
+
+    def csv(table: pd.DataFrame, path: Path) -> None:
+        write_csv(_marked(table, result.synthetic_cores), path)
+
     if result.simulation is not None:
-        write_csv(result.simulation.summary, staging / "resource_simulation.csv")
+        csv(result.simulation.summary, staging / "resource_simulation.csv")
         if len(result.simulation.slices):
-            write_csv(
-                result.simulation.slices, staging / "resource_simulation_slices.csv"
-            )
+            csv(result.simulation.slices, staging / "resource_simulation_slices.csv")
         if len(result.simulation.zones):
-            write_csv(
-                result.simulation.zones, staging / "resource_simulation_zones.csv"
-            )
+            csv(result.simulation.zones, staging / "resource_simulation_zones.csv")
     write_json(resource_document(result), staging / "resource.json")
     for filename, attribute in CSV_TABLES.items():
         table = getattr(result, attribute)
         if len(table):  # no zones or no elements: no file
-            write_csv(table, staging / filename)
+            csv(table, staging / filename)
     if len(result.grade_tonnage):
         from matplotlib.figure import Figure
 
@@ -87,6 +93,8 @@ def write_outputs(result: RunResult, staging: Path, out_dir: Path) -> list[Path]
             cutoffs_ppm=result.config.resource.cutoffs_ppm,
             ax=figure.add_subplot(),
         )
+        if result.synthetic_cores:
+            figure.suptitle("SYNTHETIC DATA - not measurements", color="#b00020")
         figure.savefig(staging / "grade_tonnage.png", dpi=120, metadata=_png(tags))
     write_report(result, staging / "report.html", quicklooks=True)
     return _publish(staging, out_dir, run_id=str(result.provenance.get("run_id", "")))
@@ -261,8 +269,16 @@ def _lazy_lon_lat(frame: xr.Dataset) -> tuple[dask.array.Array, dask.array.Array
 
 
 def _png(tags: dict[str, Any]) -> dict[str, str]:
-    """PNG text chunks carrying the provenance."""
-    return {"Software": "seabed", "Comment": json.dumps(tags, default=str)}
+    """PNG text chunks carrying the provenance (and the synthetic-data notice)."""
+    chunks_ = {"Software": "seabed", "Comment": json.dumps(tags, default=str)}
+    if SYNTHETIC_TAG in tags:
+        chunks_["Disclaimer"] = str(tags[SYNTHETIC_TAG])
+    return chunks_
+
+
+def _marked(table: pd.DataFrame, synthetic: bool) -> pd.DataFrame:
+    """A table with a last column ``synthetic`` (True) when the data are."""
+    return table.assign(synthetic=True) if synthetic else table
 
 
 def resource_document(result: RunResult) -> dict[str, Any]:
@@ -270,6 +286,7 @@ def resource_document(result: RunResult) -> dict[str, Any]:
     composites = result.composites
     slices = result.slices
     return {
+        "synthetic": result.synthetic_cores,
         "statement": result.statement.to_dict(orient="records"),
         "excluded": result.excluded.to_dict(orient="records"),
         "slices": _records(slices[slices["interval"] == "slice"]),

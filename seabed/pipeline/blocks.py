@@ -163,6 +163,10 @@ class _BlockContext:
     X: np.ndarray
     #: the nearest-neighbour lattice: grid origin (x, y), spacing (dx, dy), step
     lattice: tuple[tuple[float, float], tuple[float, float], int]
+    #: whether the include zones lie within the area of interest, decided once on
+    #: the whole grid (:func:`seabed.zones.include_within_area`), so that every
+    #: block of rows does the same
+    within_area: bool | None = None
 
 
 @dataclass
@@ -215,7 +219,13 @@ def _account_block(
     )
     dataset = mined_window(dataset)
 
-    coverage = zone_coverage(grid, include=inputs.include, exclude=inputs.exclude)
+    coverage = zone_coverage(
+        grid,
+        include=inputs.include,
+        exclude=inputs.exclude,
+        area=inputs.area,
+        within_area=context.within_area,
+    )
     rules = rule_fractions(config, grid, inputs.bathymetry, slope=context.slope)
     coverage = _apply_rules(coverage, rules)
     dataset = xr.merge([dataset, coverage], compat="override", join="exact")
@@ -236,7 +246,12 @@ def _account_block(
     zones, zone_shares, overlap = pd.DataFrame(), None, False
     if inputs.report_zones is not None:
         zone_shares = report_zone_coverage(
-            grid, inputs.report_zones, include=inputs.include, exclude=inputs.exclude
+            grid,
+            inputs.report_zones,
+            include=inputs.include,
+            exclude=inputs.exclude,
+            area=inputs.area,
+            within_area=context.within_area,
         )
         zones = statements_by(dataset, cutoffs, zone_shares)
         overlap = bool(zone_shares.attrs["overlapping"])
@@ -400,11 +415,21 @@ def assumptions(
     dataset: xr.Dataset,
     density: dict[str, Any],
     variogram: Variogram | None,
+    area: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """How the figures were made, for ``resource.json`` and reports."""
+    """How the figures were made, for ``resource.json`` and reports.
+
+    ``area`` is the area of interest's record (``Inputs.area_record``).
+    """
     window = config.composite
     forms = dict(DEFAULT_OXIDES) | dict(config.resource.oxides)
     return {
+        "area_of_interest": area
+        or {
+            "definition": "the whole grid (no grid.bounds or grid.area given)",
+            "area_km2": None,
+            "cells_outside": "none",
+        },
         "window_mbsf": [window.top_m, window.bottom_m],
         "slice_m": window.slice_m,
         "window_capped_by_sediment": config.inputs.sediment_thickness is not None,

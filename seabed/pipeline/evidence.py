@@ -100,7 +100,8 @@ def gather_evidence(
         experimental_variogram=_experimental(models, X, y),
         directional_variogram=_experimental(models, X, y, direction=AZIMUTHS),
         water_depth=None if inputs.bathymetry is None else decimate(inputs.bathymetry),
-        synthetic_cores=_is_bundled(config.inputs.cores, datasets.demo_cores_path),
+        # the data's own mark, not the file's name or place
+        synthetic_cores=bool(inputs.samples.attrs.get("synthetic", False)),
         bundled_bathymetry=_is_bundled(
             config.inputs.bathymetry, datasets.bathymetry_path
         ),

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import warnings
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import geopandas as gpd
 import pandas as pd
+import pyproj
 import xarray as xr
 
 from seabed.composite import (
@@ -24,6 +25,8 @@ from seabed.resource import (
     read_demand_table,
 )
 from seabed.zones import (
+    bounds_area,
+    geodesic_area_km2,
     load_report_zones,
 )
 
@@ -44,6 +47,10 @@ class Inputs:
     report_zones: gpd.GeoDataFrame | None
     annual_demand_t: dict[str, float]
     files: dict[str, Path]
+    #: the area of interest, every entry a constraint (``[grid] bounds``, ``area``)
+    area: list[gpd.GeoSeries | gpd.GeoDataFrame] = field(default_factory=list)
+    #: what the area of interest is and its geodesic area (None without one)
+    area_record: dict[str, Any] | None = None
 
 
 def validate(path: str | Path) -> list[InputError]:
@@ -72,6 +79,7 @@ def _input_problems(config: Config) -> list[InputError]:
         ),
         *(lambda z=z: _load_zone(z) for z in config.inputs.include),
         *(lambda z=z: _load_zone(z) for z in config.inputs.exclude),
+        lambda: _area_of_interest(config),
         lambda: _load_report_zones(config),
         lambda: _annual_demand(config),
         lambda: _check_rules_need_bathymetry(config),
@@ -97,6 +105,52 @@ def _load_zone(zone: Any) -> gpd.GeoDataFrame:
     return load_zones(
         zone.path, layer=zone.layer, reason=zone.reason, buffer_m=zone.buffer_m
     )
+
+
+def _area_of_interest(
+    config: Config,
+) -> tuple[list[gpd.GeoSeries | gpd.GeoDataFrame], dict[str, Any] | None]:
+    """The area of interest of ``[grid] bounds`` and ``[grid] area``, and its record
+    (definition in words, geodesic area) for the statement's assumptions."""
+    grid = config.grid
+    parts: list[gpd.GeoSeries | gpd.GeoDataFrame] = []
+    words = []
+    if grid.bounds is not None:
+        crs = pyproj.CRS.from_user_input(grid.bounds_crs)
+        parts.append(bounds_area(grid.bounds, crs))
+        west, south, east, north = grid.bounds
+        if crs.is_geographic:
+            words.append(
+                f"the box between meridians {west:.10g} and {east:.10g} and "
+                f"parallels {south:.10g} and {north:.10g} ({crs.name}; grid.bounds)"
+            )
+        else:
+            words.append(
+                f"the rectangle x {west:.10g}-{east:.10g}, y {south:.10g}-"
+                f"{north:.10g} of {crs.name} (grid.bounds, grid.bounds_crs)"
+            )
+    if grid.area is not None:
+        parts.append(load_zones(grid.area.path, layer=grid.area.layer))
+        layer = f" (layer {grid.area.layer})" if grid.area.layer else ""
+        words.append(f"the polygons of {grid.area.path.name}{layer} (grid.area)")
+    if not parts:
+        return [], None
+    if len(parts) == 1:
+        area_km2 = geodesic_area_km2(parts[0])
+    else:
+        both = (
+            parts[0]
+            .to_crs("EPSG:4326")
+            .union_all()
+            .intersection(parts[1].to_crs("EPSG:4326").union_all())
+        )
+        area_km2 = geodesic_area_km2(gpd.GeoSeries([both], crs="EPSG:4326"))
+    record = {
+        "definition": " and ".join(words),
+        "area_km2": area_km2,
+        "cells_outside": "left out of the statement and of the exclusion table",
+    }
+    return parts, record
 
 
 def _load_report_zones(config: Config) -> gpd.GeoDataFrame | None:
@@ -155,6 +209,9 @@ def read_inputs(config: Config) -> Inputs:
         files["report_zones"] = config.inputs.report_zones.path
     if isinstance(config.resource.annual_demand_t, Path):
         files["annual_demand_t"] = config.resource.annual_demand_t
+    area, area_record = _area_of_interest(config)
+    if config.grid.area is not None:
+        files["area"] = config.grid.area.path
     return Inputs(
         samples,
         bathymetry,
@@ -164,6 +221,8 @@ def read_inputs(config: Config) -> Inputs:
         report_zones,
         _annual_demand(config),
         files,
+        area=area,
+        area_record=area_record,
     )
 
 
@@ -228,19 +287,38 @@ def rey_top_cut(top_cut_ppm: float | dict[str, float] | None) -> float | None:
     return top_cut_ppm
 
 
-def build_grid(config: Config, composites: pd.DataFrame) -> xr.Dataset:
-    """The estimation grid's frame: config bounds, or the cores' extent plus a margin.
+def build_grid(
+    config: Config,
+    composites: pd.DataFrame,
+    area: list[gpd.GeoSeries | gpd.GeoDataFrame] | None = None,
+) -> xr.Dataset:
+    """The estimation grid's frame: over the config bounds, else over the area of
+    interest (``area``, as :class:`Inputs` holds it), else over the cores' extent
+    plus a margin.
 
+    Bounds in a projected CRS with ``grid.crs = "auto"`` make the grid in that CRS.
     Only the 1-D coordinates, CRS and transform: :func:`seabed.grid.grid_rows` makes
     each block of rows.
     """
-    bounds = config.grid.bounds
+    grid = config.grid
+    crs: str | pyproj.CRS = grid.crs
+    bounds_crs = pyproj.CRS.from_user_input(grid.bounds_crs)
+    bounds = grid.bounds
+    if bounds is not None and bounds_crs.is_projected and crs == "auto":
+        crs = bounds_crs
+    if bounds is None and area:
+        bounds_crs = pyproj.CRS.from_epsg(4326)
+        bounds = tuple(area[-1].to_crs(bounds_crs).total_bounds)
     if bounds is None:
         bounds = bounds_from_points(
             composites["lon"].to_numpy(),
             composites["lat"].to_numpy(),
-            config.grid.margin_m,
+            grid.margin_m,
         )
     return make_grid(
-        bounds, config.grid.resolution_m, crs=config.grid.crs, frame_only=True
+        bounds,
+        grid.resolution_m,
+        crs=crs,
+        bounds_crs=bounds_crs,
+        frame_only=True,
     )

@@ -48,7 +48,7 @@ from seabed.estimation.models import (
 )
 from seabed.exceptions import ConfigError, InputError, SeabedWarning
 from seabed.grid import grid_rows
-from seabed.outputs import PROVENANCE_TAG
+from seabed.outputs import PROVENANCE_TAG, SYNTHETIC_TAG
 from seabed.outputs.checkpoints import TileFolder
 from seabed.outputs.cogs import _provenance_json
 from seabed.outputs.folder import TILES_FOLDER, _staging, claim_output_folder
@@ -87,7 +87,8 @@ from seabed.pipeline.preflight import (
 )
 from seabed.pipeline.provenance import provenance
 from seabed.pipeline.validation import lattice_step, validation_summary
-from seabed.result import RunResult
+from seabed.result import SYNTHETIC_NOTICE, RunResult
+from seabed.zones import include_within_area
 
 __all__ = [
     "run",
@@ -203,7 +204,7 @@ def _run(
     core_densities(config, used)  # fail before the long part if they are missing
     slices = slice_composites(config, inputs.samples, used.index)
     slices = capped_slices(slices, used)
-    frame = build_grid(config, used)
+    frame = build_grid(config, used, inputs.area)
     n_cells = frame.sizes["y"] * frame.sizes["x"]
     keep = n_cells <= chunks.IN_MEMORY_CELLS if keep_cells is None else keep_cells
     blocks = block_rows(frame)
@@ -223,6 +224,8 @@ def _run(
     notes.extend(models.notes)
     simulation = fit_simulation(config, used, X)
     evidence = gather_evidence(config, inputs, used, X, models)
+    if evidence.synthetic_cores:
+        notes.insert(0, SYNTHETIC_NOTICE)
     record = provenance(
         config=config.to_dict(),
         inputs=inputs.files,
@@ -250,6 +253,7 @@ def _run(
             (config.grid.resolution_m, -config.grid.resolution_m),
             lattice_step(n_cells),
         ),
+        within_area=include_within_area(frame, inputs.include, inputs.area),
     )
     single = len(blocks) == 1  # then the inner steps show their own progress
     accounts: list[_BlockAccount] = []
@@ -259,7 +263,10 @@ def _run(
         _staging(out) as staging,
         _ContextPool(in_flight) as pool,
     ):
-        maps = _MapWriter(staging, frame, {PROVENANCE_TAG: record})
+        map_tags: dict[str, Any] = {PROVENANCE_TAG: record}
+        if evidence.synthetic_cores:
+            map_tags[SYNTHETIC_TAG] = SYNTHETIC_NOTICE
+        maps = _MapWriter(staging, frame, map_tags)
 
         def account(rows: tuple[int, int]) -> tuple[_BlockAccount, xr.Dataset]:
             return _account_block(
@@ -311,6 +318,8 @@ def _run(
         )
         # JSON text, as in the GeoTIFFs: netCDF and Zarr attributes hold no dicts
         dataset.attrs["provenance"] = _provenance_json(record)
+        if evidence.synthetic_cores:
+            dataset.attrs["synthetic"] = SYNTHETIC_NOTICE
         simulated = _combined_simulation(accounts, None if keep else dataset)
         result = RunResult(
             config=config,
@@ -322,7 +331,9 @@ def _run(
             dry_density_t_m3=float(density_record["dry_density_t_m3"]),
             dry_density_text=str(density_record["text"]),
             notes=notes,
-            assumptions=assumptions(config, frame, density_record, models.variogram),
+            assumptions=assumptions(
+                config, frame, density_record, models.variogram, inputs.area_record
+            ),
             simulation=simulated,
             validation=validation,
             **tables,
@@ -335,6 +346,8 @@ def _run(
     if not keep:  # the maps now live in the output folder
         result.dataset = _opened([out / p.name for p in map_files], frame)
         result.dataset.attrs["provenance"] = _provenance_json(record)
+        if evidence.synthetic_cores:
+            result.dataset.attrs["synthetic"] = SYNTHETIC_NOTICE
         if result.simulation is not None:
             result.simulation = _with_simulation_maps(result.simulation, result.dataset)
     if checkpoint is not None:  # done: nothing left to resume

@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING
 from seabed.report import sections
 from seabed.report.context import ReportContext, report_context
 from seabed.report.html import _section, _template
+from seabed.result import SYNTHETIC_NOTICE
 
 if TYPE_CHECKING:
     from seabed.result import RunResult
@@ -92,6 +93,16 @@ def render_report_and_quicklooks(result: RunResult) -> tuple[str, dict[str, byte
     return text, sections.quicklooks(context)
 
 
+def _synthetic_banner(result: RunResult) -> str:
+    """A banner above everything when the cores are synthetic."""
+    if not result.synthetic_cores:
+        return ""
+    return (
+        '<div class="caveat synthetic" role="alert"><strong>'
+        f"{html.escape(SYNTHETIC_NOTICE)}.</strong></div>\n"
+    )
+
+
 def render_page(context: ReportContext) -> str:
     """The whole page: head, table of contents, every section with content."""
     result = context.result
@@ -115,9 +126,10 @@ def render_page(context: ReportContext) -> str:
         version=html.escape(version),
         css=_template("report.css"),
         subtitle=sections.subtitle_html(context),
-        badge=("Inferred resource · " if sections.inferred_only(result) else "")
+        badge=("SYNTHETIC DATA · " if result.synthetic_cores else "")
+        + ("Inferred resource · " if sections.inferred_only(result) else "")
         + "not JORC / NI 43-101 compliant",
-        body=body,
+        body=_synthetic_banner(result) + body,
         footer=html.escape(
             f"Written by seabed {version} on {record.get('created_utc', '')}. Every "
             "number here comes from the files listed under Provenance; rerun the "

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from seabed.elements import REY
+from seabed.result import SYNTHETIC_NOTICE
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -271,11 +272,23 @@ def _figure(size: tuple[float, float]) -> Figure:
     return Figure(figsize=size, layout="constrained")
 
 
-def _png(figure: Figure) -> bytes:
-    """The PNG of a figure, in memory (as ``Figure.savefig`` would draw it)."""
+def _png(figure: Figure, metadata: dict[str, str] | None = None) -> bytes:
+    """The PNG of a figure, in memory (as ``Figure.savefig`` would draw it), with
+    ``metadata`` as PNG text chunks."""
     buffer = io.BytesIO()
-    figure.canvas.print_figure(buffer, format="png", dpi=_DPI, facecolor="white")
+    figure.canvas.print_figure(
+        buffer, format="png", dpi=_DPI, facecolor="white", metadata=metadata
+    )
     return buffer.getvalue()
+
+
+def _synthetic_mark(figure: Figure, synthetic: bool) -> dict[str, str] | None:
+    """When the data are synthetic: a line on the figure, and the PNG text chunks
+    that say so (None otherwise)."""
+    if not synthetic:
+        return None
+    figure.suptitle("SYNTHETIC DATA - not measurements", color="#b00020", fontsize=9)
+    return {"Disclaimer": SYNTHETIC_NOTICE}
 
 
 def _figure_html(figure: Figure, caption: str, *, alt: str) -> str:

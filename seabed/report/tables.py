@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING
 import pandas as pd
 
 from seabed.elements import DEFAULT_OXIDES
+from seabed.result import SYNTHETIC_NOTICE
 from seabed.variables import variable
 
 if TYPE_CHECKING:
@@ -67,14 +68,25 @@ def format_statement(result: RunResult) -> str:
     """The printed statement of a run: title, assumptions, table, exclusions, notes."""
     config = result.config
     window = config.composite
-    lines = [
-        "seabed resource statement (not JORC / NI 43-101 compliant)",
+    lines = []
+    if result.synthetic_cores:
+        lines += [f"*** {SYNTHETIC_NOTICE} ***", ""]
+    lines += [
+        "seabed resource statement (not JORC / NI 43-101 compliant)"
+        + (" - SYNTHETIC DATA" if result.synthetic_cores else ""),
         f"window {window.top_m:g}-{window.bottom_m:g} mbsf, dry density "
         f"{result.dry_density_text}, cut-offs on the estimated "
         f"block grade (total REY), TREO as {', '.join(_oxide_forms(config))}",
         "",
         format_table(result.statement),
     ]
+    area = result.assumptions.get("area_of_interest") or {}
+    if area.get("area_km2") is not None:
+        lines += [
+            "",
+            f"area of interest: {area['definition']}, {area['area_km2']:,.1f} km2 "
+            "(geodesic); the tables cover it only",
+        ]
     if len(result.excluded):
         lines += ["", "excluded (tonnes at cut-off 0):"]
         for _, row in result.excluded.iterrows():

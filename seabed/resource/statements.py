@@ -258,8 +258,10 @@ def exclusion_table(
     pandas.DataFrame
         One row per exclusion reason, preceded by ``"outside include zones"`` when
         include zones were given, and closed by ``"all exclusions (overlaps counted
-        once)"``: all area not available (outside include zones or inside any
-        exclusion). Columns ``reason``, ``area_km2``, ``ore_t``, ``rey_t``,
+        once)"``: all area of the area of interest not available (outside include
+        zones or inside any exclusion). Cells outside the area of interest
+        (``coverage.area_fraction``) are in no row: the table accounts for the area
+        of interest only. Columns ``reason``, ``area_km2``, ``ore_t``, ``rey_t``,
         ``treo_t``, ``unestimated_area_km2``. A cell inside two reasons' zones counts
         in both rows but once in the last.
 
@@ -293,7 +295,10 @@ def exclusion_table(
         fractions[OUTSIDE_INCLUDE] = coverage.outside_include_fraction
     for reason in coverage.reason.values:
         fractions[str(reason)] = coverage.excluded_fraction.sel(reason=reason)
-    fractions[ALL_EXCLUSIONS] = 1.0 - coverage.available_fraction
+    # over the area of interest: the grid's cells beyond it are not the
+    # deposit's, and no zone of the user's excluded them
+    within = coverage.get("area_fraction", 1.0)
+    fractions[ALL_EXCLUSIONS] = (within - coverage.available_fraction).clip(0.0, 1.0)
     return pd.DataFrame(
         [_excluded_row(reason, f, tonnes) for reason, f in fractions.items()]
     )

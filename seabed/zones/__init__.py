@@ -2,7 +2,10 @@
 
 from seabed.zones.coverage import (
     OUTSIDE_REPORT_ZONES,
+    bounds_area,
     coverage_fraction,
+    geodesic_area_km2,
+    include_within_area,
     load_report_zones,
     report_zone_coverage,
     zone_coverage,
@@ -11,8 +14,11 @@ from seabed.zones.rules import depth_rule, sample_on_grid, slope_deg, slope_rule
 
 __all__ = [
     "OUTSIDE_REPORT_ZONES",
+    "bounds_area",
     "coverage_fraction",
     "depth_rule",
+    "geodesic_area_km2",
+    "include_within_area",
     "load_report_zones",
     "report_zone_coverage",
     "sample_on_grid",

@@ -46,12 +46,16 @@ import xarray as xr
 from numpy.typing import NDArray
 from shapely.geometry.base import BaseGeometry
 
-from seabed.exceptions import InputError, MissingCRSError, SeabedWarning
+from seabed.exceptions import ConfigError, InputError, MissingCRSError, SeabedWarning
 from seabed.io import load_zones
 
 __all__ = [
+    "BOX_STEP_DEG",
     "OUTSIDE_REPORT_ZONES",
+    "bounds_area",
     "coverage_fraction",
+    "geodesic_area_km2",
+    "include_within_area",
     "load_report_zones",
     "report_zone_coverage",
     "zone_coverage",
@@ -64,8 +68,19 @@ OUTSIDE_REPORT_ZONES = "outside report zones"
 #: already in the grid's CRS.
 Zones: TypeAlias = gpd.GeoDataFrame | gpd.GeoSeries | BaseGeometry
 
+#: Spacing (degrees) of the points along the edges of a lon/lat box made by
+#: :func:`bounds_area`: its parallels are followed to well under a millimetre.
+BOX_STEP_DEG = 0.001
+
+# An area of interest that already contains the include zones to this share of their
+# area adds no constraint: the include zones' own outline is kept, not clipped by an
+# outline that differs from it only by round-off (a box drawn twice).
+_CONTAINED = 1e-7
+
 # Cells per block side in the coarse pass; 32 x 32 blocks keep both passes small.
 _BLOCK = 32
+
+_GEOD = pyproj.Geod(ellps="WGS84")
 
 # Metres per degree of latitude (rounded); used only to choose a densifying step.
 _M_PER_DEG = 111_320.0
@@ -124,6 +139,8 @@ def zone_coverage(
     *,
     include: Sequence[Zones] = (),
     exclude: Sequence[tuple[str, Zones]] = (),
+    area: Sequence[Zones] = (),
+    within_area: bool | None = None,
 ) -> xr.Dataset:
     """Coverage of every grid cell by include zones and by each exclusion reason.
 
@@ -139,21 +156,36 @@ def zone_coverage(
     exclude : sequence of (reason, GeoDataFrame or GeoSeries), optional
         Zones to stay out of, each with the reason reported for it. Entries sharing a
         reason are merged.
+    area : sequence of GeoDataFrame or GeoSeries, optional
+        The area of interest (``[grid] bounds`` as :func:`bounds_area` makes it,
+        ``[grid] area``): the region the statement is about, every entry a
+        constraint like an include entry. With none, the whole grid.
+    within_area : bool, optional
+        Whether the include zones lie within the area of interest
+        (:func:`include_within_area`); then their outline is kept as it is, not
+        clipped by the area's. Decided on this grid when None: a run that
+        accounts for its grid block by block decides once, on the whole grid, so
+        that every block does the same.
 
     Returns
     -------
     xarray.Dataset
         On the grid, all in [0, 1]:
 
-        - ``included_fraction``: inside every include entry (each entry united);
-        - ``outside_include_fraction``: ``1 - included_fraction``;
+        - ``area_fraction``: inside the area of interest (1 without one);
+        - ``outside_area_fraction``: ``1 - area_fraction``;
+        - ``included_fraction``: inside the area of interest and every include entry
+          (each entry united);
+        - ``outside_include_fraction``: inside the area of interest but outside the
+          include zones, ``area_fraction - included_fraction``;
         - ``excluded_fraction`` (``reason``, y, x): inside include zones and inside
           that reason's zones; overlapping reasons each count the shared part;
         - ``available_fraction``: inside include zones and outside every exclusion
           zone, from the exact geometric difference. ``included_fraction -
           available_fraction`` is what all exclusions take, overlaps counted once.
 
-        Attribute ``include_zones`` is 1 when include zones were given, else 0.
+        Attributes ``include_zones`` and ``area_of_interest`` are 1 when include
+        zones, or an area of interest, were given, else 0.
 
     Examples
     --------
@@ -171,9 +203,10 @@ def zone_coverage(
     array([[0.  , 0.75]])
     """
     layout = _CellLayout.from_grid(grid)
-    include = _as_list(include)
-    inside = _inside(include, layout)
-    included = _coverage(inside, layout) if include else np.ones(layout.shape)
+    include, area = _as_list(include), _as_list(area)
+    region, inside = _region_and_inside(include, area, layout, within_area)
+    within = _coverage(region, layout) if area else np.ones(layout.shape)
+    included = _coverage(inside, layout) if include else within
     by_reason = _polygons_by_reason(exclude, layout)
     per_reason = [
         _coverage(shapely.intersection(inside, zone), layout)
@@ -184,8 +217,99 @@ def zone_coverage(
         shapely.difference(inside, _union(by_reason.values())), layout
     )
     return _coverage_dataset(
-        grid, layout, included, excluded, available, list(by_reason), bool(include)
+        grid,
+        layout,
+        (within, included, excluded, available),
+        list(by_reason),
+        (bool(include), bool(area)),
     )
+
+
+def bounds_area(
+    bounds: Sequence[float],
+    crs: str | int | pyproj.CRS = "EPSG:4326",
+    *,
+    step_deg: float = BOX_STEP_DEG,
+) -> gpd.GeoSeries:
+    """The region that bounds enclose, as a polygon with its CRS.
+
+    In a geographic CRS the bounds ``(lon_min, lat_min, lon_max, lat_max)`` enclose
+    the region between two meridians and two parallels: a parallel is not a straight
+    line in a projected grid (nor a geodesic), so its edges get a point every
+    ``step_deg`` degrees, and the polygon follows the parallels once projected. In a
+    projected CRS the bounds ``(x_min, y_min, x_max, y_max)`` enclose a rectangle of
+    that CRS (densified only when reprojected, as every zone is).
+
+    Parameters
+    ----------
+    bounds : sequence of 4 floats
+        ``(west, south, east, north)`` in ``crs``.
+    crs : str, int or pyproj.CRS, default "EPSG:4326"
+        The CRS of the bounds.
+    step_deg : float
+        Largest spacing of the points along a geographic box's edges (degrees).
+
+    Returns
+    -------
+    geopandas.GeoSeries
+        One polygon, with ``crs``.
+
+    Raises
+    ------
+    ConfigError
+        If the bounds are not 4 finite numbers with west < east and south < north.
+
+    Examples
+    --------
+    >>> box = bounds_area((153.5, 21.8, 154.117, 22.25))
+    >>> len(box.get_coordinates()), round(geodesic_area_km2(box), 1)
+    (2135, 3174.2)
+    >>> rectangle = bounds_area((0.0, 0.0, 2000.0, 1000.0), "EPSG:32631")
+    >>> float(rectangle.area.iloc[0])
+    2000000.0
+    """
+    values = np.asarray(bounds, dtype=float).ravel()
+    if not (
+        values.size == 4
+        and np.all(np.isfinite(values))
+        and values[0] < values[2]
+        and values[1] < values[3]
+    ):
+        raise ConfigError(
+            f"bounds {list(bounds)!r} are not [west, south, east, north] with "
+            "west < east and south < north",
+            column="grid.bounds",
+            hint="give 4 numbers, e.g. [153.5, 21.8, 154.117, 22.25]",
+        )
+    crs = pyproj.CRS.from_user_input(crs)
+    polygon = shapely.box(*values)
+    if crs.is_geographic:
+        polygon = shapely.segmentize(polygon, step_deg)
+    return gpd.GeoSeries([polygon], crs=crs)
+
+
+def geodesic_area_km2(zones: gpd.GeoDataFrame | gpd.GeoSeries) -> float:
+    """The area of zones on the WGS84 ellipsoid (km2), overlaps counted once.
+
+    The outline is densified (to 0.001 degree) before its vertices are joined by
+    geodesics, so that edges given as straight lines in any CRS are followed.
+
+    Examples
+    --------
+    >>> round(geodesic_area_km2(bounds_area((0.0, 0.0, 1.0, 1.0))), 1)
+    12308.5
+    """
+    if zones.crs is None:
+        raise MissingCRSError(
+            "the zones have no CRS",
+            column="geometry",
+            hint="set one on the GeoDataFrame (e.g. gdf.set_crs('EPSG:4326'))",
+        )
+    crs = pyproj.CRS.from_user_input(zones.crs)
+    step = BOX_STEP_DEG if crs.is_geographic else _densify_step(crs, 200.0)
+    union = shapely.union_all(zones.geometry.segmentize(step).to_numpy())
+    lon_lat = gpd.GeoSeries([union], crs=crs).to_crs("EPSG:4326").iloc[0]
+    return abs(_GEOD.geometry_area_perimeter(lon_lat)[0]) / 1e6
 
 
 def load_report_zones(
@@ -259,6 +383,8 @@ def report_zone_coverage(
     name_column: str = "name",
     include: Sequence[Zones] = (),
     exclude: Sequence[tuple[str, Zones]] = (),
+    area: Sequence[Zones] = (),
+    within_area: bool | None = None,
 ) -> xr.DataArray:
     """Exact share of every cell's available area in every named zone.
 
@@ -275,9 +401,9 @@ def report_zone_coverage(
         Polygons with a CRS and a name column; features sharing a name are united.
     name_column : str
         The column of names.
-    include, exclude : optional
-        The include and exclusion zones of :func:`zone_coverage`, which define the
-        available area.
+    include, exclude, area, within_area : optional
+        The include and exclusion zones and the area of interest of
+        :func:`zone_coverage`, which define the available area.
 
     Returns
     -------
@@ -314,7 +440,7 @@ def report_zone_coverage(
             column=name_column,
             hint="name the column that holds the zone names",
         )
-    available = _available_polygon(include, exclude, layout)
+    available = _available_polygon(include, exclude, area, layout, within_area)
     available_cover = _coverage(available, layout)
     has_area = available_cover > 0
     labels = zones[name_column].astype(str)
@@ -362,12 +488,80 @@ def _inside(include: Sequence[Zones], layout: _CellLayout) -> BaseGeometry:
     )
 
 
+def include_within_area(
+    grid: xr.Dataset | xr.DataArray,
+    include: Sequence[Zones],
+    area: Sequence[Zones],
+) -> bool:
+    """Whether the include zones lie within the area of interest, on a grid.
+
+    True when the part of the include zones outside the area of interest is at
+    most 1e-7 of their area (in the grid's extent): clipping them by an outline
+    that follows theirs (a box given both as bounds and as a file) would then only
+    move vertices by round-off. False without include zones or area of interest.
+
+    Examples
+    --------
+    >>> from seabed.grid import make_grid
+    >>> grid = make_grid((153.5, 21.8, 154.1, 22.2), 5000)
+    >>> box = bounds_area((153.5, 21.8, 154.1, 22.2))
+    >>> include_within_area(grid, [bounds_area((153.6, 21.9, 154.0, 22.1))], [box])
+    True
+    >>> include_within_area(grid, [box], [bounds_area((153.6, 21.9, 154.0, 22.1))])
+    False
+    """
+    layout = _CellLayout.from_grid(grid)
+    include, area = _as_list(include), _as_list(area)
+    if not include or not area:
+        return False
+    return _contained(_inside(include, layout), _inside(area, layout), layout)
+
+
+def _contained(inside: BaseGeometry, region: BaseGeometry, layout: _CellLayout) -> bool:
+    outside = shapely.area(shapely.difference(inside, region))
+    return bool(
+        outside <= _CONTAINED * max(float(shapely.area(inside)), layout.cell_area)
+    )
+
+
+def _region_and_inside(
+    include: list[Zones],
+    area: list[Zones],
+    layout: _CellLayout,
+    within_area: bool | None = None,
+) -> tuple[BaseGeometry, BaseGeometry]:
+    """The area of interest, and the part of it inside every include entry.
+
+    Include zones that lie within the area of interest (``within_area``, decided
+    here when None) are kept as they are.
+    """
+    region = _inside(area, layout)
+    if not include:
+        return region, region
+    inside = _inside(include, layout)
+    if not area:
+        return region, inside
+    if within_area is None:
+        within_area = _contained(inside, region, layout)
+    if within_area:
+        return region, inside
+    return region, shapely.intersection(inside, region)
+
+
 def _available_polygon(
-    include: Sequence[Zones], exclude: Sequence[tuple[str, Zones]], layout: _CellLayout
+    include: Sequence[Zones],
+    exclude: Sequence[tuple[str, Zones]],
+    area: Sequence[Zones],
+    layout: _CellLayout,
+    within_area: bool | None = None,
 ) -> BaseGeometry:
-    """Inside every include entry and outside every exclusion zone."""
+    """Inside the area of interest and every include entry, outside every
+    exclusion zone."""
     excluded = _polygons_by_reason(exclude, layout).values()
-    return shapely.difference(_inside(_as_list(include), layout), _union(excluded))
+    _, inside = _region_and_inside(
+        _as_list(include), _as_list(area), layout, within_area
+    )
+    return shapely.difference(inside, _union(excluded))
 
 
 @dataclass(frozen=True)
@@ -673,13 +867,14 @@ def _polygons_by_reason(
 def _coverage_dataset(
     grid: xr.Dataset | xr.DataArray,
     layout: _CellLayout,
-    included: NDArray[np.float64],
-    excluded: NDArray[np.float64],
-    available: NDArray[np.float64],
+    fractions: tuple[NDArray[np.float64], ...],
     reasons: list[str],
-    has_include: bool,
+    given: tuple[bool, bool],
 ) -> xr.Dataset:
-    """Wrap the fractions in a CF-attributed Dataset on the grid's coordinates."""
+    """Wrap the fractions (area of interest, included, excluded per reason,
+    available) in a CF-attributed Dataset on the grid's coordinates."""
+    within, included, excluded, available = fractions
+    has_include, has_area = given
     cell = ("y", "x")
     coords = {
         name: grid.coords[name]
@@ -688,11 +883,18 @@ def _coverage_dataset(
     }
     coverage = xr.Dataset(
         {
+            "area_fraction": (cell, within, _attrs("inside the area of interest")),
+            "outside_area_fraction": (
+                cell,
+                1.0 - within,
+                _attrs("outside the area of interest"),
+            ),
             "included_fraction": (cell, included, _attrs("inside the include zones")),
             "outside_include_fraction": (
                 cell,
-                1.0 - included,
-                _attrs("outside the include zones"),
+                # without an area of interest, exactly 1 - included as before
+                np.clip(within - included, 0.0, 1.0) if has_area else 1.0 - included,
+                _attrs("inside the area of interest, outside the include zones"),
             ),
             "excluded_fraction": (
                 ("reason", *cell),
@@ -707,7 +909,7 @@ def _coverage_dataset(
         },
         coords=coords
         | {"reason": ("reason", reasons, {"long_name": "exclusion reason"})},
-        attrs={"include_zones": int(has_include)},
+        attrs={"include_zones": int(has_include), "area_of_interest": int(has_area)},
     )
     return coverage.rio.write_crs(layout.crs).rio.write_transform(grid.rio.transform())
 

@@ -80,9 +80,11 @@ def test_truth_recovery_of_total_tonnage(tmp_path, seed):
     true_rey_t, true_treo_t = true_tonnage(result, field)
     assert row["rey_t"] == pytest.approx(true_rey_t, rel=0.08)
     assert row["treo_t"] == pytest.approx(true_treo_t, rel=0.08)
-    # the statement's area is the geodesic area of the estimated cells
+    # the statement's area is the geodesic area of the estimated cells' parts
+    # inside the area of interest (the bounds' box)
+    ds = result.dataset
     assert row["area_km2"] == pytest.approx(
-        float(result.dataset["cell_area_m2"].sum()) / 1e6, rel=1e-9
+        float((ds["cell_area_m2"] * ds["area_fraction"]).sum()) / 1e6, rel=1e-9
     )
     check_slices_against_truth(result, field)
 
@@ -300,12 +302,21 @@ def test_statement_file_matches_an_independent_computation(accounting):
 
 
 def test_areas_add_up_and_match_the_geodesic_outline(accounting):
-    """Included + excluded area = the grid's area (1e-6), the licence's is geodesic."""
+    """Included + excluded area = the area of interest's (the bounds' geodesic box,
+    1e-6), the licence's is geodesic."""
     result, _ = accounting
     document = json.loads((result.out_dir / "resource.json").read_text())
     total = document["statement"][0]
     excluded = {row["reason"]: row for row in document["excluded"]}
-    grid_km2 = float(result.dataset.cell_area_m2.sum()) / 1e6
+    ds = result.dataset
+    grid_km2 = float((ds.cell_area_m2 * ds.area_fraction).sum()) / 1e6
+    box = shapely.segmentize(shapely.box(*BOX), 0.001)
+    assert grid_km2 == pytest.approx(
+        abs(GEOD.geometry_area_perimeter(box)[0]) / 1e6, rel=1e-6
+    )
+    assert document["assumptions"]["area_of_interest"]["area_km2"] == pytest.approx(
+        grid_km2, rel=1e-6
+    )
     everything = (
         total["area_km2"]
         + total["unestimated_area_km2"]
@@ -623,6 +634,8 @@ def test_json_statement_is_the_checked_csv(accounting):
     result, _ = accounting
     document = json.loads((result.out_dir / "resource.json").read_text())
     table = pd.read_csv(result.out_dir / "resource.csv")
+    # the cores are synthetic: every CSV says so in a last column
+    assert table.columns[-1] == "synthetic" and table.pop("synthetic").all()
     assert [row["cutoff_ppm"] for row in document["statement"]] == [0, 600, 1200]
     for row, (_, csv_row) in zip(document["statement"], table.iterrows()):
         assert set(row) == set(table.columns)
@@ -672,7 +685,8 @@ def test_excluded_rows_match_an_independent_computation(accounting):
     rows = {row["reason"]: row for row in document["excluded"]}
     shares = {
         "outside include zones": grid_values(result, "outside_include_fraction"),
-        "all exclusions (overlaps counted once)": 1.0 - c["available"],
+        "all exclusions (overlaps counted once)": grid_values(result, "area_fraction")
+        - c["available"],
     }
     for reason in ds.reason.values:
         shares[str(reason)] = ds.excluded_fraction.sel(reason=reason).values

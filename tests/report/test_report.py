@@ -38,7 +38,8 @@ PROTECTED = (153.6, 21.9, 153.7, 22.0)  # an exclusion zone inside it
 def survey_config(tmp_path, **sections) -> Config:
     survey = make_survey(n_cores=60, bounds=BOX, seed=7, field=SyntheticField(seed=7))
     cores = tmp_path / "cores.csv"
-    survey.samples.to_csv(cores, index=False)
+    # without the generator's mark, the cores stand for a user's measured ones
+    survey.samples.drop(columns="synthetic").to_csv(cores, index=False)
     protected = tmp_path / "protected.geojson"
     gpd.GeoDataFrame(
         {"reason": ["protected area"]}, geometry=[shapely.box(*PROTECTED)], crs=4326

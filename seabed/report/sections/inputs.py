@@ -5,7 +5,7 @@ from __future__ import annotations
 import html
 from collections.abc import Iterable
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from seabed.config import Config, EstimateConfig, ZoneConfig
 from seabed.elements import DEFAULT_OXIDES, REY, oxide_factors
@@ -62,12 +62,25 @@ def assumptions_html(context: ReportContext) -> str:
             f"{config.grid.resolution_m:g} m cells, {ds.sizes['x']} × "
             f"{ds.sizes['y']}, CRS {context.crs.to_string()} ({context.crs.name})",
         ),
+        ("Area of interest", _area_text(result.assumptions)),
         ("Areas", "geodesic, on the WGS84 ellipsoid, per cell"),
         ("Include zones", _zone_list(config.inputs.include) or "none"),
         ("Exclude zones", _zone_list(config.inputs.exclude) or "none"),
         ("Raster rules", _rules_text(config) or "none"),
     ]
     return _key_value_html(rows)
+
+
+def _area_text(assumptions: dict[str, Any]) -> str:
+    """What the area of interest is, and its geodesic area."""
+    area = assumptions.get("area_of_interest") or {}
+    definition = str(area.get("definition", "the whole grid"))
+    if area.get("area_km2") is None:
+        return definition
+    return (
+        f"{definition}: {area['area_km2']:,.1f} km² (geodesic), applied with exact "
+        "fractional cover of the cells; the cells' parts outside it are in no table"
+    )
 
 
 def caveats_html(context: ReportContext) -> str:
@@ -91,8 +104,12 @@ def caveats_html(context: ReportContext) -> str:
         caveats.insert(
             1,
             "The cores are synthetic (seabed's seeded generator over the real "
-            "bathymetry), not measurements: the numbers illustrate the method "
-            "and say nothing about the real deposit.",
+            "bathymetry; their file's synthetic column says so), not "
+            "measurements: the numbers illustrate the method and say nothing "
+            "about the real deposit. The generator is calibrated to the mean "
+            "grade Takaya et al. (2018) reported over their box, so the "
+            "statement's agreement with that paper is built in by the "
+            "calibration and validates nothing.",
         )
     if result.bundled_bathymetry:
         caveats.append(

@@ -6,7 +6,13 @@ import html
 from typing import TYPE_CHECKING, Any
 
 from seabed.report import maps
-from seabed.report.html import _figure, _figure_html, _image_html, _png
+from seabed.report.html import (
+    _figure,
+    _figure_html,
+    _image_html,
+    _png,
+    _synthetic_mark,
+)
 from seabed.variables import VARIABLES
 
 if TYPE_CHECKING:
@@ -80,7 +86,11 @@ def quicklook_png(context: ReportContext, name: str) -> bytes | None:
     """The PNG of one quick-look map (drawn once), None if the run lacks it."""
     if name not in context.pngs:
         figure = map_figure(context, name)
-        context.pngs[name] = None if figure is None else _png(figure)
+        context.pngs[name] = (
+            None
+            if figure is None
+            else _png(figure, _synthetic_mark(figure, context.result.synthetic_cores))
+        )
     return context.pngs[name]
 
 
@@ -97,6 +107,8 @@ def maps_html(context: ReportContext) -> str:
         png = quicklook_png(context, name)
         if png is not None:
             caption = _CAPTIONS[name] + context.decimation_text()
+            if context.result.synthetic_cores:
+                caption += " Synthetic data, not measurements."
             items.append(_image_html(png, caption, alt=name))
     location = _location_figure(context)
     if location is not None:

@@ -24,9 +24,11 @@ __all__ = [
 
 
 def title(result: RunResult) -> str:
-    """``REY-mud resource estimate: <cores file name>``."""
+    """``REY-mud resource estimate: <cores file name>``, after ``SYNTHETIC DATA -``
+    when the cores are synthetic."""
     name = Path(str(result.config.inputs.cores)).stem
-    return f"REY-mud resource estimate: {name}"
+    prefix = "SYNTHETIC DATA - " if result.synthetic_cores else ""
+    return f"{prefix}REY-mud resource estimate: {name}"
 
 
 def subtitle_html(context: ReportContext) -> str:
