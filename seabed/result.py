@@ -74,6 +74,9 @@ class RunResult:
     #: the reviewer's checks (``seabed.pipeline.validation``): ``declustering``,
     #: ``top_cut``, ``cross_validation`` and ``global_bias``, JSON-ready
     validation: dict[str, Any] = field(default_factory=dict)
+    #: the doubtful automatic choices and failed checks, in plain words (also in
+    #: ``notes``): the report's banner lists them
+    doubts: list[str] = field(default_factory=list)
     #: the composites that entered the estimate: index the core id, columns ``lon``,
     #: ``lat`` (WGS84 degrees), ``x``, ``y`` (metres in the grid's CRS), ``rey_ppm``
     used_cores: pd.DataFrame = field(default_factory=pd.DataFrame)

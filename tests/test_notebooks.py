@@ -43,6 +43,7 @@ def test_the_notebooks_are_found():
     assert [path.name for path in NOTEBOOKS] == [
         "01_walkthrough.ipynb",
         "02_regression_kriging.ipynb",
+        "03_validation.ipynb",
     ]
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -24,6 +24,7 @@ from seabed.geostats import (
     SimpleKriging,
     Variogram,
 )
+from seabed.geostats.declustering import cell_declustering
 from seabed.geostats.simulation import ConditionalSimulation
 from seabed.variables import cf_attrs
 
@@ -140,6 +141,8 @@ class GradeModels:
     labels: list[str]
     columns: list[str]
     notes: list[str]
+    #: doubts about the automatic variogram (:mod:`seabed.estimation.review`)
+    doubts: list[str] = field(default_factory=list)
 
 
 def fit_grades(
@@ -150,7 +153,8 @@ def fit_grades(
     if config.resource.density == "cores_kriged":
         columns.append("dry_density_t_m3")
     notes: list[str] = []
-    estimator, variogram = make_estimator(config, X, used["rey_ppm"].to_numpy(), notes)
+    doubts: list[str] = []
+    estimator, variogram = make_estimator(config, X, used["rey_ppm"].to_numpy(), doubts)
     complete = [label for label in slices if slices[label].notna().all()]
     Y = np.column_stack(
         [used[columns].to_numpy(dtype=float), slices[complete].to_numpy(dtype=float)]
@@ -176,6 +180,7 @@ def fit_grades(
         labels=list(slices),
         columns=columns,
         notes=notes,
+        doubts=doubts,
     )
 
 
@@ -325,9 +330,15 @@ def dry_density(
 def fit_simulation(
     config: Config, used: pd.DataFrame, X: np.ndarray
 ) -> ConditionalSimulation | None:
-    """The conditional simulation of the REY grade, fitted (None without one)."""
+    """The conditional simulation of the REY grade, fitted (None without one).
+
+    Its normal-score transform takes the cores' cell-declustering weights
+    (:func:`seabed.geostats.declustering.cell_declustering`), so that clustered,
+    re-cored sites do not pull the simulated distribution towards their grades.
+    """
     if config.simulation is None:
         return None
+    y = used["rey_ppm"].to_numpy(dtype=float)
     est = config.estimate
     block = (config.grid.resolution_m,) * 2 if est.support == "block" else None
     return ConditionalSimulation(
@@ -337,4 +348,4 @@ def fit_simulation(
         max_distance=est.max_distance_m,
         block_size=block,
         n_jobs=-1,
-    ).fit(X, used["rey_ppm"].to_numpy())
+    ).fit(X, y, sample_weight=cell_declustering(X, y).weights_)

@@ -311,7 +311,8 @@ def _run(
             top_cut_ppm=rey_top_cut(config.composite.top_cut_ppm),
             variogram=models.variogram,
         )
-        notes.extend(validation_notes)
+        doubts = [*models.doubts, *validation_notes]
+        notes.extend(doubts)
         notes.append(
             "not JORC / NI 43-101 compliant: a Competent Person has not signed this "
             "estimate"
@@ -336,6 +337,7 @@ def _run(
             ),
             simulation=simulated,
             validation=validation,
+            doubts=doubts,
             **tables,
             **evidence.fields(),
         )

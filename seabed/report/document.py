@@ -103,6 +103,17 @@ def _synthetic_banner(result: RunResult) -> str:
     )
 
 
+def _doubts_banner(result: RunResult) -> str:
+    """The run's doubtful choices and failed checks, above the sections."""
+    if not result.doubts:
+        return ""
+    items = "".join(f"<li>{html.escape(doubt)}</li>" for doubt in result.doubts)
+    return (
+        '<div class="caveat doubts" role="alert"><strong>Read before using these '
+        f"figures:</strong><ul>{items}</ul></div>\n"
+    )
+
+
 def render_page(context: ReportContext) -> str:
     """The whole page: head, table of contents, every section with content."""
     result = context.result
@@ -129,7 +140,7 @@ def render_page(context: ReportContext) -> str:
         badge=("SYNTHETIC DATA · " if result.synthetic_cores else "")
         + ("Inferred resource · " if sections.inferred_only(result) else "")
         + "not JORC / NI 43-101 compliant",
-        body=_synthetic_banner(result) + body,
+        body=_synthetic_banner(result) + _doubts_banner(result) + body,
         footer=html.escape(
             f"Written by seabed {version} on {record.get('created_utc', '')}. Every "
             "number here comes from the files listed under Provenance; rerun the "

@@ -86,6 +86,15 @@ def test_a_run_on_uncorrelated_cores_says_the_variogram_is_doubtful(tmp_path):
     ]
     assert said, result.notes
     assert result.validation["cross_validation"]["skill"] < 0.02
+    # said once, in the notes of every output and in the report's banner
+    assert result.doubts == said
+    from seabed.report import render_report
+
+    page = render_report(result)
+    banner = page.split("Read before using these figures:")[1].split("</div>")[0]
+    assert all(d.split(":")[0] in banner for d in said)
+    printed = (tmp_path / "out" / "resource.json").read_text()
+    assert said[0] in printed
 
 
 def _field(variogram, n=500, seed=0, side=30_000.0):
