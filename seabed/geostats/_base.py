@@ -198,6 +198,38 @@ class _SampleStore:
         self._tree = cKDTree(self.X_)
         return X
 
+    def _neighbourhood(
+        self,
+        nodes: NDArray[np.float64],
+        k: int,
+        exclude: NDArray[np.int64] | None,
+    ) -> tuple[Any, Any, int]:
+        """The search plan, the neighbours of each node (``k`` nearest within
+        ``max_distance``, at most ``max_per_sector`` per sector, ``exclude`` left
+        out) and the threads they were searched on (the estimator's ``n_jobs``).
+        Estimators that use it have those parameters."""
+        owner: Any = self
+        n_jobs = resolve_n_jobs(owner.n_jobs)
+        plan = plan_search(
+            self._tree,
+            nodes,
+            n_neighbors=k,
+            max_distance=owner.max_distance,
+            leave_one_out=exclude is not None and bool((exclude >= 0).any()),
+            workers=n_jobs,
+        )
+        hood = neighbourhood(
+            plan,
+            nodes,
+            self.X_,
+            k=k,
+            max_distance=owner.max_distance,
+            max_per_sector=owner.max_per_sector,
+            min_count=owner.min_neighbors,
+            exclude=exclude,
+        )
+        return plan, hood, n_jobs
+
 
 class _KrigingBase(_SampleStore, RegressorMixin, BaseEstimator):
     """Shared machinery of the kriging estimators; subclasses define the drift.
@@ -502,25 +534,7 @@ class _KrigingBase(_SampleStore, RegressorMixin, BaseEstimator):
         """Krige the rows of ``Xa`` (``k`` neighbours each, before any sector
         limit) into ``out``, views of the call's outputs."""
         nodes = np.ascontiguousarray(Xa[:, :2])
-        n_jobs = resolve_n_jobs(self.n_jobs)
-        plan = plan_search(
-            self._tree,
-            nodes,
-            n_neighbors=k,
-            max_distance=self.max_distance,
-            leave_one_out=exclude is not None and bool((exclude >= 0).any()),
-            workers=n_jobs,
-        )
-        hood = neighbourhood(
-            plan,
-            nodes,
-            self.X_,
-            k=k,
-            max_distance=self.max_distance,
-            max_per_sector=self.max_per_sector,
-            min_count=self.min_neighbors,
-            exclude=exclude,
-        )
+        plan, hood, n_jobs = self._neighbourhood(nodes, k, exclude)
         chunk_model = model._replace(node_f=np.ascontiguousarray(self._drift_basis(Xa)))
         outputs = KrigingOutputs(
             out["mean"],

@@ -34,9 +34,6 @@ from seabed.geostats._base import (
 from seabed.geostats._checks import Interval, check_points, check_samples
 from seabed.geostats._kernels import IdwModel, idw_groups
 from seabed.geostats._search import (
-    neighbourhood,
-    plan_search,
-    resolve_n_jobs,
     run_groups,
 )
 
@@ -168,24 +165,6 @@ class InverseDistanceWeighting(_SampleStore, RegressorMixin, BaseEstimator):
         nodes = np.ascontiguousarray(X[:, :2], dtype=float)
         n = self.n_samples_
         k = n if self.n_neighbors is None else min(self.n_neighbors, n)
-        n_jobs = resolve_n_jobs(self.n_jobs)
-        plan = plan_search(
-            self._tree,
-            nodes,
-            n_neighbors=k,
-            max_distance=self.max_distance,
-            leave_one_out=exclude is not None and bool((exclude >= 0).any()),
-            workers=n_jobs,
-        )
-        hood = neighbourhood(
-            plan,
-            nodes,
-            self.X_,
-            k=k,
-            max_distance=self.max_distance,
-            max_per_sector=self.max_per_sector,
-            min_count=self.min_neighbors,
-            exclude=exclude,
-        )
+        plan, hood, n_jobs = self._neighbourhood(nodes, k, exclude)
         model = IdwModel(self.y_, float(self.power), out["mean"], out["count"])
         run_groups(plan, n_jobs, functools.partial(idw_groups, hood=hood, model=model))

@@ -39,7 +39,7 @@ def geostats_html(context: ReportContext) -> str:
                 alt="variogram",
             )
         )
-    directional = _directional_figure(context)
+    directional = _variogram_figure(context, directional=True)
     if directional is not None:
         items.append(
             _figure_html(
@@ -85,32 +85,25 @@ def geostats_html(context: ReportContext) -> str:
     return _variogram_text(context) + f'<div class="figures">{"".join(items)}</div>'
 
 
-def _variogram_figure(context: ReportContext) -> Figure | None:
+def _variogram_figure(
+    context: ReportContext, *, directional: bool = False
+) -> Figure | None:
+    """The experimental variogram (omnidirectional, or along four azimuths) and the
+    model drawn over it."""
     result = context.result
-    if result.variogram is None or result.experimental_variogram is None:
-        return None
-    figure = _figure((6.4, 4.6))
-    plot_variogram(
-        result.experimental_variogram,
-        result.variogram,
-        figure.add_subplot(),
-        value_units="ppm",
-        title="Variogram of the REY composites",
+    experimental = (
+        result.directional_variogram if directional else result.experimental_variogram
     )
-    return figure
-
-
-def _directional_figure(context: ReportContext) -> Figure | None:
-    result = context.result
-    if result.variogram is None or result.directional_variogram is None:
+    if result.variogram is None or experimental is None:
         return None
     figure = _figure((6.4, 4.6))
     plot_variogram(
-        result.directional_variogram,
+        experimental,
         result.variogram,
         figure.add_subplot(),
         value_units="ppm",
-        title="Directional variograms of the REY composites",
+        title=f"{'Directional variograms' if directional else 'Variogram'} of the "
+        "REY composites",
     )
     return figure
 
