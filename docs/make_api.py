@@ -76,7 +76,12 @@ SECTIONS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ),
     (
         "Zones and rules",
-        ("seabed.zones", "seabed.zones.coverage", "seabed.zones.rules"),
+        (
+            "seabed.zones",
+            "seabed.zones.coverage",
+            "seabed.zones.report_zones",
+            "seabed.zones.rules",
+        ),
     ),
     (
         "Resource",
