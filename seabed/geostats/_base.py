@@ -55,6 +55,7 @@ from seabed.geostats._search import (
     resolve_n_jobs,
     run_groups,
 )
+from seabed.geostats.gridding import GridMixin
 from seabed.geostats.support import block_discretization
 from seabed.geostats.variogram import Variogram
 
@@ -231,7 +232,7 @@ class _SampleStore:
         return plan, hood, n_jobs
 
 
-class _KrigingBase(_SampleStore, RegressorMixin, BaseEstimator):
+class _KrigingBase(GridMixin, _SampleStore, RegressorMixin, BaseEstimator):
     """Shared machinery of the kriging estimators; subclasses define the drift.
 
     Subclasses declare their parameters' ``_parameter_constraints`` and override

@@ -36,11 +36,12 @@ from seabed.geostats._kernels import IdwModel, idw_groups
 from seabed.geostats._search import (
     run_groups,
 )
+from seabed.geostats.gridding import GridMixin
 
 __all__ = ["InverseDistanceWeighting"]
 
 
-class InverseDistanceWeighting(_SampleStore, RegressorMixin, BaseEstimator):
+class InverseDistanceWeighting(GridMixin, _SampleStore, RegressorMixin, BaseEstimator):
     """Inverse distance weighting (gstat ``idw``): weights ``1 / d^power``.
 
     A prediction point on a sample takes the sample's value. Neighbourhood
