@@ -270,6 +270,10 @@ class _KrigingBase(GridMixin, _SampleStore, RegressorMixin, BaseEstimator):
         ----------
         X : array-like of shape (n, 2) or (n, 2 + q)
             Projected coordinates in metres (then covariates, for external drift).
+            Degrees are not checked for here (small metric coordinates look
+            alike): project lon/lat first, e.g. a GeoDataFrame with
+            :func:`seabed.geostats.gridding.coordinates`; :meth:`grid` refuses a
+            geographic CRS.
         y : array-like of shape (n,) or (n, m)
             Values; several outputs share the kriging weights.
 

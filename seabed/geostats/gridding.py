@@ -32,7 +32,7 @@ Examples
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import Any, ClassVar
 
 import dask.array as da
 import numpy as np
@@ -180,10 +180,25 @@ def _template_chunks(
     return None
 
 
+def _lon_lat(
+    crs: pyproj.CRS, ycol: NDArray[np.float64], xrow: NDArray[np.float64]
+) -> NDArray[np.float64]:
+    """``(2, ny, nx)`` longitudes and latitudes of the cell centres."""
+    to_lon_lat = pyproj.Transformer.from_crs(crs, "EPSG:4326", always_xy=True)
+    yy, xx = np.broadcast_arrays(ycol, xrow)
+    lon, lat = to_lon_lat.transform(xx, yy)
+    return np.stack([np.asarray(lon, dtype=float), np.asarray(lat, dtype=float)])
+
+
 def _cf_coordinates(
-    ds: xr.Dataset, x: NDArray[np.float64], y: NDArray[np.float64], crs: pyproj.CRS
+    ds: xr.Dataset,
+    x: NDArray[np.float64],
+    y: NDArray[np.float64],
+    crs: pyproj.CRS,
+    split: tuple[tuple[int, ...], tuple[int, ...]] | None,
 ) -> xr.Dataset:
-    """CF attributes on x and y, 2-D lon/lat, and the grid mapping."""
+    """CF attributes on x and y, 2-D lon/lat (lazy on a lazy grid), and the grid
+    mapping."""
     ds["x"].attrs.update(
         standard_name="projection_x_coordinate",
         long_name="easting",
@@ -196,13 +211,21 @@ def _cf_coordinates(
         units="m",
         axis="Y",
     )
-    to_lon_lat = pyproj.Transformer.from_crs(crs, "EPSG:4326", always_xy=True)
-    xx, yy = np.meshgrid(x, y)
-    lon, lat = to_lon_lat.transform(xx, yy)
-    ds = ds.assign_coords(
-        lon=(("y", "x"), np.asarray(lon, dtype=float)),
-        lat=(("y", "x"), np.asarray(lat, dtype=float)),
-    )
+    lon_lat: Any
+    if split is None:
+        lon_lat = _lon_lat(crs, y[:, None], x[None, :])
+    else:
+        lon_lat = da.map_blocks(
+            _lon_lat,
+            crs,
+            da.from_array(y[:, None], chunks=(split[0], 1)),
+            da.from_array(x[None, :], chunks=(1, split[1])),
+            new_axis=0,
+            chunks=((2,), *split),
+            dtype=np.float64,
+            meta=np.empty((0, 0, 0)),
+        )
+    ds = ds.assign_coords(lon=(("y", "x"), lon_lat[0]), lat=(("y", "x"), lon_lat[1]))
     ds["lon"].attrs.update(
         standard_name="longitude", long_name="longitude", units="degrees_east"
     )
@@ -218,6 +241,10 @@ def _cf_coordinates(
 
 class GridMixin:
     """The ``grid`` method of the estimators (needs ``predict`` and ``n_outputs_``)."""
+
+    #: Whether ``predict(X, return_std=True)`` gives a standard deviation worth a
+    #: layer (``<name>_std``); inverse distance weighting has none.
+    _grid_std: ClassVar[bool] = True
 
     def grid(
         self,
@@ -295,22 +322,26 @@ class GridMixin:
             raise InputError(
                 f"names has {len(names)} entries for {n_out} outputs", column="names"
             )
-        has_std = self._grid_has_std()
+        has_std = self._grid_std
         n_layers = n_out + int(has_std)
         split = _template_chunks(template, chunks, (len(y), len(x)))
-        yy, xx = np.meshgrid(y, x, indexing="ij")
 
         def block(*arrays: NDArray[np.float64]) -> NDArray[np.float64]:
             return self._grid_block(arrays, n_out, has_std)
 
         values: Any
         if split is None:
-            values = block(yy, xx, *layers)
+            values = block(y[:, None], x[None, :], *(np.asarray(a) for a in layers))
         else:
-            inputs = [da.from_array(a, chunks=split) for a in (yy, xx, *layers)]
+            # 1-D coordinates broadcast per block: no full-grid copy of them
+            ycol = da.from_array(y[:, None], chunks=(split[0], 1))
+            xrow = da.from_array(x[None, :], chunks=(1, split[1]))
+            tiles = [da.asarray(a).rechunk(split) for a in layers]
             values = da.map_blocks(
                 block,
-                *inputs,
+                ycol,
+                xrow,
+                *tiles,
                 new_axis=0,
                 chunks=((n_layers,), *split),
                 dtype=np.float64,
@@ -334,7 +365,7 @@ class GridMixin:
             ds[var_name].attrs.update(attrs)
             ds[var_name].encoding["_FillValue"] = np.nan
         if grid_crs is not None:
-            ds = _cf_coordinates(ds, x, y, grid_crs)
+            ds = _cf_coordinates(ds, x, y, grid_crs, split)
         else:
             ds["x"].attrs.update(
                 standard_name="projection_x_coordinate", units="m", axis="X"
@@ -346,15 +377,11 @@ class GridMixin:
             ds[var_name] = ds[var_name].rio.write_nodata(np.nan, encoded=True)
         return ds
 
-    def _grid_has_std(self) -> bool:
-        """Whether the estimator's standard deviation is worth a layer."""
-        return type(self).__name__ != "InverseDistanceWeighting"
-
     def _grid_block(
         self, arrays: Sequence[NDArray[np.float64]], n_out: int, has_std: bool
     ) -> NDArray[np.float64]:
         """Predictions at one block of cell centres: ``(layers, ny, nx)``."""
-        yy, xx, *layers = arrays
+        yy, xx, *layers = np.broadcast_arrays(*arrays)
         shape = yy.shape
         points = np.column_stack(
             [xx.ravel(), yy.ravel(), *(layer.ravel() for layer in layers)]
@@ -383,10 +410,10 @@ class GridMixin:
         NDArray[np.float64],
         NDArray[np.float64],
         pyproj.CRS | None,
-        list[NDArray[np.float64]],
+        list[Any],
     ]:
         """Cell centres, CRS and covariate layers of the grid asked for."""
-        layers: list[NDArray[np.float64]] = []
+        layers: list[Any] = []  # numpy, or dask for a lazy template
         if template is not None:
             if bounds is not None or spacing is not None:
                 raise InputError(
@@ -413,7 +440,7 @@ class GridMixin:
                         column="covariates",
                     )
                 layer = template[var].transpose("y", "x")
-                layers.append(np.asarray(layer.values, dtype=float))
+                layers.append(layer.data.astype(np.float64))  # dask stays lazy
         else:
             if bounds is None or spacing is None:
                 raise InputError(

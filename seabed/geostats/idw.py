@@ -76,6 +76,7 @@ class InverseDistanceWeighting(GridMixin, _SampleStore, RegressorMixin, BaseEsti
         **NEIGHBOURHOOD_CONSTRAINTS,
     }
     _parameter_hints: ClassVar[dict[str, str]] = PARAMETER_HINTS
+    _grid_std: ClassVar[bool] = False  # no standard deviation to grid
 
     def __init__(
         self,
@@ -102,6 +103,8 @@ class InverseDistanceWeighting(GridMixin, _SampleStore, RegressorMixin, BaseEsti
         Parameters
         ----------
         X : array-like of shape (n, 2)
+            Projected coordinates in metres, not checked for degrees (see
+            :func:`seabed.geostats.gridding.coordinates`).
         y : array-like of shape (n,) or (n, m)
 
         Returns

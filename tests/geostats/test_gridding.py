@@ -1,5 +1,6 @@
 """Gridding fitted estimators to xarray (``.grid()``) and GeoDataFrame samples."""
 
+import dask.array as da
 import geopandas as gpd
 import numpy as np
 import pytest
@@ -187,3 +188,40 @@ def test_geodataframe_samples_become_projected_coordinates(samples):
         coordinates(lon_lat, "EPSG:4326")
     with pytest.raises(InputError, match="no CRS"):
         coordinates(lon_lat.set_crs(None, allow_override=True), CRS)
+
+
+def test_a_dask_backed_dataarray_template_gives_a_lazy_identical_grid(samples):
+    X, y = samples
+    ok = OrdinaryKriging(VG, n_neighbors=10).fit(X, y)
+    whole = ok.grid(bounds=BOUNDS, spacing=500, crs=CRS)
+    template = (
+        xr.zeros_like(whole["estimate"])
+        .drop_vars(["lon", "lat"])
+        .chunk({"y": 3, "x": 4})
+        .rio.write_crs(CRS)
+    )
+    lazy = ok.grid(template=template)
+    assert isinstance(lazy["estimate"].data, da.Array)
+    assert isinstance(lazy["lon"].data, da.Array)  # lon/lat lazy as well
+    computed = lazy.compute()
+    for name in ("estimate", "estimate_std", "lon", "lat"):
+        np.testing.assert_array_equal(computed[name].values, whole[name].values)
+
+
+def test_covariates_of_a_chunked_template_stay_lazy(samples):
+    X, y = samples
+    rk = RegressionKriging(LinearRegression(), VG, n_neighbors=10)
+    rk.fit(np.column_stack([X, X[:, 0] / 1000.0]), y)
+    x, ycoords = grid_coordinates(BOUNDS, 500)
+    xx = np.broadcast_to(x[None, :], (len(ycoords), len(x)))
+    template = xr.Dataset(
+        {"easting_km": (("y", "x"), xx / 1000.0)}, coords={"y": ycoords, "x": x}
+    )
+    eager = rk.grid(template=template, covariates=["easting_km"], crs=CRS)
+    lazy = rk.grid(
+        template=template.chunk({"y": 3, "x": 3}), covariates=["easting_km"], crs=CRS
+    )
+    assert isinstance(lazy["estimate"].data, da.Array)
+    np.testing.assert_array_equal(lazy["estimate"].values, eager["estimate"].values)
+    with pytest.raises(InputError, match="not a variable"):
+        rk.grid(template=template, covariates=["depth"], crs=CRS)
