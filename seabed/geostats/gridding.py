@@ -354,14 +354,13 @@ class GridMixin:
             data_vars[f"{name}_std"] = (("y", "x"), values[n_out])
         ds = xr.Dataset(data_vars, coords={"y": y, "x": x})
         for var_name in ds.data_vars:
+            is_std = has_std and var_name == f"{name}_std"
+            base = long_name or str(name if is_std else var_name)
             attrs: dict[str, str] = {}
-            if units is not None:
-                base = long_name or str(names[0] if single else var_name)
-                is_std = str(var_name).endswith("_std") and has_std
-                attrs["units"] = units
+            if units is not None or long_name is not None:
                 attrs["long_name"] = f"standard deviation of {base}" if is_std else base
-            elif long_name is not None:
-                attrs["long_name"] = long_name
+            if units is not None:
+                attrs["units"] = units
             ds[var_name].attrs.update(attrs)
             ds[var_name].encoding["_FillValue"] = np.nan
         if grid_crs is not None:

@@ -64,6 +64,7 @@ def test_grid_has_crs_cf_attributes_nodata_and_lon_lat(samples):
     assert ds["estimate"].attrs["units"] == "ppm"
     assert ds["estimate"].attrs["long_name"] == "REY"
     assert ds["estimate_std"].attrs["units"] == "ppm"
+    assert ds["estimate_std"].attrs["long_name"] == "standard deviation of REY"
     assert "grid_mapping" in ds["estimate"].attrs or "grid_mapping" in (
         ds["estimate"].encoding
     )
@@ -168,8 +169,10 @@ def test_multi_output_grid_has_one_variable_per_output(samples):
     X, y = samples
     Y = np.column_stack([y, 2 * y])
     uk = UniversalKriging(VG, n_neighbors=12).fit(X, Y)
-    ds = uk.grid(bounds=BOUNDS, spacing=1000, crs=CRS, names=["a", "b"])
+    ds = uk.grid(bounds=BOUNDS, spacing=1000, crs=CRS, names=["a", "b"], units="%")
     assert {"a", "b", "estimate_std"} <= set(ds.data_vars)
+    assert ds["b"].attrs["long_name"] == "b"
+    assert ds["estimate_std"].attrs["long_name"] == "standard deviation of estimate"
     np.testing.assert_allclose(ds["b"].values, 2 * ds["a"].values, rtol=1e-12)
     with pytest.raises(InputError, match="names"):
         uk.grid(bounds=BOUNDS, spacing=1000, crs=CRS, names=["a"])
