@@ -58,6 +58,7 @@ SECTIONS: tuple[tuple[str, tuple[str, ...]], ...] = (
             "seabed.geostats.support",
             "seabed.geostats.kriging",
             "seabed.geostats.idw",
+            "seabed.geostats.gridding",
             "seabed.geostats.validation",
             "seabed.geostats.declustering",
             "seabed.geostats.outliers",

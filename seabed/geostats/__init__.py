@@ -1,7 +1,9 @@
 """Geostatistics: variogram models, experimental variograms, fitting and kriging.
 
-Everything here is plain numpy/scipy (numba for the kriging kernel) and knows nothing of
-files or dask. Variogram parameters follow R gstat's ``vgm()`` conventions.
+Everything here is plain numpy/scipy (numba for the kriging kernel) and writes no file.
+Variogram parameters follow R gstat's ``vgm()`` conventions. Fitted estimators grid
+themselves to an xarray Dataset with ``.grid()`` (:mod:`seabed.geostats.gridding`,
+lazily with dask for a chunked template).
 """
 
 from seabed.geostats.experimental import ExperimentalVariogram, experimental_variogram

@@ -55,6 +55,7 @@ from seabed.geostats._search import (
     resolve_n_jobs,
     run_groups,
 )
+from seabed.geostats.gridding import GridMixin
 from seabed.geostats.support import block_discretization
 from seabed.geostats.variogram import Variogram
 
@@ -231,7 +232,7 @@ class _SampleStore:
         return plan, hood, n_jobs
 
 
-class _KrigingBase(_SampleStore, RegressorMixin, BaseEstimator):
+class _KrigingBase(GridMixin, _SampleStore, RegressorMixin, BaseEstimator):
     """Shared machinery of the kriging estimators; subclasses define the drift.
 
     Subclasses declare their parameters' ``_parameter_constraints`` and override
@@ -269,6 +270,10 @@ class _KrigingBase(_SampleStore, RegressorMixin, BaseEstimator):
         ----------
         X : array-like of shape (n, 2) or (n, 2 + q)
             Projected coordinates in metres (then covariates, for external drift).
+            Degrees are not checked for here (small metric coordinates look
+            alike): project lon/lat first, e.g. a GeoDataFrame with
+            :func:`seabed.geostats.gridding.coordinates`; :meth:`grid` refuses a
+            geographic CRS.
         y : array-like of shape (n,) or (n, m)
             Values; several outputs share the kriging weights.
 

@@ -36,11 +36,12 @@ from seabed.geostats._kernels import IdwModel, idw_groups
 from seabed.geostats._search import (
     run_groups,
 )
+from seabed.geostats.gridding import GridMixin
 
 __all__ = ["InverseDistanceWeighting"]
 
 
-class InverseDistanceWeighting(_SampleStore, RegressorMixin, BaseEstimator):
+class InverseDistanceWeighting(GridMixin, _SampleStore, RegressorMixin, BaseEstimator):
     """Inverse distance weighting (gstat ``idw``): weights ``1 / d^power``.
 
     A prediction point on a sample takes the sample's value. Neighbourhood
@@ -75,6 +76,7 @@ class InverseDistanceWeighting(_SampleStore, RegressorMixin, BaseEstimator):
         **NEIGHBOURHOOD_CONSTRAINTS,
     }
     _parameter_hints: ClassVar[dict[str, str]] = PARAMETER_HINTS
+    _grid_std: ClassVar[bool] = False  # no standard deviation to grid
 
     def __init__(
         self,
@@ -101,6 +103,8 @@ class InverseDistanceWeighting(_SampleStore, RegressorMixin, BaseEstimator):
         Parameters
         ----------
         X : array-like of shape (n, 2)
+            Projected coordinates in metres, not checked for degrees (see
+            :func:`seabed.geostats.gridding.coordinates`).
         y : array-like of shape (n,) or (n, m)
 
         Returns

@@ -49,6 +49,7 @@ from seabed.geostats._checks import (
     check_points,
     check_samples,
 )
+from seabed.geostats.gridding import GridMixin
 from seabed.geostats.variogram import Variogram
 
 __all__ = [
@@ -322,7 +323,7 @@ block_discretization, duplicates, n_jobs
         return np.column_stack(columns)
 
 
-class RegressionKriging(RegressorMixin, BaseEstimator):
+class RegressionKriging(GridMixin, RegressorMixin, BaseEstimator):
     """Regression kriging: a regressor for the trend, ordinary kriging of residuals.
 
     The regressor is fitted to the covariates ``X[:, 2:]`` (``features="covariates"``)
