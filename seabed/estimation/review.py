@@ -12,11 +12,21 @@ Python warnings are folded into them instead of being printed with a source line
 from __future__ import annotations
 
 import warnings
+from dataclasses import replace
 
 import numpy as np
+from scipy.spatial import cKDTree
 
-from seabed.exceptions import SeabedWarning
-from seabed.geostats import FitInfo, Variogram, auto_variogram
+from seabed.exceptions import SeabedError, SeabedWarning
+from seabed.geostats import (
+    FitInfo,
+    OrdinaryKriging,
+    Variogram,
+    auto_variogram,
+    experimental_variogram,
+    fit_variogram,
+    leave_one_out,
+)
 from seabed.resource.classes import practical_range
 
 __all__ = [
@@ -117,8 +127,6 @@ def variogram_doubts(
 
 def _spacing(X: np.ndarray) -> float:
     """The median distance from a core to its nearest neighbour (metres)."""
-    from scipy.spatial import cKDTree
-
     points = np.asarray(X, dtype=float)
     if len(points) < 2:
         return 0.0
@@ -173,9 +181,6 @@ def directional_review(
     >>> summary["suggested_anis"][0] in (90.0, 45.0, 135.0), len(notes)
     (True, 1)
     """
-    from seabed.exceptions import SeabedError
-    from seabed.geostats import experimental_variogram, fit_variogram
-
     if not variogram.structures:
         return None, []
     ranges: dict[float, float] = {}
@@ -236,11 +241,6 @@ def _anisotropy_gain(
     The anisotropic model's major axis takes the longest directional range (the
     ranges stretched by ``stretch``), its minor axis the shortest.
     """
-    from dataclasses import replace
-
-    from seabed.exceptions import SeabedError
-    from seabed.geostats import OrdinaryKriging, leave_one_out
-
     rotated = Variogram(
         nugget=variogram.nugget,
         structures=[

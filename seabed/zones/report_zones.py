@@ -1,4 +1,5 @@
-"""Report zones: the polygons a statement is broken down by (licence blocks, squares), and each cell's share of each."""
+"""Report zones: the polygons a statement is broken down by (licence blocks,
+squares), and each cell's share of each."""
 
 from __future__ import annotations
 
