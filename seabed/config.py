@@ -524,6 +524,9 @@ class OutputConfig(_Section):
     """Where results are written."""
 
     dir: Path = Path("out")
+    #: write report.html and the map quick-looks (PNGs); batch runs that only
+    #: need the maps, the tables and resource.json can leave them out
+    report: bool = True
 
 
 class Config(_Section):

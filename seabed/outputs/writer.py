@@ -61,6 +61,7 @@ CSV_TABLES = {
 def write_outputs(result: RunResult, staging: Path, out_dir: Path) -> list[Path]:
     """Write the tables, the report and the figures beside the maps in ``staging``,
     then move everything into ``out_dir``: all files appear together or none do.
+    Without ``[output] report``, report.html and the map quick-looks are left out.
 
     When the run's cores are synthetic, every CSV gets a last column ``synthetic``
     (True on every row), the PNGs a visible line and a ``Disclaimer`` text chunk,
@@ -96,7 +97,8 @@ def write_outputs(result: RunResult, staging: Path, out_dir: Path) -> list[Path]
         if result.synthetic_cores:
             figure.suptitle("SYNTHETIC DATA - not measurements", color="#b00020")
         figure.savefig(staging / "grade_tonnage.png", dpi=120, metadata=_png(tags))
-    write_report(result, staging / "report.html", quicklooks=True)
+    if result.config.output.report:
+        write_report(result, staging / "report.html", quicklooks=True)
     return _publish(staging, out_dir, run_id=str(result.provenance.get("run_id", "")))
 
 
