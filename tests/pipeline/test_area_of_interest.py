@@ -142,7 +142,7 @@ def survey_config(tmp_path, *, n_cores, seed, grid):
         "inputs": {"cores": str(cores)},
         "grid": {"resolution_m": 1000.0} | grid,
         "resource": {"dry_density_t_m3": 0.55},
-        "output": {"dir": str(tmp_path / "out")},
+        "output": {"dir": str(tmp_path / "out"), "report": False},
     }
     return Config.model_validate(data), field
 

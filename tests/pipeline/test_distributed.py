@@ -91,7 +91,10 @@ def _statement(out):
 def test_seabed_run_on_the_cluster_matches_a_local_run(tmp_path, cluster):
     config = seabed.demo_config()
     config = config.model_copy(
-        update={"grid": config.grid.model_copy(update={"resolution_m": 2000.0})}
+        update={
+            "grid": config.grid.model_copy(update={"resolution_m": 2000.0}),
+            "output": config.output.model_copy(update={"report": False}),
+        }
     )
     local = seabed.run(config, out_dir=tmp_path / "local", progress=False)
     remote = seabed.run(

@@ -41,7 +41,8 @@ def survey_config(
     data = {
         "inputs": {"cores": str(cores)} | (inputs or {}),
         "grid": {"bounds": list(BOX), "resolution_m": 1000.0},
-        "output": {"dir": str(tmp_path / "out")},
+        # these runs check numbers, not the report (tests/report renders it)
+        "output": {"dir": str(tmp_path / "out"), "report": False},
     } | sections
     return Config.model_validate(data), field
 
@@ -918,13 +919,17 @@ def runs_in_blocks(tmp_path_factory):
             "simulation": {"realizations": 6, "seed": 5},
         }
     )
+    # only the lazy run renders the report (from maps read back in blocks)
+    maps_only = base.model_copy(
+        update={"output": base.output.model_copy(update={"report": False})}
+    )
     folder = tmp_path_factory.mktemp("blocks")
-    one = seabed.run(base, out_dir=folder / "one", progress=False)
+    one = seabed.run(maps_only, out_dir=folder / "one", progress=False)
     with pytest.MonkeyPatch.context() as patch:
         # read where it is used: seabed.chunks (seabed.pipeline only re-exports it)
         patch.setattr(chunks, "BLOCK_CELLS", 3 * one.dataset.sizes["x"] + 1)
         assert len(pipeline.block_rows(one.dataset)) > 3
-        kept = seabed.run(base, out_dir=folder / "kept", progress=False)
+        kept = seabed.run(maps_only, out_dir=folder / "kept", progress=False)
         lazy = seabed.run(
             base, out_dir=folder / "lazy", progress=False, keep_cells=False
         )
@@ -974,3 +979,9 @@ def test_blocks_of_rows_give_the_same_run(runs_in_blocks):
     assert "ore_t" not in lazy.dataset
     assert lazy.simulation.etype_rey_ppm.shape == one.simulation.etype_rey_ppm.shape
     assert (lazy.out_dir / "report.html").stat().st_size > 10_000
+    # [output] report = false: no report, no quick-looks, the rest as usual
+    assert not list(one.out_dir.glob("*.html"))
+    assert {p.name for p in lazy.out_dir.glob("*.png")} - {
+        p.name for p in one.out_dir.glob("*.png")
+    } >= {"rey_ppm.png", "class.png"}
+    assert (one.out_dir / "resource.json").exists()

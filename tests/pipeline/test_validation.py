@@ -17,6 +17,8 @@ def _coarse(**composite):
         update={
             "grid": config.grid.model_copy(update={"resolution_m": 4000.0}),
             "composite": config.composite.model_copy(update=composite),
+            # the report is rendered in memory where a test needs it
+            "output": config.output.model_copy(update={"report": False}),
         }
     )
 
