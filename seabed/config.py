@@ -23,6 +23,7 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
+    StrictBool,
     ValidationError,
     field_validator,
     model_validator,
@@ -372,16 +373,28 @@ class ClassRuleConfig(_Section):
 
     Distances are relative to the variogram's practical range; cores and sectors are
     counted in the kriging search (``estimate.n_neighbors`` within
-    ``estimate.max_distance_m``); the relative standard deviation is the kriging
-    standard deviation divided by the estimated grade; the slope of regression is
-    that of the true block grade on its kriged estimate (1: no conditional bias).
+    ``estimate.max_distance_m``), cores only within ``cores_within_range`` practical
+    ranges of the cell when that is set; the relative standard deviation is the
+    kriging standard deviation divided by the estimated grade; the slope of
+    regression is that of the true block grade on its kriged estimate (1: no
+    conditional bias).
     """
 
-    max_nearest_range: PositiveFloat | None = None
-    min_cores: Annotated[int, Field(ge=1)] | None = None
+    max_nearest_range: Annotated[float, Field(gt=0, le=100)] | None = None
+    min_cores: Annotated[int, Field(ge=1, le=10_000)] | None = None
+    cores_within_range: Annotated[float, Field(gt=0, le=100)] | None = None
     min_sectors: Annotated[int, Field(ge=1, le=8)] | None = None
     max_relative_std: PositiveFloat | None = None
     min_slope_of_regression: Annotated[float, Field(gt=0, le=1)] | None = None
+
+    @model_validator(mode="after")
+    def _within_counts_cores(self) -> ClassRuleConfig:
+        if self.cores_within_range is not None and self.min_cores is None:
+            raise ValueError(
+                "cores_within_range says where min_cores counts cores: give "
+                "min_cores too, or leave cores_within_range out"
+            )
+        return self
 
     @property
     def is_empty(self) -> bool:
@@ -390,16 +403,30 @@ class ClassRuleConfig(_Section):
 
 
 #: Class criteria that only kriging can evaluate.
-KRIGING_CRITERIA = ("max_nearest_range", "max_relative_std", "min_slope_of_regression")
+KRIGING_CRITERIA = (
+    "max_nearest_range",
+    "cores_within_range",
+    "max_relative_std",
+    "min_slope_of_regression",
+)
 
 
 class ClassificationConfig(_Section):
-    """Rules for Measured / Indicated / Inferred (default: everything Inferred)."""
+    """Rules for Measured / Indicated / Inferred.
+
+    A class given a table follows exactly that table. A class left out follows
+    the default rule (``seabed.resource.DEFAULT_RULES``: no Measured; Indicated
+    where the slope of regression is at least 0.8 and at least 3 cores lie within
+    2/3 of the practical range; Inferred where the nearest core is within the
+    practical range), unless ``defaults = false``: then it is never given, and
+    Inferred is every estimated cell not in a class above.
+    """
 
     measured: ClassRuleConfig | None = None
     indicated: ClassRuleConfig | None = None
-    inferred: ClassRuleConfig = Field(default_factory=ClassRuleConfig)
+    inferred: ClassRuleConfig | None = None
     sectors: Annotated[int, Field(ge=1, le=8)] = 4
+    defaults: StrictBool = True
 
     @model_validator(mode="after")
     def _rules_say_something(self) -> ClassificationConfig:

@@ -71,6 +71,7 @@ from seabed.pipeline.blocks import (
     _with_simulation_maps,
     assumptions,
     block_rows,
+    class_doubts,
 )
 from seabed.pipeline.evidence import gather_evidence
 from seabed.pipeline.inputs import (
@@ -311,7 +312,11 @@ def _run(
             top_cut_ppm=rey_top_cut(config.composite.top_cut_ppm),
             variogram=models.variogram,
         )
-        doubts = [*models.doubts, *validation_notes]
+        doubts = [
+            *models.doubts,
+            *validation_notes,
+            *class_doubts(config, frame, models.variogram),
+        ]
         notes.extend(doubts)
         notes.append(
             "not JORC / NI 43-101 compliant: a Competent Person has not signed this "
