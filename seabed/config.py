@@ -42,6 +42,7 @@ __all__ = [
     "EstimateConfig",
     "GridConfig",
     "InputsConfig",
+    "KnaConfig",
     "OutputConfig",
     "ReportZonesConfig",
     "ResourceConfig",
@@ -416,9 +417,11 @@ class ClassificationConfig(_Section):
 
     A class given a table follows exactly that table. A class left out follows
     the default rule (``seabed.resource.DEFAULT_RULES``: no Measured; Indicated
-    where the slope of regression is at least 0.8 and at least 3 cores lie within
-    2/3 of the practical range; Inferred where the nearest core is within the
-    practical range), unless ``defaults = false``: then it is never given, and
+    where the slope of regression is at least 0.8, at least 3 cores lie within
+    2/3 of the practical range, the search finds cores in at least 3 of the
+    4 quadrants and the kriging standard deviation is at most half the grade;
+    Inferred where the nearest core is within the practical range),
+    unless ``defaults = false``: then it is never given, and
     Inferred is every estimated cell not in a class above.
     """
 
@@ -438,6 +441,12 @@ class ClassificationConfig(_Section):
                     "min_cores, min_sectors, max_relative_std, min_slope_of_regression "
                     "(or leave it out)"
                 )
+        if self.defaults and self.indicated is None and self.sectors < 3:
+            raise ValueError(
+                f"the default indicated rule asks for cores in 3 sectors, more than "
+                f"sectors ({self.sectors}): give sectors of 3 or more, or your own "
+                "[classification.indicated] table"
+            )
         for name in ("measured", "indicated", "inferred"):
             rule = getattr(self, name)
             if rule is not None and (rule.min_sectors or 0) > self.sectors:
@@ -446,6 +455,29 @@ class ClassificationConfig(_Section):
                     f"({self.sectors})"
                 )
         return self
+
+
+class KnaConfig(_Section):
+    """Kriging neighbourhood analysis (``seabed kna``; in ``run`` when ``in_run``).
+
+    ``radii_m`` empty: the run's ``estimate.max_distance_m``; ``block_sizes_m``
+    empty: the run's support (the cell, or points); a block size of 0 is point
+    kriging.
+    """
+
+    in_run: StrictBool = True
+    cells: Annotated[int, Field(ge=1, le=10_000)] = 64
+    n_neighbors: Annotated[
+        list[Annotated[int, Field(ge=1, le=10_000)]], Field(min_length=1, max_length=50)
+    ] = Field(default_factory=lambda: [4, 8, 12, 16, 24, 32, 48])
+    radii_m: Annotated[
+        list[Annotated[float, Field(gt=0, le=_MAX_DISTANCE_M)]], Field(max_length=20)
+    ] = Field(default_factory=list)
+    block_sizes_m: Annotated[
+        list[Annotated[float, Field(ge=0, le=_MAX_CELL_M)]], Field(max_length=10)
+    ] = Field(default_factory=list)
+    tolerance: Annotated[float, Field(gt=0, lt=1)] = 0.01
+    seed: int = 0
 
 
 class SimulationConfig(_Section):
@@ -564,11 +596,24 @@ class Config(_Section):
     rules: RulesConfig = Field(default_factory=RulesConfig)
     resource: ResourceConfig = Field(default_factory=ResourceConfig)
     classification: ClassificationConfig = Field(default_factory=ClassificationConfig)
+    kna: KnaConfig = Field(default_factory=KnaConfig)
     simulation: SimulationConfig | None = None
     dask: DaskConfig = Field(default_factory=DaskConfig)
     output: OutputConfig = Field(default_factory=OutputConfig)
     #: the file this configuration came from (None when built in Python)
     source: Path | None = None
+
+    @model_validator(mode="after")
+    def _kna_searches_find_enough(self) -> Config:
+        given = "n_neighbors" in self.kna.model_fields_set
+        if given and min(self.kna.n_neighbors) < self.estimate.min_neighbors:
+            raise ValueError(
+                f"kna.n_neighbors holds {min(self.kna.n_neighbors)}, fewer than "
+                f"estimate.min_neighbors ({self.estimate.min_neighbors}): such a "
+                "search estimates nothing; give numbers of neighbours of at least "
+                "min_neighbors"
+            )
+        return self
 
     @model_validator(mode="after")
     def _classification_needs_kriging(self) -> Config:

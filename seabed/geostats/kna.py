@@ -56,15 +56,23 @@ from seabed.geostats.variogram import Variogram
 
 __all__ = [
     "PLATEAU_TOLERANCE",
+    "RULE",
     "block_variance",
     "kna_table",
     "neighbourhood_analysis",
     "recommend_neighbourhood",
 ]
 
-#: A search is on the plateau when its mean slope of regression is within this of
-#: the best mean slope of the searches tested.
+#: A search is on the plateau when its mean slope of regression and its mean
+#: kriging efficiency are within this of those of the widest search.
 PLATEAU_TOLERANCE = 0.01
+#: The recommendation rule, in words.
+RULE = (
+    "the smallest n_neighbors (then the smallest radius) whose mean slope of "
+    "regression and mean kriging efficiency are both within {tolerance:g} of those "
+    "of the widest search (the most neighbours, then the largest radius), among "
+    "the searches that estimate the most sample cells"
+)
 
 
 def block_variance(
@@ -160,6 +168,14 @@ def neighbourhood_analysis(
             column="kna.n_neighbors",
             hint="give whole numbers such as [4, 8, 16, 32]",
         )
+    least = int(base.get_params().get("min_neighbors", 1))
+    if counts[0] < least:
+        raise ConfigError(
+            f"n_neighbors {counts[0]} is below the estimator's min_neighbors "
+            f"({least}): that search would estimate nothing",
+            column="kna.n_neighbors",
+            hint=f"give numbers of neighbours of at least {least}",
+        )
     if base.get_params()["variogram"] == "auto":
         base.set_params(variogram=clone(base).fit(X, y).variogram_)
     radius_list = list(radii) if radii is not None else [base.max_distance]
@@ -247,26 +263,38 @@ def kna_table(kna: xr.Dataset) -> pd.DataFrame:
 def recommend_neighbourhood(
     kna: xr.Dataset | pd.DataFrame, tolerance: float = PLATEAU_TOLERANCE
 ) -> list[dict[str, Any]]:
-    """The smallest search on the plateau of the mean slope, per block size.
+    """The smallest search on the plateau, per block size.
 
     Among the searches that estimate the most sample cells, the plateau is the
-    best mean slope of regression; the recommendation is the smallest
-    ``n_neighbors`` (then the smallest radius) whose mean slope is at least the
-    plateau less ``tolerance``.
+    mean slope of regression and the mean kriging efficiency of the widest search
+    (the most neighbours, then the largest radius); the recommendation is the
+    smallest ``n_neighbors`` (then the smallest radius) whose mean slope and mean
+    efficiency are both within ``tolerance`` of the plateau's. A slope may pass 1
+    with few neighbours (ordinary kriging's weights can then over-correct), so
+    the test is the distance to the plateau, not a maximum.
 
     Parameters
     ----------
     kna : xarray.Dataset or pandas.DataFrame
         :func:`neighbourhood_analysis`'s result, or its :func:`kna_table`.
     tolerance : float
-        How far below the plateau a search may be.
+        How far from the plateau a search may be.
 
     Returns
     -------
     list of dict
         Per block size: ``block_x_m``, ``block_y_m``, ``n_neighbors``,
-        ``radius_m``, ``mean_slope``, ``mean_efficiency``, ``plateau_slope`` and
-        ``rule`` (the rule in words).
+        ``radius_m``, ``mean_slope``, ``mean_efficiency``, ``plateau_slope``,
+        ``plateau_efficiency`` and ``rule`` (the rule in words).
+
+    Examples
+    --------
+    >>> table = pd.DataFrame({"block_x_m": 0.0, "block_y_m": 0.0,
+    ...     "radius_m": np.inf, "n_neighbors": [4, 8, 16, 32], "n_estimated": 9,
+    ...     "slope_mean": [0.7, 0.85, 0.895, 0.9],
+    ...     "efficiency_mean": [0.3, 0.45, 0.5, 0.505]})
+    >>> recommend_neighbourhood(table)[0]["n_neighbors"]
+    16
     """
     table = kna_table(kna) if isinstance(kna, xr.Dataset) else kna
     picks = []
@@ -275,8 +303,12 @@ def recommend_neighbourhood(
         rows = rows[np.isfinite(rows["slope_mean"])]
         if rows.empty:
             continue
-        plateau = float(rows["slope_mean"].max())
-        on_plateau = rows[rows["slope_mean"] >= plateau - tolerance]
+        widest = rows.sort_values(["n_neighbors", "radius_m"]).iloc[-1]
+        plateau = float(widest["slope_mean"]), float(widest["efficiency_mean"])
+        on_plateau = rows[
+            (np.abs(rows["slope_mean"] - plateau[0]) <= tolerance)
+            & (np.abs(rows["efficiency_mean"] - plateau[1]) <= tolerance)
+        ]
         best = on_plateau.sort_values(["n_neighbors", "radius_m"]).iloc[0]
         picks.append(
             {
@@ -286,10 +318,9 @@ def recommend_neighbourhood(
                 "radius_m": float(best["radius_m"]),
                 "mean_slope": float(best["slope_mean"]),
                 "mean_efficiency": float(best["efficiency_mean"]),
-                "plateau_slope": plateau,
-                "rule": f"the smallest n_neighbors (then radius) whose mean slope of "
-                f"regression is within {tolerance:g} of the best mean slope "
-                f"({plateau:.3f}) among the searches estimating the most cells",
+                "plateau_slope": plateau[0],
+                "plateau_efficiency": plateau[1],
+                "rule": RULE.format(tolerance=tolerance),
             }
         )
     return picks

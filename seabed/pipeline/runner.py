@@ -81,6 +81,7 @@ from seabed.pipeline.inputs import (
     rey_top_cut,
     select_composites,
 )
+from seabed.pipeline.kna import kna_for_run
 from seabed.pipeline.preflight import (
     check_footprint,
     check_output_folder,
@@ -225,6 +226,15 @@ def _run(
     notes.extend(models.notes)
     simulation = fit_simulation(config, used, X)
     evidence = gather_evidence(config, inputs, used, X, models)
+    kna = kna_for_run(
+        config,
+        models.estimator,
+        models.variogram,
+        X,
+        used["rey_ppm"].to_numpy(dtype=float),
+        frame,
+        evidence.report_notes,
+    )
     if evidence.synthetic_cores:
         notes.insert(0, SYNTHETIC_NOTICE)
     record = provenance(
@@ -343,6 +353,7 @@ def _run(
             simulation=simulated,
             validation=validation,
             doubts=doubts,
+            kna=kna,
             **tables,
             **evidence.fields(),
         )

@@ -26,8 +26,10 @@ A cell is Measured if it passes the Measured rule, else Indicated if it passes t
 Indicated rule, else Inferred if it has an estimate and passes the Inferred rule,
 else unclassified. :data:`DEFAULT_RULES` gives no Measured class (that takes a
 Competent Person's confidence in the grade's continuity, which no rule of thumb
-grants), Indicated where the slope of regression is at least 0.8 and at least three
-cores lie within two thirds of the practical range, Inferred where the nearest core
+grants), Indicated where the slope of regression is at least 0.8, at least three
+cores lie within two thirds of the practical range, the cores of the search lie
+in at least three of the four quadrants around the cell and the kriging standard
+deviation is at most half the estimated grade, Inferred where the nearest core
 lies within the practical range, and leaves the rest unclassified
 (:func:`default_rules` drops what the estimator cannot evaluate).
 Whatever the class, the estimate is not JORC / NI 43-101 compliant unless a
@@ -158,11 +160,17 @@ class ClassRule:
 
 #: The rules of every class the configuration leaves out (``[classification]``,
 #: ``defaults = true``): Indicated where the estimate is nearly conditionally
-#: unbiased and surrounded by cores at a spacing the variogram resolves; Inferred
+#: unbiased, with cores at a spacing the variogram resolves, around the cell (in
+#: three of the four quadrants: interpolated, not extrapolated), and whose grade
+#: is known to better than half its value (kriging standard deviation); Inferred
 #: within the reach of the variogram; no Measured.
 DEFAULT_RULES: Mapping[str, ClassRule] = {
     "indicated": ClassRule(
-        min_slope_of_regression=0.8, min_cores=3, cores_within_range=2 / 3
+        min_slope_of_regression=0.8,
+        min_cores=3,
+        cores_within_range=2 / 3,
+        min_sectors=3,
+        max_relative_std=0.5,
     ),
     "inferred": ClassRule(max_nearest_range=1.0),
 }
@@ -312,7 +320,7 @@ def default_rules(
     >>> sorted(default_rules())
     ['indicated', 'inferred']
     >>> default_rules(slope_meaningful=False)["indicated"].as_dict()
-    {'min_cores': 3, 'cores_within_range': 0.666...}
+    {'min_cores': 3, 'cores_within_range': 0.666..., 'min_sectors': 3, 'max_relative_std': 0.5}
     >>> default_rules(has_variogram=False)
     {'inferred': ClassRule(max_nearest_range=None, ...)}
     """
@@ -532,7 +540,7 @@ def describe_rules(
     >>> for line in describe_rules(DEFAULT_RULES, practical_range_m=30_000.0):
     ...     print(line)
     Measured: no rule, so no cell is Measured.
-    Indicated: slope of regression at least 0.8, and at least 3 cores of the kriging search within 2/3 of the practical range (20.0 km).
+    Indicated: slope of regression at least 0.8, at least 3 cores of the kriging search within 2/3 of the practical range (20.0 km), cores of the search in at least 3 of 4 angular sectors, and kriging standard deviation at most 50% of the estimated grade.
     Inferred: the nearest core within the practical range (30.0 km).
     Unclassified: every other cell, and every cell without an estimate.
     """
@@ -547,7 +555,8 @@ def describe_rules(
         if not criteria:
             lines.append(f"{title}: every estimated cell not in a class above.")
         else:
-            lines.append(f"{title}: {', and '.join(criteria)}.")
+            joined = ", ".join(criteria[:-1]) + ", and " if len(criteria) > 1 else ""
+            lines.append(f"{title}: {joined}{criteria[-1]}.")
     lines.append("Unclassified: every other cell, and every cell without an estimate.")
     return lines
 
