@@ -106,7 +106,7 @@ def kna_html(kna: Mapping[str, Any]) -> str:
                 "the cores are too far apart for the slope criterion of the "
                 "Indicated class in most cells.</p>"
             )
-    figure = _figure((9.6, 3.6))
+    figure = _figure((9.6, 4.2))
     for ax, measure in zip(figure.subplots(1, 2), ("slope", "efficiency"), strict=True):
         plot_kna(table, ax, measure=measure)
     caption = (

@@ -642,10 +642,10 @@ def _criteria_words(
 
 def _share_of_range(share: float, practical_range_m: float | None) -> str:
     """``2/3 of the practical range (20.0 km)``, ``the practical range`` ..."""
+    # thirds and quarters as fractions (2/3), other shares as decimals (1.5)
     fraction = Fraction(share).limit_denominator(12)
-    text = (
-        str(fraction) if math.isclose(fraction, share, rel_tol=1e-9) else f"{share:g}"
-    )
+    exact = share < 1 and math.isclose(fraction, share, rel_tol=1e-9)
+    text = str(fraction) if exact else f"{share:g}"
     if share == 1:
         words = "the practical range"
     elif share < 1:
@@ -703,13 +703,14 @@ def _passes(
             column="classification",
             hint="give practical_range_m",
         )
+    reach = math.nan if practical_range_m is None else practical_range_m
     if rule.max_nearest_range is not None:
-        ok &= values("nearest_m") <= rule.max_nearest_range * practical_range_m
+        ok &= values("nearest_m") <= rule.max_nearest_range * reach
     if rule.min_cores is not None:
         if rule.cores_within_range is None:
             ok &= values("n_cores") >= rule.min_cores
         else:
-            radius = rule.cores_within_range * practical_range_m
+            radius = rule.cores_within_range * reach
             radii = diagnostics["radius_m"].values
             at = int(np.argmin(np.abs(radii - radius)))
             if not math.isclose(radii[at], radius, rel_tol=1e-12):

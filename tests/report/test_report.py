@@ -201,8 +201,8 @@ def test_report_embeds_every_figure_as_a_drawn_png(written):
     _, page = written
     # 5 maps, location, variogram, directional variograms, cross-validation scatter
     # and map, grade-tonnage, depth profile; TREO over the realisations, e-type map,
-    # 3 probability maps
-    assert len(page.images) == 17
+    # 3 probability maps; the neighbourhood analysis (slope and efficiency)
+    assert len(page.images) == 18
     for png in page.images:
         image = Image.open(io.BytesIO(png))
         assert image.format == "PNG"
