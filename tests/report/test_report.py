@@ -583,7 +583,7 @@ def test_sections_a_run_lacks_are_skipped(result):
     assert "By depth slice" not in page.headings
     assert "By resource class" not in page.headings
     assert "uncertainty" not in page.ids
-    assert len(page.images) == 11  # no depth profile, no simulation
+    assert len(page.images) == 12  # no depth profile, no simulation (KNA kept)
     # elements from the statement's oxide columns, the curve is the statement
     assert "By element" in page.headings
     curve = page.table("Points of the grade-tonnage curve")["rows"]
