@@ -1,4 +1,4 @@
-"""The ``seabed`` command line: ``demo``, ``run``, ``validate``.
+"""The ``seabed`` command line: ``demo``, ``run``, ``validate``, ``kna``, ``synthetic``.
 
 The command line is thin: it parses arguments, calls :mod:`seabed.pipeline`, prints the
 statement and maps errors to exit codes (``docs/cli.md``): 0 done; 2 a problem the user
@@ -114,6 +114,19 @@ def build_parser() -> argparse.ArgumentParser:
     )
     validate.add_argument("config", type=Path, help="configuration file (TOML)")
 
+    kna = commands.add_parser(
+        "kna",
+        help="kriging neighbourhood analysis of a configuration's search",
+        description="Krige a sample of grid cells with each number of neighbours, "
+        "radius and block size of [kna], and write kna.html (charts of the slope of "
+        "regression and the kriging efficiency, the recommended neighbourhood) and "
+        "kna.json.",
+    )
+    kna.add_argument("config", type=Path, help="configuration file (TOML)")
+    kna.add_argument(
+        "--out", type=Path, help="folder of kna.html and kna.json (default: config's)"
+    )
+
     synthetic = commands.add_parser(
         "synthetic",
         help="write seeded synthetic cores drawn from a known true field",
@@ -164,6 +177,29 @@ def _run(args: argparse.Namespace) -> int:
             f"{result.tiles['total']} tiles were already done"
         )
     print(f"\nwrote {len(result.files)} files to {result.out_dir}")
+    return EXIT_OK
+
+
+def _kna(args: argparse.Namespace) -> int:
+    from seabed.config import load_config
+    from seabed.pipeline.kna import run_kna
+
+    record = run_kna(load_config(args.config), args.out)
+    for pick in record["recommended"]:
+        radius = pick["radius_m"]
+        where = "no radius limit" if radius is None else f"radius {radius:,.0f} m"
+        support = (
+            "points"
+            if pick["block_x_m"] == 0
+            else f"{pick['block_x_m']:g} x {pick['block_y_m']:g} m blocks"
+        )
+        print(
+            f"recommended for {support}: {pick['n_neighbors']} neighbours, {where} "
+            f"(mean slope of regression {pick['mean_slope']:.3f}, plateau "
+            f"{pick['plateau_slope']:.3f}, mean kriging efficiency "
+            f"{pick['mean_efficiency']:.3f})"
+        )
+    print(f"wrote {', '.join(record['files'])}")
     return EXIT_OK
 
 
@@ -227,6 +263,8 @@ def _main(args: argparse.Namespace) -> int:
             return _validate(args)
         if args.command == "synthetic":
             return _synthetic(args)
+        if args.command == "kna":
+            return _kna(args)
         return _run(args)
     except SeabedError as error:
         print(f"error: {error}", file=sys.stderr)

@@ -23,6 +23,7 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
+    StrictBool,
     ValidationError,
     field_validator,
     model_validator,
@@ -41,6 +42,7 @@ __all__ = [
     "EstimateConfig",
     "GridConfig",
     "InputsConfig",
+    "KnaConfig",
     "OutputConfig",
     "ReportZonesConfig",
     "ResourceConfig",
@@ -372,16 +374,28 @@ class ClassRuleConfig(_Section):
 
     Distances are relative to the variogram's practical range; cores and sectors are
     counted in the kriging search (``estimate.n_neighbors`` within
-    ``estimate.max_distance_m``); the relative standard deviation is the kriging
-    standard deviation divided by the estimated grade; the slope of regression is
-    that of the true block grade on its kriged estimate (1: no conditional bias).
+    ``estimate.max_distance_m``), cores only within ``cores_within_range`` practical
+    ranges of the cell when that is set; the relative standard deviation is the
+    kriging standard deviation divided by the estimated grade; the slope of
+    regression is that of the true block grade on its kriged estimate (1: no
+    conditional bias).
     """
 
-    max_nearest_range: PositiveFloat | None = None
-    min_cores: Annotated[int, Field(ge=1)] | None = None
+    max_nearest_range: Annotated[float, Field(gt=0, le=100)] | None = None
+    min_cores: Annotated[int, Field(ge=1, le=10_000)] | None = None
+    cores_within_range: Annotated[float, Field(gt=0, le=100)] | None = None
     min_sectors: Annotated[int, Field(ge=1, le=8)] | None = None
     max_relative_std: PositiveFloat | None = None
     min_slope_of_regression: Annotated[float, Field(gt=0, le=1)] | None = None
+
+    @model_validator(mode="after")
+    def _within_counts_cores(self) -> ClassRuleConfig:
+        if self.cores_within_range is not None and self.min_cores is None:
+            raise ValueError(
+                "cores_within_range says where min_cores counts cores: give "
+                "min_cores too, or leave cores_within_range out"
+            )
+        return self
 
     @property
     def is_empty(self) -> bool:
@@ -390,16 +404,32 @@ class ClassRuleConfig(_Section):
 
 
 #: Class criteria that only kriging can evaluate.
-KRIGING_CRITERIA = ("max_nearest_range", "max_relative_std", "min_slope_of_regression")
+KRIGING_CRITERIA = (
+    "max_nearest_range",
+    "cores_within_range",
+    "max_relative_std",
+    "min_slope_of_regression",
+)
 
 
 class ClassificationConfig(_Section):
-    """Rules for Measured / Indicated / Inferred (default: everything Inferred)."""
+    """Rules for Measured / Indicated / Inferred.
+
+    A class given a table follows exactly that table. A class left out follows
+    the default rule (``seabed.resource.DEFAULT_RULES``: no Measured; Indicated
+    where the slope of regression is at least 0.8, at least 3 cores lie within
+    2/3 of the practical range, the search finds cores in at least 3 of the
+    4 quadrants and the kriging standard deviation is at most half the grade;
+    Inferred where the nearest core is within the practical range),
+    unless ``defaults = false``: then it is never given, and
+    Inferred is every estimated cell not in a class above.
+    """
 
     measured: ClassRuleConfig | None = None
     indicated: ClassRuleConfig | None = None
-    inferred: ClassRuleConfig = Field(default_factory=ClassRuleConfig)
+    inferred: ClassRuleConfig | None = None
     sectors: Annotated[int, Field(ge=1, le=8)] = 4
+    defaults: StrictBool = True
 
     @model_validator(mode="after")
     def _rules_say_something(self) -> ClassificationConfig:
@@ -411,6 +441,12 @@ class ClassificationConfig(_Section):
                     "min_cores, min_sectors, max_relative_std, min_slope_of_regression "
                     "(or leave it out)"
                 )
+        if self.defaults and self.indicated is None and self.sectors < 3:
+            raise ValueError(
+                f"the default indicated rule asks for cores in 3 sectors, more than "
+                f"sectors ({self.sectors}): give sectors of 3 or more, or your own "
+                "[classification.indicated] table"
+            )
         for name in ("measured", "indicated", "inferred"):
             rule = getattr(self, name)
             if rule is not None and (rule.min_sectors or 0) > self.sectors:
@@ -419,6 +455,29 @@ class ClassificationConfig(_Section):
                     f"({self.sectors})"
                 )
         return self
+
+
+class KnaConfig(_Section):
+    """Kriging neighbourhood analysis (``seabed kna``; in ``run`` when ``in_run``).
+
+    ``radii_m`` empty: the run's ``estimate.max_distance_m``; ``block_sizes_m``
+    empty: the run's support (the cell, or points); a block size of 0 is point
+    kriging.
+    """
+
+    in_run: StrictBool = True
+    cells: Annotated[int, Field(ge=1, le=10_000)] = 64
+    n_neighbors: Annotated[
+        list[Annotated[int, Field(ge=1, le=10_000)]], Field(min_length=1, max_length=50)
+    ] = Field(default_factory=lambda: [4, 8, 12, 16, 24, 32, 48])
+    radii_m: Annotated[
+        list[Annotated[float, Field(gt=0, le=_MAX_DISTANCE_M)]], Field(max_length=20)
+    ] = Field(default_factory=list)
+    block_sizes_m: Annotated[
+        list[Annotated[float, Field(ge=0, le=_MAX_CELL_M)]], Field(max_length=10)
+    ] = Field(default_factory=list)
+    tolerance: Annotated[float, Field(gt=0, lt=1)] = 0.01
+    seed: int = 0
 
 
 class SimulationConfig(_Section):
@@ -540,11 +599,24 @@ class Config(_Section):
     rules: RulesConfig = Field(default_factory=RulesConfig)
     resource: ResourceConfig = Field(default_factory=ResourceConfig)
     classification: ClassificationConfig = Field(default_factory=ClassificationConfig)
+    kna: KnaConfig = Field(default_factory=KnaConfig)
     simulation: SimulationConfig | None = None
     dask: DaskConfig = Field(default_factory=DaskConfig)
     output: OutputConfig = Field(default_factory=OutputConfig)
     #: the file this configuration came from (None when built in Python)
     source: Path | None = None
+
+    @model_validator(mode="after")
+    def _kna_searches_find_enough(self) -> Config:
+        given = "n_neighbors" in self.kna.model_fields_set
+        if given and min(self.kna.n_neighbors) < self.estimate.min_neighbors:
+            raise ValueError(
+                f"kna.n_neighbors holds {min(self.kna.n_neighbors)}, fewer than "
+                f"estimate.min_neighbors ({self.estimate.min_neighbors}): such a "
+                "search estimates nothing; give numbers of neighbours of at least "
+                "min_neighbors"
+            )
+        return self
 
     @model_validator(mode="after")
     def _classification_needs_kriging(self) -> Config:

@@ -102,3 +102,7 @@ class RunResult:
     bundled_bathymetry: bool = False
     #: what the run could not prepare for the report (shown beside the maps)
     report_notes: list[str] = field(default_factory=list)
+    #: kriging neighbourhood analysis of the run's search
+    #: (``seabed.pipeline.kna.neighbourhood_record``: ``table``, ``recommended``
+    #: ...), JSON-ready; None with inverse distance or ``kna.in_run = false``
+    kna: dict[str, Any] | None = None

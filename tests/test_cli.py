@@ -217,3 +217,33 @@ def test_a_full_disk_exits_2_naming_the_file(monkeypatch, capsys):
     err = capsys.readouterr().err
     assert len(err.splitlines()) == 1
     assert "out/rey_ppm.tif: the disk is full" in err
+
+
+def test_demo_classes_by_default_with_their_rules_in_the_report(demo_run):
+    """The default rules give the demo Indicated and Inferred cells, and the report
+    writes the rules out and maps the classes."""
+    _, out = demo_run
+    with rasterio.open(out / "class.tif") as src:
+        codes = src.read(1)
+    assert {2, 3} <= set(np.unique(codes).tolist())  # indicated and inferred
+    document = json.loads((out / "resource.json").read_text())
+    record = document["assumptions"]["classification"]
+    assert record["defaults"] and set(record["rules"]) == {"indicated", "inferred"}
+    assert record["rules"]["indicated"]["min_slope_of_regression"] == 0.8
+    classes = {
+        row["class"]: row["area_km2"]
+        for row in document["classes"]
+        if row["cutoff_ppm"] == 0
+    }
+    assert classes["indicated"] > 0 and classes["inferred"] > 0
+    report = (out / "report.html").read_text()
+    assert 'id="classification"' in report
+    for line in record["rules_text"]:
+        assert line.replace("'", "&#x27;") in report
+    assert "Indicated: slope of regression at least 0.8" in record["rules_text"][1]
+    # the run's own neighbourhood analysis, in resource.json and the report
+    (pick,) = document["kna"]["recommended"]
+    assert pick["n_neighbors"] in (4, 8, 12, 16, 24, 32, 48)
+    assert f"Recommended for 500 × 500 m blocks: {pick['n_neighbors']} neighbours" in (
+        report
+    )

@@ -218,11 +218,11 @@ annual_demand_t = "demand.csv"
     assert inline.resource.annual_demand_t == {"Dy": 1000.0, "Tb4O7": 300.0}
 
 
-def test_classification_defaults_to_inferred_only():
+def test_classification_leaves_every_class_to_its_default():
     config = Config.model_validate({"inputs": {"cores": "c.csv"}})
     rules = config.classification
     assert rules.measured is None and rules.indicated is None
-    assert rules.inferred.is_empty and rules.sectors == 4
+    assert rules.inferred is None and rules.sectors == 4 and rules.defaults
 
 
 @pytest.mark.parametrize(
@@ -234,6 +234,10 @@ def test_classification_defaults_to_inferred_only():
         ({"indicated": {"max_relative_std": 0.3, "radius": 2}}, "unknown key"),
         ({"measured": {"min_slope_of_regression": 1.2}}, "less than or equal to 1"),
         ({"measured": {"min_slope_of_regression": 0}}, "greater than 0"),
+        ({"indicated": {"cores_within_range": 0.5}}, "give min_cores too"),
+        ({"indicated": {"min_cores": 3, "cores_within_range": 0}}, "greater than 0"),
+        ({"inferred": {"max_nearest_range": -1}}, "greater than 0"),
+        ({"defaults": "yes"}, "valid boolean"),
     ],
 )
 def test_bad_classification_rules(section, words):

@@ -9,7 +9,12 @@ from seabed.outputs.cogs import (
     write_cog,
 )
 from seabed.outputs.files import atomic_path, write_csv, write_json
-from seabed.outputs.report_files import write_pdf, write_quicklooks, write_report
+from seabed.outputs.report_files import (
+    write_kna,
+    write_pdf,
+    write_quicklooks,
+    write_report,
+)
 from seabed.outputs.writer import resource_document, write_outputs
 
 __all__ = [
@@ -23,6 +28,7 @@ __all__ = [
     "write_cog",
     "write_csv",
     "write_json",
+    "write_kna",
     "write_outputs",
     "write_pdf",
     "write_quicklooks",

@@ -7,17 +7,20 @@ renders, each file to a temporary name first and renamed when complete.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from seabed.exceptions import SeabedError
-from seabed.outputs.files import atomic_path
+from seabed.outputs.files import atomic_path, write_json
 from seabed.report import (
     render_quicklooks,
     render_report,
     render_report_and_quicklooks,
 )
+from seabed.report.kna import render_kna_page
 from seabed.result import RunResult
 
 __all__ = [
+    "write_kna",
     "write_pdf",
     "write_quicklooks",
     "write_report",
@@ -60,6 +63,30 @@ def write_report(
     with atomic_path(path) as temporary:
         temporary.write_text(text, encoding="utf-8")
     return [path, *_write_pngs(pngs, path.parent)]
+
+
+def write_kna(kna: dict[str, Any], out_dir: str | Path) -> list[Path]:
+    """Write a neighbourhood analysis: ``kna.html`` (its own page) and ``kna.json``.
+
+    Parameters
+    ----------
+    kna : dict
+        ``seabed.pipeline.kna.neighbourhood_record``'s record.
+    out_dir : str or path-like
+        The folder (created if missing); only these two files are written in it,
+        each to a temporary name first.
+
+    Returns
+    -------
+    list of pathlib.Path
+        The page, then the table.
+    """
+    folder = Path(out_dir)
+    folder.mkdir(parents=True, exist_ok=True)
+    page = folder / "kna.html"
+    with atomic_path(page) as temporary:
+        temporary.write_text(render_kna_page(kna), encoding="utf-8")
+    return [page, write_json(kna, folder / "kna.json")]
 
 
 def write_quicklooks(result: RunResult, out_dir: str | Path) -> list[Path]:

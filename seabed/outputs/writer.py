@@ -311,6 +311,7 @@ def resource_document(result: RunResult) -> dict[str, Any]:
         },
         "files": {"grade_tonnage": "grade_tonnage.csv"},
         "validation": result.validation,
+        "kna": result.kna,
         "notes": result.notes,
         "provenance": result.provenance,
         "simulation": None

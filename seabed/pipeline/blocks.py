@@ -29,10 +29,13 @@ from seabed.resource import (
     SimulatedResource,
     cell_tonnage,
     class_fractions,
+    classification_doubts,
     classify_cells,
     combine_simulations,
     combine_tables,
+    default_rules,
     depth_statements,
+    describe_rules,
     element_table,
     exclusion_table,
     grade_tonnage,
@@ -101,12 +104,24 @@ def rule_fractions(
 
 
 def class_rules(config: Config) -> dict[str, ClassRule]:
-    """The configured classification rules (classes without one are left out)."""
+    """The classification rules of a run: each class's configured table, else its
+    default rule (:func:`seabed.resource.default_rules`, for this estimator) unless
+    ``classification.defaults`` is false; classes with neither are left out."""
+    method = config.estimate.method
+    defaults = (
+        default_rules(
+            has_variogram=method != "idw", slope_meaningful=method != "simple"
+        )
+        if config.classification.defaults
+        else {}
+    )
     rules = {}
     for name in CLASSES:
         rule = getattr(config.classification, name)
         if rule is not None:
             rules[name] = ClassRule(**rule.model_dump())
+        elif name in defaults:
+            rules[name] = defaults[name]
     return rules
 
 
@@ -442,16 +457,44 @@ def assumptions(
         "oxide_factors": oxide_factors(config.resource.oxides),
         "crs": dataset.rio.crs.to_string(),
         "resolution_m": config.grid.resolution_m,
-        "classification": {
-            "rules": {
-                name: rule.as_dict() for name, rule in class_rules(config).items()
-            },
-            "sectors": config.classification.sectors,
-            "practical_range_m": None
-            if variogram is None
-            else practical_range(variogram),
-        },
+        "classification": classification_record(config, variogram),
     }
+
+
+def classification_record(
+    config: Config, variogram: Variogram | None
+) -> dict[str, Any]:
+    """The classification's rules, as keys and in words, for resource.json and
+    the report."""
+    rules = class_rules(config)
+    reach = None
+    if variogram is not None and variogram.structures:
+        reach = practical_range(variogram)
+    return {
+        "rules": {name: rule.as_dict() for name, rule in rules.items()},
+        "defaults": config.classification.defaults,
+        "sectors": config.classification.sectors,
+        "practical_range_m": reach,
+        "rules_text": describe_rules(
+            rules, practical_range_m=reach, n_sectors=config.classification.sectors
+        ),
+    }
+
+
+def class_doubts(
+    config: Config, frame: xr.Dataset, variogram: Variogram | None
+) -> list[str]:
+    """The classification's doubt, if any: a practical range wider than the grid
+    (its longer side), which range-based spacing rules cannot work within."""
+    reach = classification_record(config, variogram)["practical_range_m"]
+    cell = config.grid.resolution_m
+    extent = max(
+        float(np.ptp(frame["x"].values)) + cell,
+        float(np.ptp(frame["y"].values)) + cell,
+    )
+    return classification_doubts(
+        class_rules(config), practical_range_m=reach, extent_m=extent
+    )
 
 
 def _described(dataset: xr.Dataset) -> xr.Dataset:

@@ -71,6 +71,7 @@ from seabed.pipeline.blocks import (
     _with_simulation_maps,
     assumptions,
     block_rows,
+    class_doubts,
 )
 from seabed.pipeline.evidence import gather_evidence
 from seabed.pipeline.inputs import (
@@ -80,6 +81,7 @@ from seabed.pipeline.inputs import (
     rey_top_cut,
     select_composites,
 )
+from seabed.pipeline.kna import kna_for_run
 from seabed.pipeline.preflight import (
     check_footprint,
     check_output_folder,
@@ -224,6 +226,15 @@ def _run(
     notes.extend(models.notes)
     simulation = fit_simulation(config, used, X)
     evidence = gather_evidence(config, inputs, used, X, models)
+    kna = kna_for_run(
+        config,
+        models.estimator,
+        models.variogram,
+        X,
+        used["rey_ppm"].to_numpy(dtype=float),
+        frame,
+        evidence.report_notes,
+    )
     if evidence.synthetic_cores:
         notes.insert(0, SYNTHETIC_NOTICE)
     record = provenance(
@@ -311,7 +322,11 @@ def _run(
             top_cut_ppm=rey_top_cut(config.composite.top_cut_ppm),
             variogram=models.variogram,
         )
-        doubts = [*models.doubts, *validation_notes]
+        doubts = [
+            *models.doubts,
+            *validation_notes,
+            *class_doubts(config, frame, models.variogram),
+        ]
         notes.extend(doubts)
         notes.append(
             "not JORC / NI 43-101 compliant: a Competent Person has not signed this "
@@ -338,6 +353,7 @@ def _run(
             simulation=simulated,
             validation=validation,
             doubts=doubts,
+            kna=kna,
             **tables,
             **evidence.fields(),
         )

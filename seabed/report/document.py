@@ -47,6 +47,7 @@ SECTIONS: tuple[tuple[str, str, Callable[[ReportContext], str]], ...] = (
     ("statement", "Resource statement", sections.statement_html),
     ("uncertainty", "Uncertainty: P10 / P50 / P90", sections.uncertainty_html),
     ("maps", "Maps", sections.maps_html),
+    ("classification", "Classification", sections.classification_html),
     ("geostatistics", "Variogram and cross-validation", sections.geostats_html),
     ("grade-tonnage", "Grade-tonnage and depth", sections.curves_html),
     ("breakdown", "Breakdown of the statement", sections.breakdown_html),

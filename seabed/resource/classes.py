@@ -8,7 +8,9 @@ written here as rules a cell must pass to reach a class, each criterion optional
   practical range (spacing of about 2/3 of the range is the usual Measured rule,
   1 x the range the Indicated one);
 - ``min_cores``: cores in the kriging search (the ``n_neighbors`` nearest within
-  ``max_distance``);
+  ``max_distance``), or only those of them within ``cores_within_range`` practical
+  ranges of the cell when that is set (the spacing rule: "at least three cores
+  within two thirds of the range");
 - ``min_sectors``: angular sectors around the cell (quadrants by default) holding at
   least one of those cores, so that a cell is surrounded, not extrapolated;
 - ``max_relative_std``: kriging standard deviation over the estimated grade;
@@ -21,11 +23,21 @@ written here as rules a cell must pass to reach a class, each criterion optional
   Metall. 115:45, on its use and abuse).
 
 A cell is Measured if it passes the Measured rule, else Indicated if it passes the
-Indicated rule, else Inferred if it has an estimate and passes the Inferred rule (no
-criterion by default), else unclassified. Without Measured and Indicated rules,
-everything estimated is Inferred: the conservative default, and what REY-mud cores
-tens of kilometres apart support. Whatever the class, the estimate is not JORC /
-NI 43-101 compliant unless a Competent Person signs it.
+Indicated rule, else Inferred if it has an estimate and passes the Inferred rule,
+else unclassified. :data:`DEFAULT_RULES` gives no Measured class (that takes a
+Competent Person's confidence in the grade's continuity, which no rule of thumb
+grants), Indicated where the slope of regression is at least 0.8, at least three
+cores lie within two thirds of the practical range, the cores of the search lie
+in at least three of the four quadrants around the cell and the kriging standard
+deviation is at most half the estimated grade, Inferred where the nearest core
+lies within the practical range, and leaves the rest unclassified
+(:func:`default_rules` drops what the estimator cannot evaluate).
+Whatever the class, the estimate is not JORC / NI 43-101 compliant unless a
+Competent Person signs it.
+
+The rules act on per-cell arrays (:func:`class_diagnostics` computes them from the
+grid, the cores and the estimator; :func:`assign_classes` applies the rules), so
+that diagnostics from another source (the kriging kernel's own) can be swapped in.
 
 Examples
 --------
@@ -44,13 +56,14 @@ Examples
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
-from dataclasses import dataclass, fields
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, fields, replace
+from fractions import Fraction
 from typing import Any
 
 import numpy as np
 import xarray as xr
-from numpy.typing import NDArray
+from numpy.typing import ArrayLike, NDArray
 from scipy.spatial import cKDTree
 
 from seabed.exceptions import ConfigError
@@ -59,9 +72,15 @@ from seabed.geostats import Variogram
 __all__ = [
     "CLASSES",
     "CLASS_CODES",
+    "DEFAULT_RULES",
     "ClassRule",
+    "assign_classes",
+    "class_diagnostics",
     "class_fractions",
+    "classification_doubts",
     "classify_cells",
+    "default_rules",
+    "describe_rules",
     "practical_range",
     "search_statistics",
 ]
@@ -91,7 +110,10 @@ class ClassRule:
     max_nearest_range : float, optional
         Largest distance to the nearest core, in practical ranges of the variogram.
     min_cores : int, optional
-        Fewest cores in the kriging search.
+        Fewest cores in the kriging search (within ``cores_within_range`` when set).
+    cores_within_range : float, optional
+        Count for ``min_cores`` only the cores of the search within this many
+        practical ranges of the cell (2/3: within two thirds of the range).
     min_sectors : int, optional
         Fewest angular sectors around the cell holding a core of the search.
     max_relative_std : float, optional
@@ -109,6 +131,7 @@ class ClassRule:
 
     max_nearest_range: float | None = None
     min_cores: int | None = None
+    cores_within_range: float | None = None
     min_sectors: int | None = None
     max_relative_std: float | None = None
     min_slope_of_regression: float | None = None
@@ -116,7 +139,7 @@ class ClassRule:
     @property
     def needs_variogram(self) -> bool:
         """Whether the rule measures distance in variogram ranges."""
-        return self.max_nearest_range is not None
+        return self.max_nearest_range is not None or self.cores_within_range is not None
 
     @property
     def needs_search(self) -> bool:
@@ -133,6 +156,24 @@ class ClassRule:
             for f in fields(self)
             if getattr(self, f.name) is not None
         }
+
+
+#: The rules of every class the configuration leaves out (``[classification]``,
+#: ``defaults = true``): Indicated where the estimate is nearly conditionally
+#: unbiased, with cores at a spacing the variogram resolves, around the cell (in
+#: three of the four quadrants: interpolated, not extrapolated), and whose grade
+#: is known to better than half its value (kriging standard deviation); Inferred
+#: within the reach of the variogram; no Measured.
+DEFAULT_RULES: Mapping[str, ClassRule] = {
+    "indicated": ClassRule(
+        min_slope_of_regression=0.8,
+        min_cores=3,
+        cores_within_range=2 / 3,
+        min_sectors=3,
+        max_relative_std=0.5,
+    ),
+    "inferred": ClassRule(max_nearest_range=1.0),
+}
 
 
 def practical_range(variogram: Variogram) -> float:
@@ -184,6 +225,7 @@ def search_statistics(
     n_neighbors: int | None = 32,
     max_distance: float | None = None,
     n_sectors: int = 4,
+    radii: Sequence[float] = (),
 ) -> dict[str, NDArray[Any]]:
     """The cores each node's kriging search finds, summarised.
 
@@ -197,19 +239,27 @@ def search_statistics(
         Search radius in metres (inclusive, like the kriging search).
     n_sectors : int
         Equal angular sectors, the first starting at north and turning clockwise.
+    radii : sequence of float
+        Distances (metres) within which to count the cores of the search too.
 
     Returns
     -------
     dict
         ``nearest_m`` (distance to the nearest core, inf if none in the radius),
-        ``n_cores`` and ``n_sectors`` (sectors holding a core of the search).
+        ``n_cores`` and ``n_sectors`` (sectors holding a core of the search), and
+        ``n_cores_within`` of shape (len(radii), k): cores of the search within
+        each of ``radii`` (inclusive).
 
     Examples
     --------
     >>> cores = np.array([[0.0, 10.0], [10.0, 0.0], [0.0, -10.0], [0.0, 50.0]])
-    >>> stats = search_statistics(np.zeros((1, 2)), cores, max_distance=20.0)
+    >>> stats = search_statistics(
+    ...     np.zeros((1, 2)), cores, max_distance=20.0, radii=[5.0, 10.0]
+    ... )
     >>> float(stats["nearest_m"][0]), int(stats["n_cores"][0]), int(stats["n_sectors"][0])
     (10.0, 3, 3)
+    >>> stats["n_cores_within"][:, 0].tolist()
+    [0, 3]
     """
     if not 1 <= n_sectors <= 8:
         raise ConfigError(
@@ -223,6 +273,7 @@ def search_statistics(
     nearest = np.full(len(nodes), np.inf)
     n_cores = np.zeros(len(nodes), dtype=np.int64)
     n_found_sectors = np.zeros(len(nodes), dtype=np.int64)
+    n_within = np.zeros((len(radii), len(nodes)), dtype=np.int64)
     popcount = np.array([bin(mask).count("1") for mask in range(256)])
     for start in range(0, len(nodes), _CHUNK):
         chunk = slice(start, start + _CHUNK)
@@ -234,13 +285,176 @@ def search_statistics(
         found = np.isfinite(distance)
         nearest[chunk] = distance[:, 0]
         n_cores[chunk] = found.sum(axis=1)
+        for i, radius in enumerate(radii):
+            n_within[i, chunk] = (distance <= radius).sum(axis=1)
         offset = cores[np.where(found, index, 0)] - nodes[chunk, None, :]
         # azimuth clockwise from north, in [0, 2 pi)
         azimuth = np.mod(np.arctan2(offset[..., 0], offset[..., 1]), 2 * math.pi)
         sector = np.minimum((azimuth / (2 * math.pi) * n_sectors).astype(int), 7)
         bits = np.where(found, np.left_shift(1, sector), 0)
         n_found_sectors[chunk] = popcount[np.bitwise_or.reduce(bits, axis=1)]
-    return {"nearest_m": nearest, "n_cores": n_cores, "n_sectors": n_found_sectors}
+    return {
+        "nearest_m": nearest,
+        "n_cores": n_cores,
+        "n_sectors": n_found_sectors,
+        "n_cores_within": n_within,
+    }
+
+
+def default_rules(
+    *, has_variogram: bool = True, slope_meaningful: bool = True
+) -> dict[str, ClassRule]:
+    """The default rules, less the criteria the estimator cannot evaluate.
+
+    Parameters
+    ----------
+    has_variogram : bool
+        False for inverse-distance weighting: no practical range to measure by,
+        so no Indicated rule and every estimated cell Inferred.
+    slope_meaningful : bool
+        False for simple kriging, whose slope of regression is 1 everywhere:
+        Indicated then rests on the cores within two thirds of the range.
+
+    Examples
+    --------
+    >>> sorted(default_rules())
+    ['indicated', 'inferred']
+    >>> default_rules(slope_meaningful=False)["indicated"].as_dict()
+    {'min_cores': 3, 'cores_within_range': 0.666..., 'min_sectors': 3, 'max_relative_std': 0.5}
+    >>> default_rules(has_variogram=False)
+    {'inferred': ClassRule(max_nearest_range=None, ...)}
+    """
+    if not has_variogram:
+        return {"inferred": ClassRule()}
+    rules = dict(DEFAULT_RULES)
+    if not slope_meaningful:
+        rules["indicated"] = replace(rules["indicated"], min_slope_of_regression=None)
+    return rules
+
+
+def class_diagnostics(
+    ds: xr.Dataset,
+    cores: NDArray[np.float64],
+    *,
+    rules: Mapping[str, ClassRule | None],
+    variogram: Variogram | None = None,
+    n_neighbors: int | None = 32,
+    max_distance: float | None = None,
+    n_sectors: int = 4,
+    estimator: Any = None,
+) -> xr.Dataset:
+    """The per-cell values the rules test, computed only when a rule needs them.
+
+    Parameters are those of :func:`classify_cells`.
+
+    Returns
+    -------
+    xarray.Dataset
+        On ``(y, x)``, those of: ``nearest_m``, ``n_cores``, ``n_sectors`` (the
+        kriging search), ``n_cores_within`` (cores of the search within each
+        distance of the ``radius_m`` dimension), ``relative_std`` and
+        ``slope_of_regression`` (NaN where not estimated).
+
+    Raises
+    ------
+    ConfigError
+        If a rule needs a variogram, a standard deviation or a kriging estimator
+        that is not there.
+    """
+    active = {name: rule for name, rule in rules.items() if rule is not None}
+    shape = (ds.sizes["y"], ds.sizes["x"])
+    out = xr.Dataset(coords={"y": ds["y"], "x": ds["x"]})
+    reach = _range_for(active, variogram)
+    radii = sorted(
+        {
+            rule.cores_within_range * reach
+            for rule in active.values()
+            if rule.cores_within_range is not None and reach is not None
+        }
+    )
+    if any(rule.needs_search for rule in active.values()):
+        xx, yy = np.meshgrid(ds["x"].values, ds["y"].values)
+        stats = search_statistics(
+            np.column_stack([xx.ravel(), yy.ravel()]),
+            cores,
+            n_neighbors=n_neighbors,
+            max_distance=max_distance,
+            n_sectors=n_sectors,
+            radii=radii,
+        )
+        for key in ("nearest_m", "n_cores", "n_sectors"):
+            out[key] = (("y", "x"), stats[key].reshape(shape))
+        if radii:
+            out["n_cores_within"] = (
+                ("radius_m", "y", "x"),
+                stats["n_cores_within"].reshape(len(radii), *shape),
+            )
+            out = out.assign_coords(radius_m=radii)
+    std_rule = _first(active, "max_relative_std")
+    if std_rule is not None:
+        out["relative_std"] = (("y", "x"), _relative_std(ds, std_rule))
+    slope_rule = _first(active, "min_slope_of_regression")
+    if slope_rule is not None:
+        out["slope_of_regression"] = (
+            ("y", "x"),
+            _slope_of_regression(ds, estimator, slope_rule),
+        )
+    return out
+
+
+def assign_classes(
+    diagnostics: xr.Dataset,
+    estimated: ArrayLike,
+    *,
+    rules: Mapping[str, ClassRule | None],
+    practical_range_m: float | None = None,
+) -> xr.DataArray:
+    """Resource class codes from per-cell diagnostics, most confident class first.
+
+    Parameters
+    ----------
+    diagnostics : xarray.Dataset
+        ``(y, x)`` arrays named as :func:`class_diagnostics` names them; a rule
+        reads only those it tests. Slopes that are NaN fail.
+    estimated : array-like of bool, shape (y, x)
+        Cells with an estimate; the others stay unclassified.
+    rules : mapping
+        Class name to :class:`ClassRule` (Inferred without a rule: every estimated
+        cell left).
+    practical_range_m : float, optional
+        Scales ``max_nearest_range`` and ``cores_within_range``.
+
+    Examples
+    --------
+    >>> diagnostics = xr.Dataset(
+    ...     {"slope_of_regression": (("y", "x"), [[0.95, 0.7, np.nan]])},
+    ...     coords={"y": [0.0], "x": [0.0, 1.0, 2.0]},
+    ... )
+    >>> rules = {"indicated": ClassRule(min_slope_of_regression=0.8)}
+    >>> assign_classes(diagnostics, [[True, True, False]], rules=rules).values.tolist()
+    [[2, 3, 0]]
+    """
+    rules = {name: rule for name, rule in rules.items() if name in CLASSES}
+    rules.setdefault("inferred", ClassRule())
+    unassigned = np.asarray(estimated, dtype=bool).copy()
+    codes = np.full(unassigned.shape, CLASS_CODES["unclassified"], dtype=np.uint8)
+    for name in CLASSES:
+        rule = rules.get(name)
+        if rule is None:
+            continue
+        passed = unassigned & _passes(diagnostics, rule, practical_range_m)
+        codes[passed] = CLASS_CODES[name]
+        unassigned &= ~passed
+    return xr.DataArray(
+        codes,
+        dims=("y", "x"),
+        coords={"y": diagnostics["y"], "x": diagnostics["x"]},
+        attrs={
+            "long_name": "resource class",
+            "flag_values": list(CLASS_CODES.values()),
+            "flag_meanings": " ".join(CLASS_CODES),
+        },
+    )
 
 
 def classify_cells(
@@ -256,6 +470,8 @@ def classify_cells(
 ) -> xr.DataArray:
     """Resource class code of every cell (see :data:`CLASS_CODES`).
 
+    :func:`class_diagnostics`, then :func:`assign_classes`.
+
     Parameters
     ----------
     ds : xarray.Dataset
@@ -269,7 +485,8 @@ def classify_cells(
         :class:`ClassRule`; a missing or None class is never given, except Inferred,
         which without a rule goes to every estimated cell.
     variogram : Variogram, optional
-        The model whose practical range scales ``max_nearest_range``.
+        The model whose practical range scales ``max_nearest_range`` and
+        ``cores_within_range``.
     n_neighbors, max_distance : optional
         The kriging search (``estimate.n_neighbors``, ``estimate.max_distance_m``).
     n_sectors : int
@@ -291,31 +508,92 @@ def classify_cells(
         If a rule needs a variogram, a standard deviation or a kriging estimator
         that is not there.
     """
-    rules = {name: rule for name, rule in rules.items() if name in CLASSES}
-    rules.setdefault("inferred", ClassRule())
-    estimated = np.isfinite(ds["rey_ppm"].transpose("y", "x").values)
-    checks = _Criteria(
-        ds, cores, rules, variogram, n_neighbors, max_distance, n_sectors, estimator
+    diagnostics = class_diagnostics(
+        ds,
+        cores,
+        rules=rules,
+        variogram=variogram,
+        n_neighbors=n_neighbors,
+        max_distance=max_distance,
+        n_sectors=n_sectors,
+        estimator=estimator,
     )
-    codes = np.full(estimated.shape, CLASS_CODES["unclassified"], dtype=np.uint8)
-    unassigned = estimated.copy()
+    active = {name: rule for name, rule in rules.items() if rule is not None}
+    return assign_classes(
+        diagnostics,
+        np.isfinite(ds["rey_ppm"].transpose("y", "x").values),
+        rules=rules,
+        practical_range_m=_range_for(active, variogram),
+    )
+
+
+def describe_rules(
+    rules: Mapping[str, ClassRule | None],
+    *,
+    practical_range_m: float | None = None,
+    n_sectors: int = 4,
+) -> list[str]:
+    """The rules in words, one sentence per class, then the unclassified cells.
+
+    Examples
+    --------
+    >>> for line in describe_rules(DEFAULT_RULES, practical_range_m=30_000.0):
+    ...     print(line)
+    Measured: no rule, so no cell is Measured.
+    Indicated: slope of regression at least 0.8, at least 3 cores of the kriging search within 2/3 of the practical range (20.0 km), cores of the search in at least 3 of 4 angular sectors, and kriging standard deviation at most 50% of the estimated grade.
+    Inferred: the nearest core within the practical range (30.0 km).
+    Unclassified: every other cell, and every cell without an estimate.
+    """
+    lines = []
     for name in CLASSES:
         rule = rules.get(name)
-        if rule is None:
+        title = name.capitalize()
+        if rule is None and name != "inferred":
+            lines.append(f"{title}: no rule, so no cell is {title}.")
             continue
-        passed = unassigned & checks.passes(rule, name)
-        codes[passed] = CLASS_CODES[name]
-        unassigned &= ~passed
-    return xr.DataArray(
-        codes,
-        dims=("y", "x"),
-        coords={"y": ds["y"], "x": ds["x"]},
-        attrs={
-            "long_name": "resource class",
-            "flag_values": list(CLASS_CODES.values()),
-            "flag_meanings": " ".join(CLASS_CODES),
-        },
-    )
+        criteria = _criteria_words(rule or ClassRule(), practical_range_m, n_sectors)
+        if not criteria:
+            lines.append(f"{title}: every estimated cell not in a class above.")
+        else:
+            joined = ", ".join(criteria[:-1]) + ", and " if len(criteria) > 1 else ""
+            lines.append(f"{title}: {joined}{criteria[-1]}.")
+    lines.append("Unclassified: every other cell, and every cell without an estimate.")
+    return lines
+
+
+def classification_doubts(
+    rules: Mapping[str, ClassRule | None],
+    *,
+    practical_range_m: float | None,
+    extent_m: float,
+) -> list[str]:
+    """A plain sentence when range-based rules cannot separate the cells.
+
+    When the practical range is wider than the area, every cell lies within it of
+    some core: spacing rules measured in ranges then separate nothing, and the
+    classes rest on the other criteria.
+
+    Examples
+    --------
+    >>> rules = {"inferred": ClassRule(max_nearest_range=1.0)}
+    >>> classification_doubts(rules, practical_range_m=90_000.0, extent_m=60_000.0)[0][:60]
+    'the variogram practical range (90 km) is wider than the area'
+    """
+    uses_range = [
+        name
+        for name, rule in rules.items()
+        if rule is not None and rule.needs_variogram
+    ]
+    if not uses_range or practical_range_m is None or practical_range_m <= extent_m:
+        return []
+    return [
+        f"the variogram practical range ({practical_range_m / 1000:,.0f} km) is wider "
+        f"than the area ({extent_m / 1000:,.0f} km across): the spacing rules of the "
+        f"{', '.join(uses_range)} class, measured in ranges, are met almost "
+        "everywhere and mean little; the classes rest on the other criteria, so "
+        "give a variogram in [estimate] variogram or rules in absolute terms "
+        "(min_cores, min_sectors, min_slope_of_regression)"
+    ]
 
 
 def class_fractions(codes: xr.DataArray) -> xr.DataArray:
@@ -332,104 +610,161 @@ def class_fractions(codes: xr.DataArray) -> xr.DataArray:
     return xr.concat(shares, dim="class").assign_coords({"class": names})
 
 
-class _Criteria:
-    """Evaluates rules on the cells, computing each statistic once, when needed."""
+def _criteria_words(
+    rule: ClassRule, practical_range_m: float | None, n_sectors: int
+) -> list[str]:
+    """Each set criterion of a rule in words."""
 
-    def __init__(
-        self,
-        ds: xr.Dataset,
-        cores: NDArray[np.float64],
-        rules: Mapping[str, ClassRule | None],
-        variogram: Variogram | None,
-        n_neighbors: int | None,
-        max_distance: float | None,
-        n_sectors: int,
-        estimator: Any,
-    ) -> None:
-        self.ds = ds
-        self.variogram = variogram
-        self.shape = (ds.sizes["y"], ds.sizes["x"])
-        self._stats: dict[str, NDArray[Any]] | None = None
-        self._slope: NDArray[np.float64] | None = None
-        self.cores = cores
-        self.n_neighbors = n_neighbors
-        self.max_distance = max_distance
-        self.n_sectors = n_sectors
-        self.estimator = estimator
+    words = []
+    if rule.min_slope_of_regression is not None:
+        words.append(f"slope of regression at least {rule.min_slope_of_regression:g}")
+    if rule.max_nearest_range is not None:
+        reach = _share_of_range(rule.max_nearest_range, practical_range_m)
+        words.append(f"the nearest core within {reach}")
+    if rule.min_cores is not None:
+        where = "in the kriging search"
+        if rule.cores_within_range is not None:
+            reach = _share_of_range(rule.cores_within_range, practical_range_m)
+            where = f"of the kriging search within {reach}"
+        words.append(f"at least {rule.min_cores} cores {where}")
+    if rule.min_sectors is not None:
+        words.append(
+            f"cores of the search in at least {rule.min_sectors} of "
+            f"{n_sectors} angular sectors"
+        )
+    if rule.max_relative_std is not None:
+        words.append(
+            "kriging standard deviation at most "
+            f"{rule.max_relative_std:.0%} of the estimated grade"
+        )
+    return words
 
-    def passes(self, rule: ClassRule, name: str) -> NDArray[np.bool_]:
-        ok = np.ones(self.shape, dtype=bool)
-        if rule.max_nearest_range is not None:
-            limit = rule.max_nearest_range * self._range(name)
-            ok &= self.stat("nearest_m") <= limit
-        if rule.min_cores is not None:
-            ok &= self.stat("n_cores") >= rule.min_cores
-        if rule.min_sectors is not None:
-            ok &= self.stat("n_sectors") >= rule.min_sectors
-        if rule.max_relative_std is not None:
-            ok &= self._relative_std(name) <= rule.max_relative_std
-        if rule.min_slope_of_regression is not None:
-            # NaN (not estimated) compares False: the cell fails
-            ok &= self.slope_of_regression(name) >= rule.min_slope_of_regression
-        return ok
 
-    def stat(self, key: str) -> NDArray[Any]:
-        if self._stats is None:
-            xx, yy = np.meshgrid(self.ds["x"].values, self.ds["y"].values)
-            nodes = np.column_stack([xx.ravel(), yy.ravel()])
-            self._stats = search_statistics(
-                nodes,
-                self.cores,
-                n_neighbors=self.n_neighbors,
-                max_distance=self.max_distance,
-                n_sectors=self.n_sectors,
-            )
-        return self._stats[key].reshape(self.shape)
+def _share_of_range(share: float, practical_range_m: float | None) -> str:
+    """``2/3 of the practical range (20.0 km)``, ``the practical range`` ..."""
+    # thirds and quarters as fractions (2/3), other shares as decimals (1.5)
+    fraction = Fraction(share).limit_denominator(12)
+    exact = share < 1 and math.isclose(fraction, share, rel_tol=1e-9)
+    text = str(fraction) if exact else f"{share:g}"
+    if share == 1:
+        words = "the practical range"
+    elif share < 1:
+        words = f"{text} of the practical range"
+    else:
+        words = f"{text} practical ranges"
+    if practical_range_m is None:
+        return words
+    return f"{words} ({share * practical_range_m / 1000:,.1f} km)"
 
-    def slope_of_regression(self, name: str) -> NDArray[np.float64]:
-        """The estimator's slope of regression at the estimated cells (else NaN)."""
-        if self._slope is None:
-            if not callable(getattr(self.estimator, "slope_of_regression", None)):
+
+def _first(rules: Mapping[str, ClassRule], key: str) -> str | None:
+    """The first class whose rule sets ``key`` (to name it in errors)."""
+    return next((n for n, r in rules.items() if getattr(r, key) is not None), None)
+
+
+def _range_for(
+    rules: Mapping[str, ClassRule], variogram: Variogram | None
+) -> float | None:
+    """The practical range, when a rule measures by it (else None)."""
+    name = next((n for n, r in rules.items() if r.needs_variogram), None)
+    if name is None:
+        return (
+            None
+            if variogram is None or not variogram.structures
+            else (practical_range(variogram))
+        )
+    if variogram is None:
+        key = (
+            "max_nearest_range"
+            if rules[name].max_nearest_range
+            else "cores_within_range"
+        )
+        raise ConfigError(
+            f"{key} needs a variogram (kriging), not inverse-distance weighting",
+            column=f"classification.{name}.{key}",
+            hint="use kriging, or classify with min_cores and min_sectors",
+        )
+    return practical_range(variogram)
+
+
+def _passes(
+    diagnostics: xr.Dataset, rule: ClassRule, practical_range_m: float | None
+) -> NDArray[np.bool_]:
+    """Which cells pass every criterion the rule sets."""
+    shape = (diagnostics.sizes["y"], diagnostics.sizes["x"])
+    ok = np.ones(shape, dtype=bool)
+
+    def values(name: str) -> NDArray[Any]:
+        return diagnostics[name].transpose(..., "y", "x").values
+
+    if rule.needs_variogram and practical_range_m is None:
+        raise ConfigError(
+            "a rule measured in variogram ranges needs the practical range",
+            column="classification",
+            hint="give practical_range_m",
+        )
+    reach = math.nan if practical_range_m is None else practical_range_m
+    if rule.max_nearest_range is not None:
+        ok &= values("nearest_m") <= rule.max_nearest_range * reach
+    if rule.min_cores is not None:
+        if rule.cores_within_range is None:
+            ok &= values("n_cores") >= rule.min_cores
+        else:
+            radius = rule.cores_within_range * reach
+            radii = diagnostics["radius_m"].values
+            at = int(np.argmin(np.abs(radii - radius)))
+            if not math.isclose(radii[at], radius, rel_tol=1e-12):
                 raise ConfigError(
-                    "min_slope_of_regression needs a fitted kriging estimator, not "
-                    "inverse-distance weighting",
-                    column=f"classification.{name}.min_slope_of_regression",
-                    hint="use kriging, or classify with min_cores and min_sectors",
+                    f"no count of the cores within {radius:,.0f} m",
+                    column="classification",
+                    hint="compute the diagnostics with the same rules",
                 )
-            grade = self.ds["rey_ppm"].transpose("y", "x").values
-            rows, columns = np.nonzero(np.isfinite(grade))
-            nodes = np.column_stack(
-                [self.ds["x"].values[columns], self.ds["y"].values[rows]]
-            )
-            slope = np.full(self.shape, np.nan)
-            # in chunks, like the search statistics, so that memory stays bounded
-            for start in range(0, len(nodes), _CHUNK):
-                chunk = slice(start, start + _CHUNK)
-                values = self.estimator.slope_of_regression(nodes[chunk])
-                slope[rows[chunk], columns[chunk]] = np.asarray(values, dtype=float)
-            self._slope = slope
-        return self._slope
+            ok &= values("n_cores_within")[at] >= rule.min_cores
+    if rule.min_sectors is not None:
+        ok &= values("n_sectors") >= rule.min_sectors
+    if rule.max_relative_std is not None:
+        ok &= values("relative_std") <= rule.max_relative_std
+    if rule.min_slope_of_regression is not None:
+        # NaN (not estimated) compares False: the cell fails
+        with np.errstate(invalid="ignore"):
+            ok &= values("slope_of_regression") >= rule.min_slope_of_regression
+    return ok
 
-    def _range(self, name: str) -> float:
-        if self.variogram is None:
-            raise ConfigError(
-                "max_nearest_range needs a variogram (kriging), not inverse-distance "
-                "weighting",
-                column=f"classification.{name}.max_nearest_range",
-                hint="use kriging, or classify with min_cores and min_sectors",
-            )
-        return practical_range(self.variogram)
 
-    def _relative_std(self, name: str) -> NDArray[np.float64]:
-        if "rey_std_ppm" not in self.ds:
-            raise ConfigError(
-                "max_relative_std needs the kriging standard deviation, which this "
-                "estimate does not have",
-                column=f"classification.{name}.max_relative_std",
-                hint="use kriging, or classify with min_cores and min_sectors",
-            )
-        std = self.ds["rey_std_ppm"].transpose("y", "x").values
-        grade = self.ds["rey_ppm"].transpose("y", "x").values
-        with np.errstate(invalid="ignore", divide="ignore"):
-            # a zero or negative estimate has no meaningful relative error: fails
-            return np.where(grade > 0, std / grade, np.inf)
+def _slope_of_regression(
+    ds: xr.Dataset, estimator: Any, name: str
+) -> NDArray[np.float64]:
+    """The estimator's slope of regression at the estimated cells (else NaN)."""
+    if not callable(getattr(estimator, "slope_of_regression", None)):
+        raise ConfigError(
+            "min_slope_of_regression needs a fitted kriging estimator, not "
+            "inverse-distance weighting",
+            column=f"classification.{name}.min_slope_of_regression",
+            hint="use kriging, or classify with min_cores and min_sectors",
+        )
+    grade = ds["rey_ppm"].transpose("y", "x").values
+    rows, columns = np.nonzero(np.isfinite(grade))
+    nodes = np.column_stack([ds["x"].values[columns], ds["y"].values[rows]])
+    slope = np.full(grade.shape, np.nan)
+    # in chunks, like the search statistics, so that memory stays bounded
+    for start in range(0, len(nodes), _CHUNK):
+        chunk = slice(start, start + _CHUNK)
+        values = estimator.slope_of_regression(nodes[chunk])
+        slope[rows[chunk], columns[chunk]] = np.asarray(values, dtype=float)
+    return slope
+
+
+def _relative_std(ds: xr.Dataset, name: str) -> NDArray[np.float64]:
+    """Kriging standard deviation over the estimated grade (inf where <= 0)."""
+    if "rey_std_ppm" not in ds:
+        raise ConfigError(
+            "max_relative_std needs the kriging standard deviation, which this "
+            "estimate does not have",
+            column=f"classification.{name}.max_relative_std",
+            hint="use kriging, or classify with min_cores and min_sectors",
+        )
+    std = ds["rey_std_ppm"].transpose("y", "x").values
+    grade = ds["rey_ppm"].transpose("y", "x").values
+    with np.errstate(invalid="ignore", divide="ignore"):
+        # a zero or negative estimate has no meaningful relative error: fails
+        return np.where(grade > 0, std / grade, np.inf)

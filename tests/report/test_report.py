@@ -201,8 +201,8 @@ def test_report_embeds_every_figure_as_a_drawn_png(written):
     _, page = written
     # 5 maps, location, variogram, directional variograms, cross-validation scatter
     # and map, grade-tonnage, depth profile; TREO over the realisations, e-type map,
-    # 3 probability maps
-    assert len(page.images) == 17
+    # 3 probability maps; the neighbourhood analysis (slope and efficiency)
+    assert len(page.images) == 18
     for png in page.images:
         image = Image.open(io.BytesIO(png))
         assert image.format == "PNG"
@@ -583,7 +583,7 @@ def test_sections_a_run_lacks_are_skipped(result):
     assert "By depth slice" not in page.headings
     assert "By resource class" not in page.headings
     assert "uncertainty" not in page.ids
-    assert len(page.images) == 11  # no depth profile, no simulation
+    assert len(page.images) == 12  # no depth profile, no simulation (KNA kept)
     # elements from the statement's oxide columns, the curve is the statement
     assert "By element" in page.headings
     curve = page.table("Points of the grade-tonnage curve")["rows"]

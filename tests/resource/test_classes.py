@@ -8,9 +8,14 @@ from seabed.exceptions import ConfigError
 from seabed.geostats import Variogram
 from seabed.resource import (
     CLASS_CODES,
+    DEFAULT_RULES,
     ClassRule,
+    assign_classes,
     class_fractions,
+    classification_doubts,
     classify_cells,
+    default_rules,
+    describe_rules,
     practical_range,
     search_statistics,
 )
@@ -243,3 +248,101 @@ def test_slope_of_regression_needs_kriging(layout):
         assert "classification.measured.min_slope_of_regression" in str(caught.value)
     # a rule that does not ask for it never needs it
     classify_cells(grid, cores, rules={"measured": ClassRule(min_cores=3)})
+
+
+# ------------------------------------------------------------------ default rules
+def test_default_rules_by_brute_force(layout):
+    """Each default criterion by hand: slope, 3 cores within 2/3 of the range, 3 of
+    4 quadrants, relative deviation 0.5; Inferred within the range."""
+    grid, cores, variogram = layout
+    grid = grid.copy()
+    grid["rey_std_ppm"][:, 6:8] = 600.0  # relative deviation 0.6 there
+    estimator = SlopeStandIn()
+    rules = default_rules()
+    codes = classify_cells(
+        grid, cores, rules=rules, variogram=variogram, n_neighbors=12,
+        max_distance=20_000.0, estimator=estimator,
+    )  # fmt: skip
+    xx, yy = np.meshgrid(grid.x.values, grid.y.values)
+    nodes = np.column_stack([xx.ravel(), yy.ravel()])
+    found = brute_force(nodes, cores, 12, 20_000.0, 4)
+    d = np.hypot(xx[..., None] - cores[:, 0], yy[..., None] - cores[:, 1])
+    order = np.sort(d, axis=-1)[..., :12]  # the search: 12 nearest (all < 20 km)
+    within = (order <= 2 / 3 * 6_000.0).sum(axis=-1)
+    slope = np.where(np.hypot(xx, yy) <= 12_000, 1 - np.hypot(xx, yy) / 20_000, np.nan)
+    relative = grid.rey_std_ppm.values / grid.rey_ppm.values
+    estimated = np.isfinite(grid.rey_ppm.values)
+    with np.errstate(invalid="ignore"):
+        indicated = (
+            estimated
+            & (slope >= 0.8)
+            & (within >= 3)
+            & (found["n_sectors"].reshape(xx.shape) >= 3)
+            & (relative <= 0.5)
+        )
+    inferred = estimated & ~indicated & (d.min(axis=-1) <= 6_000.0)
+    expected = np.select([indicated, inferred], [INDICATED, INFERRED], NONE)
+    np.testing.assert_array_equal(codes.values, expected)
+    assert {INDICATED, INFERRED, NONE} <= set(np.unique(codes.values))
+
+
+def test_default_rules_follow_the_estimator():
+    assert set(default_rules()) == {"indicated", "inferred"}
+    simple = default_rules(slope_meaningful=False)["indicated"]
+    assert simple.min_slope_of_regression is None and simple.min_cores == 3
+    assert default_rules(has_variogram=False) == {"inferred": ClassRule()}
+    assert DEFAULT_RULES["inferred"] == ClassRule(max_nearest_range=1.0)
+
+
+def test_rules_in_words():
+    rules = {
+        "measured": ClassRule(min_slope_of_regression=0.95, max_nearest_range=1 / 3),
+        "indicated": ClassRule(min_cores=8),
+    }
+    lines = describe_rules(rules, practical_range_m=9_000.0, n_sectors=8)
+    assert lines == [
+        "Measured: slope of regression at least 0.95, and the nearest core within "
+        "1/3 of the practical range (3.0 km).",
+        "Indicated: at least 8 cores in the kriging search.",
+        "Inferred: every estimated cell not in a class above.",
+        "Unclassified: every other cell, and every cell without an estimate.",
+    ]
+    words = describe_rules({"inferred": ClassRule(max_nearest_range=1.5)})
+    assert words[2] == "Inferred: the nearest core within 1.5 practical ranges."
+
+
+def test_a_range_wider_than_the_area_is_said():
+    rules = dict(DEFAULT_RULES)
+    (doubt,) = classification_doubts(
+        rules, practical_range_m=80_000.0, extent_m=50_000.0
+    )
+    assert "wider than the area (50 km across)" in doubt
+    assert "indicated, inferred" in doubt
+    assert (
+        classification_doubts(rules, practical_range_m=40_000.0, extent_m=50_000.0)
+        == []
+    )
+    # rules that measure nothing in ranges are not in doubt
+    plain = {"indicated": ClassRule(min_cores=3)}
+    assert classification_doubts(plain, practical_range_m=9e9, extent_m=1.0) == []
+
+
+def test_rules_on_swapped_in_diagnostics():
+    """assign_classes reads per-cell arrays from any source."""
+    diagnostics = xr.Dataset(
+        {
+            "n_cores_within": (("radius_m", "y", "x"), [[[5, 2, 1]]]),
+            "nearest_m": (("y", "x"), [[100.0, 100.0, 7_000.0]]),
+        },
+        coords={"radius_m": [4_000.0], "y": [0.0], "x": [0.0, 1.0, 2.0]},
+    )
+    rules = {
+        "indicated": ClassRule(min_cores=3, cores_within_range=2 / 3),
+        "inferred": ClassRule(max_nearest_range=1.0),
+    }
+    codes = assign_classes(diagnostics, np.ones((1, 3), bool), rules=rules,
+                           practical_range_m=6_000.0)  # fmt: skip
+    assert codes.values.tolist() == [[INDICATED, INFERRED, NONE]]
+    with pytest.raises(ConfigError, match="no count of the cores within"):
+        assign_classes(diagnostics, np.ones((1, 3), bool), rules=rules,
+                       practical_range_m=7_000.0)  # fmt: skip

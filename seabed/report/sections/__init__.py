@@ -5,6 +5,7 @@ Every renderer takes the :class:`~seabed.report.ReportContext` of a run
 computes an estimate.
 """
 
+from seabed.report.sections.classes import classification_html
 from seabed.report.sections.curves import curves_html, grade_tonnage_table
 from seabed.report.sections.inputs import assumptions_html, caveats_html
 from seabed.report.sections.maps import (
@@ -38,6 +39,7 @@ __all__ = [
     "assumptions_html",
     "breakdown_html",
     "caveats_html",
+    "classification_html",
     "cross_validation_stats_html",
     "curves_html",
     "density_value_text",
