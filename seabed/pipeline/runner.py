@@ -73,18 +73,8 @@ from seabed.pipeline.blocks import (
     block_rows,
 )
 from seabed.pipeline.evidence import gather_evidence
-from seabed.pipeline.inputs import (
-    build_grid,
-    capped_slices,
-    read_inputs,
-    rey_top_cut,
-    select_composites,
-)
-from seabed.pipeline.preflight import (
-    check_footprint,
-    check_output_folder,
-    estimate_footprint,
-)
+from seabed.pipeline.inputs import rey_top_cut
+from seabed.pipeline.plan import errors_name, plan_run
 from seabed.pipeline.provenance import provenance
 from seabed.pipeline.validation import lattice_step, validation_summary
 from seabed.result import SYNTHETIC_NOTICE, RunResult
@@ -135,7 +125,7 @@ def run(
     -------
     RunResult
     """
-    with _errors_name(config.source):
+    with errors_name(config.source):
         # every warning of the run is recorded (the SeabedWarnings go into the
         # notes), then issued again once it has succeeded, each message once
         with warnings.catch_warnings(record=True) as caught:
@@ -193,31 +183,24 @@ def _run(
     out = Path(out_dir) if out_dir is not None else config.output.dir
     tile = tile_size or config.dask.tile_size
     address = _scheduler_address(config, scheduler)
-    # before the long part, not after it
-    check_output_folder(out)
-    claim_output_folder(out, writes=output_name)
-    notes: list[str] = []
-
-    inputs = read_inputs(config)
-    used, composites, composite_notes = select_composites(config, inputs.samples)
-    notes.extend(composite_notes)
-    core_densities(config, used)  # fail before the long part if they are missing
-    slices = slice_composites(config, inputs.samples, used.index)
-    slices = capped_slices(slices, used)
-    frame = build_grid(config, used, inputs.area)
-    n_cells = frame.sizes["y"] * frame.sizes["x"]
-    keep = n_cells <= chunks.IN_MEMORY_CELLS if keep_cells is None else keep_cells
-    blocks = block_rows(frame)
-    in_flight = _blocks_in_flight(config, local=address is None, n_blocks=len(blocks))
-    preflight(
+    # every input read and checked, and the run's size, before the long part
+    plan = plan_run(
         config,
-        frame,
-        slices,
+        out_dir=out,
         tile_size=tile,
         local=address is None,
-        out_dir=out,
-        held_rows=None if keep else in_flight * (blocks[0][1] - blocks[0][0]),
+        keep_cells=keep_cells,
     )
+    inputs, used, composites, slices, frame = (
+        plan.inputs,
+        plan.used,
+        plan.composites,
+        plan.slices,
+        plan.frame,
+    )
+    notes: list[str] = list(plan.notes)
+    n_cells = frame.sizes["y"] * frame.sizes["x"]
+    keep, blocks, in_flight = plan.keep_cells, plan.blocks, plan.in_flight
     X = project(used, frame.rio.crs)
     checkpoint = TileFolder(out / TILES_FOLDER) if config.dask.resume else None
     models = fit_grades(config, used, slices, X)
@@ -380,66 +363,6 @@ def _return_freed_memory() -> None:
     them per thread otherwise, and the resident memory creeps up block by block)."""
     with contextlib.suppress(OSError, AttributeError):  # not glibc: nothing to do
         ctypes.CDLL("libc.so.6").malloc_trim(0)
-
-
-def _blocks_in_flight(config: Config, *, local: bool, n_blocks: int) -> int:
-    """Blocks of rows worked on at once: one per core (the accounting runs in this
-    process), or two beside a cluster's workers, which compute the tiles."""
-    workers = config.dask.workers or os.cpu_count() or 1
-    return max(1, min(n_blocks, workers if local else 2))
-
-
-def preflight(
-    config: Config,
-    grid: xr.Dataset,
-    slices: pd.DataFrame,
-    *,
-    tile_size: int,
-    local: bool,
-    out_dir: Path,
-    held_rows: int | None = None,
-) -> None:
-    """Refuse a run whose grids cannot fit in this machine's memory or disk.
-
-    ``held_rows``: rows of the grid held in memory at once (a block), or None for
-    the whole grid.
-    """
-    n_rows, n_cols = grid.sizes["y"], grid.sizes["x"]
-    n_outputs = len(REY) + 2 + slices.shape[1] + 1  # grades, slices, deviation
-    n_neighbors = config.estimate.n_neighbors or len(slices)
-    footprint = estimate_footprint(
-        n_rows,
-        n_cols,
-        tile_size=tile_size,
-        n_neighbors=n_neighbors,
-        n_outputs=n_outputs,
-        # on a cluster the tiles are computed by the workers, not here
-        n_workers=(os.cpu_count() or 1) if local else 0,
-        keeps_tiles=config.dask.resume,
-        held_rows=held_rows,
-    )
-    check_footprint(footprint, out_dir)
-
-
-@contextmanager
-def _errors_name(source: Path | None) -> Iterator[None]:
-    """Name the configuration file in errors raised without a file.
-
-    A key checked deep in the run (a CRS, a variogram that cannot be fitted) names
-    the key but not the file it came from: that is the configuration.
-    """
-    try:
-        yield
-    except InputError as error:
-        if error.path is not None or source is None:
-            raise
-        raise type(error)(
-            error.message,
-            path=source,
-            row=error.row,
-            column=error.column,
-            hint=error.hint,
-        ) from error
 
 
 def _scheduler_address(config: Config, scheduler: str | None) -> str | None:
