@@ -593,6 +593,8 @@ def _check_lon_lat(
 
 
 def _mean_lon_lat(lon: ArrayLike, lat: ArrayLike) -> tuple[float, float]:
+    # a centre past 180 (a box across it) is the same meridian modulo 360
+    lon = np.where(np.abs(lon) <= 540, wrap_lon(np.asarray(lon, dtype=float)), lon)
     lon_arr, lat_arr = _check_lon_lat(lon, lat)
     return circular_mean_lon(lon_arr), float(lat_arr.mean())
 

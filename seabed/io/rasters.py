@@ -87,8 +87,10 @@ def load_raster(path: PathLike, *, name: str | None = None) -> xr.DataArray:
         with warnings.catch_warnings():
             # GDAL falls back to pixel coordinates when it finds no georeferencing;
             # a file of several variables is a container without any of its own
-            if not _has_subdatasets(path):
-                warnings.simplefilter("error", NotGeoreferencedWarning)
+            warnings.simplefilter(
+                "ignore" if _has_subdatasets(path) else "error",
+                NotGeoreferencedWarning,
+            )
             opened = rioxarray.open_rasterio(path, masked=True, variable=name)
     except NotGeoreferencedWarning:
         raise InputError(

@@ -23,6 +23,7 @@ import pandas as pd
 import xarray as xr
 
 from seabed import chunks
+from seabed.composite import slice_edges
 from seabed.config import Config, load_config, read_toml
 from seabed.config import check_config as check_config_mapping
 from seabed.elements import REY
@@ -104,7 +105,6 @@ def plan_run(
     inputs = read_inputs(config)
     used, composites, notes = select_composites(config, inputs.samples)
     core_densities(config, used)  # fail before the long part if they are missing
-    slices = capped_slices(slice_composites(config, inputs.samples, used.index), used)
     frame = build_grid(config, used, inputs.area)
     check_extent(config, frame, used, inputs.rasters(), inputs.include)
     n_cells = frame.sizes["y"] * frame.sizes["x"]
@@ -117,16 +117,19 @@ def plan_run(
         n_cells=n_cells,
         highest_ppm=float(np.nanmax(used["rey_ppm"].to_numpy(dtype=float))),
     )
+    window = config.composite
     preflight(
         config,
         frame,
-        slices,
+        # sizes first: slicing a window into too many slices takes long already
+        n_slices=len(slice_edges(window.top_m, window.bottom_m, window.slice_m)) - 1,
         n_cores=len(used),
         tile_size=tile_size,
         local=local,
         out_dir=out_dir,
         held_rows=None if keep else in_flight * (blocks[0][1] - blocks[0][0]),
     )
+    slices = capped_slices(slice_composites(config, inputs.samples, used.index), used)
     return Plan(
         inputs, used, composites, notes, slices, frame, blocks, in_flight, keep
     )
@@ -142,8 +145,8 @@ def blocks_in_flight(config: Config, *, local: bool, n_blocks: int) -> int:
 def preflight(
     config: Config,
     grid: xr.Dataset,
-    slices: pd.DataFrame,
     *,
+    n_slices: int,
     n_cores: int,
     tile_size: int,
     local: bool,
@@ -158,7 +161,6 @@ def preflight(
     neighbourhood (``estimate.n_neighbors``) when the tiles are large for it.
     """
     n_rows, n_cols = grid.sizes["y"], grid.sizes["x"]
-    n_slices = slices.shape[1]
     n_outputs = len(REY) + 2 + n_slices + 1  # grades, slices, deviation
     # a neighbourhood never holds more cores than there are
     n_neighbors = min(config.estimate.n_neighbors or n_cores, n_cores)
