@@ -181,12 +181,13 @@ class GridConfig(_Section):
     def _bounds_on_the_globe(self) -> GridConfig:
         import pyproj
 
-        if self.bounds is None or not pyproj.CRS.from_user_input(
-            self.bounds_crs
-        ).is_geographic:
+        if (
+            self.bounds is None
+            or not pyproj.CRS.from_user_input(self.bounds_crs).is_geographic
+        ):
             return self
         west, south, east, north = self.bounds
-        if not (-90 <= south and north <= 90):
+        if not (south >= -90 and north <= 90):
             raise ValueError(
                 f"grid.bounds: latitudes {south:g} and {north:g} must be within "
                 "-90 to 90 degrees"

@@ -3,13 +3,13 @@
 from seabed.chunks import BLOCK_CELLS, IN_MEMORY_CELLS
 from seabed.pipeline.blocks import block_rows
 from seabed.pipeline.demo import demo_config
+from seabed.pipeline.plan import Plan, plan_run, validate
 from seabed.pipeline.preflight import (
     Footprint,
     check_footprint,
     check_output_folder,
     estimate_footprint,
 )
-from seabed.pipeline.plan import Plan, plan_run, validate
 from seabed.pipeline.provenance import file_sha256, library_versions, provenance
 from seabed.pipeline.runner import run
 

@@ -163,9 +163,11 @@ def _check_raster(key: str, raster: xr.DataArray, frame: xr.Dataset) -> None:
         )
     if share == 0.0:
         x = raster[raster.rio.x_dim].to_numpy()
-        east = " (its longitudes run past 180)" if raster.rio.crs.is_geographic and (
-            x.max() > 180
-        ) else ""
+        east = (
+            " (its longitudes run past 180)"
+            if raster.rio.crs.is_geographic and (x.max() > 180)
+            else ""
+        )
         raise InputError(
             f"the grid has no value over the estimation grid (it covers 0 % of "
             f"it){east}",

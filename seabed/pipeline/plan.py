@@ -130,9 +130,7 @@ def plan_run(
         held_rows=None if keep else in_flight * (blocks[0][1] - blocks[0][0]),
     )
     slices = capped_slices(slice_composites(config, inputs.samples, used.index), used)
-    return Plan(
-        inputs, used, composites, notes, slices, frame, blocks, in_flight, keep
-    )
+    return Plan(inputs, used, composites, notes, slices, frame, blocks, in_flight, keep)
 
 
 def blocks_in_flight(config: Config, *, local: bool, n_blocks: int) -> int:

@@ -23,7 +23,6 @@ from __future__ import annotations
 import contextlib
 import contextvars
 import ctypes
-import os
 import shutil
 import warnings
 from collections.abc import Iterator
@@ -33,29 +32,23 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import pandas as pd
 import xarray as xr
 
-from seabed import chunks
 from seabed.config import Config, check_scheduler_address, scheduler_from_file
-from seabed.elements import REY
 from seabed.estimation.models import (
-    core_densities,
     fit_grades,
     fit_simulation,
     project,
-    slice_composites,
 )
-from seabed.exceptions import ConfigError, InputError, SeabedWarning
+from seabed.exceptions import ConfigError, SeabedWarning
 from seabed.grid import grid_rows
 from seabed.outputs import PROVENANCE_TAG, SYNTHETIC_TAG
 from seabed.outputs.checkpoints import TileFolder
 from seabed.outputs.cogs import _provenance_json
-from seabed.outputs.folder import TILES_FOLDER, _staging, claim_output_folder
+from seabed.outputs.folder import TILES_FOLDER, _staging
 from seabed.outputs.writer import (
     _MapWriter,
     _opened,
-    output_name,
     write_outputs,
 )
 from seabed.pipeline.blocks import (
@@ -70,7 +63,6 @@ from seabed.pipeline.blocks import (
     _whole,
     _with_simulation_maps,
     assumptions,
-    block_rows,
 )
 from seabed.pipeline.evidence import gather_evidence
 from seabed.pipeline.inputs import rey_top_cut

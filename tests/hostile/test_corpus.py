@@ -20,9 +20,9 @@ from __future__ import annotations
 
 import os
 from collections import namedtuple
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
 
 import geopandas as gpd
 import numpy as np
@@ -82,7 +82,9 @@ def write_raster(path, values, *, west, north, step, crs="EPSG:4326", nodata=Non
     return path
 
 
-def bathymetry(path, *, west=153.0, north=23.0, step=0.05, shape=(40, 40), value=5500.0):
+def bathymetry(
+    path, *, west=153.0, north=23.0, step=0.05, shape=(40, 40), value=5500.0
+):
     """A flat water-depth grid (positive down) around the survey by default."""
     grid = np.full(shape, value)
     with rasterio.open(
@@ -220,7 +222,9 @@ def _half_sediment(folder):
 
 
 def _points_zone(folder):
-    zones(folder / "points.gpkg", [shapely.Point(153.7, 22.0), shapely.Point(153.8, 22.1)])
+    zones(
+        folder / "points.gpkg", [shapely.Point(153.7, 22.0), shapely.Point(153.8, 22.1)]
+    )
 
 
 def _lines_zone(folder):
@@ -326,7 +330,8 @@ CASES: dict[str, Case] = {
         cores=bad_cores(5, "rey_ppm", 1e308), keywords=["row 6", "rey_ppm"]
     ),
     "bottom_m = inf": Case(
-        config="[composite]\nbottom_m = inf\n", keywords=["composite.bottom_m", "finite"]
+        config="[composite]\nbottom_m = inf\n",
+        keywords=["composite.bottom_m", "finite"],
     ),
     "include zone of points": Case(
         config='include = "points.gpkg"\n',
@@ -378,7 +383,12 @@ CASES: dict[str, Case] = {
         config='bathymetry = "half.tif"\n[rules]\ndepth_window_m = [4000, 6000]\n',
         build=_half_raster,
         outcome="warning",
-        keywords=["half.tif", "inputs.bathymetry", "covers", "% of the estimation grid"],
+        keywords=[
+            "half.tif",
+            "inputs.bathymetry",
+            "covers",
+            "% of the estimation grid",
+        ],
     ),
     "sediment covering part of the grid": Case(
         config='sediment_thickness = "sed.tif"\n',
@@ -452,7 +462,8 @@ CASES: dict[str, Case] = {
         keywords=["resource.grade_tonnage_step_ppm", "steps"],
     ),
     "resolution_m = 1e308": Case(
-        config="[grid]\nresolution_m = 1e308\n", keywords=["grid.resolution_m", "metres"]
+        config="[grid]\nresolution_m = 1e308\n",
+        keywords=["grid.resolution_m", "metres"],
     ),
     "resolution too fine for the disk": Case(
         config="[grid]\nresolution_m = 10\nmargin_m = 100000\n",
@@ -479,7 +490,8 @@ CASES: dict[str, Case] = {
         config="[grid]\nmargin_m = 1e308\n", keywords=["grid.margin_m"]
     ),
     "max_distance_m = 1e308": Case(
-        config="[estimate]\nmax_distance_m = 1e308\n", keywords=["estimate.max_distance_m"]
+        config="[estimate]\nmax_distance_m = 1e308\n",
+        keywords=["estimate.max_distance_m"],
     ),
     "top_cut_ppm = inf": Case(
         config="[composite]\ntop_cut_ppm = inf\n", keywords=["composite.top_cut_ppm"]
@@ -503,13 +515,13 @@ CASES: dict[str, Case] = {
     "latitude of 95 in the bounds": Case(
         config="[grid]\nbounds = [153.5, 21.8, 154.0, 95.0]\n", keywords=["grid.bounds"]
     ),
-    "binary junk as cores": Case(cores_name="junk.csv", build=_binary, keywords=["junk.csv"]),
+    "binary junk as cores": Case(
+        cores_name="junk.csv", build=_binary, keywords=["junk.csv"]
+    ),
     "empty cores file": Case(
         cores_name="empty.csv", build=_empty_cores, keywords=["empty.csv", "empty"]
     ),
-    "NaN longitude": Case(
-        cores=bad_cores(2, "lon", np.nan), keywords=["row 3", "lon"]
-    ),
+    "NaN longitude": Case(cores=bad_cores(2, "lon", np.nan), keywords=["row 3", "lon"]),
     "depth in cm (bottom 1000)": Case(
         cores=bad_cores(1, "bottom_m", 5000.0), keywords=["row 2", "bottom_m"]
     ),
@@ -598,7 +610,9 @@ def build(case: Case, folder: Path) -> Path:
 
 def tree(folder: Path) -> dict[Path, int]:
     return {
-        p.relative_to(folder): p.lstat().st_size for p in folder.rglob("*") if p.exists()
+        p.relative_to(folder): p.lstat().st_size
+        for p in folder.rglob("*")
+        if p.exists()
     }
 
 
@@ -667,7 +681,9 @@ def test_a_bathymetry_in_0_360_degrees_covers_a_survey_west_of_180(tmp_path, cap
     config = tmp_path / "run.toml"
     config.write_text(
         config_text(
-            Case(config='bathymetry = "east.tif"\n[rules]\ndepth_window_m = [4000, 6000]\n')
+            Case(
+                config='bathymetry = "east.tif"\n[rules]\ndepth_window_m = [4000, 6000]\n'
+            )
         )
     )
     assert main(["validate", str(config)]) == 0

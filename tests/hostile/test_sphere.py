@@ -107,7 +107,9 @@ def write_survey(folder, shift):
 def surveys(tmp_path_factory):
     root = tmp_path_factory.mktemp("sphere")
     return {
-        shift: run(load_config(write_survey(root / f"s{shift:g}", shift)), progress=False)
+        shift: run(
+            load_config(write_survey(root / f"s{shift:g}", shift)), progress=False
+        )
         for shift in (0.0, SHIFT)
     }
 
