@@ -167,7 +167,8 @@ class GridConfig(_Section):
         if value is not None and not (value[0] < value[2] and value[1] < value[3]):
             raise ValueError(
                 "bounds must be [west, south, east, north] (lon_min, lat_min, "
-                "lon_max, lat_max for lon/lat) with min < max"
+                "lon_max, lat_max for lon/lat) with min < max; a box across 180 "
+                "degrees runs past it: [178, -17, 182, -15]"
             )
         return value
 

@@ -54,7 +54,7 @@ def load_zones(
     geopandas.GeoDataFrame
         Columns ``reason`` and ``geometry``, in EPSG:4326, invalid geometries
         repaired with :func:`shapely.make_valid` (with a warning giving the area
-        before and after the repair). A buffered zone that reaches across 180
+        before and after the repair, when it changes the area). A buffered zone that reaches across 180
         degrees is cut there into parts on either side.
 
     Raises
@@ -106,15 +106,22 @@ def load_zones(
     return zones
 
 
+#: Relative change of area beyond which a repaired geometry is warned about.
+REPAIR_TOLERANCE = 1e-6
+
+
 def _repaired(geometry: gpd.GeoSeries, path: Path) -> gpd.GeoSeries:
     """Invalid geometries (a self-intersecting ring ...) repaired with
-    :func:`shapely.make_valid`, with a warning giving the area before and after."""
+    :func:`shapely.make_valid`, with a warning giving the area before and after
+    when the repair changes it (by more than :data:`REPAIR_TOLERANCE`)."""
     invalid = ~geometry.is_valid
     if not invalid.any():
         return geometry
     repaired = geometry.make_valid()
     before = _geodesic_km2(geometry[invalid])
     after = _geodesic_km2(repaired[invalid])
+    if abs(after - before) <= REPAIR_TOLERANCE * max(before, after):
+        return repaired  # a ring touching itself: the same area, said the same way
     reason = shapely.is_valid_reason(geometry[invalid].iloc[0])
     warnings.warn(
         f"{os.fspath(path)}: {int(invalid.sum())} invalid geometr"

@@ -171,3 +171,24 @@ def test_a_box_across_180_in_the_config_makes_the_same_grid():
     np.testing.assert_allclose(
         across.cell_area_m2.sum(), away.cell_area_m2.sum(), rtol=1e-12
     )
+
+
+def test_bounds_across_180_in_the_configuration(tmp_path, capsys):
+    """``[grid] bounds`` across 180 runs past it; its box has the shifted box's area."""
+    from seabed.cli import main
+    from seabed.zones import bounds_area
+
+    config = write_survey(tmp_path / "s0", 0.0)
+    config.write_text(
+        config.read_text().replace(
+            "[grid]\n", "[grid]\nbounds = [179.75, -16.3, 180.25, -15.8]\n"
+        )
+    )
+    assert main(["validate", str(config)]) == 0, capsys.readouterr().err
+    across = geodesic_area_km2(bounds_area((179.75, -16.3, 180.25, -15.8)))
+    away = geodesic_area_km2(bounds_area((149.75, -16.3, 150.25, -15.8)))
+    assert across == pytest.approx(away, rel=1e-12)
+    assert across == pytest.approx(2960.338, rel=1e-6)  # about 53 x 55 km
+    config.write_text(config.read_text().replace("180.25, -15.8", "-179.75, -15.8"))
+    assert main(["validate", str(config)]) == 2
+    assert "across 180 degrees runs past it" in capsys.readouterr().err
