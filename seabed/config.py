@@ -303,8 +303,9 @@ class ResourceConfig(_Section):
     #: and the samples' ``water_content`` are mass lost on drying; None: no correction
     pore_water_salinity: Annotated[float, Field(ge=0, le=0.3)] | None = None
     density: Literal["constant", "cores_mean", "cores_kriged"] = "constant"
+    #: at most 100 cut-offs: every table of the statement has a row per cut-off
     cutoffs_ppm: list[Annotated[float, Field(ge=0, lt=_MAX_PPM)]] = Field(
-        default_factory=lambda: [0.0, 400.0, 2000.0, 5000.0]
+        default_factory=lambda: [0.0, 400.0, 2000.0, 5000.0], max_length=100
     )
     oxides: dict[str, str] = Field(default_factory=dict)
     annual_demand_t: dict[str, PositiveFloat] | Path | None = None

@@ -116,6 +116,7 @@ def plan_run(
         n_cores=len(used),
         n_cells=n_cells,
         highest_ppm=float(np.nanmax(used["rey_ppm"].to_numpy(dtype=float))),
+        n_report_zones=0 if inputs.report_zones is None else len(inputs.report_zones),
     )
     window = config.composite
     preflight(

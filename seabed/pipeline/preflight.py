@@ -13,7 +13,9 @@ These checks run once the grid is known and before anything is estimated:
   of neighbours above the number of cores).
 
 The maps of the report are drawn from at most ``seabed.chunks.MAX_MAP_CELLS``
-cells a side whatever the grid, so the report's figures need no check.
+cells a side whatever the grid, so the report's figures need no check; its tables
+grow with the curve's steps, the cut-offs (at most 100, a configuration limit) and
+the report zones, which are checked.
 
 The memory model is deliberately simple and errs on the high side: each tile in
 flight holds its nodes' coordinates, candidate neighbours and results; the finished
@@ -42,6 +44,7 @@ from seabed.exceptions import ConfigError, InputError
 
 __all__ = [
     "MAX_CURVE_STEPS",
+    "MAX_REPORT_ROWS",
     "MAX_SIMULATED_VALUES",
     "Footprint",
     "check_footprint",
@@ -53,6 +56,9 @@ __all__ = [
 #: Most cut-offs of a grade-tonnage curve: its table, CSV and chart grow with
 #: them, and 100,000 steps already resolve a 5,000 ppm range to 0.05 ppm.
 MAX_CURVE_STEPS = 100_000
+#: Most rows of the statement by report zone (zones x cut-offs): the report
+#: shows them all.
+MAX_REPORT_ROWS = 20_000
 #: Most simulated cell values of a conditional simulation (realisations x cells):
 #: each is a kriging solve, and 10^9 of them take hours on a workstation.
 MAX_SIMULATED_VALUES = 10**9
@@ -227,7 +233,12 @@ def check_footprint(
 
 
 def check_settings(
-    config: Config, *, n_cores: int, n_cells: int, highest_ppm: float
+    config: Config,
+    *,
+    n_cores: int,
+    n_cells: int,
+    highest_ppm: float,
+    n_report_zones: int = 0,
 ) -> None:
     """Refuse settings that make a run endless or too large for its data.
 
@@ -242,6 +253,9 @@ def check_settings(
     highest_ppm : float
         The highest composite grade (total REY): the grade-tonnage curve runs
         from 0 to about there.
+    n_report_zones : int
+        Zones the statement is broken down by (``inputs.report_zones``): the
+        report and the zones table have a row per zone and cut-off.
 
     Raises
     ------
@@ -277,6 +291,16 @@ def check_settings(
             column="resource.grade_tonnage_step_ppm",
             hint=f"use a step of {math.ceil(highest_ppm / MAX_CURVE_STEPS * 10) / 10:g}"
             " ppm or more",
+        )
+    rows = n_report_zones * len(config.resource.cutoffs_ppm)
+    if rows > MAX_REPORT_ROWS:
+        raise ConfigError(
+            f"{n_report_zones:,} report zones x {len(config.resource.cutoffs_ppm)} "
+            f"cut-offs make {rows:,} rows of statement (at most {MAX_REPORT_ROWS:,}) "
+            "for the report and zones.csv",
+            column="inputs.report_zones",
+            hint="merge the zones into fewer (dissolve by a coarser name column) or "
+            "give fewer cut-offs (resource.cutoffs_ppm)",
         )
     if config.simulation is not None:
         values = config.simulation.realizations * n_cells

@@ -259,6 +259,18 @@ def _two_variable_netcdf(folder):
     ds.rio.write_crs("EPSG:4326", inplace=True).to_netcdf(folder / "two.nc")
 
 
+def _many_report_zones(folder):
+    """201 named squares of 0.01 degree over the survey."""
+    squares = [
+        shapely.box(153.6 + 0.01 * i, 22.0, 153.61 + 0.01 * i, 22.01)
+        for i in range(201)
+    ]
+    frame = gpd.GeoDataFrame(
+        {"name": [f"Z{i}" for i in range(201)]}, geometry=squares, crs="EPSG:4326"
+    )
+    frame.to_file(folder / "blocks.gpkg")
+
+
 def _resource_csv_beside(folder):
     cores_table().to_csv(folder / "resource.csv", index=False)
 
@@ -485,6 +497,16 @@ CASES: dict[str, Case] = {
     "min_neighbors above the number of cores": Case(
         config="[estimate]\nmin_neighbors = 50\n",
         keywords=["estimate.min_neighbors", "12 cores"],
+    ),
+    "101 cut-offs": Case(
+        config=f"[resource]\ncutoffs_ppm = {list(range(0, 1010, 10))}\n",
+        keywords=["resource.cutoffs_ppm", "at most 100"],
+    ),
+    "report zones x cut-offs too many rows": Case(
+        config='report_zones = "blocks.gpkg"\n[resource]\n'
+        f"cutoffs_ppm = {list(range(0, 1000, 10))}\n",
+        build=_many_report_zones,
+        keywords=["inputs.report_zones", "20,100 rows"],
     ),
     "margin_m = 1e308": Case(
         config="[grid]\nmargin_m = 1e308\n", keywords=["grid.margin_m"]
