@@ -162,15 +162,8 @@ def _check_raster(key: str, raster: xr.DataArray, frame: xr.Dataset) -> None:
             hint="check the file and its nodata value",
         )
     if share == 0.0:
-        x = raster[raster.rio.x_dim].to_numpy()
-        east = (
-            " (its longitudes run past 180)"
-            if raster.rio.crs.is_geographic and (x.max() > 180)
-            else ""
-        )
         raise InputError(
-            f"the grid has no value over the estimation grid (it covers 0 % of "
-            f"it){east}",
+            "the raster has no value over the estimation grid (it covers 0 % of it)",
             path=source,
             column=key,
             hint="give a grid that covers the survey area (check its extent and "
@@ -189,7 +182,7 @@ def _what_missing_means(key: str) -> str:
     if key == "inputs.bathymetry":
         return "cells without a depth fail the slope and depth rules (excluded)"
     if key == "inputs.sediment_thickness":
-        return "cells without a thickness keep the whole window"
+        return "cells without a thickness keep the whole window (unknown: not cut)"
     return "cells without a value have none"
 
 
@@ -203,7 +196,10 @@ def _check_cores_reach(config: Config, frame: xr.Dataset, used: pd.DataFrame) ->
     if not np.all(distance > 0):
         return
     near, far = float(distance.min()) / 1e3, float(distance.max()) / 1e3
-    where = f"all {len(used)} cores lie outside the grid, {near:,.0f} to {far:,.0f} km from it"
+    where = (
+        f"all {len(used)} cores lie outside the grid, {near:,.0f} to {far:,.0f} km "
+        "from it"
+    )
     radius = config.estimate.max_distance_m
     if radius is not None and near * 1e3 > radius:
         raise ConfigError(
