@@ -5,8 +5,10 @@
     inputs -> composites (window, slices) -> grid -> variogram + kriging -> tiles
            -> zones and rules -> density -> tonnage -> classes -> statements -> files
 
-Every input is read and checked before anything is computed or written, and so is the
-output folder (no link in it is followed, no file seabed did not write is in the way:
+Every input is read and checked before anything is computed or written
+(:func:`seabed.pipeline.plan.plan_run`, which ``seabed validate`` runs too: inputs,
+composites, the grid, the inputs' coverage of it, sizes), and so is the output
+folder (no link in it is followed, no file seabed did not write is in the way:
 :func:`seabed.outputs.folder.claim_output_folder`); the output files are written into
 a staging folder that is moved into place only when the whole run has succeeded,
 with a manifest, so a failed run never leaves half its files behind. The warnings
