@@ -102,6 +102,8 @@ SECTIONS: tuple[tuple[str, tuple[str, ...]], ...] = (
         (
             "seabed.pipeline",
             "seabed.pipeline.inputs",
+            "seabed.pipeline.plan",
+            "seabed.pipeline.extent",
             "seabed.pipeline.preflight",
             "seabed.pipeline.blocks",
             "seabed.pipeline.validation",

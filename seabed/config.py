@@ -169,7 +169,8 @@ class GridConfig(_Section):
         if value is not None and not (value[0] < value[2] and value[1] < value[3]):
             raise ValueError(
                 "bounds must be [west, south, east, north] (lon_min, lat_min, "
-                "lon_max, lat_max for lon/lat) with min < max"
+                "lon_max, lat_max for lon/lat) with min < max; a box across 180 "
+                "degrees runs past it: [178, -17, 182, -15]"
             )
         return value
 
@@ -178,6 +179,29 @@ class GridConfig(_Section):
     def _known_bounds_crs(cls, value: str | int) -> str | int:
         _check_crs(value)
         return value
+
+    @model_validator(mode="after")
+    def _bounds_on_the_globe(self) -> GridConfig:
+        import pyproj
+
+        if (
+            self.bounds is None
+            or not pyproj.CRS.from_user_input(self.bounds_crs).is_geographic
+        ):
+            return self
+        west, south, east, north = self.bounds
+        if not (south >= -90 and north <= 90):
+            raise ValueError(
+                f"grid.bounds: latitudes {south:g} and {north:g} must be within "
+                "-90 to 90 degrees"
+            )
+        if not (-180 <= west < 180 and east - west <= 360):
+            raise ValueError(
+                f"grid.bounds: longitudes {west:g} to {east:g} must start within "
+                "-180 to 180 degrees and span at most 360 (across 180 degrees, run "
+                "past it: [178, -17, 182, -15])"
+            )
+        return self
 
     @field_validator("area", mode="before")
     @classmethod
@@ -281,8 +305,9 @@ class ResourceConfig(_Section):
     #: and the samples' ``water_content`` are mass lost on drying; None: no correction
     pore_water_salinity: Annotated[float, Field(ge=0, le=0.3)] | None = None
     density: Literal["constant", "cores_mean", "cores_kriged"] = "constant"
+    #: at most 100 cut-offs: every table of the statement has a row per cut-off
     cutoffs_ppm: list[Annotated[float, Field(ge=0, lt=_MAX_PPM)]] = Field(
-        default_factory=lambda: [0.0, 400.0, 2000.0, 5000.0]
+        default_factory=lambda: [0.0, 400.0, 2000.0, 5000.0], max_length=100
     )
     oxides: dict[str, str] = Field(default_factory=dict)
     annual_demand_t: dict[str, PositiveFloat] | Path | None = None
@@ -655,7 +680,12 @@ class Config(_Section):
         """Make every input path absolute, relative to ``base``."""
 
         def absolute(p: Path | None) -> Path | None:
-            return None if p is None else (base / p).resolve()
+            if p is None:
+                return None
+            try:
+                return (base / p).resolve()
+            except (OSError, RuntimeError):  # a symbolic-link loop: the loader says so
+                return Path(os.path.abspath(base / p))
 
         def zones(items: list[ZoneConfig]) -> list[ZoneConfig]:
             return [z.model_copy(update={"path": absolute(z.path)}) for z in items]
@@ -719,7 +749,11 @@ class Config(_Section):
 def _is_type_tag(part: int | str) -> bool:
     # pydantic names the branch of a union in the location: literal['auto'], a class
     text = str(part)
-    return "[" in text or text[:1].isupper() or text.startswith("function-")
+    return (
+        "[" in text
+        or text[:1].isupper()
+        or text.startswith(("function-", "constrained-"))
+    )
 
 
 def _key(loc: tuple[int | str, ...]) -> str:
@@ -732,10 +766,15 @@ def _problems(error: ValidationError, path: Path | None) -> list[ConfigError]:
     # given for `variogram` should not also be told "Input should be 'auto'")
     branches = {_key(i["loc"]) for i in items if not _last(i["loc"]).startswith("lit")}
     problems = []
+    keys = [_key(i["loc"]) for i in items]
     for item in items:
         if "literal[" in _last(item["loc"]) and any(
             b.startswith(_key(item["loc"]) + ".") for b in branches
         ):
+            continue
+        # a number given where a table or a path is also allowed: say what is
+        # wrong with the number, not that it is no table
+        if item["type"] in _OTHER_BRANCH_ERRORS and keys.count(_key(item["loc"])) > 1:
             continue
         message = item["msg"].removeprefix("Value error, ")
         if item["type"] == "extra_forbidden":
@@ -750,6 +789,9 @@ def _problems(error: ValidationError, path: Path | None) -> list[ConfigError]:
     return problems
 
 
+#: pydantic's errors of the branch of a union the user did not mean, when another
+#: branch said what is wrong.
+_OTHER_BRANCH_ERRORS = {"dict_type", "path_type", "model_type", "list_type"}
 #: pydantic's error types for a number outside its range or not finite.
 _BOUND_ERRORS = {
     "greater_than",

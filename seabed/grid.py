@@ -41,12 +41,14 @@ from seabed.variables import cf_attrs
 __all__ = [
     "MAX_CELLS",
     "bounds_from_points",
+    "circular_mean_lon",
     "grid_dataset",
     "grid_rows",
     "make_grid",
     "on_grid",
     "resolve_crs",
     "utm_crs",
+    "wrap_lon",
 ]
 
 #: Largest grid :func:`make_grid` accepts (cells); larger ones would not fit in memory.
@@ -96,12 +98,13 @@ def utm_crs(lon: float, lat: float) -> pyproj.CRS:
     >>> utm_crs(-70.0, -33.4).to_epsg()
     32719
     """
-    if not (np.isfinite(lon) and np.isfinite(lat) and -180 <= lon <= 180):
+    if not (np.isfinite(lon) and np.isfinite(lat) and -540 <= lon <= 540):
         raise ConfigError(
             f"({lon}, {lat}) is not a longitude/latitude in degrees",
             column="grid.crs",
             hint="give (lon, lat) in WGS84 degrees, lon in [-180, 180]",
         )
+    lon = wrap_lon(lon)
     if not -80.0 <= lat <= 84.0:
         raise ConfigError(
             f"latitude {lat} is outside the UTM system (80 S to 84 N)",
@@ -118,7 +121,8 @@ def resolve_crs(crs: str | pyproj.CRS, lon: ArrayLike, lat: ArrayLike) -> pyproj
     Parameters
     ----------
     crs : str or pyproj.CRS
-        ``"auto"`` for the UTM zone of the points' mean position, or anything
+        ``"auto"`` for the UTM zone of the points' mean position (the circular
+        mean of the longitudes, right across 180 degrees), or anything
         :meth:`pyproj.CRS.from_user_input` accepts (``"EPSG:32656"``, WKT, ...).
     lon, lat : array_like
         Longitudes and latitudes (WGS84 degrees) of the data, used by ``"auto"``.
@@ -137,6 +141,8 @@ def resolve_crs(crs: str | pyproj.CRS, lon: ArrayLike, lat: ArrayLike) -> pyproj
     --------
     >>> resolve_crs("auto", [153.5, 154.1], [21.8, 22.3]).to_epsg()
     32656
+    >>> resolve_crs("auto", [179.5, -179.5], [-16.0, -16.0]).to_epsg()  # across 180
+    32701
     >>> resolve_crs("EPSG:3857", 0.0, 0.0).name
     'WGS 84 / Pseudo-Mercator'
     """
@@ -394,8 +400,9 @@ def bounds_from_points(
     """The extent of points, grown by a geodesic margin.
 
     Each point is surrounded by a geodesic circle of radius ``margin_m`` (sampled every
-    5 degrees of azimuth) and the bounds enclose all of them. The points must not
-    straddle the antimeridian.
+    5 degrees of azimuth) and the bounds enclose all of them. Points across the
+    antimeridian give bounds that run past 180 degrees (``east`` > 180), which
+    :func:`make_grid` takes as they are.
 
     Parameters
     ----------
@@ -421,6 +428,9 @@ def bounds_from_points(
     >>> west, south, east, north = bounds_from_points([154.0], [0.0], 111_320.0)
     >>> round(west, 3), round(south, 3), round(east, 3), round(north, 3)
     (153.0, -1.007, 155.0, 1.007)
+    >>> west, _, east, _ = bounds_from_points([179.5, -179.5], [0.0, 0.0], 0.0)
+    >>> west, east
+    (179.5, 180.5)
     """
     lon_arr, lat_arr = _check_lon_lat(lon, lat)
     if not (np.isfinite(margin_m) and margin_m >= 0):
@@ -435,14 +445,15 @@ def bounds_from_points(
     lon_out, lat_out, _ = _GEOD.fwd(
         lon_grid, lat_grid, azimuth_grid, np.full(lon_grid.shape, float(margin_m))
     )
-    lon_all = np.concatenate([lon_arr, lon_out.ravel()])
+    # continuous longitudes around the points' circular mean: across 180 degrees
+    # the bounds run past 180 (e.g. 178 to 182), never round the globe
+    centre = circular_mean_lon(lon_arr)
+    lon_all = wrap_lon(np.concatenate([lon_arr, lon_out.ravel()]), centre)
     lat_all = np.concatenate([lat_arr, lat_out.ravel()])
-    return (
-        float(lon_all.min()),
-        float(lat_all.min()),
-        float(lon_all.max()),
-        float(lat_all.max()),
-    )
+    west, east = float(lon_all.min()), float(lon_all.max())
+    if west < -180.0:  # written east of 180 rather than west of -180
+        west, east = west + 360.0, east + 360.0
+    return (west, float(lat_all.min()), east, float(lat_all.max()))
 
 
 def _grid_frame(
@@ -582,8 +593,44 @@ def _check_lon_lat(
 
 
 def _mean_lon_lat(lon: ArrayLike, lat: ArrayLike) -> tuple[float, float]:
+    # a centre past 180 (a box across it) is the same meridian modulo 360
+    lon = np.where(np.abs(lon) <= 540, wrap_lon(np.asarray(lon, dtype=float)), lon)
     lon_arr, lat_arr = _check_lon_lat(lon, lat)
-    return float(lon_arr.mean()), float(lat_arr.mean())
+    return circular_mean_lon(lon_arr), float(lat_arr.mean())
+
+
+def circular_mean_lon(lon: ArrayLike) -> float:
+    """The mean of longitudes taken on the circle, in [-180, 180).
+
+    The arithmetic mean of 179 and -179 is 0, on the far side of the Earth; the
+    circular mean (of the unit vectors) is 180.
+
+    Examples
+    --------
+    >>> circular_mean_lon([179.0, -179.0]), circular_mean_lon([10.0, 20.0])
+    (-180.0, 15.0)
+    """
+    radians = np.radians(np.asarray(lon, dtype=float).ravel())
+    mean = math.degrees(math.atan2(np.sin(radians).mean(), np.cos(radians).mean()))
+    return wrap_lon(mean)
+
+
+def wrap_lon(lon: Any, centre: float = 0.0) -> Any:
+    """Longitudes shifted by whole turns into ``[centre - 180, centre + 180)``.
+
+    With ``centre`` the middle of a survey across 180 degrees, the survey's
+    longitudes become continuous (178, 182 rather than 178, -178).
+
+    Examples
+    --------
+    >>> wrap_lon([181.0, -179.0, 10.0]).tolist()
+    [-179.0, -179.0, 10.0]
+    >>> wrap_lon([179.0, -179.0], centre=180.0).tolist()
+    [179.0, 181.0]
+    """
+    lon = np.asarray(lon, dtype=float)
+    wrapped = (lon - centre + 180.0) % 360.0 + centre - 180.0
+    return float(wrapped) if wrapped.ndim == 0 else wrapped
 
 
 def _parse_crs(crs: str | pyproj.CRS, *, key: str) -> pyproj.CRS:

@@ -55,7 +55,14 @@ def test_utm_crs_rejects_polar_and_bad_points():
     with pytest.raises(ConfigError, match="outside the UTM system"):
         utm_crs(0.0, 85.0)
     with pytest.raises(ConfigError, match="not a longitude/latitude"):
-        utm_crs(200.0, 0.0)
+        utm_crs(600.0, 0.0)
+    with pytest.raises(ConfigError, match="not a longitude/latitude"):
+        utm_crs(float("nan"), 0.0)
+
+
+def test_utm_crs_takes_longitudes_past_180_modulo_360():
+    assert utm_crs(200.0, 0.0) == utm_crs(-160.0, 0.0)
+    assert utm_crs(180.5, -16.0).to_epsg() == 32701
 
 
 def test_resolve_crs_auto_and_explicit():

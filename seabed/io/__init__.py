@@ -7,12 +7,18 @@ from seabed.io.cores import (
     load_cores,
     validate_cores,
 )
-from seabed.io.rasters import load_bathymetry, load_raster, sample_raster
+from seabed.io.rasters import (
+    MAX_RASTER_BYTES,
+    load_bathymetry,
+    load_raster,
+    sample_raster,
+)
 from seabed.io.zones import load_zones
 
 __all__ = [
     "CANONICAL_COLUMNS",
     "ELEMENT_COLUMNS",
+    "MAX_RASTER_BYTES",
     "OPTIONAL_COLUMNS",
     "load_bathymetry",
     "load_cores",

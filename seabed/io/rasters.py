@@ -16,6 +16,7 @@ Examples
 
 from __future__ import annotations
 
+import math
 import os
 import warnings
 from pathlib import Path
@@ -23,6 +24,7 @@ from typing import Any
 
 import numpy as np
 import pyproj
+import rasterio
 import rioxarray
 import xarray as xr
 from numpy.typing import ArrayLike, NDArray
@@ -30,14 +32,20 @@ from rasterio.errors import NotGeoreferencedWarning
 from scipy.interpolate import RegularGridInterpolator
 
 from seabed.exceptions import InputError, MissingCRSError
+from seabed.grid import wrap_lon
 from seabed.io.cores import PathLike
 from seabed.io.files import check_input_file, first_line
 
 __all__ = [
+    "MAX_RASTER_BYTES",
     "load_bathymetry",
     "load_raster",
     "sample_raster",
 ]
+
+#: Largest grid read (bytes): the file decompressed, and its band as float64 in
+#: memory. 4 GB is a 500 M-cell band, e.g. a 30 arc-second grid of 90 x 60 degrees.
+MAX_RASTER_BYTES = 4 * 10**9
 
 
 def load_raster(path: PathLike, *, name: str | None = None) -> xr.DataArray:
@@ -60,7 +68,9 @@ def load_raster(path: PathLike, *, name: str | None = None) -> xr.DataArray:
     Raises
     ------
     InputError
-        Missing or unreadable file, or a NetCDF with several variables and no name.
+        Missing or unreadable file, a NetCDF with several variables and no name,
+        or a grid larger than :data:`MAX_RASTER_BYTES` (checked from the header,
+        before anything is read).
     MissingCRSError
         The grid has no CRS.
 
@@ -75,8 +85,12 @@ def load_raster(path: PathLike, *, name: str | None = None) -> xr.DataArray:
     check_input_file(path)
     try:
         with warnings.catch_warnings():
-            # GDAL falls back to pixel coordinates when it finds no georeferencing
-            warnings.simplefilter("error", NotGeoreferencedWarning)
+            # GDAL falls back to pixel coordinates when it finds no georeferencing;
+            # a file of several variables is a container without any of its own
+            warnings.simplefilter(
+                "ignore" if _has_subdatasets(path) else "error",
+                NotGeoreferencedWarning,
+            )
             opened = rioxarray.open_rasterio(path, masked=True, variable=name)
     except NotGeoreferencedWarning:
         raise InputError(
@@ -92,6 +106,7 @@ def load_raster(path: PathLike, *, name: str | None = None) -> xr.DataArray:
             hint="give a GeoTIFF or a NetCDF file that GDAL can read",
         ) from None
     grid = _single_variable(opened, path, name)
+    _check_size(grid, path)
     if "band" in grid.dims:
         grid = grid.isel(band=0, drop=True)
     extra = [d for d in grid.dims if d not in (grid.rio.x_dim, grid.rio.y_dim)]
@@ -113,6 +128,45 @@ def load_raster(path: PathLike, *, name: str | None = None) -> xr.DataArray:
     return grid
 
 
+def _has_subdatasets(path: Path) -> bool:
+    """True for a file of several variables (NetCDF, HDF), which GDAL opens as a
+    container of subdatasets."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", NotGeoreferencedWarning)
+            with rasterio.open(path) as source:
+                return bool(source.subdatasets)
+    except Exception:  # not readable: open_rasterio says why
+        return False
+
+
+def _check_size(grid: xr.DataArray, path: Path) -> None:
+    """Refuse a grid too large to read, from its header, before reading it.
+
+    Two sizes are bounded by :data:`MAX_RASTER_BYTES`: the file decompressed
+    (every band, in its own data type), which GDAL goes through to read one band
+    of a pixel-interleaved file, and the first band held in memory as float64.
+    A small file may hold a huge grid (a compressed constant decompresses to
+    anything), so the header's sizes are checked, not the file's.
+    """
+    cells = math.prod(int(n) for d, n in grid.sizes.items() if d != "band")
+    bands = int(grid.sizes.get("band", 1))
+    dtype = np.dtype(grid.encoding.get("dtype", grid.dtype))
+    decompressed = cells * bands * dtype.itemsize
+    in_memory = cells * np.dtype(np.float64).itemsize
+    if max(decompressed, in_memory) > MAX_RASTER_BYTES:
+        shape = " x ".join(f"{n:,}" for d, n in grid.sizes.items() if d != "band")
+        shape += f" cells x {bands} band(s)" if bands > 1 else " cells"
+        raise InputError(
+            f"the grid is too large to read ({shape} of {dtype}: "
+            f"{decompressed / 1e9:.3g} GB decompressed, {in_memory / 1e9:.3g} GB in "
+            f"memory; the limit is {MAX_RASTER_BYTES / 1e9:g} GB)",
+            path=path,
+            hint="clip it to the survey area first, e.g. gdal_translate -projwin "
+            "WEST NORTH EAST SOUTH FILE clipped.tif",
+        )
+
+
 def _single_variable(opened: Any, path: Path, name: str | None) -> xr.DataArray:
     if isinstance(opened, xr.DataArray):
         return opened
@@ -122,10 +176,15 @@ def _single_variable(opened: Any, path: Path, name: str | None) -> xr.DataArray:
         return variables[name]
     if name is None and len(variables) == 1:
         return next(iter(variables.values()))
+    names = ", ".join(variables)
+    first = next(iter(variables), "VARIABLE")
     raise InputError(
-        "the file holds several variables" if name is None else f"no variable {name!r}",
+        f"the file holds several variables ({names})"
+        if name is None
+        else f"no variable {name!r} (it holds {names})",
         path=path,
-        hint="choose one of " + ", ".join(variables),
+        hint="give a file of one grid, e.g. gdal_translate "
+        f"NETCDF:{path.name}:{first} {first}.tif (or name= in load_raster)",
     )
 
 
@@ -188,6 +247,8 @@ def sample_raster(grid: xr.DataArray, lon: ArrayLike, lat: ArrayLike) -> NDArray
 
     The points are reprojected into the grid's CRS and interpolated between cell
     centres. Points outside the outermost centres, or next to a NaN cell, get NaN.
+    Longitudes are taken modulo 360 for a grid in geographic coordinates, so a grid
+    in 0-360 degrees (or running past 180) is sampled at the right place.
 
     Parameters
     ----------
@@ -209,6 +270,9 @@ def sample_raster(grid: xr.DataArray, lon: ArrayLike, lat: ArrayLike) -> NDArray
     >>> grid = grid.rio.write_crs("EPSG:4326")
     >>> sample_raster(grid, [0.5, 0.25], [0.5, 1.0]).tolist()
     [1.5, 0.25]
+    >>> east = grid.assign_coords(x=[359.0, 360.0])  # the same cells, in 0-360
+    >>> sample_raster(east, [-0.5], [0.5]).tolist()
+    [1.5]
     """
     if grid.rio.crs is None:
         raise MissingCRSError(
@@ -221,6 +285,10 @@ def sample_raster(grid: xr.DataArray, lon: ArrayLike, lat: ArrayLike) -> NDArray
     x, y = to_grid.transform(lon.ravel(), lat.ravel())
     xs = grid[grid.rio.x_dim].to_numpy()
     ys = grid[grid.rio.y_dim].to_numpy()
+    if grid.rio.crs.is_geographic and xs.size:
+        # longitudes by whole turns into the grid's own range: a grid in 0-360
+        # degrees, or one that runs past 180, is sampled where it is
+        x = wrap_lon(x, (float(xs.min()) + float(xs.max())) / 2)
     values = grid.transpose(grid.rio.y_dim, grid.rio.x_dim).to_numpy()
     # RegularGridInterpolator wants ascending axes; north-up rasters descend in y
     if xs[0] > xs[-1]:

@@ -3,7 +3,7 @@
 from seabed.chunks import BLOCK_CELLS, IN_MEMORY_CELLS
 from seabed.pipeline.blocks import block_rows
 from seabed.pipeline.demo import demo_config
-from seabed.pipeline.inputs import validate
+from seabed.pipeline.plan import Plan, plan_run, validate
 from seabed.pipeline.preflight import (
     Footprint,
     check_footprint,
@@ -17,6 +17,7 @@ __all__ = [
     "BLOCK_CELLS",
     "IN_MEMORY_CELLS",
     "Footprint",
+    "Plan",
     "block_rows",
     "check_footprint",
     "check_output_folder",
@@ -24,6 +25,7 @@ __all__ = [
     "estimate_footprint",
     "file_sha256",
     "library_versions",
+    "plan_run",
     "provenance",
     "run",
     "validate",

@@ -10,6 +10,7 @@ from typing import Any
 import geopandas as gpd
 import pandas as pd
 import pyproj
+import shapely
 import xarray as xr
 
 from seabed.composite import (
@@ -17,7 +18,7 @@ from seabed.composite import (
     composite_cores,
     used_composites,
 )
-from seabed.config import Config, check_config, load_config, read_toml
+from seabed.config import Config, scheduler_from_file
 from seabed.exceptions import ConfigError, InputError, SeabedWarning
 from seabed.grid import bounds_from_points, make_grid
 from seabed.io import load_bathymetry, load_cores, load_raster, load_zones
@@ -31,7 +32,9 @@ from seabed.zones import (
 )
 
 __all__ = [
-    "validate",
+    "Inputs",
+    "input_problems",
+    "read_inputs",
 ]
 
 
@@ -51,24 +54,22 @@ class Inputs:
     area: list[gpd.GeoSeries | gpd.GeoDataFrame] = field(default_factory=list)
     #: what the area of interest is and its geodesic area (None without one)
     area_record: dict[str, Any] | None = None
+    #: the covariate grids, by name (``inputs.covariates``)
+    covariates: dict[str, xr.DataArray] = field(default_factory=dict)
+
+    def rasters(self) -> dict[str, xr.DataArray]:
+        """Every raster input, by its configuration key."""
+        found = {
+            "inputs.bathymetry": self.bathymetry,
+            "inputs.sediment_thickness": self.sediment_thickness,
+        }
+        found.update({f"inputs.covariates.{k}": v for k, v in self.covariates.items()})
+        return {key: raster for key, raster in found.items() if raster is not None}
 
 
-def validate(path: str | Path) -> list[InputError]:
-    """Every problem found in a configuration file and its inputs (empty if none)."""
-    path = Path(path).resolve()
-    try:
-        data = read_toml(path)
-    except InputError as error:
-        return [error]
-    problems: list[InputError] = list(check_config(data, path))
-    if problems:
-        return problems
-    config = load_config(path)
-    problems.extend(_input_problems(config))
-    return problems
-
-
-def _input_problems(config: Config) -> list[InputError]:
+def input_problems(config: Config) -> list[InputError]:
+    """The problems of every input file of a configuration, each file read alone
+    (empty if none): ``seabed validate`` lists them all at once."""
     problems: list[InputError] = []
     for step in (
         lambda: _load_cores(config),
@@ -77,12 +78,23 @@ def _input_problems(config: Config) -> list[InputError]:
             config.inputs.sediment_thickness
             and load_raster(config.inputs.sediment_thickness)
         ),
-        *(lambda z=z: _load_zone(z) for z in config.inputs.include),
-        *(lambda z=z: _load_zone(z) for z in config.inputs.exclude),
+        *(lambda p=p: load_raster(p) for p in config.inputs.covariates.values()),
+        *(
+            lambda i=i, z=z: _load_zone(z, f"inputs.include[{i}]")
+            for i, z in enumerate(config.inputs.include)
+        ),
+        *(
+            lambda i=i, z=z: _load_zone(z, f"inputs.exclude[{i}]")
+            for i, z in enumerate(config.inputs.exclude)
+        ),
         lambda: _area_of_interest(config),
         lambda: _load_report_zones(config),
         lambda: _annual_demand(config),
         lambda: _check_rules_need_bathymetry(config),
+        lambda: (
+            config.dask.scheduler_file
+            and scheduler_from_file(config.dask.scheduler_file)
+        ),
     ):
         try:
             step()
@@ -101,10 +113,22 @@ def _load_cores(config: Config) -> pd.DataFrame:
     )
 
 
-def _load_zone(zone: Any) -> gpd.GeoDataFrame:
-    return load_zones(
+def _load_zone(zone: Any, key: str) -> gpd.GeoDataFrame:
+    """Zones to include or exclude: they must enclose an area (points and lines
+    only do once buffered)."""
+    zones = load_zones(
         zone.path, layer=zone.layer, reason=zone.reason, buffer_m=zone.buffer_m
     )
+    if not (shapely.area(zones.geometry.to_numpy()) > 0).any():
+        kinds = ", ".join(sorted(set(zones.geom_type)))
+        raise InputError(
+            f"the zones enclose no area (they are {kinds}), so they would include "
+            "or exclude nothing",
+            path=zone.path,
+            column=key,
+            hint=f"give polygons, or a buffer around them ({key}.buffer_m, metres)",
+        )
+    return zones
 
 
 def _area_of_interest(
@@ -194,14 +218,19 @@ def read_inputs(config: Config) -> Inputs:
     if config.inputs.sediment_thickness is not None:
         sediment = load_raster(config.inputs.sediment_thickness)
         files["sediment_thickness"] = config.inputs.sediment_thickness
+    covariates = {}
+    for name, path in config.inputs.covariates.items():
+        covariates[name] = load_raster(path)
+        files[f"covariates.{name}"] = path
     include = []
     for i, zone in enumerate(config.inputs.include):
-        include.append(_load_zone(zone))
+        include.append(_load_zone(zone, f"inputs.include[{i}]"))
         files[f"include[{i}]"] = zone.path
     exclude = []
     for i, zone in enumerate(config.inputs.exclude):
         # the reason given, else the file's ``reason`` column, else the layer name
-        for reason, zones in _load_zone(zone).groupby("reason", sort=False):
+        zones_of = _load_zone(zone, f"inputs.exclude[{i}]")
+        for reason, zones in zones_of.groupby("reason", sort=False):
             exclude.append((str(reason), zones))
         files[f"exclude[{i}]"] = zone.path
     report_zones = _load_report_zones(config)
@@ -223,6 +252,7 @@ def read_inputs(config: Config) -> Inputs:
         files,
         area=area,
         area_record=area_record,
+        covariates=covariates,
     )
 
 
@@ -250,6 +280,7 @@ def select_composites(
             f"{action}: {', '.join(map(str, short))}"
         )
     used = composites[used_composites(composites, config.composite.incomplete_cores)]
+    _warn_unsampled(used, window.bottom_m - window.top_m)
     if window.top_cut_ppm is not None:
         used, capped = apply_top_cut(
             used, window.top_cut_ppm, oxides=config.resource.oxides
@@ -264,6 +295,28 @@ def select_composites(
             "composite.incomplete_cores = 'include'",
         )
     return used, composites, notes
+
+
+#: A core whose samples cover less than this share of the window is warned about.
+MIN_SAMPLED_SHARE = 0.5
+
+
+def _warn_unsampled(used: pd.DataFrame, window_m: float) -> None:
+    """Warn when cores' samples leave most of the window unsampled: their grade,
+    a mean over the samples, stands for the whole window."""
+    share = used["sampled_m"] / window_m
+    sparse = share[share < MIN_SAMPLED_SHARE].sort_values()
+    if sparse.empty:
+        return
+    examples = ", ".join(f"{core} {1 - s:.0%}" for core, s in sparse.head(5).items())
+    warnings.warn(
+        f"{len(sparse)} of {len(used)} cores leave more than "
+        f"{1 - MIN_SAMPLED_SHARE:.0%} of the window unsampled ({examples}"
+        f"{' ...' if len(sparse) > 5 else ''}); the grade of their samples stands "
+        "for the whole window",
+        SeabedWarning,
+        stacklevel=3,
+    )
 
 
 def capped_slices(slices: pd.DataFrame, used: pd.DataFrame) -> pd.DataFrame:

@@ -7,7 +7,15 @@ These checks run once the grid is known and before anything is estimated:
 - :func:`estimate_footprint`: the peak memory and the disk a run will need, from the
   grid's size, the tile size and the kriging neighbourhood;
 - :func:`check_footprint`: compare it with what the machine has, and refuse with the
-  numbers and what to change.
+  numbers and what to change;
+- :func:`check_settings`: the settings whose cost grows without the grid's size
+  (the grade-tonnage curve's steps, the realisations of a simulation, a minimum
+  of neighbours above the number of cores).
+
+The maps of the report are drawn from at most ``seabed.chunks.MAX_MAP_CELLS``
+cells a side whatever the grid, so the report's figures need no check; its tables
+grow with the curve's steps, the cut-offs (at most 100, a configuration limit) and
+the report zones, which are checked.
 
 The memory model is deliberately simple and errs on the high side: each tile in
 flight holds its nodes' coordinates, candidate neighbours and results; the finished
@@ -23,6 +31,7 @@ Examples
 
 from __future__ import annotations
 
+import math
 import os
 import shutil
 from dataclasses import dataclass
@@ -30,14 +39,29 @@ from pathlib import Path
 
 import psutil
 
+from seabed.config import Config
 from seabed.exceptions import ConfigError, InputError
 
 __all__ = [
+    "MAX_CURVE_STEPS",
+    "MAX_REPORT_ROWS",
+    "MAX_SIMULATED_VALUES",
     "Footprint",
     "check_footprint",
     "check_output_folder",
+    "check_settings",
     "estimate_footprint",
 ]
+
+#: Most cut-offs of a grade-tonnage curve: its table, CSV and chart grow with
+#: them, and 100,000 steps already resolve a 5,000 ppm range to 0.05 ppm.
+MAX_CURVE_STEPS = 100_000
+#: Most rows of the statement by report zone (zones x cut-offs): the report
+#: shows them all.
+MAX_REPORT_ROWS = 20_000
+#: Most simulated cell values of a conditional simulation (realisations x cells):
+#: each is a kriging solve, and 10^9 of them take hours on a workstation.
+MAX_SIMULATED_VALUES = 10**9
 
 _FLOAT_BYTES = 8
 #: Grids held whole besides the grades (cell area, thickness, tonnage per element
@@ -136,6 +160,8 @@ def check_footprint(
     *,
     available_memory_bytes: int | None = None,
     free_disk_bytes: int | None = None,
+    grid_fix: tuple[str, str] | None = None,
+    tile_fix: tuple[str, str] | None = None,
 ) -> None:
     """Refuse a run that does not fit in memory or on disk.
 
@@ -148,6 +174,10 @@ def check_footprint(
     available_memory_bytes, free_disk_bytes : int, optional
         The budget; by default what the machine has now (``psutil``) and the free
         space on the output folder's disk.
+    grid_fix, tile_fix : (str, str), optional
+        The setting to name, and what to do, when the grids (``grid_fix``) or the
+        tiles in flight (``tile_fix``) make the run too large; by default
+        ``grid.resolution_m`` and the tile size.
 
     Raises
     ------
@@ -174,18 +204,22 @@ def check_footprint(
     if footprint.peak_memory_bytes > memory_budget:
         shrink = (footprint.peak_memory_bytes / memory_budget) ** 0.5
         if footprint.tile_memory_bytes > footprint.grid_memory_bytes:
-            fix = "use a smaller tile size (--tile-size or dask.tile_size)"
+            key, fix = tile_fix or (
+                "dask.tile_size",
+                "use a smaller tile size (--tile-size or dask.tile_size)",
+            )
         else:
-            fix = (
+            key, fix = grid_fix or (
+                "grid.resolution_m",
                 f"coarsen grid.resolution_m by a factor of {shrink:.2g} or more, "
-                "or split the area into several runs"
+                "or split the area into several runs",
             )
         raise ConfigError(
             f"the run needs about {_size(footprint.peak_memory_bytes)} of memory "
             f"({footprint.n_cells:,} cells: {_size(footprint.grid_memory_bytes)} of "
             f"grids, {_size(footprint.tile_memory_bytes)} of tiles in flight) but "
             f"only {_size(available_memory_bytes)} is available",
-            column="grid.resolution_m",
+            column=key,
             hint=fix,
         )
     if footprint.disk_bytes > free_disk_bytes:
@@ -196,6 +230,90 @@ def check_footprint(
             hint="free some space, write elsewhere (--out), or coarsen "
             "grid.resolution_m",
         )
+
+
+def check_settings(
+    config: Config,
+    *,
+    n_cores: int,
+    n_cells: int,
+    highest_ppm: float,
+    n_report_zones: int = 0,
+) -> None:
+    """Refuse settings that make a run endless or too large for its data.
+
+    Parameters
+    ----------
+    config : Config
+        The run's configuration.
+    n_cores : int
+        Cores that enter the estimate.
+    n_cells : int
+        Cells of the grid.
+    highest_ppm : float
+        The highest composite grade (total REY): the grade-tonnage curve runs
+        from 0 to about there.
+    n_report_zones : int
+        Zones the statement is broken down by (``inputs.report_zones``): the
+        report and the zones table have a row per zone and cut-off.
+
+    Raises
+    ------
+    ConfigError
+        Naming the setting to change and the figures.
+
+    Examples
+    --------
+    >>> from seabed.config import Config
+    >>> config = Config.model_validate({
+    ...     "inputs": {"cores": "cores.csv"},
+    ...     "resource": {"grade_tonnage_step_ppm": 0.1}})
+    >>> check_settings(config, n_cores=50, n_cells=10_000, highest_ppm=20_000.0)
+    Traceback (most recent call last):
+    ...
+    seabed.exceptions.ConfigError: key 'resource.grade_tonnage_step_ppm': the grade-tonnage curve would have 200,001 steps ...
+    """
+    est = config.estimate
+    if est.min_neighbors > n_cores:
+        raise ConfigError(
+            f"estimate.min_neighbors is {est.min_neighbors} but only {n_cores} "
+            "cores enter the estimate: no cell could be estimated",
+            column="estimate.min_neighbors",
+            hint=f"set it to {n_cores} or fewer",
+        )
+    step = config.resource.grade_tonnage_step_ppm
+    steps = math.floor(highest_ppm / step) + 1
+    if steps > MAX_CURVE_STEPS:
+        raise ConfigError(
+            f"the grade-tonnage curve would have {steps:,} steps (0 to "
+            f"{highest_ppm:,.0f} ppm every {step:g} ppm; at most "
+            f"{MAX_CURVE_STEPS:,})",
+            column="resource.grade_tonnage_step_ppm",
+            hint=f"use a step of {math.ceil(highest_ppm / MAX_CURVE_STEPS * 10) / 10:g}"
+            " ppm or more",
+        )
+    rows = n_report_zones * len(config.resource.cutoffs_ppm)
+    if rows > MAX_REPORT_ROWS:
+        raise ConfigError(
+            f"{n_report_zones:,} report zones x {len(config.resource.cutoffs_ppm)} "
+            f"cut-offs make {rows:,} rows of statement (at most {MAX_REPORT_ROWS:,}) "
+            "for the report and zones.csv",
+            column="inputs.report_zones",
+            hint="merge the zones into fewer (dissolve by a coarser name column) or "
+            "give fewer cut-offs (resource.cutoffs_ppm)",
+        )
+    if config.simulation is not None:
+        values = config.simulation.realizations * n_cells
+        if values > MAX_SIMULATED_VALUES:
+            most = max(1, MAX_SIMULATED_VALUES // n_cells)
+            raise ConfigError(
+                f"{config.simulation.realizations:,} realisations of {n_cells:,} "
+                f"cells are {values:,} simulated values (at most "
+                f"{MAX_SIMULATED_VALUES:,}): the run would not finish",
+                column="simulation.realizations",
+                hint=f"use {most:,} realisations or fewer, or coarser cells "
+                "(grid.resolution_m)",
+            )
 
 
 def check_output_folder(out_dir: str | os.PathLike[str]) -> None:

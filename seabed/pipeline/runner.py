@@ -5,8 +5,10 @@
     inputs -> composites (window, slices) -> grid -> variogram + kriging -> tiles
            -> zones and rules -> density -> tonnage -> classes -> statements -> files
 
-Every input is read and checked before anything is computed or written, and so is the
-output folder (no link in it is followed, no file seabed did not write is in the way:
+Every input is read and checked before anything is computed or written
+(:func:`seabed.pipeline.plan.plan_run`, which ``seabed validate`` runs too: inputs,
+composites, the grid, the inputs' coverage of it, sizes), and so is the output
+folder (no link in it is followed, no file seabed did not write is in the way:
 :func:`seabed.outputs.folder.claim_output_folder`); the output files are written into
 a staging folder that is moved into place only when the whole run has succeeded,
 with a manifest, so a failed run never leaves half its files behind. The warnings
@@ -23,7 +25,6 @@ from __future__ import annotations
 import contextlib
 import contextvars
 import ctypes
-import os
 import shutil
 import warnings
 from collections.abc import Iterator
@@ -33,29 +34,23 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import pandas as pd
 import xarray as xr
 
-from seabed import chunks
 from seabed.config import Config, check_scheduler_address, scheduler_from_file
-from seabed.elements import REY
 from seabed.estimation.models import (
-    core_densities,
     fit_grades,
     fit_simulation,
     project,
-    slice_composites,
 )
-from seabed.exceptions import ConfigError, InputError, SeabedWarning
+from seabed.exceptions import ConfigError, SeabedWarning
 from seabed.grid import grid_rows
 from seabed.outputs import PROVENANCE_TAG, SYNTHETIC_TAG
 from seabed.outputs.checkpoints import TileFolder
 from seabed.outputs.cogs import _provenance_json
-from seabed.outputs.folder import TILES_FOLDER, _staging, claim_output_folder
+from seabed.outputs.folder import TILES_FOLDER, _staging
 from seabed.outputs.writer import (
     _MapWriter,
     _opened,
-    output_name,
     write_outputs,
 )
 from seabed.pipeline.blocks import (
@@ -70,23 +65,12 @@ from seabed.pipeline.blocks import (
     _whole,
     _with_simulation_maps,
     assumptions,
-    block_rows,
     class_doubts,
 )
 from seabed.pipeline.evidence import gather_evidence
-from seabed.pipeline.inputs import (
-    build_grid,
-    capped_slices,
-    read_inputs,
-    rey_top_cut,
-    select_composites,
-)
+from seabed.pipeline.inputs import rey_top_cut
 from seabed.pipeline.kna import kna_for_run
-from seabed.pipeline.preflight import (
-    check_footprint,
-    check_output_folder,
-    estimate_footprint,
-)
+from seabed.pipeline.plan import errors_name, plan_run
 from seabed.pipeline.provenance import provenance
 from seabed.pipeline.validation import lattice_step, validation_summary
 from seabed.result import SYNTHETIC_NOTICE, RunResult
@@ -137,7 +121,7 @@ def run(
     -------
     RunResult
     """
-    with _errors_name(config.source):
+    with errors_name(config.source):
         # every warning of the run is recorded (the SeabedWarnings go into the
         # notes), then issued again once it has succeeded, each message once
         with warnings.catch_warnings(record=True) as caught:
@@ -195,31 +179,24 @@ def _run(
     out = Path(out_dir) if out_dir is not None else config.output.dir
     tile = tile_size or config.dask.tile_size
     address = _scheduler_address(config, scheduler)
-    # before the long part, not after it
-    check_output_folder(out)
-    claim_output_folder(out, writes=output_name)
-    notes: list[str] = []
-
-    inputs = read_inputs(config)
-    used, composites, composite_notes = select_composites(config, inputs.samples)
-    notes.extend(composite_notes)
-    core_densities(config, used)  # fail before the long part if they are missing
-    slices = slice_composites(config, inputs.samples, used.index)
-    slices = capped_slices(slices, used)
-    frame = build_grid(config, used, inputs.area)
-    n_cells = frame.sizes["y"] * frame.sizes["x"]
-    keep = n_cells <= chunks.IN_MEMORY_CELLS if keep_cells is None else keep_cells
-    blocks = block_rows(frame)
-    in_flight = _blocks_in_flight(config, local=address is None, n_blocks=len(blocks))
-    preflight(
+    # every input read and checked, and the run's size, before the long part
+    plan = plan_run(
         config,
-        frame,
-        slices,
+        out_dir=out,
         tile_size=tile,
         local=address is None,
-        out_dir=out,
-        held_rows=None if keep else in_flight * (blocks[0][1] - blocks[0][0]),
+        keep_cells=keep_cells,
     )
+    inputs, used, composites, slices, frame = (
+        plan.inputs,
+        plan.used,
+        plan.composites,
+        plan.slices,
+        plan.frame,
+    )
+    notes: list[str] = list(plan.notes)
+    n_cells = frame.sizes["y"] * frame.sizes["x"]
+    keep, blocks, in_flight = plan.keep_cells, plan.blocks, plan.in_flight
     X = project(used, frame.rio.crs)
     checkpoint = TileFolder(out / TILES_FOLDER) if config.dask.resume else None
     models = fit_grades(config, used, slices, X)
@@ -396,66 +373,6 @@ def _return_freed_memory() -> None:
     them per thread otherwise, and the resident memory creeps up block by block)."""
     with contextlib.suppress(OSError, AttributeError):  # not glibc: nothing to do
         ctypes.CDLL("libc.so.6").malloc_trim(0)
-
-
-def _blocks_in_flight(config: Config, *, local: bool, n_blocks: int) -> int:
-    """Blocks of rows worked on at once: one per core (the accounting runs in this
-    process), or two beside a cluster's workers, which compute the tiles."""
-    workers = config.dask.workers or os.cpu_count() or 1
-    return max(1, min(n_blocks, workers if local else 2))
-
-
-def preflight(
-    config: Config,
-    grid: xr.Dataset,
-    slices: pd.DataFrame,
-    *,
-    tile_size: int,
-    local: bool,
-    out_dir: Path,
-    held_rows: int | None = None,
-) -> None:
-    """Refuse a run whose grids cannot fit in this machine's memory or disk.
-
-    ``held_rows``: rows of the grid held in memory at once (a block), or None for
-    the whole grid.
-    """
-    n_rows, n_cols = grid.sizes["y"], grid.sizes["x"]
-    n_outputs = len(REY) + 2 + slices.shape[1] + 1  # grades, slices, deviation
-    n_neighbors = config.estimate.n_neighbors or len(slices)
-    footprint = estimate_footprint(
-        n_rows,
-        n_cols,
-        tile_size=tile_size,
-        n_neighbors=n_neighbors,
-        n_outputs=n_outputs,
-        # on a cluster the tiles are computed by the workers, not here
-        n_workers=(os.cpu_count() or 1) if local else 0,
-        keeps_tiles=config.dask.resume,
-        held_rows=held_rows,
-    )
-    check_footprint(footprint, out_dir)
-
-
-@contextmanager
-def _errors_name(source: Path | None) -> Iterator[None]:
-    """Name the configuration file in errors raised without a file.
-
-    A key checked deep in the run (a CRS, a variogram that cannot be fitted) names
-    the key but not the file it came from: that is the configuration.
-    """
-    try:
-        yield
-    except InputError as error:
-        if error.path is not None or source is None:
-            raise
-        raise type(error)(
-            error.message,
-            path=source,
-            row=error.row,
-            column=error.column,
-            hint=error.hint,
-        ) from error
 
 
 def _scheduler_address(config: Config, scheduler: str | None) -> str | None:

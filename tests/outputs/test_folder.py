@@ -385,10 +385,10 @@ def test_a_warning_reaches_the_notes_the_statement_and_the_report(warned_run):
 
 def test_every_warning_is_printed_once_in_one_line(tmp_path, monkeypatch):
     """Warnings that are not seabed's are printed too, but are no notes."""
-    import seabed.pipeline.runner as runner
+    import seabed.pipeline.plan as plan
     from seabed.exceptions import SeabedWarning
 
-    build_grid = runner.build_grid
+    build_grid = plan.build_grid
 
     def noisy(*args, **kwargs):
         for _ in range(3):
@@ -396,7 +396,7 @@ def test_every_warning_is_printed_once_in_one_line(tmp_path, monkeypatch):
             warnings.warn("seabed's warning", SeabedWarning, stacklevel=1)
         return build_grid(*args, **kwargs)
 
-    monkeypatch.setattr(runner, "build_grid", noisy)
+    monkeypatch.setattr(plan, "build_grid", noisy)
     folder = corpus_copy(tmp_path / "bad")
     code, _, err = cli("run", write_config(folder, KRIGING))
     assert code == 0, err
