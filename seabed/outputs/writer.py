@@ -314,6 +314,7 @@ def resource_document(result: RunResult) -> dict[str, Any]:
         "simulation": None
         if result.simulation is None
         else result.simulation.to_dict(),
+        "recoverable": _records(result.recoverable),
     }
 
 

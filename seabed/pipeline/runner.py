@@ -41,6 +41,7 @@ from seabed.config import Config, check_scheduler_address, scheduler_from_file
 from seabed.elements import REY
 from seabed.estimation.models import (
     core_densities,
+    fit_change_of_support,
     fit_grades,
     fit_simulation,
     project,
@@ -71,6 +72,8 @@ from seabed.pipeline.blocks import (
     _with_simulation_maps,
     assumptions,
     block_rows,
+    recoverable_notes,
+    recoverable_record,
 )
 from seabed.pipeline.evidence import gather_evidence
 from seabed.pipeline.inputs import (
@@ -87,6 +90,7 @@ from seabed.pipeline.preflight import (
 )
 from seabed.pipeline.provenance import provenance
 from seabed.pipeline.validation import lattice_step, validation_summary
+from seabed.resource import smu_layout
 from seabed.result import SYNTHETIC_NOTICE, RunResult
 from seabed.zones import include_within_area
 
@@ -197,6 +201,7 @@ def _run(
     check_output_folder(out)
     claim_output_folder(out, writes=output_name)
     notes: list[str] = []
+    smu_layout(config.grid.resolution_m, config.resource.smu_m)  # before reading
 
     inputs = read_inputs(config)
     used, composites, composite_notes = select_composites(config, inputs.samples)
@@ -223,6 +228,7 @@ def _run(
     models = fit_grades(config, used, slices, X)
     notes.extend(models.notes)
     simulation = fit_simulation(config, used, X)
+    change_of_support = fit_change_of_support(config, used, X, models.variogram)
     evidence = gather_evidence(config, inputs, used, X, models)
     if evidence.synthetic_cores:
         notes.insert(0, SYNTHETIC_NOTICE)
@@ -246,6 +252,7 @@ def _run(
         used=used,
         models=models,
         simulation=simulation,
+        change_of_support=change_of_support,
         slope=_slope_raster(config, inputs.bathymetry),
         X=X,
         lattice=(
@@ -313,6 +320,7 @@ def _run(
         )
         doubts = [*models.doubts, *validation_notes]
         notes.extend(doubts)
+        notes.extend(recoverable_notes(config, change_of_support, simulation))
         notes.append(
             "not JORC / NI 43-101 compliant: a Competent Person has not signed this "
             "estimate"
@@ -334,7 +342,8 @@ def _run(
             notes=notes,
             assumptions=assumptions(
                 config, frame, density_record, models.variogram, inputs.area_record
-            ),
+            )
+            | {"recoverable": recoverable_record(config, change_of_support)},
             simulation=simulated,
             validation=validation,
             doubts=doubts,
