@@ -63,6 +63,7 @@ SECTIONS: tuple[tuple[str, tuple[str, ...]], ...] = (
             "seabed.geostats.declustering",
             "seabed.geostats.outliers",
             "seabed.geostats.simulation",
+            "seabed.geostats.change_of_support",
             "seabed.geostats.plot",
         ),
     ),
@@ -94,6 +95,7 @@ SECTIONS: tuple[tuple[str, tuple[str, ...]], ...] = (
             "seabed.resource.curves",
             "seabed.resource.classes",
             "seabed.resource.uncertainty",
+            "seabed.resource.recoverable",
         ),
     ),
     (

@@ -31,13 +31,13 @@ from seabed.pipeline.inputs import Inputs
 from seabed.pipeline.validation import nearest_neighbour_shares
 from seabed.resource import (
     CLASSES,
+    QUANTITIES,
+    RECOVERABLE_COLUMNS,
     ClassRule,
     SimulatedResource,
     cell_tonnage,
     class_fractions,
     classify_cells,
-    QUANTITIES,
-    RECOVERABLE_COLUMNS,
     combine_recoverable,
     combine_simulations,
     combine_tables,

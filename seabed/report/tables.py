@@ -130,33 +130,33 @@ def format_recoverable(result: RunResult) -> str:
     lines = [header, units]
     for cutoff, row in kriged.iterrows():
 
-        def figures(column: str, scale: float, fmt: str) -> str:
-            values = [row[column]] + [
+        def means(column: str, row: pd.Series = row, cutoff: float = cutoff) -> list:
+            return [row[column]] + [
                 by_key.at[(m, "mean", cutoff), column] for m in methods
             ]
-            return " / ".join(_number(v / scale, fmt) for v in values)
 
         line = [
             f"{cutoff:,g}",
-            figures("area_km2", 1.0, ",.0f"),
-            figures("mean_rey_ppm", 1.0, ",.0f"),
-            figures("treo_t", 1e6, ",.2f"),
+            _joined(means("area_km2"), 1.0, ",.0f"),
+            _joined(means("mean_rey_ppm"), 1.0, ",.0f"),
+            _joined(means("treo_t"), 1e6, ",.2f"),
         ]
         if "simulation" in methods:
-            line.append(
-                " / ".join(
-                    _number(by_key.at[("simulation", p, cutoff), "treo_t"] / 1e6, ",.2f")
-                    for p in ("p10", "p50", "p90")
-                )
-            )
+            percentiles = [
+                by_key.at[("simulation", p, cutoff), "treo_t"]
+                for p in ("p10", "p50", "p90")
+            ]
+            line.append(_joined(percentiles, 1e6, ",.2f"))
         lines.append(line)
     widths = [max(len(line[i]) for line in lines) for i in range(len(header))]
     title = (
         f"kriged (cut-off on each {cell:g} x {cell:g} m cell's kriged grade) beside "
         f"recoverable (cut-off on each {smu[0]:g} x {smu[1]:g} m SMU's grade: "
         + ", ".join(
-            {"uc": "UC = uniform conditioning, expected",
-             "simulation": "sim. = conditional simulation"}[m]
+            {
+                "uc": "UC = uniform conditioning, expected",
+                "simulation": "sim. = conditional simulation",
+            }[m]
             for m in methods
         )
         + ")"
@@ -168,8 +168,11 @@ def format_recoverable(result: RunResult) -> str:
     return "\n".join([title, *body])
 
 
-def _number(value: float, fmt: str) -> str:
-    return "-" if value != value else format(value, fmt)
+def _joined(values: list[float], scale: float, fmt: str) -> str:
+    """Figures side by side, ``a / b / c`` ("-" for a missing one)."""
+    return " / ".join(
+        "-" if value != value else format(value / scale, fmt) for value in values
+    )
 
 
 def _oxide_forms(config: Config) -> list[str]:

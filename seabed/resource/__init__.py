@@ -11,16 +11,6 @@ from seabed.resource.classes import (
 )
 from seabed.resource.curves import grade_tonnage
 from seabed.resource.oxides import element_table, read_demand_table
-from seabed.resource.statements import (
-    ALL_EXCLUSIONS,
-    OUTSIDE_INCLUDE,
-    combine_tables,
-    depth_statements,
-    exclusion_table,
-    statement,
-    statements_by,
-    unestimated_area_km2,
-)
 from seabed.resource.recoverable import (
     RECOVERABLE_COLUMNS,
     combine_recoverable,
@@ -30,6 +20,16 @@ from seabed.resource.recoverable import (
     smu_offsets,
     summarize_recoverable,
     uc_recoverable,
+)
+from seabed.resource.statements import (
+    ALL_EXCLUSIONS,
+    OUTSIDE_INCLUDE,
+    combine_tables,
+    depth_statements,
+    exclusion_table,
+    statement,
+    statements_by,
+    unestimated_area_km2,
 )
 from seabed.resource.tonnage import (
     cell_tonnage,

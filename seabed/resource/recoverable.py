@@ -36,10 +36,11 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Sequence
+
 import numpy as np
 import pandas as pd
 import xarray as xr
-from numpy.typing import NDArray
+from numpy.typing import ArrayLike, NDArray
 
 from seabed.exceptions import ConfigError
 from seabed.geostats.change_of_support import DiscreteGaussianModel
@@ -66,9 +67,7 @@ _PPM = 1e-6
 _GRID_VARIABLES = ("rey_ppm", "treo_ppm", "cell_area_m2", "available_fraction")
 
 
-def smu_layout(
-    cell_m: float | Sequence[float], smu_m: float | Sequence[float] | None
-) -> tuple[int, int]:
+def smu_layout(cell_m: ArrayLike, smu_m: ArrayLike | None) -> tuple[int, int]:
     """How many SMUs fit along each side of a cell (east, north).
 
     The SMU must divide the cell: a cell holds a whole number of SMUs along
@@ -94,12 +93,13 @@ def smu_layout(
     return int(whole[0]), int(whole[1])
 
 
-def smu_offsets(cell_m: Sequence[float], counts: tuple[int, int]) -> NDArray:
+def smu_offsets(cell_m: ArrayLike, counts: tuple[int, int]) -> NDArray:
     """Offsets of a cell's SMU centres from the cell centre, shape (kx * ky, 2)."""
     nx, ny = counts
     fx = (np.arange(nx) + 0.5) / nx - 0.5
     fy = (np.arange(ny) + 0.5) / ny - 0.5
-    gx, gy = np.meshgrid(cell_m[0] * fx, cell_m[1] * fy, indexing="ij")
+    cell = np.broadcast_to(np.asarray(cell_m, dtype=float), (2,))
+    gx, gy = np.meshgrid(cell[0] * fx, cell[1] * fy, indexing="ij")
     return np.column_stack([gx.ravel(), gy.ravel()])
 
 
@@ -309,7 +309,7 @@ def _with_mean_grade(table: pd.DataFrame) -> pd.DataFrame:
 
 def _sums(per_cell: NDArray[np.float64], shares: NDArray[np.float64]) -> NDArray:
     """Per realisation, the sum over cells of a cell quantity times its share."""
-    return np.sum(per_cell[:, None] * shares, axis=0, dtype=np.float64)
+    return np.asarray(np.sum(per_cell[:, None] * shares, axis=0, dtype=np.float64))
 
 
 def _on_cells(
@@ -318,4 +318,3 @@ def _on_cells(
     grid = np.full(estimated.shape, np.nan)
     grid[estimated] = values
     return template.copy(data=grid)
-
