@@ -258,7 +258,9 @@ def simulate_recoverable(
                 row = {name: float(value[column]) for name, value in totals.items()}
                 rows.append({"realization": r, "cutoff_ppm": cutoff, **row})
     table = pd.DataFrame(rows, columns=["realization", "cutoff_ppm", *QUANTITIES])
-    return _with_mean_grade(table)
+    # rows in the same order whatever the batches: realisation, then cut-off
+    order = np.lexsort((np.arange(len(table)), table["realization"].to_numpy()))
+    return _with_mean_grade(table.iloc[order].reset_index(drop=True))
 
 
 def combine_recoverable(tables: Sequence[pd.DataFrame]) -> pd.DataFrame:
