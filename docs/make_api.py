@@ -139,6 +139,7 @@ SECTIONS: tuple[tuple[str, tuple[str, ...]], ...] = (
             "seabed.report.sections.statement",
             "seabed.report.sections.uncertainty",
             "seabed.report.sections.maps",
+            "seabed.report.sections.recoverable",
             "seabed.report.sections.validation",
             "seabed.report.sections.curves",
             "seabed.report.sections.inputs",
