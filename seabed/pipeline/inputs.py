@@ -23,6 +23,7 @@ from seabed.grid import bounds_from_points, make_grid
 from seabed.io import load_bathymetry, load_cores, load_raster, load_zones
 from seabed.resource import (
     read_demand_table,
+    smu_layout,
 )
 from seabed.zones import (
     bounds_area,
@@ -83,6 +84,7 @@ def _input_problems(config: Config) -> list[InputError]:
         lambda: _load_report_zones(config),
         lambda: _annual_demand(config),
         lambda: _check_rules_need_bathymetry(config),
+        lambda: smu_layout(config.grid.resolution_m, config.resource.smu_m),
     ):
         try:
             step()
