@@ -352,7 +352,8 @@ def _recoverable(
         )
     realizations = pd.DataFrame()
     if context.simulation is not None and simulated is not None:
-        if smu_size(config) == cell:  # the simulation's cells are the SMUs
+        cell_support = context.simulation.block_size is not None
+        if smu_size(config) == cell and cell_support:  # its cells are the SMUs
             realizations = simulated.realizations[
                 ["realization", "cutoff_ppm", *QUANTITIES]
             ]
