@@ -55,6 +55,7 @@ CSV_TABLES = {
     "resource_zones.csv": "zones",
     "resource_elements.csv": "elements",
     "grade_tonnage.csv": "grade_tonnage",
+    "resource_recoverable.csv": "recoverable",
 }
 
 

@@ -598,6 +598,8 @@ def test_simulation_block_in_outputs(tmp_path):
     assert set(result.recoverable.method) == {"simulation", "uc"}
     assert len(document["recoverable"]) == len(result.recoverable)
     assert document["assumptions"]["recoverable"]["smus_per_cell"] == [1, 1]
+    written = pd.read_csv(result.out_dir / "resource_recoverable.csv")
+    assert written[list(result.recoverable.columns)].shape == result.recoverable.shape
     fewer_workers = Config.model_validate(config.to_dict() | {"dask": {"workers": 1}})
     again = seabed.run(
         fewer_workers, out_dir=tmp_path / "again", tile_size=16, progress=False
