@@ -64,6 +64,7 @@ SECTIONS: tuple[tuple[str, tuple[str, ...]], ...] = (
             "seabed.geostats.outliers",
             "seabed.geostats.simulation",
             "seabed.geostats.kna",
+            "seabed.geostats.change_of_support",
             "seabed.geostats.plot",
         ),
     ),
@@ -95,6 +96,7 @@ SECTIONS: tuple[tuple[str, tuple[str, ...]], ...] = (
             "seabed.resource.curves",
             "seabed.resource.classes",
             "seabed.resource.uncertainty",
+            "seabed.resource.recoverable",
         ),
     ),
     (
@@ -143,6 +145,7 @@ SECTIONS: tuple[tuple[str, tuple[str, ...]], ...] = (
             "seabed.report.sections.uncertainty",
             "seabed.report.sections.maps",
             "seabed.report.sections.classes",
+            "seabed.report.sections.recoverable",
             "seabed.report.sections.validation",
             "seabed.report.sections.curves",
             "seabed.report.sections.inputs",

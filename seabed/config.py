@@ -313,6 +313,9 @@ class ResourceConfig(_Section):
     annual_demand_t: dict[str, PositiveFloat] | Path | None = None
     #: at least 0.1 ppm: a curve of more steps than that says nothing more
     grade_tonnage_step_ppm: Annotated[float, Field(ge=0.1, le=_MAX_PPM)] = 25.0
+    #: selective mining unit, metres (one side, or [east, north]); it must divide
+    #: the cell (``seabed.resource.smu_layout``). None: the cell itself
+    smu_m: PositiveFloat | tuple[PositiveFloat, PositiveFloat] | None = None
 
     @field_validator("cutoffs_ppm")
     @classmethod

@@ -71,6 +71,11 @@ class RunResult:
     tiles: dict[str, int] = field(default_factory=dict)
     #: P10/P50/P90 from conditional simulation (None without ``[simulation]``)
     simulation: SimulatedResource | None = None
+    #: tonnage above cut-off at the selective mining unit's support
+    #: (``seabed.resource.recoverable``): rows ``cutoff_ppm``, ``area_km2``,
+    #: ``ore_t``, ``mean_rey_ppm``, ``rey_t``, ``treo_t``, ``statistic`` (mean,
+    #: p10, p50, p90) and ``method`` (simulation, uc)
+    recoverable: pd.DataFrame = field(default_factory=pd.DataFrame)
     #: the reviewer's checks (``seabed.pipeline.validation``): ``declustering``,
     #: ``top_cut``, ``cross_validation`` and ``global_bias``, JSON-ready
     validation: dict[str, Any] = field(default_factory=dict)

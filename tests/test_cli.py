@@ -84,6 +84,9 @@ def test_demo_prints_the_statement(tmp_path, capsys):
     )
     printed = capsys.readouterr().out
     assert "cut-off" in printed and "TREO" in printed and "not JORC" in printed
+    # the whole story: the recoverable tonnage beside the kriged, with its spread
+    assert "TREO Mt sim. P10 / P50 / P90" in printed
+    assert "kriged / UC / sim. mean" in printed
 
 
 def test_version(capsys):

@@ -24,6 +24,7 @@ from seabed.geostats import (
     SimpleKriging,
     Variogram,
 )
+from seabed.geostats.change_of_support import DiscreteGaussianModel
 from seabed.geostats.declustering import cell_declustering
 from seabed.geostats.simulation import ConditionalSimulation
 from seabed.variables import cf_attrs
@@ -349,3 +350,31 @@ def fit_simulation(
         block_size=block,
         n_jobs=-1,
     ).fit(X, y, sample_weight=cell_declustering(X, y).weights_)
+
+
+def smu_size(config: Config) -> tuple[float, float]:
+    """The selective mining unit (east, north), metres: ``resource.smu_m`` or the
+    cell."""
+    smu = config.resource.smu_m
+    if smu is None:
+        return (config.grid.resolution_m, config.grid.resolution_m)
+    if isinstance(smu, tuple):
+        return (float(smu[0]), float(smu[1]))
+    return (float(smu), float(smu))
+
+
+def fit_change_of_support(
+    config: Config, used: pd.DataFrame, X: np.ndarray, variogram: Variogram | None
+) -> DiscreteGaussianModel | None:
+    """The discrete Gaussian model of the SMU's REY grade (None without a variogram:
+    uniform conditioning needs the kriging variance).
+
+    Its Hermite anamorphosis takes the cores' cell-declustering weights, as the
+    simulation's normal-score transform does.
+    """
+    if variogram is None:
+        return None
+    y = used["rey_ppm"].to_numpy(dtype=float)
+    return DiscreteGaussianModel(variogram, smu_size(config)).fit(
+        y, sample_weight=cell_declustering(X, y).weights_
+    )

@@ -6,6 +6,11 @@ themselves to an xarray Dataset with ``.grid()`` (:mod:`seabed.geostats.gridding
 lazily with dask for a chunked template).
 """
 
+from seabed.geostats.change_of_support import (
+    DiscreteGaussianModel,
+    HermiteAnamorphosis,
+    mean_block_covariance,
+)
 from seabed.geostats.experimental import ExperimentalVariogram, experimental_variogram
 from seabed.geostats.fitting import FitInfo, auto_variogram, fit_variogram
 from seabed.geostats.idw import InverseDistanceWeighting
@@ -29,8 +34,10 @@ from seabed.geostats.variogram import Structure, Variogram
 __all__ = [
     "ConditionalSimulation",
     "CrossValidation",
+    "DiscreteGaussianModel",
     "ExperimentalVariogram",
     "FitInfo",
+    "HermiteAnamorphosis",
     "InverseDistanceWeighting",
     "NormalScoreTransform",
     "OrdinaryKriging",
@@ -45,6 +52,7 @@ __all__ = [
     "experimental_variogram",
     "fit_variogram",
     "leave_one_out",
+    "mean_block_covariance",
     "plot_variogram",
     "summarize",
 ]

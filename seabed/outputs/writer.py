@@ -55,6 +55,7 @@ CSV_TABLES = {
     "resource_zones.csv": "zones",
     "resource_elements.csv": "elements",
     "grade_tonnage.csv": "grade_tonnage",
+    "resource_recoverable.csv": "recoverable",
 }
 
 
@@ -317,6 +318,7 @@ def resource_document(result: RunResult) -> dict[str, Any]:
         "simulation": None
         if result.simulation is None
         else result.simulation.to_dict(),
+        "recoverable": _records(result.recoverable),
     }
 
 

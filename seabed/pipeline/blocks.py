@@ -14,10 +14,16 @@ from seabed import chunks
 from seabed.composite import slice_edges
 from seabed.config import Config
 from seabed.elements import DEFAULT_OXIDES, oxide_factors
-from seabed.estimation.models import GradeModels, dry_density, predict_grades
+from seabed.estimation.models import (
+    GradeModels,
+    dry_density,
+    predict_grades,
+    smu_size,
+)
 from seabed.geostats import (
     Variogram,
 )
+from seabed.geostats.change_of_support import DiscreteGaussianModel
 from seabed.geostats.simulation import ConditionalSimulation
 from seabed.grid import on_grid
 from seabed.outputs.checkpoints import TileFolder
@@ -25,12 +31,15 @@ from seabed.pipeline.inputs import Inputs
 from seabed.pipeline.validation import nearest_neighbour_shares
 from seabed.resource import (
     CLASSES,
+    QUANTITIES,
+    RECOVERABLE_COLUMNS,
     ClassRule,
     SimulatedResource,
     cell_tonnage,
     class_fractions,
     classification_doubts,
     classify_cells,
+    combine_recoverable,
     combine_simulations,
     combine_tables,
     default_rules,
@@ -41,10 +50,15 @@ from seabed.resource import (
     grade_tonnage,
     mined_window,
     practical_range,
+    recoverable_rows,
+    simulate_recoverable,
     simulate_resource,
     slice_thickness,
+    smu_layout,
     statement,
     statements_by,
+    summarize_recoverable,
+    uc_recoverable,
 )
 from seabed.variables import VARIABLES, cf_attrs
 from seabed.zones import (
@@ -178,6 +192,8 @@ class _BlockContext:
     X: np.ndarray
     #: the nearest-neighbour lattice: grid origin (x, y), spacing (dx, dy), step
     lattice: tuple[tuple[float, float], tuple[float, float], int]
+    #: the discrete Gaussian model of the SMU grades (uniform conditioning), or None
+    change_of_support: DiscreteGaussianModel | None = None
     #: whether the include zones lie within the area of interest, decided once on
     #: the whole grid (:func:`seabed.zones.include_within_area`), so that every
     #: block of rows does the same
@@ -197,6 +213,10 @@ class _BlockAccount:
     elements: pd.DataFrame
     grade_tonnage: pd.DataFrame
     simulated: SimulatedResource | None
+    #: the recoverable statement by uniform conditioning (empty without a model)
+    recoverable_uc: pd.DataFrame
+    #: the recoverable statement of every realisation (empty without simulation)
+    recoverable_realizations: pd.DataFrame
     density: dict[str, Any]
     n_estimated: int
     n_gaps: int
@@ -282,6 +302,9 @@ def _account_block(
             depths=True,
             progress=progress,
         )
+    recoverable_uc, recoverable_realizations = _recoverable(
+        context, dataset, simulated, density
+    )
     account = _BlockAccount(
         statement=statement(dataset, cutoffs),
         excluded=exclusion_table(
@@ -303,6 +326,8 @@ def _account_block(
             dataset, step_ppm=config.resource.grade_tonnage_step_ppm
         ),
         simulated=simulated,
+        recoverable_uc=recoverable_uc,
+        recoverable_realizations=recoverable_realizations,
         density=density_record,
         n_estimated=int(dataset["rey_ppm"].notnull().sum()),
         n_gaps=n_gaps,
@@ -317,6 +342,121 @@ def _account_block(
         ),
     )
     return account, dataset
+
+
+def _recoverable(
+    context: _BlockContext,
+    dataset: xr.Dataset,
+    simulated: SimulatedResource | None,
+    density: float | xr.DataArray,
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The block's recoverable statement by uniform conditioning, and per
+    realisation of the simulation, at the SMU's support."""
+    config = context.config
+    cutoffs = config.resource.cutoffs_ppm
+    cell = (config.grid.resolution_m,) * 2
+    uc = pd.DataFrame()
+    if context.change_of_support is not None and "rey_std_ppm" in dataset:
+        uc = uc_recoverable(
+            context.change_of_support,
+            dataset,
+            cutoffs,
+            cell_m=cell,
+            thickness_m=dataset["thickness_m"],
+            dry_density_t_m3=density,
+        )
+    realizations = pd.DataFrame()
+    if context.simulation is not None and simulated is not None:
+        cell_support = context.simulation.block_size is not None
+        if smu_size(config) == cell and cell_support:  # its cells are the SMUs
+            realizations = simulated.realizations[
+                ["realization", "cutoff_ppm", *QUANTITIES]
+            ]
+        else:
+            realizations = simulate_recoverable(
+                context.simulation,
+                dataset,
+                cutoffs,
+                cell_m=cell,
+                smu_m=smu_size(config),
+                thickness_m=dataset["thickness_m"],
+                dry_density_t_m3=density,
+            )
+    return uc, realizations
+
+
+def recoverable_record(
+    config: Config, model: DiscreteGaussianModel | None
+) -> dict[str, Any]:
+    """How the recoverable figures were made, for ``resource.json``."""
+    smu = smu_size(config)
+    record: dict[str, Any] = {
+        "smu_m": list(smu),
+        "smu_source": "resource.smu_m" if config.resource.smu_m else "the grid's cell",
+        "smus_per_cell": list(smu_layout(config.grid.resolution_m, smu)),
+        "cutoffs_apply_to": "the grade of each SMU (recoverable), not the kriged "
+        "cell grade (the statement)",
+        "methods": {},
+    }
+    if model is not None:
+        record["methods"]["uc"] = {
+            "method": "uniform conditioning of the discrete Gaussian model: panels "
+            "are the kriged cells, Var(Z*_V) = Cbar(V,V) - kriging variance",
+            "support_coefficient_r": model.r_,
+            "smu_variance_ppm2": model.smu_variance_,
+            "point_variance_ppm2": model.anamorphosis_.variance_,
+            "hermite_terms": model.n_terms,
+            "anamorphosis_weights": "cell declustering",
+        }
+    if config.simulation is not None:
+        record["methods"]["simulation"] = {
+            "method": "conditional realisations simulated at the SMU centres with "
+            "the SMU's block support, cut-off applied per SMU",
+            "realizations": config.simulation.realizations,
+            "seed": config.simulation.seed,
+        }
+    return record
+
+
+def recoverable_notes(
+    config: Config,
+    model: DiscreteGaussianModel | None,
+    simulation: ConditionalSimulation | None,
+) -> list[str]:
+    """What the reader of the recoverable figures must know, in words."""
+    notes = []
+    if model is None and simulation is None:
+        notes.append(
+            "no recoverable tonnage: it needs a variogram (uniform conditioning) "
+            "or a [simulation] section"
+        )
+    if model is not None and config.estimate.support == "point":
+        notes.append(
+            "uniform conditioning takes the point kriging variance for the cell's: "
+            "its recoverable figures are approximate (use estimate.support = block)"
+        )
+    if model is not None and simulation is None:
+        notes.append(
+            "recoverable tonnage by uniform conditioning is an expectation: it has "
+            "no P10/P50/P90 (add a [simulation] section for them)"
+        )
+    return notes
+
+
+def recoverable_table(accounts: list[_BlockAccount]) -> pd.DataFrame:
+    """The whole grid's ``recoverable`` rows: the simulation's mean, P10, P50 and
+    P90, then the expected figures of uniform conditioning."""
+    parts = []
+    realizations = [a.recoverable_realizations for a in accounts]
+    if len(realizations[0]):
+        whole = combine_recoverable(realizations)
+        parts.append(summarize_recoverable(whole, "simulation"))
+    uc = [a.recoverable_uc for a in accounts]
+    if len(uc[0]):
+        parts.append(recoverable_rows(combine_tables(uc, ["cutoff_ppm"])))
+    if not parts:
+        return pd.DataFrame(columns=list(RECOVERABLE_COLUMNS))
+    return pd.concat(parts, ignore_index=True)
 
 
 def _combined(accounts: list[_BlockAccount], config: Config) -> dict[str, Any]:
@@ -348,6 +488,7 @@ def _combined(accounts: list[_BlockAccount], config: Config) -> dict[str, Any]:
             rey_t=whole.set_index("cutoff_ppm")["rey_t"],
         ),
         "grade_tonnage": combine("grade_tonnage", ["cutoff_ppm"]),
+        "recoverable": recoverable_table(accounts),
     }
 
 

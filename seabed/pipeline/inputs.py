@@ -24,6 +24,7 @@ from seabed.grid import bounds_from_points, make_grid
 from seabed.io import load_bathymetry, load_cores, load_raster, load_zones
 from seabed.resource import (
     read_demand_table,
+    smu_layout,
 )
 from seabed.zones import (
     bounds_area,
@@ -95,6 +96,7 @@ def input_problems(config: Config) -> list[InputError]:
             config.dask.scheduler_file
             and scheduler_from_file(config.dask.scheduler_file)
         ),
+        lambda: smu_layout(config.grid.resolution_m, config.resource.smu_m),
     ):
         try:
             step()

@@ -47,6 +47,7 @@ from seabed.pipeline.preflight import (
     check_settings,
     estimate_footprint,
 )
+from seabed.resource import smu_layout
 
 __all__ = [
     "Plan",
@@ -102,6 +103,7 @@ def plan_run(
     """
     check_output_folder(out_dir)
     claim_output_folder(out_dir, writes=output_name)
+    smu_layout(config.grid.resolution_m, config.resource.smu_m)  # before reading
     inputs = read_inputs(config)
     used, composites, notes = select_composites(config, inputs.samples)
     core_densities(config, used)  # fail before the long part if they are missing

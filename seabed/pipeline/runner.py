@@ -38,6 +38,7 @@ import xarray as xr
 
 from seabed.config import Config, check_scheduler_address, scheduler_from_file
 from seabed.estimation.models import (
+    fit_change_of_support,
     fit_grades,
     fit_simulation,
     project,
@@ -66,6 +67,8 @@ from seabed.pipeline.blocks import (
     _with_simulation_maps,
     assumptions,
     class_doubts,
+    recoverable_notes,
+    recoverable_record,
 )
 from seabed.pipeline.evidence import gather_evidence
 from seabed.pipeline.inputs import rey_top_cut
@@ -202,6 +205,7 @@ def _run(
     models = fit_grades(config, used, slices, X)
     notes.extend(models.notes)
     simulation = fit_simulation(config, used, X)
+    change_of_support = fit_change_of_support(config, used, X, models.variogram)
     evidence = gather_evidence(config, inputs, used, X, models)
     kna = kna_for_run(
         config,
@@ -234,6 +238,7 @@ def _run(
         used=used,
         models=models,
         simulation=simulation,
+        change_of_support=change_of_support,
         slope=_slope_raster(config, inputs.bathymetry),
         X=X,
         lattice=(
@@ -305,6 +310,7 @@ def _run(
             *class_doubts(config, frame, models.variogram),
         ]
         notes.extend(doubts)
+        notes.extend(recoverable_notes(config, change_of_support, simulation))
         notes.append(
             "not JORC / NI 43-101 compliant: a Competent Person has not signed this "
             "estimate"
@@ -326,7 +332,8 @@ def _run(
             notes=notes,
             assumptions=assumptions(
                 config, frame, density_record, models.variogram, inputs.area_record
-            ),
+            )
+            | {"recoverable": recoverable_record(config, change_of_support)},
             simulation=simulated,
             validation=validation,
             doubts=doubts,

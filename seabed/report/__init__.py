@@ -33,7 +33,7 @@ from seabed.report.maps import (
     plot_map,
 )
 from seabed.report.sections import QUICKLOOKS
-from seabed.report.tables import format_statement, format_table
+from seabed.report.tables import format_recoverable, format_statement, format_table
 
 __all__ = [
     "CLASS_COLORS",
@@ -44,6 +44,7 @@ __all__ = [
     "add_scale_bar",
     "add_zones",
     "decimate",
+    "format_recoverable",
     "format_statement",
     "format_table",
     "map_stride",

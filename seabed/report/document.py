@@ -48,6 +48,11 @@ SECTIONS: tuple[tuple[str, str, Callable[[ReportContext], str]], ...] = (
     ("uncertainty", "Uncertainty: P10 / P50 / P90", sections.uncertainty_html),
     ("maps", "Maps", sections.maps_html),
     ("classification", "Classification", sections.classification_html),
+    (
+        "recoverable",
+        "Recoverable tonnage at the selective mining unit",
+        sections.recoverable_html,
+    ),
     ("geostatistics", "Variogram and cross-validation", sections.geostats_html),
     ("grade-tonnage", "Grade-tonnage and depth", sections.curves_html),
     ("breakdown", "Breakdown of the statement", sections.breakdown_html),
@@ -57,7 +62,7 @@ SECTIONS: tuple[tuple[str, str, Callable[[ReportContext], str]], ...] = (
 )
 
 #: Sections left out (and out of the table of contents) when they render ''.
-_OPTIONAL = {"uncertainty"}
+_OPTIONAL = {"uncertainty", "recoverable"}
 
 
 def render_report(result: RunResult) -> str:

@@ -28,6 +28,7 @@ if TYPE_CHECKING:
 
 
 __all__ = [
+    "format_recoverable",
     "format_statement",
     "format_table",
 ]
@@ -96,9 +97,82 @@ def format_statement(result: RunResult) -> str:
             )
     if result.simulation is not None:
         lines += ["", result.simulation.format()]
+    if len(result.recoverable):
+        lines += ["", format_recoverable(result)]
     if result.notes:
         lines += ["", "notes:"] + [f"  - {note}" for note in result.notes]
     return "\n".join(lines)
+
+
+def format_recoverable(result: RunResult) -> str:
+    """The kriged statement beside the recoverable one, per cut-off, as text.
+
+    The kriged figures apply the cut-off to the kriged grade of each cell; the
+    recoverable ones apply it to the grade of each selective mining unit (SMU),
+    by uniform conditioning (expected figures) and by simulation (mean and
+    P10 / P50 / P90).
+    """
+    record = result.assumptions.get("recoverable") or {}
+    smu = record.get("smu_m") or [result.config.grid.resolution_m] * 2
+    cell = result.config.grid.resolution_m
+    recoverable = result.recoverable
+    methods = [m for m in ("uc", "simulation") if (recoverable.method == m).any()]
+    names = {"uc": "UC", "simulation": "sim. mean"}
+    kriged = result.statement.set_index("cutoff_ppm")
+    by_key = recoverable.set_index(["method", "statistic", "cutoff_ppm"])
+    header = ["cut-off", "area km2", "mean REY ppm", "TREO Mt"]
+    if "simulation" in methods:
+        header.append("TREO Mt sim. P10 / P50 / P90")
+    sources = ["kriged", *(names[m] for m in methods)]
+    units = ["ppm", *([" / ".join(sources)] * 3)]
+    if "simulation" in methods:
+        units.append("")
+    lines = [header, units]
+    for cutoff, row in kriged.iterrows():
+
+        def means(column: str, row: pd.Series = row, cutoff: float = cutoff) -> list:
+            return [row[column]] + [
+                by_key.at[(m, "mean", cutoff), column] for m in methods
+            ]
+
+        line = [
+            f"{cutoff:,g}",
+            _joined(means("area_km2"), 1.0, ",.0f"),
+            _joined(means("mean_rey_ppm"), 1.0, ",.0f"),
+            _joined(means("treo_t"), 1e6, ",.2f"),
+        ]
+        if "simulation" in methods:
+            percentiles = [
+                by_key.at[("simulation", p, cutoff), "treo_t"]
+                for p in ("p10", "p50", "p90")
+            ]
+            line.append(_joined(percentiles, 1e6, ",.2f"))
+        lines.append(line)
+    widths = [max(len(line[i]) for line in lines) for i in range(len(header))]
+    title = (
+        f"kriged (cut-off on each {cell:g} x {cell:g} m cell's kriged grade) beside "
+        f"recoverable (cut-off on each {smu[0]:g} x {smu[1]:g} m SMU's grade: "
+        + ", ".join(
+            {
+                "uc": "UC = uniform conditioning, expected",
+                "simulation": "sim. = conditional simulation",
+            }[m]
+            for m in methods
+        )
+        + ")"
+    )
+    body = [
+        " " + "  ".join(t.ljust(w) for t, w in zip(line, widths, strict=True)).rstrip()
+        for line in lines
+    ]
+    return "\n".join([title, *body])
+
+
+def _joined(values: list[float], scale: float, fmt: str) -> str:
+    """Figures side by side, ``a / b / c`` ("-" for a missing one)."""
+    return " / ".join(
+        "-" if value != value else format(value / scale, fmt) for value in values
+    )
 
 
 def _oxide_forms(config: Config) -> list[str]:

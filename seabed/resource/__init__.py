@@ -17,6 +17,16 @@ from seabed.resource.classes import (
 )
 from seabed.resource.curves import grade_tonnage
 from seabed.resource.oxides import element_table, read_demand_table
+from seabed.resource.recoverable import (
+    RECOVERABLE_COLUMNS,
+    combine_recoverable,
+    recoverable_rows,
+    simulate_recoverable,
+    smu_layout,
+    smu_offsets,
+    summarize_recoverable,
+    uc_recoverable,
+)
 from seabed.resource.statements import (
     ALL_EXCLUSIONS,
     OUTSIDE_INCLUDE,
@@ -49,6 +59,7 @@ __all__ = [
     "DEFAULT_RULES",
     "OUTSIDE_INCLUDE",
     "QUANTITIES",
+    "RECOVERABLE_COLUMNS",
     "STATISTICS",
     "ClassRule",
     "SimulatedResource",
@@ -58,6 +69,7 @@ __all__ = [
     "class_fractions",
     "classification_doubts",
     "classify_cells",
+    "combine_recoverable",
     "combine_simulations",
     "combine_tables",
     "default_rules",
@@ -70,11 +82,17 @@ __all__ = [
     "mined_window",
     "practical_range",
     "read_demand_table",
+    "recoverable_rows",
     "search_statistics",
+    "simulate_recoverable",
     "simulate_resource",
     "slice_thickness",
+    "smu_layout",
+    "smu_offsets",
     "statement",
     "statements_by",
     "summarize_realizations",
+    "summarize_recoverable",
+    "uc_recoverable",
     "unestimated_area_km2",
 ]

@@ -588,8 +588,25 @@ def test_simulation_block_in_outputs(tmp_path):
     assert document["provenance"]["simulation_seed"] == 5
     assert (result.out_dir / "resource_simulation.csv").is_file()
     assert (result.out_dir / "rey_etype_ppm.tif").is_file()
-    again = seabed.run(config, out_dir=tmp_path / "again", tile_size=16, progress=False)
+    # the cell is the SMU: the simulation's statement is the recoverable one
+    recoverable = result.recoverable.set_index(["method", "statistic", "cutoff_ppm"])
+    simulated = summary.set_index(["statistic", "cutoff_ppm"])
+    for statistic in ("mean", "p10", "p50", "p90"):
+        np.testing.assert_allclose(
+            recoverable.loc["simulation"].loc[statistic, "treo_t"],
+            simulated.loc[statistic, "treo_t"],
+        )
+    assert set(result.recoverable.method) == {"simulation", "uc"}
+    assert len(document["recoverable"]) == len(result.recoverable)
+    assert document["assumptions"]["recoverable"]["smus_per_cell"] == [1, 1]
+    written = pd.read_csv(result.out_dir / "resource_recoverable.csv")
+    assert written[list(result.recoverable.columns)].shape == result.recoverable.shape
+    fewer_workers = Config.model_validate(config.to_dict() | {"dask": {"workers": 1}})
+    again = seabed.run(
+        fewer_workers, out_dir=tmp_path / "again", tile_size=16, progress=False
+    )
     pd.testing.assert_frame_equal(summary, again.simulation.summary)
+    pd.testing.assert_frame_equal(result.recoverable, again.recoverable)
 
 
 # ------------------------------------------- every figure of resource.json, recomputed
@@ -918,6 +935,8 @@ def runs_in_blocks(tmp_path_factory):
         | {
             "grid": {"resolution_m": 2000.0, "bounds": list(datasets.TAKAYA_BOX)},
             "simulation": {"realizations": 6, "seed": 5},
+            # SMUs of 1 km in the 2 km cells: the SMU simulation, block by block
+            "resource": base.to_dict()["resource"] | {"smu_m": 1000.0},
         }
     )
     # only the lazy run renders the report (from maps read back in blocks)
@@ -960,6 +979,7 @@ def test_blocks_of_rows_give_the_same_run(runs_in_blocks):
                 rtol=rtol,
                 atol=1e-3,
             )
+        pd.testing.assert_frame_equal(result.recoverable, one.recoverable, rtol=1e-12)
         assert result.notes == one.notes
         assert result.assumptions == one.assumptions
     assert n_rows > 9  # so that 3-row blocks make several
@@ -986,3 +1006,29 @@ def test_blocks_of_rows_give_the_same_run(runs_in_blocks):
         p.name for p in one.out_dir.glob("*.png")
     } >= {"rey_ppm.png", "class.png"}
     assert (one.out_dir / "resource.json").exists()
+
+
+def test_recoverable_figures_are_stated_beside_the_kriged(runs_in_blocks):
+    one = runs_in_blocks[0]
+    rows = one.recoverable
+    assert set(zip(rows.method, rows.statistic, strict=True)) == {
+        ("simulation", "mean"),
+        ("simulation", "p10"),
+        ("simulation", "p50"),
+        ("simulation", "p90"),
+        ("uc", "mean"),
+    }
+    record = one.assumptions["recoverable"]
+    assert record["smu_m"] == [1000.0, 1000.0]
+    assert record["smus_per_cell"] == [2, 2]
+    assert 0 < record["methods"]["uc"]["support_coefficient_r"] < 1
+    # no selection at cut-off 0: UC keeps the kriged metal, on the same area
+    kriged = one.statement.set_index("cutoff_ppm")
+    uc = rows[rows.method == "uc"].set_index("cutoff_ppm")
+    assert uc.at[0.0, "area_km2"] == pytest.approx(kriged.at[0.0, "area_km2"])
+    assert uc.at[0.0, "rey_t"] == pytest.approx(kriged.at[0.0, "rey_t"], rel=1e-3)
+    printed = seabed.report.format_statement(one)
+    assert "kriged (cut-off on each 2000 x 2000 m cell's kriged grade)" in printed
+    assert "1000 x 1000 m SMU's grade" in printed
+    page = (runs_in_blocks[2].out_dir / "report.html").read_text()
+    assert 'id="recoverable"' in page and "SMU 1000 x 1000 m" in page

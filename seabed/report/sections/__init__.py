@@ -16,6 +16,7 @@ from seabed.report.sections.maps import (
     quicklooks,
 )
 from seabed.report.sections.provenance import provenance_html
+from seabed.report.sections.recoverable import recoverable_html
 from seabed.report.sections.statement import (
     breakdown_html,
     depth_tables_html,
@@ -52,6 +53,7 @@ __all__ = [
     "provenance_html",
     "quicklook_png",
     "quicklooks",
+    "recoverable_html",
     "statement_html",
     "subtitle_html",
     "summary_html",
