@@ -45,7 +45,12 @@ from scipy import linalg
 
 from seabed.exceptions import InputError, SeabedWarning
 from seabed.geostats.experimental import ExperimentalVariogram, experimental_variogram
-from seabed.geostats.variogram import Structure, Variogram
+from seabed.geostats.variogram import (
+    MAX_POWER,
+    Structure,
+    Variogram,
+    unit_semivariance,
+)
 
 __all__ = ["FIT_METHODS", "FitInfo", "auto_variogram", "fit_variogram"]
 
@@ -340,6 +345,16 @@ def _gauss_newton(
                 column="variogram.range",
                 hint="give initial values closer to the experimental variogram",
             )
+        if any(
+            s is not None and s.model == "power" and a >= MAX_POWER
+            for s, a in zip(p.structures, p.ranges)
+        ):
+            raise InputError(
+                "variogram fit failed: the power model's exponent went to 2 or "
+                "beyond (the experimental variogram curves upwards: a drift?)",
+                column="variogram.range",
+                hint="fix the exponent (fit_ranges) or model the drift",
+            )
 
         p.sse = _sse(p, h, gamma, weights)
         improvement = old_sse - p.sse
@@ -422,7 +437,7 @@ def _unit_semivariance(
     if structure is None:
         return np.where(h > 0, 1.0, 0.0)
     lag = h * _north_stretch(structure)
-    return np.where(lag > 0, 1.0 - structure.correlation(lag / range_), 0.0)
+    return unit_semivariance(structure.model, lag, range_, structure.kappa)
 
 
 def _range_derivative(
@@ -430,7 +445,12 @@ def _range_derivative(
 ) -> NDArray[np.float64]:
     """Derivative of the unit semivariance with respect to the range."""
     lag = h * _north_stretch(structure)
+    if structure.model == "power":  # d/da h^a
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return np.where(lag > 0, lag**range_ * np.log(lag), 0.0)
     r = lag / range_
+    if structure.model == "linear":  # only the bounded form has a range to fit
+        return np.where(r < 1.0, -r / range_, 0.0)
     if structure.model == "spherical":
         return np.where(r <= 1.0, 1.5 * (r / range_) * (r * r - 1.0), 0.0)
     if structure.model == "exponential":
@@ -446,11 +466,10 @@ def _range_derivative(
 
 
 def _north_stretch(structure: Structure) -> float:
-    """Anisotropic length of a unit lag along north, in range-parameter units."""
+    """Anisotropic length of a unit lag along north, in metres along the major axis."""
     if structure.anis is None:
         return 1.0
-    unit = structure.reduced_distance(np.array(0.0), np.array(1.0))
-    return float(unit) * structure.range
+    return float(structure.distance(0.0, 1.0))
 
 
 def _get(p: _Parameters, k: int, kind: str) -> float:
@@ -489,7 +508,9 @@ def _parameters(
     n = len(structures)
     sills = np.array([model.nugget if s is None else s.psill for s in structures])
     ranges = np.array([math.nan if s is None else s.range for s in structures])
-    fit_range = _flags(fit_ranges, n, "fit_ranges") & ~np.isnan(ranges)
+    # a nugget has no range, and an unbounded linear model's range is 0 by definition
+    has_range = np.array([s is not None and s.range > 0 for s in structures])
+    fit_range = _flags(fit_ranges, n, "fit_ranges") & has_range
     return _Parameters(
         structures, sills, ranges, _flags(fit_sills, n, "fit_sills"), fit_range
     )

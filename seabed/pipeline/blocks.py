@@ -447,8 +447,9 @@ def assumptions(
                 name: rule.as_dict() for name, rule in class_rules(config).items()
             },
             "sectors": config.classification.sectors,
+            # None without a variogram, or for one that never levels off
             "practical_range_m": None
-            if variogram is None
+            if variogram is None or not variogram.bounded
             else practical_range(variogram),
         },
     }

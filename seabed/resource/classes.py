@@ -138,10 +138,12 @@ class ClassRule:
 def practical_range(variogram: Variogram) -> float:
     """Distance at which the variogram levels off, in metres (largest structure).
 
-    The spherical model reaches its sill at its range; the exponential, Gaussian and
-    Matern models only approach it, and their practical range is where they reach
-    95 % of it (3 a for the exponential, sqrt(3) a for the Gaussian, found
-    numerically for the Matern). Anisotropic structures count along their major axis.
+    The spherical and (bounded) linear models reach their sill at their range; the
+    exponential, Gaussian and Matern models only approach it, and their practical
+    range is where they reach 95 % of it (3 a for the exponential, sqrt(3) a for
+    the Gaussian, found numerically for the Matern). Anisotropic structures count
+    along their major axis. An unbounded model (power, linear without a sill) never
+    levels off: its practical range is infinite.
 
     Examples
     --------
@@ -161,7 +163,9 @@ def practical_range(variogram: Variogram) -> float:
 
 
 def _structure_practical_range(structure: Any) -> float:
-    if structure.model == "spherical":
+    if not structure.bounded:
+        return math.inf
+    if structure.model in ("spherical", "linear"):
         return float(structure.range)
     # smallest reduced distance where the correlation falls to 1 - 0.95
     target = 1.0 - _PRACTICAL_SILL_SHARE
@@ -418,7 +422,16 @@ class _Criteria:
                 column=f"classification.{name}.max_nearest_range",
                 hint="use kriging, or classify with min_cores and min_sectors",
             )
-        return practical_range(self.variogram)
+        reach = practical_range(self.variogram)
+        if not math.isfinite(reach):
+            raise ConfigError(
+                "max_nearest_range needs a variogram that levels off; the power and "
+                "linear (range 0) models have no range",
+                column=f"classification.{name}.max_nearest_range",
+                hint="use a bounded variogram model, or classify with min_cores and "
+                "min_sectors",
+            )
+        return reach
 
     def _relative_std(self, name: str) -> NDArray[np.float64]:
         if "rey_std_ppm" not in self.ds:
