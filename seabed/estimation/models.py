@@ -15,7 +15,7 @@ from seabed.composite import composite_slices
 from seabed.config import Config
 from seabed.density import wet_conversion_text
 from seabed.elements import REY, element_column
-from seabed.estimation.review import fit_reviewed_variogram
+from seabed.estimation.review import fit_record, fit_reviewed_variogram
 from seabed.estimation.tiles import TileStore, estimate_grid
 from seabed.exceptions import InputError
 from seabed.geostats import (
@@ -53,11 +53,13 @@ def make_estimator(
     X: np.ndarray,
     rey: np.ndarray,
     notes: list[str] | None = None,
+    record: dict[str, Any] | None = None,
 ) -> tuple[Any, Variogram | None]:
     """The configured estimator (not yet fitted) and its variogram.
 
     The doubts about an automatic variogram (:mod:`seabed.estimation.review`) are
-    appended to ``notes`` when it is given.
+    appended to ``notes`` when it is given, and its fit's record (every candidate,
+    the choice and why) is put in ``record``.
     """
     est = config.estimate
     if est.method == "idw":
@@ -71,25 +73,29 @@ def make_estimator(
             ),
             None,
         )
-    if est.variogram == "auto":
-        variogram, _, doubts = fit_reviewed_variogram(X, rey)
-        if notes is not None:
-            notes.extend(doubts)
-    else:
-        variogram = Variogram(**est.variogram.model_dump())
     block = (
         (config.grid.resolution_m, config.grid.resolution_m)
         if est.support == "block"
         else None
     )
     common: dict[str, Any] = {
-        "variogram": variogram,
         "n_neighbors": est.n_neighbors,
         "max_distance": est.max_distance_m,
         "min_neighbors": est.min_neighbors,
         "max_per_sector": est.max_per_sector,
-        "block_size": block,
     }
+    kind = SimpleKriging if est.method == "simple" else OrdinaryKriging
+    if est.variogram == "auto":
+        # the candidates are cross-validated with the run's own neighbourhood, on
+        # points: the cores are points
+        variogram, info, doubts = fit_reviewed_variogram(X, rey, kind(**common))
+        if notes is not None:
+            notes.extend(doubts)
+        if record is not None:
+            record.update(fit_record(info))
+    else:
+        variogram = Variogram(**est.variogram.model_dump())
+    common.update(variogram=variogram, block_size=block)
     if est.method == "simple":
         return SimpleKriging(mean=None, **common), variogram
     return OrdinaryKriging(**common), variogram
@@ -143,6 +149,8 @@ class GradeModels:
     notes: list[str]
     #: doubts about the automatic variogram (:mod:`seabed.estimation.review`)
     doubts: list[str] = field(default_factory=list)
+    #: the automatic variogram fit's record (empty for a given variogram)
+    variogram_fit: dict[str, Any] = field(default_factory=dict)
 
 
 def fit_grades(
@@ -154,7 +162,10 @@ def fit_grades(
         columns.append("dry_density_t_m3")
     notes: list[str] = []
     doubts: list[str] = []
-    estimator, variogram = make_estimator(config, X, used["rey_ppm"].to_numpy(), doubts)
+    fit: dict[str, Any] = {}
+    estimator, variogram = make_estimator(
+        config, X, used["rey_ppm"].to_numpy(), doubts, fit
+    )
     complete = [label for label in slices if slices[label].notna().all()]
     Y = np.column_stack(
         [used[columns].to_numpy(dtype=float), slices[complete].to_numpy(dtype=float)]
@@ -181,6 +192,7 @@ def fit_grades(
         columns=columns,
         notes=notes,
         doubts=doubts,
+        variogram_fit=fit,
     )
 
 

@@ -439,8 +439,11 @@ class _KrigingBase(GridMixin, _SampleStore, RegressorMixin, BaseEstimator):
         """
         return self._krige(X, outputs=["slope"])["slope"]
 
-    def _leave_one_out(self) -> dict[str, NDArray[Any]]:
-        """Predict each sample from the others (its own neighbourhood less itself)."""
+    def _leave_one_out(
+        self, samples: NDArray[np.int64] | None = None
+    ) -> dict[str, NDArray[Any]]:
+        """Predict each sample (of ``samples``, indices; all by default) from the
+        others (its own neighbourhood less itself)."""
         check_is_fitted(self)
         global_search = self.n_neighbors is None or self.n_neighbors >= self.n_samples_
         if global_search and self.max_distance is None and self.n_samples_ > 1000:
@@ -452,10 +455,12 @@ class _KrigingBase(GridMixin, _SampleStore, RegressorMixin, BaseEstimator):
                 SeabedWarning,
                 stacklevel=3,
             )
-        X = np.column_stack([self.X_, self._sample_covariates])
+        if samples is None:
+            samples = np.arange(self.n_samples_, dtype=np.int64)
+        X = np.column_stack([self.X_, self._sample_covariates])[samples]
         return self._krige(
             X,
-            exclude=np.arange(self.n_samples_, dtype=np.int64),
+            exclude=np.asarray(samples, dtype=np.int64),
             outputs=["mean", "var", "count"],
         )
 

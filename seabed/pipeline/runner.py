@@ -310,6 +310,7 @@ def _run(
             nearest_shares=np.sum([a.nearest_shares for a in accounts], axis=0),
             top_cut_ppm=rey_top_cut(config.composite.top_cut_ppm),
             variogram=models.variogram,
+            variogram_fit=models.variogram_fit,
         )
         doubts = [*models.doubts, *validation_notes]
         notes.extend(doubts)

@@ -69,6 +69,7 @@ def validation_summary(
     nearest_shares: np.ndarray | None,
     top_cut_ppm: float | None,
     variogram: Variogram | None = None,
+    variogram_fit: dict[str, Any] | None = None,
 ) -> tuple[dict[str, Any], list[str]]:
     """The ``validation`` section of a run and the notes it calls for.
 
@@ -90,6 +91,9 @@ def validation_summary(
         The configured top-cut of total REY.
     variogram : Variogram, optional
         The run's variogram, whose ranges along four azimuths are compared.
+    variogram_fit : dict, optional
+        The automatic variogram fit's record (candidates and choice), kept as
+        ``variogram.fit``.
     """
     notes: list[str] = []
     y = used["rey_ppm"].to_numpy(dtype=float)
@@ -102,6 +106,8 @@ def validation_summary(
         directional, anisotropy = directional_review(X, y, variogram)
         section["variogram"] = {"directional": directional}
         notes.extend(anisotropy)
+    if variogram_fit:
+        section.setdefault("variogram", {})["fit"] = variogram_fit
     section["cross_validation"] = _cross_validation(cross_validation, notes)
     section["global_bias"] = _global_bias(section.get("declustering"), statement, notes)
     return _plain(section), notes
@@ -207,14 +213,75 @@ def _cross_validation(
     stats["method"] = "leave-one-out (one composite per core: leave one core out)"
     stats["mean_squared_zscore_range"] = [low, high]
     stats["calibrated"] = bool(low <= z2 <= high) if np.isfinite(z2) else None
+    if np.isfinite(z2):
+        stats["zscore_diagnosis"] = _z2_diagnosis(table)
     if np.isfinite(z2) and not low <= z2 <= high:
         too = "small" if z2 > high else "large"
         notes.append(
             f"the kriging standard deviation looks too {too}: leave-one-out gives a "
             f"mean squared z-score of {z2:.2f} (a calibrated deviation gives about 1; "
             f"accepted range {low:g} to {high:g})"
+            + _z2_reason(stats["zscore_diagnosis"], z2)
         )
     return stats
+
+
+#: Median of a squared standard normal variable (chi-squared, 1 degree of freedom).
+_MEDIAN_Z2 = 0.4549364231195724
+#: The few largest squared z-scores whose share of the total is reported.
+_N_LARGEST = 3
+
+
+def _z2_diagnosis(table: pd.DataFrame) -> dict[str, Any]:
+    """Where a mean squared z-score comes from: the few largest, the bulk (the
+    median against a normal's), and low against high predicted grades."""
+    ok = table["prediction"].notna() & np.isfinite(table["zscore"])
+    z2 = table.loc[ok, "zscore"].to_numpy() ** 2
+    observed = table.loc[ok, "observed"].to_numpy()
+    prediction = table.loc[ok, "prediction"].to_numpy()
+    order = np.argsort(z2)[::-1]
+    largest = order[:_N_LARGEST]
+    rest = order[_N_LARGEST:]
+    high = prediction >= np.median(prediction)
+    return {
+        "largest_share": float(z2[largest].sum() / z2.sum()) if z2.sum() > 0 else None,
+        "largest_observed_rey_ppm": observed[largest].tolist(),
+        "mean_squared_zscore_without_largest": float(z2[rest].mean())
+        if rest.size
+        else None,
+        "median_squared_zscore": float(np.median(z2)),
+        "median_squared_zscore_calibrated": _MEDIAN_Z2,
+        "mean_squared_zscore_high_predictions": float(z2[high].mean()),
+        "mean_squared_zscore_low_predictions": float(z2[~high].mean())
+        if (~high).any()
+        else None,
+    }
+
+
+def _z2_reason(diagnosis: dict[str, Any], z2: float) -> str:
+    """Why the mean squared z-score is off, in words (empty when unclear)."""
+    parts = []
+    share = diagnosis["largest_share"]
+    without = diagnosis["mean_squared_zscore_without_largest"]
+    if share is not None and without is not None and share >= 0.25:
+        grades = ", ".join(f"{g:,.0f}" for g in diagnosis["largest_observed_rey_ppm"])
+        parts.append(
+            f"{_N_LARGEST} cores carry {share:.0%} of it (observed {grades} ppm); "
+            f"without them it is {without:.2f}, and the median squared z-score is "
+            f"{diagnosis['median_squared_zscore']:.2f} ({_MEDIAN_Z2:.2f} when "
+            "calibrated)"
+        )
+    upper = diagnosis["mean_squared_zscore_high_predictions"]
+    lower = diagnosis["mean_squared_zscore_low_predictions"]
+    if lower is not None and (upper > 1.5 * lower if z2 > 1 else lower > 1.5 * upper):
+        parts.append(
+            f"it is {upper:.2f} where the predicted grade is in the upper half and "
+            f"{lower:.2f} in the lower half: the grades vary more where they are "
+            "high (a proportional effect), which a kriging variance, set by the "
+            "cores' layout alone, cannot follow, so rey_std_ppm is too small in "
+            "high-grade areas and too large in low-grade ones"
+        )
+    return "; why: " + "; ".join(parts) if parts else ""
 
 
 def _skill_against_the_mean(

@@ -68,7 +68,7 @@ def test_semivariances_follow_gstat_definitions():
 
 @pytest.mark.parametrize("exponent", [0.0, 2.0, 2.5])
 def test_power_exponent_outside_0_2_is_refused(exponent):
-    with pytest.raises(ConfigError, match="exponent|range"):
+    with pytest.raises(ConfigError, match=r"exponent|range"):
         Variogram("Pow", psill=1.0, range=exponent)
 
 
