@@ -223,7 +223,7 @@ def _run(
     models = fit_grades(config, used, slices, X)
     notes.extend(models.notes)
     simulation = fit_simulation(config, used, X)
-    evidence = gather_evidence(config, inputs, used, X, models)
+    evidence = gather_evidence(config, inputs, used, X, models, slices)
     if evidence.synthetic_cores:
         notes.insert(0, SYNTHETIC_NOTICE)
     record = provenance(
@@ -311,6 +311,10 @@ def _run(
             top_cut_ppm=rey_top_cut(config.composite.top_cut_ppm),
             variogram=models.variogram,
             variogram_fit=models.variogram_fit,
+            dataset=dataset,
+            slices=slices,
+            slice_cross_validation=evidence.slice_cross_validation,
+            slice_statement=tables.get("slices"),
         )
         doubts = [*models.doubts, *validation_notes]
         notes.extend(doubts)
