@@ -348,6 +348,8 @@ def _depth_swath(
     kriged_by_slice: dict[tuple[float, float], float] = {}
     if statement is not None and len(statement):
         whole = statement[statement["cutoff_ppm"] == 0]
+        if "interval" in whole:  # not the cumulative rows from the seafloor down
+            whole = whole[whole["interval"] == "slice"]
         for row in whole.itertuples():
             kriged_by_slice[(float(row.top_m), float(row.bottom_m))] = float(
                 row.mean_rey_ppm
