@@ -214,12 +214,12 @@ def unit_semivariance(
     >>> unit_semivariance("power", [0.0, 4.0], 1.5).tolist()
     [0.0, 8.0]
     """
-    h = np.maximum(np.asarray(h, dtype=float), 0.0)
+    d: NDArray[np.float64] = np.maximum(np.asarray(h, dtype=float), 0.0)
     if model == "linear":
-        return h if range_ == 0 else np.minimum(h / range_, 1.0)
+        return d if range_ == 0 else np.minimum(d / range_, 1.0)
     if model == "power":
-        return h**range_
-    return np.where(h > 0, 1.0 - _bounded_correlation(model, h / range_, kappa), 0.0)
+        return d**range_
+    return np.where(d > 0, 1.0 - _bounded_correlation(model, d / range_, kappa), 0.0)
 
 
 def _bounded_correlation(
