@@ -30,7 +30,7 @@ from seabed.geostats import (
     fit_variogram,
     leave_one_out,
 )
-from seabed.geostats.fitting import BOUNDED_CANDIDATES
+from seabed.geostats.fitting import BOUNDED_CANDIDATES, CANDIDATE_MODELS
 from seabed.resource.classes import practical_range
 
 __all__ = [
@@ -76,13 +76,13 @@ def fit_reviewed_variogram(
     """
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", SeabedWarning)
-        models = BOUNDED_CANDIDATES if isinstance(estimator, SimpleKriging) else None
+        simple = isinstance(estimator, SimpleKriging)
         variogram, info = auto_variogram(
             X,
             y,
-            return_info=True,
+            models=BOUNDED_CANDIDATES if simple else CANDIDATE_MODELS,
             estimator=estimator,
-            **({} if models is None else {"models": models}),
+            return_info=True,
         )
     raised = [str(w.message) for w in caught if issubclass(w.category, SeabedWarning)]
     return variogram, info, variogram_doubts(variogram, info, X, raised)

@@ -4,6 +4,7 @@ swath plots and the Q-Q plot."""
 
 from __future__ import annotations
 
+import functools
 import html
 from typing import TYPE_CHECKING, Any
 
@@ -133,9 +134,7 @@ def validation_figures_html(validation: dict[str, Any]) -> list[str]:
         items.append(
             _chart_html(
                 (6.4, 3.6),
-                lambda ax, rows=rows, along=along: charts.plot_swath(
-                    rows, ax, along=along
-                ),
+                functools.partial(_draw_swath, rows, along),
                 f"Swath plot {words}: the kriged grade and the nearest-neighbour "
                 "estimate averaged over the available area of each band, and the "
                 "declustered mean of the composites in it (the number of cores at "
@@ -157,6 +156,10 @@ def validation_figures_html(validation: dict[str, Any]) -> list[str]:
             )
         )
     return items
+
+
+def _draw_swath(rows: list[dict[str, Any]], along: str, ax: Any) -> None:
+    charts.plot_swath(rows, ax, along=along)
 
 
 def grouped_cross_validation_html(validation: dict[str, Any]) -> str:
