@@ -88,7 +88,15 @@ def make_estimator(
     if est.variogram == "auto":
         # the candidates are cross-validated with the run's own neighbourhood, on
         # points: the cores are points
-        variogram, info, doubts = fit_reviewed_variogram(X, rey, kind(**common))
+        # a classification by distance in ranges needs a model that has one
+        rules = config.classification
+        needs_range = any(
+            getattr(getattr(rules, name), "max_nearest_range", None) is not None
+            for name in ("measured", "indicated", "inferred")
+        )
+        variogram, info, doubts = fit_reviewed_variogram(
+            X, rey, kind(**common), bounded=needs_range
+        )
         if notes is not None:
             notes.extend(doubts)
         if record is not None:

@@ -46,7 +46,7 @@ NUGGET_SHARE_LIMIT = 0.9
 
 
 def fit_reviewed_variogram(
-    X: np.ndarray, y: np.ndarray, estimator: Any = None
+    X: np.ndarray, y: np.ndarray, estimator: Any = None, *, bounded: bool = False
 ) -> tuple[Variogram, FitInfo, list[str]]:
     """Fit the automatic variogram and say what is doubtful about it.
 
@@ -58,6 +58,9 @@ def fit_reviewed_variogram(
         Whose neighbourhood cross-validates the candidates (see
         :func:`~seabed.geostats.auto_variogram`); simple kriging keeps to models
         with a sill.
+    bounded : bool
+        Keep to models with a sill (spherical, exponential) whatever the
+        estimator: for a run whose classification measures distances in ranges.
 
     Returns
     -------
@@ -76,7 +79,7 @@ def fit_reviewed_variogram(
     """
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", SeabedWarning)
-        simple = isinstance(estimator, SimpleKriging)
+        simple = bounded or isinstance(estimator, SimpleKriging)
         variogram, info = auto_variogram(
             X,
             y,
