@@ -669,8 +669,9 @@ def _problems(error: ValidationError, path: Path | None) -> list[ConfigError]:
     branches = {_key(i["loc"]) for i in items if not _last(i["loc"]).startswith("lit")}
     problems = []
     for item in items:
+        key = _key(item["loc"])
         if "literal[" in _last(item["loc"]) and any(
-            b.startswith(_key(item["loc"]) + ".") for b in branches
+            b == key or b.startswith(key + ".") for b in branches
         ):
             continue
         message = item["msg"].removeprefix("Value error, ")
