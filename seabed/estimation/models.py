@@ -88,11 +88,13 @@ def make_estimator(
     if est.variogram == "auto":
         # the candidates are cross-validated with the run's own neighbourhood, on
         # points: the cores are points
-        # a classification by distance in ranges needs a model that has one
+        # a classification by distance in ranges, or by the slope of regression
+        # (the true grade's variance), needs a model with a sill
         rules = config.classification
         needs_range = any(
-            getattr(getattr(rules, name), "max_nearest_range", None) is not None
+            getattr(getattr(rules, name), key, None) is not None
             for name in ("measured", "indicated", "inferred")
+            for key in ("max_nearest_range", "min_slope_of_regression")
         )
         variogram, info, doubts = fit_reviewed_variogram(
             X, rey, kind(**common), bounded=needs_range

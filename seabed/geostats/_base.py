@@ -437,6 +437,9 @@ class _KrigingBase(GridMixin, _SampleStore, RegressorMixin, BaseEstimator):
         >>> ok.slope_of_regression(blocks).round(4)  # amid the data, then farther
         array([0.9824, 0.8352, 0.4356])
         """
+        check_is_fitted(self)
+        # the true value's variance (C00) needs a sill
+        self.variogram_.require_bounded("the slope of regression")
         return self._krige(X, outputs=["slope"])["slope"]
 
     def _leave_one_out(

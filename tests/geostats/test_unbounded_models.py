@@ -201,3 +201,27 @@ def test_pure_nugget_kriging_is_the_neighbourhood_mean(models, meuse_xy_log_zinc
     )
     np.testing.assert_allclose(mean, y.mean(), rtol=1e-12)
     np.testing.assert_allclose(std**2, 0.6 * (1 + 1 / len(y)), rtol=1e-12)
+
+
+def test_the_slope_of_regression_needs_a_sill(models, meuse_xy_log_zinc, grid):
+    X, y = meuse_xy_log_zinc
+    ok = OrdinaryKriging(models["pow"], n_neighbors=20).fit(X, y)
+    with pytest.raises(ConfigError, match="slope of regression needs a variogram"):
+        ok.slope_of_regression(grid[:3])
+
+
+def test_a_power_model_is_drawn_over_its_experimental_variogram(
+    models, meuse_xy_log_zinc
+):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from seabed.geostats.plot import plot_variogram
+
+    ev = experimental_variogram(*meuse_xy_log_zinc)
+    ax = plot_variogram(ev, models["pow"])
+    drawn = ax.get_lines()[-1].get_ydata()
+    assert drawn[-1] == pytest.approx(
+        float(models["pow"].semivariance([ax.get_lines()[-1].get_xdata()[-1]])[0])
+    )
+    assert "exponent 0.6" in ax.get_title()
