@@ -42,9 +42,11 @@ from typing import Any, Literal, overload
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 from scipy import linalg
+from sklearn.base import clone
 
-from seabed.exceptions import InputError, SeabedWarning
+from seabed.exceptions import InputError, SeabedError, SeabedWarning
 from seabed.geostats.experimental import ExperimentalVariogram, experimental_variogram
+from seabed.geostats.validation import leave_one_out
 from seabed.geostats.variogram import (
     MAX_POWER,
     Structure,
@@ -677,6 +679,7 @@ def auto_variogram(
     >>> info.choice.split(":")[0]
     'lowest leave-one-out mean squared error'
     """
+    # kriging resolves "auto" through this module: import it only when called
     from seabed.geostats.kriging import OrdinaryKriging
 
     X = np.asarray(X, dtype=float)
@@ -799,9 +802,6 @@ def _scored(
     targets: NDArray[np.int64] | None,
 ) -> dict[str, Any]:
     """The candidate's record: its model, fit and leave-one-out figures."""
-    from seabed.exceptions import SeabedError
-    from seabed.geostats.validation import leave_one_out
-
     vg, info, option = candidate
     record: dict[str, Any] = {
         "model": info.model,
@@ -816,7 +816,8 @@ def _scored(
         "chosen": False,
     }
     try:
-        table = leave_one_out(_with(estimator, vg), X, y, samples=targets)
+        cross = clone(estimator).set_params(variogram=vg)
+        table = leave_one_out(cross, X, y, samples=targets)
     except SeabedError as error:
         record["failure"] = str(error)
         return record
@@ -826,12 +827,6 @@ def _scored(
         z = table["zscore"].to_numpy()[ok]
         record["loo_mean_squared_zscore"] = float(np.mean(z[np.isfinite(z)] ** 2))
     return record
-
-
-def _with(estimator: Any, variogram: Variogram) -> Any:
-    from sklearn.base import clone
-
-    return clone(estimator).set_params(variogram=variogram)
 
 
 def _n_parameters(variogram: Variogram, option: str) -> int:

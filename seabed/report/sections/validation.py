@@ -174,8 +174,11 @@ def grouped_cross_validation_html(validation: dict[str, Any]) -> str:
         ),
         ("Mean error (bias)", f"{stats['mean_error']:,.1f} ppm"),
         ("Root mean squared error", f"{stats['rmse']:,.1f} ppm"),
-        ("Mean squared z-score", f"{stats['mean_squared_zscore']:.3f} (ideal 1)"),
     ]
+    if stats["mean_squared_zscore"] is not None:  # None without a kriging variance
+        rows.append(
+            ("Mean squared z-score", f"{stats['mean_squared_zscore']:.3f} (ideal 1)")
+        )
     return (
         "<h3>Cross-validation grouped by core</h3>"
         + _key_value_html(rows)
