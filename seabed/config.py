@@ -669,9 +669,9 @@ def _problems(error: ValidationError, path: Path | None) -> list[ConfigError]:
     branches = {_key(i["loc"]) for i in items if not _last(i["loc"]).startswith("lit")}
     problems = []
     for item in items:
-        key = _key(item["loc"])
+        where = _key(item["loc"])
         if "literal[" in _last(item["loc"]) and any(
-            b == key or b.startswith(key + ".") for b in branches
+            b == where or b.startswith(where + ".") for b in branches
         ):
             continue
         message = item["msg"].removeprefix("Value error, ")
