@@ -247,14 +247,25 @@ class CompositeConfig(_Section):
 
 
 class VariogramConfig(_Section):
-    """A variogram typed in with gstat ``vgm()`` conventions."""
+    """A variogram typed in with gstat ``vgm()`` conventions.
+
+    ``model`` is any of :data:`seabed.geostats.variogram.MODELS` or ``"Nug"`` (a
+    pure nugget of ``psill``, no range); ``range = 0`` makes ``"Lin"`` unbounded;
+    ``"Pow"`` takes its exponent, in (0, 2), as the range.
+    """
 
     model: str = "spherical"
     psill: PositiveFloat
-    range: PositiveFloat
+    range: NonNegativeFloat | None = None
     nugget: NonNegativeFloat = 0.0
     anis: tuple[float, float] | None = None
     kappa: PositiveFloat = 0.5
+
+    @model_validator(mode="after")
+    def _range_given(self) -> VariogramConfig:
+        if self.range is None and self.model.strip().lower() not in ("nug", "nugget"):
+            raise ValueError(f"the {self.model} model needs a range")
+        return self
 
 
 class EstimateConfig(_Section):
@@ -771,8 +782,9 @@ def _problems(error: ValidationError, path: Path | None) -> list[ConfigError]:
     problems = []
     keys = [_key(i["loc"]) for i in items]
     for item in items:
+        where = _key(item["loc"])
         if "literal[" in _last(item["loc"]) and any(
-            b.startswith(_key(item["loc"]) + ".") for b in branches
+            b == where or b.startswith(where + ".") for b in branches
         ):
             continue
         # a number given where a table or a path is also allowed: say what is

@@ -71,6 +71,34 @@ variogram = { model = "spherical", psill = 0.59, range = 897, nugget = 0.05 }
 
 
 @pytest.mark.parametrize(
+    ("table", "expected"),
+    [
+        ('{ model = "Pow", psill = 0.01, range = 1.5, nugget = 0.1 }', "power"),
+        ('{ model = "Lin", psill = 2e-4, range = 0 }', "linear"),
+        ('{ model = "Nug", psill = 0.3 }', None),
+    ],
+)
+def test_gstat_lin_pow_and_nug_are_accepted(tmp_path, table, expected):
+    from seabed.geostats import Variogram
+
+    path = write(
+        tmp_path, f'[inputs]\ncores = "c.csv"\n[estimate]\nvariogram = {table}\n'
+    )
+    vg = Variogram(**load_config(path).estimate.variogram.model_dump())
+    assert [s.model for s in vg.structures] == ([expected] if expected else [])
+
+
+def test_a_model_without_range_is_refused(tmp_path):
+    path = write(
+        tmp_path,
+        '[inputs]\ncores = "c.csv"\n[estimate]\n'
+        'variogram = { model = "Sph", psill = 1.0 }\n',
+    )
+    with pytest.raises(ConfigError, match="needs a range"):
+        load_config(path)
+
+
+@pytest.mark.parametrize(
     ("text", "key", "words"),
     [
         ("[inputs]\n", "inputs.cores", "required"),

@@ -15,7 +15,7 @@ from seabed.composite import composite_slices
 from seabed.config import Config
 from seabed.density import wet_conversion_text
 from seabed.elements import REY, element_column
-from seabed.estimation.review import fit_reviewed_variogram
+from seabed.estimation.review import fit_record, fit_reviewed_variogram
 from seabed.estimation.tiles import TileStore, estimate_grid
 from seabed.exceptions import InputError
 from seabed.geostats import (
@@ -27,6 +27,7 @@ from seabed.geostats import (
 from seabed.geostats.change_of_support import DiscreteGaussianModel
 from seabed.geostats.declustering import cell_declustering
 from seabed.geostats.simulation import ConditionalSimulation
+from seabed.resource import CLASSES, ClassRule, default_rules
 from seabed.variables import cf_attrs
 
 #: Fewest cores a depth slice needs to be estimated on its own.
@@ -54,11 +55,13 @@ def make_estimator(
     X: np.ndarray,
     rey: np.ndarray,
     notes: list[str] | None = None,
+    record: dict[str, Any] | None = None,
 ) -> tuple[Any, Variogram | None]:
     """The configured estimator (not yet fitted) and its variogram.
 
     The doubts about an automatic variogram (:mod:`seabed.estimation.review`) are
-    appended to ``notes`` when it is given.
+    appended to ``notes`` when it is given, and its fit's record (every candidate,
+    the choice and why) is put in ``record``.
     """
     est = config.estimate
     if est.method == "idw":
@@ -72,25 +75,37 @@ def make_estimator(
             ),
             None,
         )
-    if est.variogram == "auto":
-        variogram, _, doubts = fit_reviewed_variogram(X, rey)
-        if notes is not None:
-            notes.extend(doubts)
-    else:
-        variogram = Variogram(**est.variogram.model_dump())
     block = (
         (config.grid.resolution_m, config.grid.resolution_m)
         if est.support == "block"
         else None
     )
     common: dict[str, Any] = {
-        "variogram": variogram,
         "n_neighbors": est.n_neighbors,
         "max_distance": est.max_distance_m,
         "min_neighbors": est.min_neighbors,
         "max_per_sector": est.max_per_sector,
-        "block_size": block,
     }
+    kind = SimpleKriging if est.method == "simple" else OrdinaryKriging
+    if est.variogram == "auto":
+        # the candidates are cross-validated with the run's own neighbourhood, on
+        # points: the cores are points
+        # a classification by distance in ranges, or by the slope of regression
+        # (the true grade's variance), needs a model with a sill
+        needs_range = any(
+            rule.needs_variogram or rule.min_slope_of_regression is not None
+            for rule in class_rules(config).values()
+        )
+        variogram, info, doubts = fit_reviewed_variogram(
+            X, rey, kind(**common), bounded=needs_range
+        )
+        if notes is not None:
+            notes.extend(doubts)
+        if record is not None:
+            record.update(fit_record(info))
+    else:
+        variogram = Variogram(**est.variogram.model_dump())
+    common.update(variogram=variogram, block_size=block)
     if est.method == "simple":
         return SimpleKriging(mean=None, **common), variogram
     return OrdinaryKriging(**common), variogram
@@ -124,6 +139,28 @@ def slice_composites(
     return wide.loc[cores, labels]
 
 
+def class_rules(config: Config) -> dict[str, ClassRule]:
+    """The classification rules of a run: each class's configured table, else its
+    default rule (:func:`seabed.resource.default_rules`, for this estimator) unless
+    ``classification.defaults`` is false; classes with neither are left out."""
+    method = config.estimate.method
+    defaults = (
+        default_rules(
+            has_variogram=method != "idw", slope_meaningful=method != "simple"
+        )
+        if config.classification.defaults
+        else {}
+    )
+    rules = {}
+    for name in CLASSES:
+        rule = getattr(config.classification, name)
+        if rule is not None:
+            rules[name] = ClassRule(**rule.model_dump())
+        elif name in defaults:
+            rules[name] = defaults[name]
+    return rules
+
+
 @dataclass
 class GradeModels:
     """The fitted estimators of a run: the window's, and those of partial slices.
@@ -144,6 +181,8 @@ class GradeModels:
     notes: list[str]
     #: doubts about the automatic variogram (:mod:`seabed.estimation.review`)
     doubts: list[str] = field(default_factory=list)
+    #: the automatic variogram fit's record (empty for a given variogram)
+    variogram_fit: dict[str, Any] = field(default_factory=dict)
 
 
 def fit_grades(
@@ -155,7 +194,10 @@ def fit_grades(
         columns.append("dry_density_t_m3")
     notes: list[str] = []
     doubts: list[str] = []
-    estimator, variogram = make_estimator(config, X, used["rey_ppm"].to_numpy(), doubts)
+    fit: dict[str, Any] = {}
+    estimator, variogram = make_estimator(
+        config, X, used["rey_ppm"].to_numpy(), doubts, fit
+    )
     complete = [label for label in slices if slices[label].notna().all()]
     Y = np.column_stack(
         [used[columns].to_numpy(dtype=float), slices[complete].to_numpy(dtype=float)]
@@ -182,6 +224,7 @@ def fit_grades(
         columns=columns,
         notes=notes,
         doubts=doubts,
+        variogram_fit=fit,
     )
 
 

@@ -1,7 +1,8 @@
 """The automatic variogram, fitted and then questioned.
 
 ``variogram = "auto"`` fits candidate models to the experimental variogram of the
-composites (:func:`seabed.geostats.auto_variogram`). A fit can succeed numerically
+composites and keeps the one whose kriging predicts left-out cores best
+(:func:`seabed.geostats.auto_variogram`). A fit can succeed numerically
 and still be absurd: a range several times wider than the cores' extent (the data
 cannot show it), a fit that did not converge, or a nugget that is nearly all the
 sill (no spatial correlation at the core spacing). Each is said here in one plain
@@ -13,6 +14,7 @@ from __future__ import annotations
 
 import warnings
 from dataclasses import replace
+from typing import Any
 
 import numpy as np
 from scipy.spatial import cKDTree
@@ -21,16 +23,19 @@ from seabed.exceptions import SeabedError, SeabedWarning
 from seabed.geostats import (
     FitInfo,
     OrdinaryKriging,
+    SimpleKriging,
     Variogram,
     auto_variogram,
     experimental_variogram,
     fit_variogram,
     leave_one_out,
 )
+from seabed.geostats.fitting import BOUNDED_CANDIDATES, CANDIDATE_MODELS
 from seabed.resource.classes import practical_range
 
 __all__ = [
     "NUGGET_SHARE_LIMIT",
+    "fit_record",
     "fit_reviewed_variogram",
     "variogram_doubts",
 ]
@@ -41,9 +46,21 @@ NUGGET_SHARE_LIMIT = 0.9
 
 
 def fit_reviewed_variogram(
-    X: np.ndarray, y: np.ndarray
+    X: np.ndarray, y: np.ndarray, estimator: Any = None, *, bounded: bool = False
 ) -> tuple[Variogram, FitInfo, list[str]]:
     """Fit the automatic variogram and say what is doubtful about it.
+
+    Parameters
+    ----------
+    X, y : numpy.ndarray
+        Positions (metres) and grades of the composites.
+    estimator : kriging estimator, optional
+        Whose neighbourhood cross-validates the candidates (see
+        :func:`~seabed.geostats.auto_variogram`); simple kriging keeps to models
+        with a sill.
+    bounded : bool
+        Keep to models with a sill (spherical, exponential) whatever the
+        estimator: for a run whose classification measures distances in ranges.
 
     Returns
     -------
@@ -62,9 +79,30 @@ def fit_reviewed_variogram(
     """
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", SeabedWarning)
-        variogram, info = auto_variogram(X, y, return_info=True)
+        simple = bounded or isinstance(estimator, SimpleKriging)
+        variogram, info = auto_variogram(
+            X,
+            y,
+            models=BOUNDED_CANDIDATES if simple else CANDIDATE_MODELS,
+            estimator=estimator,
+            return_info=True,
+        )
     raised = [str(w.message) for w in caught if issubclass(w.category, SeabedWarning)]
     return variogram, info, variogram_doubts(variogram, info, X, raised)
+
+
+def fit_record(info: FitInfo) -> dict[str, Any]:
+    """The automatic fit's record for resource.json: every candidate's weighted
+    sum of squares and leave-one-out figures, and why the chosen one won."""
+    return {
+        "method": "weighted least squares per candidate (gstat fit.method "
+        f"{info.method}), chosen by leave-one-out cross-validation",
+        "chosen": info.model,
+        "choice": info.choice,
+        "converged": info.converged,
+        "singular": info.singular,
+        "candidates": [dict(c) for c in info.candidates],
+    }
 
 
 def variogram_doubts(
@@ -86,6 +124,13 @@ def variogram_doubts(
     doubts: list[str] = []
     total = variogram.nugget + sum(s.psill for s in variogram.structures)
     share = variogram.nugget / total if total > 0 else 1.0
+    if not variogram.bounded:
+        share = 0.0  # no sill to take a share of
+        doubts.append(
+            "the variogram has no sill (a linear or power model): the grades differ "
+            "more the further apart the cores are, as far as the data reach, so the "
+            "data cannot show a range; range-based classification is not available"
+        )
     if not variogram.structures or share >= NUGGET_SHARE_LIMIT:
         doubts.append(
             f"the variogram is {'pure' if share >= 0.999 else 'nearly pure'} nugget "
@@ -94,7 +139,7 @@ def variogram_doubts(
             "everywhere and range-based classification means nothing"
         )
     extent, spacing = _extent(X), _spacing(X)
-    if variogram.structures and extent > 0:
+    if variogram.structures and variogram.bounded and extent > 0:
         reach = practical_range(variogram)
         if reach < spacing:
             doubts.append(

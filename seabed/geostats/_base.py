@@ -162,14 +162,20 @@ def merge_duplicates(
 
 
 def resolve_variogram(
-    variogram: Variogram | str, X: NDArray[np.float64], residuals: NDArray[np.float64]
+    variogram: Variogram | str,
+    X: NDArray[np.float64],
+    residuals: NDArray[np.float64],
+    *,
+    bounded: bool = False,
 ) -> Variogram:
     """The given variogram, or for ``"auto"`` one fitted to the (first column of
-    the) residuals."""
+    the) residuals; ``bounded`` keeps to models with a sill."""
     if isinstance(variogram, Variogram):
         return variogram
-    from seabed.geostats.fitting import auto_variogram
+    from seabed.geostats.fitting import BOUNDED_CANDIDATES, auto_variogram
 
+    if bounded:
+        return auto_variogram(X[:, :2], residuals[:, 0], models=BOUNDED_CANDIDATES)
     return auto_variogram(X[:, :2], residuals[:, 0])
 
 
@@ -302,9 +308,12 @@ class _KrigingBase(GridMixin, _SampleStore, RegressorMixin, BaseEstimator):
                 f"of {n_drift} coefficients",
                 column="X",
             )
+        simple = n_drift == 0  # no unbiasedness constraint: a covariance is needed
         self.variogram_ = resolve_variogram(
-            self.variogram, Xa, self._detrended(self.y_)
+            self.variogram, Xa, self._detrended(self.y_), bounded=simple
         )
+        if simple:
+            self.variogram_.require_bounded("simple kriging")
         return self
 
     def _detrended(self, y: NDArray[np.float64]) -> NDArray[np.float64]:
@@ -428,10 +437,16 @@ class _KrigingBase(GridMixin, _SampleStore, RegressorMixin, BaseEstimator):
         >>> ok.slope_of_regression(blocks).round(4)  # amid the data, then farther
         array([0.9824, 0.8352, 0.4356])
         """
+        check_is_fitted(self)
+        # the true value's variance (C00) needs a sill
+        self.variogram_.require_bounded("the slope of regression")
         return self._krige(X, outputs=["slope"])["slope"]
 
-    def _leave_one_out(self) -> dict[str, NDArray[Any]]:
-        """Predict each sample from the others (its own neighbourhood less itself)."""
+    def _leave_one_out(
+        self, samples: NDArray[np.int64] | None = None
+    ) -> dict[str, NDArray[Any]]:
+        """Predict each sample (of ``samples``, indices; all by default) from the
+        others (its own neighbourhood less itself)."""
         check_is_fitted(self)
         global_search = self.n_neighbors is None or self.n_neighbors >= self.n_samples_
         if global_search and self.max_distance is None and self.n_samples_ > 1000:
@@ -443,10 +458,12 @@ class _KrigingBase(GridMixin, _SampleStore, RegressorMixin, BaseEstimator):
                 SeabedWarning,
                 stacklevel=3,
             )
-        X = np.column_stack([self.X_, self._sample_covariates])
+        if samples is None:
+            samples = np.arange(self.n_samples_, dtype=np.int64)
+        X = np.column_stack([self.X_, self._sample_covariates])[samples]
         return self._krige(
             X,
-            exclude=np.arange(self.n_samples_, dtype=np.int64),
+            exclude=np.asarray(samples, dtype=np.int64),
             outputs=["mean", "var", "count"],
         )
 
@@ -495,6 +512,10 @@ class _KrigingBase(GridMixin, _SampleStore, RegressorMixin, BaseEstimator):
             self._raise_singular(*failures.first, failures.n_failed, exclude)
         return results.full
 
+    def _extent(self) -> float:
+        """Diagonal of the samples' bounding box: no two samples are further apart."""
+        return float(np.hypot(*np.ptp(self.X_[:, :2], axis=0)))
+
     def _n_search(self) -> int:
         """Samples each node's search looks for (``n_neighbors`` or all)."""
         n = self.n_samples_
@@ -504,7 +525,7 @@ class _KrigingBase(GridMixin, _SampleStore, RegressorMixin, BaseEstimator):
         """The kernel's model: all but the drift at the nodes (``node_f``), the
         same for every node of a call."""
         p, n_out = self._sample_drift.shape[1], self.n_outputs_
-        table = structure_table(self.variogram_)
+        table = structure_table(self.variogram_, extent=self._extent())
         nugget = self.variogram_.nugget
         if self._block is None:
             disc = np.zeros((0, 3))

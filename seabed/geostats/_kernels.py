@@ -9,7 +9,13 @@ predicted in the same call (see ``docs/kriging.md``).
 Conventions
 -----------
 - A variogram is passed as a *structure table* (one row per nested structure, columns
-  ``CODE .. MATERN_NORM`` below) plus the nugget; see :func:`structure_table`.
+  ``CODE .. OFFSET`` below) plus the nugget; see :func:`structure_table`. An
+  unbounded structure (power, linear without a sill) enters as the covariance
+  ``psill * (OFFSET - gamma_unit(h))``, a constant minus its semivariance: with a
+  constant large enough for the samples' extent that matrix is positive definite,
+  and the ordinary and universal kriging weights, means and variances are exactly
+  those of the variogram form (the constant cancels through the unbiasedness
+  constraint). Simple kriging has no such constraint and is refused upstream.
 - A neighbour *set* is a list of sample indices in ascending order. Its factorisation
   (a "slot") holds the upper Cholesky factor ``U`` of the sample covariance matrix
   (``U'U = C``), ``A = (U^-T F)'`` for the drift ``F``, the upper Cholesky factor
@@ -54,14 +60,25 @@ __all__ = [
     "structure_table",
 ]
 
-# columns of the structure table
-CODE, PSILL, INV_RANGE, ANISOTROPIC, SIN, COS, INV_RATIO, KAPPA, MATERN_NORM = range(9)
-_N_COLUMNS = 9
+# columns of the structure table (KAPPA is also the power model's exponent; OFFSET
+# is 0 for bounded structures, the covariance constant of unbounded ones)
+CODE, PSILL, INV_RANGE, ANISOTROPIC, SIN, COS, INV_RATIO, KAPPA, MATERN_NORM, OFFSET = (
+    range(10)
+)
+_N_COLUMNS = 10
 
 _SPHERICAL = MODEL_CODES["spherical"]
 _EXPONENTIAL = MODEL_CODES["exponential"]
 _GAUSSIAN = MODEL_CODES["gaussian"]
 _MATERN = MODEL_CODES["matern"]
+_LINEAR = MODEL_CODES["linear"]
+_POWER = MODEL_CODES["power"]
+
+#: An unbounded structure's covariance constant is this many times its unit
+#: semivariance across the samples' extent: enough for a positive definite matrix
+#: (the sample-to-sample semivariances never exceed it), small enough to lose no
+#: digits to cancellation.
+UNBOUNDED_OFFSET_FACTOR = 2.0
 
 #: A Cholesky pivot below this fraction of its diagonal entry counts as singular:
 #: the system would amplify rounding errors by more than 1e12.
@@ -80,21 +97,32 @@ _FNV_OFFSET = np.uint64(14695981039346656037)
 _FNV_PRIME = np.uint64(1099511628211)
 
 
-def structure_table(variogram: Variogram) -> NDArray[np.float64]:
+def structure_table(variogram: Variogram, extent: float = 0.0) -> NDArray[np.float64]:
     """The variogram's structures as a float table the kernels read.
+
+    Parameters
+    ----------
+    variogram : Variogram
+    extent : float
+        Largest distance between the samples (metres): sets the covariance constant
+        of unbounded structures (:data:`UNBOUNDED_OFFSET_FACTOR` times the unit
+        semivariance there, at least 1).
 
     Examples
     --------
     >>> vg = Variogram("exponential", psill=2.0, range=100.0, nugget=0.5, anis=(90, 0.5))
     >>> table = structure_table(vg)
     >>> table.shape, table[0, PSILL].item(), table[0, INV_RANGE].item()
-    ((1, 9), 2.0, 0.01)
+    ((1, 10), 2.0, 0.01)
+    >>> power = structure_table(Variogram("power", psill=1.0, range=1.5), extent=100.0)
+    >>> power[0, KAPPA].item(), power[0, OFFSET].item()
+    (1.5, 2000.0)
     """
     table = np.zeros((len(variogram.structures), _N_COLUMNS))
     for row, s in zip(table, variogram.structures):
         row[CODE] = MODEL_CODES[s.model]
         row[PSILL] = s.psill
-        row[INV_RANGE] = 1.0 / s.range
+        row[INV_RANGE] = 1.0 / s.range if s.bounded else 1.0
         row[COS] = 1.0
         row[INV_RATIO] = 1.0
         if s.anis is not None:
@@ -105,6 +133,13 @@ def structure_table(variogram: Variogram) -> NDArray[np.float64]:
             row[INV_RATIO] = 1.0 / s.anis[1]
         row[KAPPA] = s.kappa
         row[MATERN_NORM] = 2.0 ** (1.0 - s.kappa) / math.gamma(s.kappa)
+        if not s.bounded:
+            row[KAPPA] = s.range if s.model == "power" else 1.0
+            # the longest reduced distance: the extent across the minor axis
+            reach = extent * row[INV_RATIO]
+            row[OFFSET] = max(
+                UNBOUNDED_OFFSET_FACTOR * float(s.unit_semivariance(reach)), 1.0
+            )
     return table
 
 
@@ -233,6 +268,12 @@ def _correlation(table, s, dx, dy):
         return 1.0 - (1.5 * r - 0.5 * r * r * r)
     if code == _GAUSSIAN:
         return exp_negative(-(r * r))
+    if code == _LINEAR:
+        if table[s, OFFSET] > 0.0:  # no sill: a constant minus the semivariance
+            return table[s, OFFSET] - r
+        return 0.0 if r >= 1.0 else 1.0 - r
+    if code == _POWER:
+        return table[s, OFFSET] - (r ** table[s, KAPPA] if r > 0.0 else 0.0)
     return matern_correlation(r, table[s, KAPPA], table[s, MATERN_NORM])
 
 

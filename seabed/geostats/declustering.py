@@ -45,6 +45,7 @@ __all__ = [
     "DeclusteringResult",
     "cell_declustering",
     "polygonal_weights",
+    "weighted_quantiles",
     "weighted_statistics",
 ]
 
@@ -258,11 +259,9 @@ def weighted_statistics(values: ArrayLike, weights: ArrayLike) -> dict[str, floa
     w = w / w.sum()
     mean = float(w @ v)
     std = float(np.sqrt(w @ (v - mean) ** 2))
-    order = np.argsort(v, kind="stable")
-    cdf = np.cumsum(w[order]) - w[order] / 2
-    quantiles = {
-        f"p{q}": float(np.interp(q / 100, cdf, v[order])) for q in (10, 25, 50, 75, 90)
-    }
+    levels = (10, 25, 50, 75, 90)
+    values_at = weighted_quantiles(v, w, np.array(levels) / 100)
+    quantiles = {f"p{q}": float(x) for q, x in zip(levels, values_at)}
     return {
         "n": float(v.size),
         "mean": mean,
@@ -272,6 +271,24 @@ def weighted_statistics(values: ArrayLike, weights: ArrayLike) -> dict[str, floa
         **quantiles,
         "max": float(v.max()),
     }
+
+
+def weighted_quantiles(
+    values: ArrayLike, weights: ArrayLike, q: ArrayLike
+) -> NDArray[np.float64]:
+    """Quantiles ``q`` (in [0, 1]) of weighted values: the weighted empirical
+    distribution, each value at the middle of its weight (midpoint rule).
+
+    Examples
+    --------
+    >>> weighted_quantiles([1.0, 2.0, 3.0, 4.0], [0.1, 0.2, 0.3, 0.4], [0.5]).round(3)
+    array([3.143])
+    """
+    v = np.asarray(values, dtype=float).ravel()
+    w = np.asarray(weights, dtype=float).ravel()
+    order = np.argsort(v, kind="stable")
+    cdf = (np.cumsum(w[order]) - w[order] / 2) / w.sum()
+    return np.interp(np.asarray(q, dtype=float), cdf, v[order])
 
 
 def _positions(X: ArrayLike, name: str) -> NDArray[np.float64]:

@@ -133,12 +133,14 @@ class InverseDistanceWeighting(GridMixin, _SampleStore, RegressorMixin, BaseEsti
             out.append(result["count"])
         return out[0] if len(out) == 1 else tuple(out)
 
-    def _leave_one_out(self) -> dict[str, NDArray[Any]]:
+    def _leave_one_out(
+        self, samples: NDArray[np.int64] | None = None
+    ) -> dict[str, NDArray[Any]]:
         check_is_fitted(self)
-        result = self._interpolate(
-            self.X_, np.arange(self.n_samples_), ["mean", "count"]
-        )
-        return result | {"var": np.full(self.n_samples_, np.nan)}
+        if samples is None:
+            samples = np.arange(self.n_samples_)
+        result = self._interpolate(self.X_[samples], samples, ["mean", "count"])
+        return result | {"var": np.full(len(samples), np.nan)}
 
     def _interpolate(
         self,

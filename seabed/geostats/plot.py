@@ -116,14 +116,16 @@ def _semivariance_along(model: Variogram, h: np.ndarray, azimuth_deg: float):
     """Model semivariance at lags ``h`` along an azimuth (clockwise from north)."""
     theta = math.radians(azimuth_deg)
     dx, dy = h * math.sin(theta), h * math.cos(theta)
-    return np.where(h > 0, model.sill - model.covariance(dx, dy), 0.0)
+    return model.semivariance_xy(dx, dy)
 
 
 def _describe(model: Variogram | None) -> str:
     if model is None:
         return "experimental variogram"
     parts = [
-        f"{s.model} (psill {s.psill:.3g}, range {s.range:.4g} m)"
+        f"{s.model} (psill {s.psill:.3g}, exponent {s.range:.3g})"
+        if s.model == "power"
+        else f"{s.model} (psill {s.psill:.3g}, range {s.range:.4g} m)"
         for s in model.structures
     ]
     if model.nugget > 0:

@@ -543,10 +543,12 @@ default 0
         self, X: NDArray[np.float64], scores: NDArray[np.float64]
     ) -> Variogram:
         if isinstance(self.variogram, Variogram):
+            # the spectral fields draw frequencies from the covariance
+            self.variogram.require_bounded("simulation")
             return self.variogram
-        from seabed.geostats.fitting import auto_variogram
+        from seabed.geostats.fitting import BOUNDED_CANDIDATES, auto_variogram
 
-        fitted = auto_variogram(X, scores)
+        fitted = auto_variogram(X, scores, models=BOUNDED_CANDIDATES)
         # normal scores have unit variance: the sill is known, only its split is fitted
         scale = 1.0 / fitted.sill
         return Variogram(

@@ -95,7 +95,9 @@ def _table(
     return table
 
 
-def leave_one_out(estimator: Any, X: ArrayLike, y: ArrayLike) -> pd.DataFrame:
+def leave_one_out(
+    estimator: Any, X: ArrayLike, y: ArrayLike, *, samples: ArrayLike | None = None
+) -> pd.DataFrame:
     """Predict each sample from all the others.
 
     Parameters
@@ -107,6 +109,10 @@ def leave_one_out(estimator: Any, X: ArrayLike, y: ArrayLike) -> pd.DataFrame:
     X : array-like of shape (n, 2) or (n, 2 + q)
         Coordinates in metres (then covariates, if the estimator uses them).
     y : array-like of shape (n,)
+    samples : array-like of int, optional
+        Predict only these samples (row indices; of the distinct locations with
+        ``duplicates="average"``), each still from all the others: a cheaper
+        check on many samples.
 
     Returns
     -------
@@ -118,18 +124,26 @@ def leave_one_out(estimator: Any, X: ArrayLike, y: ArrayLike) -> pd.DataFrame:
     X, y = _check_1d(X, y)
     fitted = clone(estimator).fit(X, y)
     if hasattr(fitted, "_leave_one_out"):
-        result = fitted._leave_one_out()
+        rows = None if samples is None else np.asarray(samples, dtype=np.int64)
+        result = fitted._leave_one_out(rows)
+        chosen = slice(None) if rows is None else rows
         return _table(
-            fitted.X_,
-            fitted.y_[:, 0],
+            fitted.X_[chosen],
+            fitted.y_[chosen, 0],
             result["mean"][:, 0],
             np.sqrt(np.maximum(result["var"], 0.0)),
             result["count"],
         )
-    folds = np.arange(len(y))
-    return _refit_folds(estimator, X, y, LeaveOneOut().split(X), folds).drop(
-        columns="fold"
-    )
+    splits = LeaveOneOut().split(X)
+    if samples is not None:
+        chosen_rows = set(np.asarray(samples, dtype=int).tolist())
+        splits = (s for s in splits if int(s[1][0]) in chosen_rows)
+    table = _refit_folds(estimator, X, y, splits, np.arange(len(y)))
+    if samples is not None:
+        table = table.iloc[np.sort(np.asarray(samples, dtype=int))].reset_index(
+            drop=True
+        )
+    return table.drop(columns="fold")
 
 
 def _predict_with_std(

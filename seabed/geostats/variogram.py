@@ -1,13 +1,20 @@
 """Variogram models with R gstat's ``vgm()`` conventions.
 
 A :class:`Variogram` is a nugget plus one or more structures (spherical, exponential,
-Gaussian, Matern), each with its partial sill, range parameter and optional geometric
-anisotropy. Parameters mean exactly what they mean in gstat, so a model fitted in R can
-be typed in unchanged:
+Gaussian, Matern, linear, power), each with its partial sill, range parameter and
+optional geometric anisotropy. Parameters mean exactly what they mean in gstat, so a
+model fitted in R can be typed in unchanged:
 
 - ``range`` is gstat's range parameter: the distance where the spherical model reaches
   its sill, and the scale parameter ``a`` of the exponential (``1 - exp(-h/a)``), Gaussian
   (``1 - exp(-(h/a)^2)``) and Matern models (practical ranges about 3a and 1.73a);
+- the linear model with ``range = 0`` and the power model have no sill (they are
+  *unbounded*, intrinsic only): linear is then ``psill * h`` (a slope of ``psill``
+  per metre), power is ``psill * h^range`` with the exponent ``range`` in (0, 2);
+  gstat's linear model with ``range > 0`` levels off: ``psill * min(h / range, 1)``
+  (valid in one dimension only; in the plane its kriging systems can be singular);
+- gstat's pure nugget ``vgm(psill, "Nug", 0)`` is ``Variogram("Nug", psill=...)``: no
+  structure, a nugget of ``psill``;
 - ``anis=(angle, ratio)``: ``angle`` is the direction of the major axis in degrees
   clockwise from north, ``ratio`` the minor range divided by the major range (<= 1).
 
@@ -50,7 +57,17 @@ MODELS: dict[str, str] = {
     "gaussian": "gaussian",
     "mat": "matern",
     "matern": "matern",
+    "lin": "linear",
+    "linear": "linear",
+    "pow": "power",
+    "power": "power",
 }
+
+#: gstat's pure-nugget model name (a variogram with no structure).
+NUGGET_MODELS = frozenset({"nug", "nugget"})
+
+#: Largest exponent of the power model (2 is a deterministic linear drift).
+MAX_POWER = 2.0
 
 #: Integer codes for compiled kernels, in a fixed order.
 MODEL_CODES: dict[str, int] = {
@@ -58,6 +75,8 @@ MODEL_CODES: dict[str, int] = {
     "exponential": 1,
     "gaussian": 2,
     "matern": 3,
+    "linear": 4,
+    "power": 5,
 }
 
 
@@ -68,7 +87,8 @@ def _model_name(model: str) -> str:
         raise ConfigError(
             f"unknown variogram model {model!r}",
             column="variogram.model",
-            hint="use spherical (Sph), exponential (Exp), gaussian (Gau) or matern (Mat)",
+            hint="use spherical (Sph), exponential (Exp), gaussian (Gau), matern "
+            "(Mat), linear (Lin), power (Pow) or a pure nugget (Nug)",
         ) from None
 
 
@@ -79,11 +99,14 @@ class Structure:
     Parameters
     ----------
     model : str
-        ``"spherical"``, ``"exponential"``, ``"gaussian"`` or ``"matern"``.
+        ``"spherical"``, ``"exponential"``, ``"gaussian"``, ``"matern"``,
+        ``"linear"`` or ``"power"``.
     psill : float
-        Partial sill (> 0).
+        Partial sill (>= 0); the slope per metre of the linear model with range 0,
+        the semivariance at 1 m of the power model.
     range : float
-        gstat's range parameter along the major axis, in metres (> 0).
+        gstat's range parameter along the major axis, in metres (> 0; 0 makes the
+        linear model unbounded); the exponent, in (0, 2), of the power model.
     anis : tuple of float, optional
         ``(angle_deg, ratio)``: major axis clockwise from north; minor/major range.
     kappa : float
@@ -105,9 +128,17 @@ class Structure:
             raise ConfigError(
                 f"partial sill must be >= 0, got {self.psill}", column="variogram.psill"
             )
-        if not self.range > 0 or not math.isfinite(self.range):
+        unbounded_linear = self.model == "linear" and self.range == 0
+        if not (self.range > 0 or unbounded_linear) or not math.isfinite(self.range):
             raise ConfigError(
                 f"range must be > 0 metres, got {self.range}", column="variogram.range"
+            )
+        if self.model == "power" and not self.range < MAX_POWER:
+            raise ConfigError(
+                f"the power model's exponent (its range) must be in (0, 2), got "
+                f"{self.range}",
+                column="variogram.range",
+                hint="gstat's Pow takes the exponent as its range",
             )
         if self.model == "matern" and not self.kappa > 0:
             raise ConfigError(
@@ -123,28 +154,87 @@ class Structure:
                 )
             object.__setattr__(self, "anis", (angle % 360.0, ratio))
 
-    def reduced_distance(self, dx: NDArray[np.float64], dy: NDArray[np.float64]):
-        """Distance scaled by the range, after the anisotropy transform."""
+    @property
+    def bounded(self) -> bool:
+        """Whether the structure has a sill (a covariance)."""
+        return not (
+            self.model == "power" or (self.model == "linear" and not self.range)
+        )
+
+    def distance(self, dx: ArrayLike, dy: ArrayLike) -> NDArray[np.float64]:
+        """Distance after the anisotropy transform, in metres along the major axis."""
+        dx = np.asarray(dx, dtype=float)
+        dy = np.asarray(dy, dtype=float)
         if self.anis is None:
-            return np.hypot(dx, dy) / self.range
+            return np.hypot(dx, dy)
         angle, ratio = self.anis
         theta = math.radians(angle)
         # component along the major axis (clockwise from north) and across it
         along = dx * math.sin(theta) + dy * math.cos(theta)
         across = dx * math.cos(theta) - dy * math.sin(theta)
-        return np.hypot(along, across / ratio) / self.range
+        return np.hypot(along, across / ratio)
+
+    def reduced_distance(self, dx: ArrayLike, dy: ArrayLike) -> NDArray[np.float64]:
+        """Distance scaled by the range, after the anisotropy transform (bounded
+        models)."""
+        return self.distance(dx, dy) / self.range
+
+    def unit_semivariance(self, h: ArrayLike) -> NDArray[np.float64]:
+        """Semivariance of this structure with a unit partial sill at distances ``h``
+        (metres along the major axis); 0 at ``h = 0``."""
+        return unit_semivariance(self.model, h, self.range, self.kappa)
 
     def correlation(self, r: NDArray[np.float64]) -> NDArray[np.float64]:
-        """Correlation (1 - normalised semivariance) at reduced distance ``r``."""
-        r = np.asarray(r, dtype=float)
-        if self.model == "spherical":
-            rc = np.minimum(r, 1.0)
-            return 1.0 - (1.5 * rc - 0.5 * rc**3)
-        if self.model == "exponential":
-            return np.exp(-r)
-        if self.model == "gaussian":
-            return np.exp(-(r**2))
-        return _matern_correlation(r, self.kappa)
+        """Correlation (1 - normalised semivariance) at reduced distance ``r``.
+
+        Only bounded models have one.
+        """
+        if not self.bounded:
+            raise ConfigError(
+                f"the {self.model} model has no sill, hence no correlation",
+                column="variogram.model",
+                hint="use a bounded model (spherical, exponential, gaussian, matern)",
+            )
+        return _bounded_correlation(self.model, np.asarray(r, dtype=float), self.kappa)
+
+
+def unit_semivariance(
+    model: str, h: ArrayLike, range_: float, kappa: float = 0.5
+) -> NDArray[np.float64]:
+    """Semivariance of a unit-sill ``model`` (a long name) at distances ``h``.
+
+    Parameters as in :class:`Structure`; the fit varies ``range_`` through here.
+
+    Examples
+    --------
+    >>> unit_semivariance("linear", [0.0, 50.0, 400.0], 100.0).tolist()
+    [0.0, 0.5, 1.0]
+    >>> unit_semivariance("linear", [0.0, 50.0], 0.0).tolist()
+    [0.0, 50.0]
+    >>> unit_semivariance("power", [0.0, 4.0], 1.5).tolist()
+    [0.0, 8.0]
+    """
+    d: NDArray[np.float64] = np.maximum(np.asarray(h, dtype=float), 0.0)
+    if model == "linear":
+        return d if range_ == 0 else np.minimum(d / range_, 1.0)
+    if model == "power":
+        return d**range_
+    return np.where(d > 0, 1.0 - _bounded_correlation(model, d / range_, kappa), 0.0)
+
+
+def _bounded_correlation(
+    model: str, r: NDArray[np.float64], kappa: float
+) -> NDArray[np.float64]:
+    if model == "linear":
+        return 1.0 - np.minimum(r, 1.0)
+    if model == "spherical":
+        rc = np.minimum(r, 1.0)
+        return 1.0 - (1.5 * rc - 0.5 * rc**3)
+    if model == "exponential":
+        return np.exp(-r)
+    if model == "gaussian":
+        return np.exp(-(r**2))
+    return _matern_correlation(r, kappa)
 
 
 def _matern_correlation(r: NDArray[np.float64], kappa: float) -> NDArray[np.float64]:
@@ -170,11 +260,14 @@ class Variogram:
     ----------
     model : str
         First structure's model: ``"spherical"`` (``"Sph"``), ``"exponential"``
-        (``"Exp"``), ``"gaussian"`` (``"Gau"``) or ``"matern"`` (``"Mat"``).
+        (``"Exp"``), ``"gaussian"`` (``"Gau"``), ``"matern"`` (``"Mat"``),
+        ``"linear"`` (``"Lin"``) or ``"power"`` (``"Pow"``); ``"Nug"`` (or
+        ``"nugget"``) makes a pure nugget of ``psill`` (added to ``nugget``).
     psill : float
         Partial sill of the first structure.
     range : float
-        gstat's range parameter of the first structure, in metres.
+        gstat's range parameter of the first structure, in metres (the exponent
+        of the power model; ignored by ``"Nug"``).
     nugget : float
         Nugget effect (semivariance jump at the origin).
     anis : tuple of float, optional
@@ -192,13 +285,17 @@ class Variogram:
     ('exponential', (30.0, 0.4))
     >>> round(float(vg.covariance(np.array([0.0]), np.array([0.0]))[0]), 2)
     0.65
+    >>> Variogram("Lin", psill=0.002, range=0.0).semivariance([500.0, 4000.0]).tolist()
+    [1.0, 8.0]
+    >>> Variogram("Nug", psill=0.3).nugget, Variogram("Pow", psill=1.0, range=1.5).bounded
+    (0.3, False)
     """
 
     def __init__(
         self,
         model: str | None = "spherical",
         psill: float = 1.0,
-        range: float = 1.0,
+        range: float | None = 1.0,
         nugget: float = 0.0,
         anis: tuple[float, float] | None = None,
         kappa: float = 0.5,
@@ -209,7 +306,14 @@ class Variogram:
             self.structures: tuple[Structure, ...] = tuple(structures)
         elif model is None:
             self.structures = ()
+        elif isinstance(model, str) and model.strip().lower() in NUGGET_MODELS:
+            self.structures = ()
+            nugget = float(nugget) + float(psill)
         else:
+            if range is None:
+                raise ConfigError(
+                    f"the {model} model needs a range", column="variogram.range"
+                )
             self.structures = (Structure(model, psill, range, anis, kappa),)
         self.nugget = float(nugget)
         if not self.nugget >= 0 or not math.isfinite(self.nugget):
@@ -223,14 +327,22 @@ class Variogram:
 
     # ------------------------------------------------------------------ description
     @property
+    def bounded(self) -> bool:
+        """Whether the model has a sill (all its structures do): only then is there
+        a covariance, as simple kriging and simulation need."""
+        return all(s.bounded for s in self.structures)
+
+    @property
     def sill(self) -> float:
-        """Total sill: nugget plus the partial sills."""
+        """Total sill: nugget plus the partial sills (infinite when unbounded)."""
+        if not self.bounded:
+            return math.inf
         return self.nugget + sum(s.psill for s in self.structures)
 
     @property
     def max_range(self) -> float:
-        """Largest range parameter of the structures (0 for a pure nugget)."""
-        return max((s.range for s in self.structures), default=0.0)
+        """Largest range parameter of the bounded structures (0 for a pure nugget)."""
+        return max((s.range for s in self.structures if s.bounded), default=0.0)
 
     def __add__(self, other: Variogram) -> Variogram:
         if not isinstance(other, Variogram):
@@ -285,20 +397,53 @@ class Variogram:
         h = np.asarray(h, dtype=float)
         gamma = np.where(h > 0, self.nugget, 0.0)
         for s in self.structures:
-            gamma = gamma + s.psill * (1.0 - s.correlation(h / s.range))
+            gamma = gamma + s.psill * s.unit_semivariance(h)
+        return gamma
+
+    def semivariance_xy(self, dx: ArrayLike, dy: ArrayLike) -> NDArray[np.float64]:
+        """Semivariance for coordinate differences ``dx`` (east) and ``dy`` (north),
+        anisotropy included."""
+        dx = np.asarray(dx, dtype=float)
+        dy = np.asarray(dy, dtype=float)
+        gamma = np.where((dx == 0) & (dy == 0), 0.0, self.nugget)
+        for s in self.structures:
+            gamma = gamma + s.psill * s.unit_semivariance(s.distance(dx, dy))
         return gamma
 
     def covariance(self, dx: ArrayLike, dy: ArrayLike) -> NDArray[np.float64]:
         """Covariance for coordinate differences ``dx`` (east) and ``dy`` (north).
 
         ``sill`` at zero separation (nugget included), ``sill - gamma`` elsewhere.
+        Unbounded models (linear, power) have none: ConfigError.
         """
+        self.require_bounded("a covariance")
         dx = np.asarray(dx, dtype=float)
         dy = np.asarray(dy, dtype=float)
         cov = np.where((dx == 0) & (dy == 0), self.nugget, 0.0)
         for s in self.structures:
             cov = cov + s.psill * s.correlation(s.reduced_distance(dx, dy))
         return cov
+
+    def require_bounded(self, purpose: str, column: str = "variogram") -> None:
+        """Raise ConfigError naming ``purpose`` when the model has no sill.
+
+        Examples
+        --------
+        >>> Variogram("Pow", psill=1.0, range=1.5).require_bounded("simple kriging")
+        Traceback (most recent call last):
+        ...
+        seabed.exceptions.ConfigError: key 'variogram': simple kriging needs a variogram with a sill; ...
+        """
+        if self.bounded:
+            return
+        names = ", ".join(sorted({s.model for s in self.structures if not s.bounded}))
+        raise ConfigError(
+            f"{purpose} needs a variogram with a sill; the {names} model grows "
+            "without bound (it has no covariance)",
+            column=column,
+            hint="use ordinary or universal kriging, or a bounded model (spherical, "
+            "exponential, gaussian, matern)",
+        )
 
     def covariance_matrix(
         self, a: NDArray[np.float64], b: NDArray[np.float64] | None = None

@@ -16,6 +16,7 @@ from seabed.config import Config
 from seabed.elements import DEFAULT_OXIDES, oxide_factors
 from seabed.estimation.models import (
     GradeModels,
+    class_rules,
     dry_density,
     predict_grades,
     smu_size,
@@ -30,10 +31,8 @@ from seabed.outputs.checkpoints import TileFolder
 from seabed.pipeline.inputs import Inputs
 from seabed.pipeline.validation import nearest_neighbour_shares
 from seabed.resource import (
-    CLASSES,
     QUANTITIES,
     RECOVERABLE_COLUMNS,
-    ClassRule,
     SimulatedResource,
     cell_tonnage,
     class_fractions,
@@ -42,7 +41,6 @@ from seabed.resource import (
     combine_recoverable,
     combine_simulations,
     combine_tables,
-    default_rules,
     depth_statements,
     describe_rules,
     element_table,
@@ -115,28 +113,6 @@ def rule_fractions(
             )
         )
     return found
-
-
-def class_rules(config: Config) -> dict[str, ClassRule]:
-    """The classification rules of a run: each class's configured table, else its
-    default rule (:func:`seabed.resource.default_rules`, for this estimator) unless
-    ``classification.defaults`` is false; classes with neither are left out."""
-    method = config.estimate.method
-    defaults = (
-        default_rules(
-            has_variogram=method != "idw", slope_meaningful=method != "simple"
-        )
-        if config.classification.defaults
-        else {}
-    )
-    rules = {}
-    for name in CLASSES:
-        rule = getattr(config.classification, name)
-        if rule is not None:
-            rules[name] = ClassRule(**rule.model_dump())
-        elif name in defaults:
-            rules[name] = defaults[name]
-    return rules
 
 
 def classify(

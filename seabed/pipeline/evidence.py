@@ -52,6 +52,9 @@ class Evidence:
     synthetic_cores: bool
     bundled_bathymetry: bool
     report_notes: list[str] = field(default_factory=list)
+    #: leave-one-core-out of the depth-slice composites (for ``validation``; the
+    #: report reads its statistics there), None with fewer than two slices
+    slice_cross_validation: pd.DataFrame | None = None
 
     def fields(self) -> dict[str, Any]:
         """The fields, by name, to build a :class:`RunResult` with."""
@@ -74,6 +77,7 @@ def gather_evidence(
     used: pd.DataFrame,
     X: np.ndarray,
     models: GradeModels,
+    slices: pd.DataFrame | None = None,
 ) -> Evidence:
     """The report's material of a run.
 
@@ -89,6 +93,8 @@ def gather_evidence(
         Their positions in the grid's CRS (metres).
     models : GradeModels
         The run's fitted estimators.
+    slices : pandas.DataFrame, optional
+        REY of each used core (rows, in ``used`` order) in each depth slice.
     """
     notes: list[str] = []
     y = used["rey_ppm"].to_numpy(dtype=float)
@@ -106,7 +112,31 @@ def gather_evidence(
             config.inputs.bathymetry, datasets.bathymetry_path
         ),
         report_notes=notes,
+        slice_cross_validation=_slice_cross_validation(models, X, slices, notes),
     )
+
+
+def _slice_cross_validation(
+    models: GradeModels,
+    X: np.ndarray,
+    slices: pd.DataFrame | None,
+    notes: list[str],
+) -> pd.DataFrame | None:
+    """Each core left out with all its slice composites: per slice, leave-one-out
+    over the cores that have it, pooled (columns ``slice`` and ``core``)."""
+    if slices is None or slices.shape[1] < 2:
+        return None
+    tables = []
+    for label in slices:
+        values = slices[label].to_numpy(dtype=float)
+        has = np.isfinite(values)
+        if has.sum() < MIN_CROSS_VALIDATION_CORES:
+            continue
+        table = _cross_validation(models, X[has], values[has], notes)
+        if table is None:
+            return None
+        tables.append(table.assign(slice=label, core=slices.index[has]))
+    return pd.concat(tables, ignore_index=True) if tables else None
 
 
 def _cross_validation(

@@ -206,7 +206,7 @@ def _run(
     notes.extend(models.notes)
     simulation = fit_simulation(config, used, X)
     change_of_support = fit_change_of_support(config, used, X, models.variogram)
-    evidence = gather_evidence(config, inputs, used, X, models)
+    evidence = gather_evidence(config, inputs, used, X, models, slices)
     kna = kna_for_run(
         config,
         models.estimator,
@@ -303,6 +303,11 @@ def _run(
             nearest_shares=np.sum([a.nearest_shares for a in accounts], axis=0),
             top_cut_ppm=rey_top_cut(config.composite.top_cut_ppm),
             variogram=models.variogram,
+            variogram_fit=models.variogram_fit,
+            dataset=dataset,
+            slices=slices,
+            slice_cross_validation=evidence.slice_cross_validation,
+            slice_statement=tables.get("slices"),
         )
         doubts = [
             *models.doubts,

@@ -13,6 +13,12 @@
   nearest-neighbour (polygonal) mean over the same area, flagged beyond 5 %; the
   difference from the cell-declustered mean is given too (it is the check only
   when there is no grid to measure the nearest-neighbour mean on).
+- **Swaths**: the kriged grade, the nearest-neighbour estimate and the
+  declustered composites averaged in bands east-west, north-south and by depth
+  slice; a **Q-Q** table of the kriged cells against the declustered composites;
+  the **log-probability** points of the composites (before any top-cut);
+- **Grouped-by-core cross-validation** when the depth slices give several
+  composites per core: each core left out with all its slices at once.
 
 Each doubtful figure becomes a plain sentence in ``notes``, for resource.json, the
 printed statement and the report's banner.
@@ -26,15 +32,17 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import xarray as xr
+from scipy.spatial import cKDTree
 
 from seabed.estimation.review import directional_review
 from seabed.geostats import Variogram
 from seabed.geostats.declustering import (
     cell_declustering,
     polygonal_weights,
+    weighted_quantiles,
     weighted_statistics,
 )
-from seabed.geostats.outliers import top_cut_review
+from seabed.geostats.outliers import log_probability, top_cut_review
 from seabed.geostats.validation import summarize
 
 __all__ = [
@@ -58,6 +66,10 @@ SKILL_FLOOR = 0.98
 _MAX_NODES = 250_000
 #: Fewest composites for declustering statistics to mean anything.
 _MIN_CORES = 4
+#: Bands of the east-west and north-south swath plots.
+SWATH_BANDS = 10
+#: Probabilities of the Q-Q table (2 % to 98 %).
+QQ_PROBABILITIES = np.linspace(0.02, 0.98, 49)
 
 
 def validation_summary(
@@ -69,6 +81,11 @@ def validation_summary(
     nearest_shares: np.ndarray | None,
     top_cut_ppm: float | None,
     variogram: Variogram | None = None,
+    variogram_fit: dict[str, Any] | None = None,
+    dataset: xr.Dataset | None = None,
+    slices: pd.DataFrame | None = None,
+    slice_cross_validation: pd.DataFrame | None = None,
+    slice_statement: pd.DataFrame | None = None,
 ) -> tuple[dict[str, Any], list[str]]:
     """The ``validation`` section of a run and the notes it calls for.
 
@@ -90,6 +107,21 @@ def validation_summary(
         The configured top-cut of total REY.
     variogram : Variogram, optional
         The run's variogram, whose ranges along four azimuths are compared.
+    variogram_fit : dict, optional
+        The automatic variogram fit's record (candidates and choice), kept as
+        ``variogram.fit``.
+    dataset : xarray.Dataset, optional
+        The estimated grid (``rey_ppm``, ``available_fraction``, the slices'
+        grades): the swaths and the Q-Q table are measured on it.
+    slices : pandas.DataFrame, optional
+        REY of each used core (rows, in ``used`` order) in each depth slice.
+    slice_cross_validation : pandas.DataFrame, optional
+        Leave-one-core-out of the slice composites (a ``slice`` column), for the
+        grouped-by-core statistics.
+    slice_statement : pandas.DataFrame, optional
+        The statement by depth slice (``top_m``, ``bottom_m``, ``cutoff_ppm``,
+        ``mean_rey_ppm``): its cut-off 0 rows are the kriged means of the depth
+        swath.
     """
     notes: list[str] = []
     y = used["rey_ppm"].to_numpy(dtype=float)
@@ -98,11 +130,26 @@ def validation_summary(
     if len(y) >= _MIN_CORES:
         section["declustering"] = _declustering(X, y, nearest_shares)
         section["top_cut"] = _top_cut(raw, section["declustering"], top_cut_ppm, notes)
+        weights = np.asarray(section["declustering"]["weights"])
+        points = log_probability(raw, weights)
+        section["top_cut"]["log_probability"] = {
+            "value_rey_ppm": points["value"].tolist(),
+            "normal_score": points["normal_score"].tolist(),
+        }
+        if dataset is not None and "rey_ppm" in dataset:
+            section["swaths"] = swaths(
+                dataset, X, y, weights, slices, nearest_shares, slice_statement
+            )
+            section["qq"] = _qq(dataset, y, weights)
     if variogram is not None and len(y) >= _MIN_CORES:
         directional, anisotropy = directional_review(X, y, variogram)
         section["variogram"] = {"directional": directional}
         notes.extend(anisotropy)
+    if variogram_fit:
+        section.setdefault("variogram", {})["fit"] = variogram_fit
     section["cross_validation"] = _cross_validation(cross_validation, notes)
+    if slice_cross_validation is not None:
+        section["cross_validation_by_core"] = _grouped(slice_cross_validation)
     section["global_bias"] = _global_bias(section.get("declustering"), statement, notes)
     return _plain(section), notes
 
@@ -179,6 +226,193 @@ def nearest_neighbour_shares(
     return polygonal_weights(X, nodes, weights[keep], normalize=False)
 
 
+def _lattice(dataset: xr.Dataset) -> xr.Dataset:
+    """Every few rows and columns of the grid (:func:`lattice_step`), so that the
+    swaths and the Q-Q table stay cheap on large grids."""
+    step = lattice_step(dataset.sizes["x"] * dataset.sizes["y"])
+    return dataset.isel(x=slice(None, None, step), y=slice(None, None, step))
+
+
+def _cell_area(cells: xr.Dataset) -> np.ndarray:
+    """Available area of each cell (m2, or cell counts without ``cell_area_m2``),
+    as a (y, x) array; zero outside."""
+    share = cells["available_fraction"].fillna(0.0)
+    if "cell_area_m2" in cells:
+        share = share * cells["cell_area_m2"]
+    return np.asarray(share.transpose("y", "x").values, dtype=float)
+
+
+def swaths(
+    dataset: xr.Dataset,
+    X: np.ndarray,
+    y: np.ndarray,
+    weights: np.ndarray,
+    slices: pd.DataFrame | None = None,
+    nearest_shares: np.ndarray | None = None,
+    slice_statement: pd.DataFrame | None = None,
+) -> dict[str, list[dict[str, Any]]]:
+    """Swath tables: kriged, nearest-neighbour and declustered-composite means of
+    REY in bands east-west (``east``: bands of easting), north-south (``north``)
+    and by depth slice (``depth``).
+
+    The kriged and nearest-neighbour means weigh the grid's cells (a lattice on
+    large grids) by their available area; the composites' mean in a band weighs
+    them by their declustering weights. A band without cores has no composite
+    mean (None). By depth slice, the kriged mean is the statement's (cut-off 0,
+    ``slice_statement``), the nearest-neighbour mean weighs each core's slice
+    grade by the available area nearest to it (``nearest_shares``).
+
+    Examples
+    --------
+    >>> import numpy as np, xarray as xr
+    >>> ds = xr.Dataset(
+    ...     {"rey_ppm": (("y", "x"), [[1.0, 3.0], [1.0, 3.0]]),
+    ...      "available_fraction": (("y", "x"), np.ones((2, 2)))},
+    ...     coords={"y": [15.0, 5.0], "x": [5.0, 15.0]},
+    ... )
+    >>> X = np.array([[5.0, 10.0], [15.0, 10.0]])
+    >>> table = swaths(ds, X, np.array([1.0, 3.0]), np.array([0.5, 0.5]))["east"]
+    >>> rows = [(r["kriged_rey_ppm"], r["declustered_rey_ppm"]) for r in table]
+    >>> rows[0], rows[-1], len(rows)
+    ((1.0, 1.0), (3.0, 3.0), 10)
+    """
+    cells = _lattice(dataset)
+    area = _cell_area(cells)
+    grade = np.asarray(cells["rey_ppm"].transpose("y", "x").values, dtype=float)
+    keep = (area > 0) & np.isfinite(grade)
+    xx, yy = np.meshgrid(cells["x"].values, cells["y"].values)
+    nodes = np.column_stack([xx[keep], yy[keep]])
+    out: dict[str, list[dict[str, Any]]] = {"east": [], "north": [], "depth": []}
+    if not len(nodes):
+        return out
+    nearest = y[cKDTree(X).query(nodes)[1]]
+    for name, axis in (("east", 0), ("north", 1)):
+        out[name] = _bands(
+            nodes[:, axis], grade[keep], nearest, area[keep], X[:, axis], y, weights
+        )
+    if slices is not None and slices.shape[1] > 1:
+        out["depth"] = _depth_swath(slices, weights, nearest_shares, slice_statement)
+    return out
+
+
+def _bands(
+    node_axis: np.ndarray,
+    kriged: np.ndarray,
+    nearest: np.ndarray,
+    area: np.ndarray,
+    core_axis: np.ndarray,
+    y: np.ndarray,
+    weights: np.ndarray,
+) -> list[dict[str, Any]]:
+    """Means per band of one coordinate: bands of equal width over the cells."""
+    edges = np.linspace(node_axis.min(), node_axis.max(), SWATH_BANDS + 1)
+    node_band = np.clip(
+        np.searchsorted(edges, node_axis, side="right") - 1, 0, SWATH_BANDS - 1
+    )
+    core_band = np.searchsorted(edges, core_axis, side="right") - 1
+    core_band[core_axis == edges[-1]] = SWATH_BANDS - 1
+    rows = []
+    for band in range(SWATH_BANDS):
+        cells = node_band == band
+        cores = core_band == band
+        total = area[cells].sum()
+        rows.append(
+            {
+                "from_m": float(edges[band]),
+                "to_m": float(edges[band + 1]),
+                "kriged_rey_ppm": float(area[cells] @ kriged[cells] / total)
+                if total > 0
+                else None,
+                "nearest_neighbour_rey_ppm": float(area[cells] @ nearest[cells] / total)
+                if total > 0
+                else None,
+                "declustered_rey_ppm": float(
+                    weights[cores] @ y[cores] / weights[cores].sum()
+                )
+                if cores.any() and weights[cores].sum() > 0
+                else None,
+                "n_cores": int(cores.sum()),
+            }
+        )
+    return rows
+
+
+def _depth_swath(
+    slices: pd.DataFrame,
+    weights: np.ndarray,
+    nearest_shares: np.ndarray | None,
+    statement: pd.DataFrame | None,
+) -> list[dict[str, Any]]:
+    """Means per depth slice: kriged (the statement's), composites declustered,
+    nearest-neighbour from the area nearest each core."""
+    kriged_by_slice: dict[tuple[float, float], float] = {}
+    if statement is not None and len(statement):
+        whole = statement[statement["cutoff_ppm"] == 0]
+        if "interval" in whole:  # not the cumulative rows from the seafloor down
+            whole = whole[whole["interval"] == "slice"]
+        for row in whole.itertuples():
+            kriged_by_slice[(float(row.top_m), float(row.bottom_m))] = float(
+                row.mean_rey_ppm
+            )
+    rows = []
+    for label in slices:
+        values = slices[label].to_numpy(dtype=float)
+        has = np.isfinite(values)
+        top, bottom = (float(v) for v in str(label).split("-"))
+        kriged = kriged_by_slice.get((top, bottom))
+        nearest = None
+        if nearest_shares is not None and nearest_shares[has].sum() > 0:
+            share = nearest_shares[has]
+            nearest = float(share @ values[has] / share.sum())
+        w = weights[has]
+        rows.append(
+            {
+                "slice": str(label),
+                "top_m": top,
+                "bottom_m": bottom,
+                "kriged_rey_ppm": kriged,
+                "nearest_neighbour_rey_ppm": nearest,
+                "declustered_rey_ppm": float(w @ values[has] / w.sum())
+                if w.sum() > 0
+                else None,
+                "n_cores": int(has.sum()),
+            }
+        )
+    return rows
+
+
+def _qq(dataset: xr.Dataset, y: np.ndarray, weights: np.ndarray) -> dict[str, Any]:
+    """Quantiles of the kriged cells (by available area) and of the declustered
+    composites, at :data:`QQ_PROBABILITIES`."""
+    cells = _lattice(dataset)
+    area = _cell_area(cells)
+    grade = np.asarray(cells["rey_ppm"].transpose("y", "x").values, dtype=float)
+    keep = (area > 0) & np.isfinite(grade)
+    if not keep.any():
+        return {}
+    return {
+        "probability": QQ_PROBABILITIES.tolist(),
+        "kriged_rey_ppm": weighted_quantiles(
+            grade[keep], area[keep], QQ_PROBABILITIES
+        ).tolist(),
+        "declustered_rey_ppm": weighted_quantiles(
+            y, weights, QQ_PROBABILITIES
+        ).tolist(),
+    }
+
+
+def _grouped(table: pd.DataFrame) -> dict[str, Any]:
+    """Statistics of the slice composites, each core left out with all its slices."""
+    stats: dict[str, Any] = dict(summarize(table))
+    stats["method"] = (
+        "leave one core out: all its depth-slice composites at once, each slice "
+        "kriged from the other cores' composites of that slice"
+    )
+    stats["n_slices"] = int(table["slice"].nunique())
+    stats["n_cores"] = int(table["core"].nunique()) if "core" in table else None
+    return stats
+
+
 def _top_cut(
     raw: np.ndarray,
     declustering: dict[str, Any],
@@ -207,14 +441,75 @@ def _cross_validation(
     stats["method"] = "leave-one-out (one composite per core: leave one core out)"
     stats["mean_squared_zscore_range"] = [low, high]
     stats["calibrated"] = bool(low <= z2 <= high) if np.isfinite(z2) else None
+    if np.isfinite(z2):
+        stats["zscore_diagnosis"] = _z2_diagnosis(table)
     if np.isfinite(z2) and not low <= z2 <= high:
         too = "small" if z2 > high else "large"
         notes.append(
             f"the kriging standard deviation looks too {too}: leave-one-out gives a "
             f"mean squared z-score of {z2:.2f} (a calibrated deviation gives about 1; "
             f"accepted range {low:g} to {high:g})"
+            + _z2_reason(stats["zscore_diagnosis"], z2)
         )
     return stats
+
+
+#: Median of a squared standard normal variable (chi-squared, 1 degree of freedom).
+_MEDIAN_Z2 = 0.4549364231195724
+#: The few largest squared z-scores whose share of the total is reported.
+_N_LARGEST = 3
+
+
+def _z2_diagnosis(table: pd.DataFrame) -> dict[str, Any]:
+    """Where a mean squared z-score comes from: the few largest, the bulk (the
+    median against a normal's), and low against high predicted grades."""
+    ok = table["prediction"].notna() & np.isfinite(table["zscore"])
+    z2 = table.loc[ok, "zscore"].to_numpy() ** 2
+    observed = table.loc[ok, "observed"].to_numpy()
+    prediction = table.loc[ok, "prediction"].to_numpy()
+    order = np.argsort(z2)[::-1]
+    largest = order[:_N_LARGEST]
+    rest = order[_N_LARGEST:]
+    high = prediction >= np.median(prediction)
+    return {
+        "largest_share": float(z2[largest].sum() / z2.sum()) if z2.sum() > 0 else None,
+        "largest_observed_rey_ppm": observed[largest].tolist(),
+        "mean_squared_zscore_without_largest": float(z2[rest].mean())
+        if rest.size
+        else None,
+        "median_squared_zscore": float(np.median(z2)),
+        "median_squared_zscore_calibrated": _MEDIAN_Z2,
+        "mean_squared_zscore_high_predictions": float(z2[high].mean()),
+        "mean_squared_zscore_low_predictions": float(z2[~high].mean())
+        if (~high).any()
+        else None,
+    }
+
+
+def _z2_reason(diagnosis: dict[str, Any], z2: float) -> str:
+    """Why the mean squared z-score is off, in words (empty when unclear)."""
+    parts = []
+    share = diagnosis["largest_share"]
+    without = diagnosis["mean_squared_zscore_without_largest"]
+    if share is not None and without is not None and share >= 0.25:
+        grades = ", ".join(f"{g:,.0f}" for g in diagnosis["largest_observed_rey_ppm"])
+        parts.append(
+            f"{_N_LARGEST} cores carry {share:.0%} of it (observed {grades} ppm); "
+            f"without them it is {without:.2f}, and the median squared z-score is "
+            f"{diagnosis['median_squared_zscore']:.2f} ({_MEDIAN_Z2:.2f} when "
+            "calibrated)"
+        )
+    upper = diagnosis["mean_squared_zscore_high_predictions"]
+    lower = diagnosis["mean_squared_zscore_low_predictions"]
+    if lower is not None and (upper > 1.5 * lower if z2 > 1 else lower > 1.5 * upper):
+        parts.append(
+            f"it is {upper:.2f} where the predicted grade is in the upper half and "
+            f"{lower:.2f} in the lower half: the grades vary more where they are "
+            "high (a proportional effect), which a kriging variance, set by the "
+            "cores' layout alone, cannot follow, so rey_std_ppm is too small in "
+            "high-grade areas and too large in low-grade ones"
+        )
+    return "; why: " + "; ".join(parts) if parts else ""
 
 
 def _skill_against_the_mean(

@@ -1,4 +1,4 @@
-"""Charts of the report: cross-validation, grade-tonnage curves, grade profiles, tonnage spread."""
+"""Charts of the report: cross-validation, validation (log-probability, swaths, Q-Q), grade-tonnage curves, grade profiles, tonnage spread."""
 
 from __future__ import annotations
 
@@ -20,8 +20,18 @@ __all__ = [
     "plot_cross_validation_map",
     "plot_grade_profile",
     "plot_grade_tonnage",
+    "plot_log_probability",
+    "plot_qq",
+    "plot_swath",
     "plot_tonnage_distribution",
 ]
+
+#: Colours of the swath lines, by what they average (colour-blind safe).
+_SWATH_SERIES = (
+    ("kriged_rey_ppm", "kriged", "#0072b2", "-"),
+    ("nearest_neighbour_rey_ppm", "nearest-neighbour estimate", "#e69f00", "--"),
+    ("declustered_rey_ppm", "declustered composites", "#009e73", "o"),
+)
 
 
 # --------------------------------------------------------------------------- charts
@@ -87,6 +97,213 @@ def plot_cross_validation(
         bbox={"facecolor": "white", "edgecolor": "0.8", "alpha": 0.9},
     )
     ax.grid(alpha=0.3)
+    ax.set_title(title)
+    return ax
+
+
+def plot_log_probability(
+    values: Sequence[float],
+    normal_scores: Sequence[float],
+    ax: Axes | None = None,
+    *,
+    top_cut: float | None = None,
+    units: str = "ppm",
+    title: str = "Log-probability plot of the composites",
+) -> Axes:
+    """Values on a log axis against the normal score of their cumulative
+    probability: a lognormal population plots as a straight line, a break in slope
+    or a few points off to the right are the high grades a top-cut deals with.
+
+    Parameters
+    ----------
+    values, normal_scores : sequence of float
+        The points, ascending (:func:`seabed.geostats.outliers.log_probability`).
+    ax : matplotlib Axes, optional
+        Where to draw; a new figure when omitted.
+    top_cut : float, optional
+        The applied top-cut, drawn as a vertical line.
+    units : str
+        Units of the values.
+    title : str
+        Title.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+
+    Examples
+    --------
+    >>> import matplotlib
+    >>> matplotlib.use("Agg")
+    >>> ax = plot_log_probability([500.0, 900.0, 4000.0], [-1.0, 0.0, 1.0],
+    ...                           top_cut=3000.0)
+    >>> ax.get_xscale(), ax.get_legend_handles_labels()[1]
+    ('log', ['composites', 'top-cut 3,000 ppm'])
+    """
+    from matplotlib.ticker import (
+        FixedFormatter,
+        FixedLocator,
+        FuncFormatter,
+        LogLocator,
+        NullFormatter,
+    )
+    from scipy.special import ndtri
+
+    ax = _axes(ax, figsize=(5.4, 4.4))
+    ax.plot(
+        values, normal_scores, "o", markersize=3.5, color="#0072b2", label="composites"
+    )
+    if top_cut is not None:
+        ax.axvline(
+            top_cut,
+            color="#d55e00",
+            linewidth=1.2,
+            label=f"top-cut {top_cut:,.0f} {units}",
+        )
+    ax.set_xscale("log")
+    # plain numbers at 1, 2 and 5 times the powers of ten, nothing in between
+    ax.xaxis.set_major_locator(LogLocator(subs=(1.0, 2.0, 5.0)))
+    ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:,.0f}"))
+    ax.xaxis.set_minor_formatter(NullFormatter())
+    # label the normal scores with the cumulative probability they stand for
+    percent = np.array([1, 5, 10, 25, 50, 75, 90, 95, 99], dtype=float)
+    scores = ndtri(percent / 100)
+    ax.yaxis.set_major_locator(FixedLocator(scores))
+    ax.yaxis.set_major_formatter(FixedFormatter([f"{p:g}" for p in percent]))
+    ax.set_xlabel(f"REY ({units}, log scale)")
+    ax.set_ylabel("cumulative probability (%)")
+    ax.grid(alpha=0.3, which="both")
+    ax.legend(loc="lower right", fontsize=8)
+    ax.set_title(title)
+    return ax
+
+
+def plot_swath(
+    rows: Sequence[dict[str, Any]],
+    ax: Axes | None = None,
+    *,
+    along: str = "east",
+    units: str = "ppm",
+    title: str | None = None,
+) -> Axes:
+    """A swath plot: kriged, nearest-neighbour and declustered-composite means of
+    each band, with the number of cores per band.
+
+    Parameters
+    ----------
+    rows : sequence of dict
+        One band each (:func:`seabed.pipeline.validation.swaths`): ``from_m`` and
+        ``to_m`` (``along`` ``"east"`` or ``"north"``) or ``top_m`` and
+        ``bottom_m`` (``"depth"``), and the three means (None where absent).
+    ax : matplotlib Axes, optional
+        Where to draw; a new figure when omitted.
+    along : {"east", "north", "depth"}
+        What the bands cut: easting, northing or depth below the seafloor.
+    units : str
+        Units of the grades.
+    title : str, optional
+        Title; by default it names the direction.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+
+    Examples
+    --------
+    >>> import matplotlib
+    >>> matplotlib.use("Agg")
+    >>> rows = [{"from_m": 0.0, "to_m": 1000.0, "kriged_rey_ppm": 900.0,
+    ...          "nearest_neighbour_rey_ppm": 950.0, "declustered_rey_ppm": 920.0,
+    ...          "n_cores": 3}]
+    >>> plot_swath(rows).get_xlabel()
+    'easting (km)'
+    """
+    ax = _axes(ax, figsize=(6.4, 3.6))
+    if along == "depth":
+        centre = np.array([(r["top_m"] + r["bottom_m"]) / 2 for r in rows])
+        label = "depth below the seafloor (m), slice centre"
+    else:
+        centre = np.array([(r["from_m"] + r["to_m"]) / 2 for r in rows]) / 1000
+        label = f"{'easting' if along == 'east' else 'northing'} (km)"
+    for key, name, colour, style in _SWATH_SERIES:
+        value = np.array(
+            [np.nan if r[key] is None else r[key] for r in rows], dtype=float
+        )
+        ax.plot(centre, value, style, color=colour, label=name, markersize=5)
+    for x, row in zip(centre, rows):
+        ax.annotate(
+            str(row["n_cores"]),
+            (x, 0.0),
+            xycoords=("data", "axes fraction"),
+            textcoords="offset points",
+            xytext=(0, 3),
+            ha="center",
+            fontsize=7,
+            color="0.4",
+        )
+    ax.set_xlabel(label)
+    ax.set_ylabel(f"mean REY ({units})")
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=8)
+    ax.set_title(
+        title
+        or {
+            "east": "Swath east-west (bands of easting)",
+            "north": "Swath north-south (bands of northing)",
+            "depth": "Swath by depth slice",
+        }[along]
+    )
+    return ax
+
+
+def plot_qq(
+    qq: dict[str, Sequence[float]],
+    ax: Axes | None = None,
+    *,
+    units: str = "ppm",
+    title: str = "Q-Q: kriged cells against declustered composites",
+) -> Axes:
+    """Quantiles of the kriged grades (by area) against those of the declustered
+    composites, with the 1:1 line: kriging smooths, so its quantiles spread less.
+
+    Parameters
+    ----------
+    qq : dict
+        ``kriged_rey_ppm`` and ``declustered_rey_ppm`` at the same probabilities.
+    ax : matplotlib Axes, optional
+        Where to draw; a new figure when omitted.
+    units : str
+        Units of the grades.
+    title : str
+        Title.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+
+    Examples
+    --------
+    >>> import matplotlib
+    >>> matplotlib.use("Agg")
+    >>> ax = plot_qq({"kriged_rey_ppm": [900.0, 1000.0],
+    ...               "declustered_rey_ppm": [800.0, 1100.0]})
+    >>> ax.get_ylabel()
+    'kriged cells (ppm)'
+    """
+    ax = _axes(ax, figsize=(5.0, 4.8))
+    composites = np.asarray(qq["declustered_rey_ppm"], dtype=float)
+    kriged = np.asarray(qq["kriged_rey_ppm"], dtype=float)
+    ax.plot(
+        composites, kriged, "o", markersize=4, color="#0072b2", label="quantiles 2-98 %"
+    )
+    both = np.concatenate([composites, kriged])
+    low, high = float(both.min()), float(both.max())
+    ax.plot([low, high], [low, high], color="0.3", linewidth=1.0, label="1:1")
+    ax.set_aspect("equal")
+    ax.set_xlabel(f"declustered composites ({units})")
+    ax.set_ylabel(f"kriged cells ({units})")
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=8, loc="upper left")
     ax.set_title(title)
     return ax
 

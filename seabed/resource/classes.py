@@ -179,10 +179,12 @@ DEFAULT_RULES: Mapping[str, ClassRule] = {
 def practical_range(variogram: Variogram) -> float:
     """Distance at which the variogram levels off, in metres (largest structure).
 
-    The spherical model reaches its sill at its range; the exponential, Gaussian and
-    Matern models only approach it, and their practical range is where they reach
-    95 % of it (3 a for the exponential, sqrt(3) a for the Gaussian, found
-    numerically for the Matern). Anisotropic structures count along their major axis.
+    The spherical and (bounded) linear models reach their sill at their range; the
+    exponential, Gaussian and Matern models only approach it, and their practical
+    range is where they reach 95 % of it (3 a for the exponential, sqrt(3) a for
+    the Gaussian, found numerically for the Matern). Anisotropic structures count
+    along their major axis. An unbounded model (power, linear without a sill) never
+    levels off: its practical range is infinite.
 
     Examples
     --------
@@ -202,7 +204,9 @@ def practical_range(variogram: Variogram) -> float:
 
 
 def _structure_practical_range(structure: Any) -> float:
-    if structure.model == "spherical":
+    if not structure.bounded:
+        return math.inf
+    if structure.model in ("spherical", "linear"):
         return float(structure.range)
     # smallest reduced distance where the correlation falls to 1 - 0.95
     target = 1.0 - _PRACTICAL_SILL_SHARE

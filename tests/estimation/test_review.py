@@ -126,3 +126,22 @@ def test_an_isotropic_field_gets_no_suggestion():
     X, y = _field(truth, seed=4)
     summary, notes = directional_review(X, y, truth)
     assert summary["suggested_anis"] is None and notes == []
+
+
+def test_an_unbounded_variogram_is_said_to_have_no_range():
+    power = Variogram("power", psill=1.0, range=1.2, nugget=0.1)
+    (doubt,) = variogram_doubts(power, None, SQUARE)
+    assert "has no sill" in doubt and "range-based classification" in doubt
+
+
+def test_bounded_keeps_the_automatic_fit_to_models_with_a_sill():
+    rng = np.random.default_rng(11)
+    X = rng.uniform(0, 60_000, size=(60, 2))
+    y = X[:, 0] / 50.0 + rng.normal(0, 50.0, 60)  # a trend: unbounded would fit
+    variogram, info, _ = fit_reviewed_variogram(X, y, bounded=True)
+    assert variogram.bounded
+    assert {c["model"] for c in info.candidates} <= {
+        "spherical",
+        "exponential",
+        "nugget",
+    }

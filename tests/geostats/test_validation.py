@@ -148,3 +148,15 @@ def test_multi_output_is_refused(data):
     X, y, _ = data
     with pytest.raises(InputError, match="one output at a time"):
         leave_one_out(OrdinaryKriging(VG), X, np.column_stack([y, y]))
+
+
+def test_leave_one_out_of_some_samples_matches_the_full_table():
+    rng = np.random.default_rng(2)
+    X = rng.uniform(0, 1000, size=(40, 2))
+    y = np.sin(X[:, 0] / 200) + 0.1 * rng.standard_normal(40)
+    ok = OrdinaryKriging(Variogram("spherical", psill=0.5, range=600.0, nugget=0.01))
+    full = leave_one_out(ok, X, y)
+    some = leave_one_out(ok, X, y, samples=[3, 17, 30])
+    pd.testing.assert_frame_equal(
+        some, full.iloc[[3, 17, 30]].reset_index(drop=True), check_exact=True
+    )

@@ -42,8 +42,11 @@ def test_validation_is_written_with_every_check(plain):
         "declustering",
         "top_cut",
         "cross_validation",
+        "cross_validation_by_core",
         "global_bias",
         "variogram",
+        "swaths",
+        "qq",
     }
     assert validation == plain.validation
     declustering = validation["declustering"]
@@ -121,3 +124,83 @@ def test_the_report_shows_the_checks(plain):
     assert "Declustering, global bias and high grades" in page
     assert "Nearest-neighbour mean over the available area" in page
     assert "Mean squared z-score" in page
+
+
+def test_the_automatic_variogram_records_its_candidates_and_choice(plain):
+    fit = plain.validation["variogram"]["fit"]
+    assert len(fit["candidates"]) >= 10
+    chosen = [c for c in fit["candidates"] if c["chosen"]]
+    assert len(chosen) == 1
+    assert chosen[0]["variogram"] == plain.variogram.to_dict()
+    assert fit["choice"].startswith("lowest leave-one-out mean squared error")
+    for candidate in fit["candidates"]:
+        assert {"wss", "loo_mse", "loo_mean_squared_zscore"} <= set(candidate)
+
+
+def test_swaths_compare_kriging_with_the_composites(plain):
+    swaths = plain.validation["swaths"]
+    cores = plain.used_cores
+    for along, axis in (("east", "x"), ("north", "y")):
+        rows = swaths[along]
+        assert len(rows) == 10
+        # the bands span the available area; cores beyond it fall in none
+        inside = cores[axis].between(rows[0]["from_m"], rows[-1]["to_m"])
+        assert sum(r["n_cores"] for r in rows) == inside.sum() > 0.5 * len(cores)
+        kriged = [r["kriged_rey_ppm"] for r in rows if r["kriged_rey_ppm"]]
+        nearest = [r["nearest_neighbour_rey_ppm"] for r in rows if r["kriged_rey_ppm"]]
+        # kriging and the polygons of the same cores follow the same trend
+        assert np.corrcoef(kriged, nearest)[0, 1] > 0.8
+    depth = swaths["depth"]
+    assert [r["slice"] for r in depth] == [f"{t}-{t + 1}" for t in range(10)]
+    statement = plain.slices
+    whole = statement[
+        (statement["cutoff_ppm"] == 0) & (statement["interval"] == "slice")
+    ]
+    assert [r["kriged_rey_ppm"] for r in depth] == pytest.approx(
+        whole["mean_rey_ppm"].tolist()
+    )
+
+
+def test_qq_table_spreads_kriging_less_than_the_composites(plain):
+    qq = plain.validation["qq"]
+    kriged = np.array(qq["kriged_rey_ppm"])
+    composites = np.array(qq["declustered_rey_ppm"])
+    assert len(kriged) == len(composites) == 49
+    assert np.all(np.diff(kriged) >= 0) and np.all(np.diff(composites) >= 0)
+    # kriging smooths: its 2-98 % spread is narrower
+    assert kriged[-1] - kriged[0] < composites[-1] - composites[0]
+
+
+def test_grouped_by_core_cross_validation_pools_the_slices(plain):
+    grouped = plain.validation["cross_validation_by_core"]
+    assert grouped["n_slices"] == 10
+    assert grouped["n_cores"] == len(plain.used_cores)
+    assert grouped["n"] == 10 * len(plain.used_cores)
+    assert np.isfinite(grouped["mean_squared_zscore"])
+
+
+def test_the_z2_note_says_why_the_deviation_is_off(plain):
+    diagnosis = plain.validation["cross_validation"]["zscore_diagnosis"]
+    z2 = plain.validation["cross_validation"]["mean_squared_zscore"]
+    assert 0 < diagnosis["largest_share"] <= 1
+    assert diagnosis["mean_squared_zscore_without_largest"] < z2
+    if z2 > 1.4:
+        (note,) = [n for n in plain.notes if "mean squared z-score" in n]
+        assert "; why: " in note
+
+
+def test_the_report_draws_the_validation_figures(plain):
+    from seabed.report import render_report
+
+    page = render_report(plain)
+    for alt in (
+        "log-probability plot",
+        "swath plot east",
+        "swath plot north",
+        "swath plot depth",
+        "Q-Q plot",
+    ):
+        assert f'alt="{alt}"' in page
+    assert "Cross-validation grouped by core" in page
+    assert "Variogram candidates" in page
+    assert "by leave-one-out cross-validation" in page

@@ -200,9 +200,12 @@ def test_report_is_one_self_contained_file(written):
 def test_report_embeds_every_figure_as_a_drawn_png(written):
     _, page = written
     # 5 maps, location, variogram, directional variograms, cross-validation scatter
-    # and map, grade-tonnage, depth profile; TREO over the realisations, e-type map,
-    # 3 probability maps; the neighbourhood analysis (slope and efficiency)
-    assert len(page.images) == 18
+    # and map, log-probability, 3 swaths, Q-Q, grade-tonnage, depth profile; TREO
+    # over the realisations, e-type map, 3 probability maps; the neighbourhood
+    # analysis (slope and efficiency)
+    assert len(page.images) == 23
+    for alt in ("log-probability plot", "swath plot depth", "Q-Q plot"):
+        assert alt in page.alts
     for png in page.images:
         image = Image.open(io.BytesIO(png))
         assert image.format == "PNG"
@@ -583,7 +586,8 @@ def test_sections_a_run_lacks_are_skipped(result):
     assert "By depth slice" not in page.headings
     assert "By resource class" not in page.headings
     assert "uncertainty" not in page.ids
-    assert len(page.images) == 12  # no depth profile, no simulation (KNA kept)
+    # no depth profile, no simulation (the validation figures are the run's; KNA kept)
+    assert len(page.images) == 17
     # elements from the statement's oxide columns, the curve is the statement
     assert "By element" in page.headings
     curve = page.table("Points of the grade-tonnage curve")["rows"]

@@ -1,7 +1,10 @@
-"""The Variogram and cross-validation section."""
+"""The Variogram and validation section: the variogram and how it was chosen,
+cross-validation (leave-one-out and grouped by core), the log-probability plot,
+swath plots and the Q-Q plot."""
 
 from __future__ import annotations
 
+import functools
 import html
 from typing import TYPE_CHECKING, Any
 
@@ -77,12 +80,112 @@ def geostats_html(context: ReportContext) -> str:
             )
         )
         items.append(f"<div>{cross_validation_stats_html(table)}</div>")
+    items.extend(validation_figures_html(result.validation))
+    grouped = grouped_cross_validation_html(result.validation)
+    if grouped:
+        items.append(f"<div>{grouped}</div>")
     checks = checks_html(result.validation)
     if checks:
         items.append(f"<div>{checks}</div>")
     if not items:
         return '<p class="muted">No variogram: the run used inverse distance.</p>'
     return _variogram_text(context) + f'<div class="figures">{"".join(items)}</div>'
+
+
+#: The swath plots: key in ``validation["swaths"]``, caption.
+_SWATHS = (
+    ("east", "east-west: bands of easting"),
+    ("north", "north-south: bands of northing"),
+    ("depth", "by depth slice"),
+)
+
+
+def validation_figures_html(validation: dict[str, Any]) -> list[str]:
+    """The log-probability plot (top-cut marked), the swath plots and the Q-Q
+    plot, from the run's ``validation`` section (each only where it was measured)."""
+    items = []
+    top_cut = validation.get("top_cut") or {}
+    points = top_cut.get("log_probability")
+    if points:
+        cut = top_cut.get("applied_top_cut_ppm")
+        items.append(
+            _chart_html(
+                (5.4, 4.4),
+                lambda ax: charts.plot_log_probability(
+                    points["value_rey_ppm"], points["normal_score"], ax, top_cut=cut
+                ),
+                "Log-probability plot of the composites' REY grade before any "
+                "top-cut (declustered cumulative probability): a straight line is a "
+                "lognormal population; points bending off to the right are the "
+                "high grades. "
+                + (
+                    f"The vertical line is the applied top-cut ({cut:,.0f} ppm)."
+                    if cut is not None
+                    else "No top-cut was applied."
+                ),
+                alt="log-probability plot",
+            )
+        )
+    swaths = validation.get("swaths") or {}
+    for along, words in _SWATHS:
+        rows = swaths.get(along)
+        if not rows:
+            continue
+        items.append(
+            _chart_html(
+                (6.4, 3.6),
+                functools.partial(_draw_swath, rows, along),
+                f"Swath plot {words}: the kriged grade and the nearest-neighbour "
+                "estimate averaged over the available area of each band, and the "
+                "declustered mean of the composites in it (the number of cores at "
+                "the bottom). Kriging should follow the composites' trend, smoother.",
+                alt=f"swath plot {along}",
+            )
+        )
+    qq = validation.get("qq")
+    if qq:
+        items.append(
+            _chart_html(
+                (5.0, 4.8),
+                lambda ax: charts.plot_qq(qq, ax),
+                "Q-Q plot: quantiles (2 to 98 %) of the kriged cells, weighted by "
+                "their available area, against those of the declustered "
+                "composites. Kriging smooths: its quantiles spread less than the "
+                "composites' (a line flatter than 1:1), around the same centre.",
+                alt="Q-Q plot",
+            )
+        )
+    return items
+
+
+def _draw_swath(rows: list[dict[str, Any]], along: str, ax: Any) -> None:
+    charts.plot_swath(rows, ax, along=along)
+
+
+def grouped_cross_validation_html(validation: dict[str, Any]) -> str:
+    """The grouped-by-core cross-validation statistics (slices), or ""."""
+    stats = validation.get("cross_validation_by_core")
+    if not stats:
+        return ""
+    rows = [
+        (
+            "Slice composites predicted",
+            f"{stats['n']} ({stats['n_slices']} slices)",
+        ),
+        ("Mean error (bias)", f"{stats['mean_error']:,.1f} ppm"),
+        ("Root mean squared error", f"{stats['rmse']:,.1f} ppm"),
+    ]
+    if stats["mean_squared_zscore"] is not None:  # None without a kriging variance
+        rows.append(
+            ("Mean squared z-score", f"{stats['mean_squared_zscore']:.3f} (ideal 1)")
+        )
+    return (
+        "<h3>Cross-validation grouped by core</h3>"
+        + _key_value_html(rows)
+        + '<p class="muted">Each core left out with all its depth-slice composites '
+        "at once; each slice kriged from the other cores' composites of that "
+        "slice.</p>"
+    )
 
 
 def _variogram_figure(
@@ -113,17 +216,56 @@ def _variogram_text(context: ReportContext) -> str:
     variogram = result.variogram
     if variogram is None:
         return ""
+    fit = (result.validation.get("variogram") or {}).get("fit")
     source = (
-        "fitted automatically (weighted least squares, gstat fit.method 7)"
-        if result.config.estimate.variogram == "auto"
+        f"chosen automatically among {len(fit['candidates'])} candidates fitted by "
+        f"weighted least squares, by leave-one-out cross-validation ({fit['choice']})"
+        if fit
         else "given in the configuration"
     )
-    parts = [f"nugget {variogram.nugget:,.4g} ppm²"] + [
+    parts = [
+        f"nugget {variogram.nugget:,.4g} ppm²",
+        *(_structure_words(s) for s in variogram.structures),
+    ]
+    return f"<p>Model {html.escape(source)}: {html.escape('; '.join(parts))}.</p>" + (
+        _candidates_html(fit["candidates"]) if fit else ""
+    )
+
+
+def _structure_words(s: Any) -> str:
+    if s.model == "power":
+        return f"power structure: {s.psill:,.4g} ppm² x (h in m)^{s.range:.3g}"
+    if s.model == "linear" and s.range == 0:
+        return f"linear structure: slope {s.psill * 1000:,.4g} ppm² per km"
+    return (
         f"{s.model} structure: partial sill {s.psill:,.4g} ppm², range "
         f"{s.range / 1000:,.3g} km"
-        for s in variogram.structures
-    ]
-    return f"<p>Model {html.escape(source)}: {html.escape('; '.join(parts))}.</p>"
+    )
+
+
+def _candidates_html(candidates: list[dict[str, Any]]) -> str:
+    """The automatic fit's candidates: model, nugget, WSS and leave-one-out figures."""
+    rows = "".join(
+        "<tr{}><td>{}</td><td>{}</td><td>{:,.4g}</td><td>{:,.4g}</td><td>{:,.4g}"
+        "</td><td>{:.2f}</td></tr>".format(
+            ' style="font-weight:bold"' if c["chosen"] else "",
+            html.escape(c["model"]),
+            html.escape(c["nugget_option"]),
+            c["variogram"]["nugget"],
+            c["wss"],
+            c["loo_mse"] if c["loo_mse"] is not None else float("nan"),
+            c["loo_mean_squared_zscore"]
+            if c["loo_mean_squared_zscore"] is not None
+            else float("nan"),
+        )
+        for c in candidates
+    )
+    return (
+        '<table class="candidates"><caption>Variogram candidates (the chosen one '
+        "in bold)</caption><thead><tr><th>model</th><th>nugget option</th>"
+        "<th>nugget (ppm²)</th><th>weighted SSE</th><th>leave-one-out MSE (ppm²)"
+        "</th><th>mean z²</th></tr></thead><tbody>" + rows + "</tbody></table>"
+    )
 
 
 def cross_validation_stats_html(table: pd.DataFrame) -> str:

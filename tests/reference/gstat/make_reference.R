@@ -163,6 +163,51 @@ write_ref(data.frame(
             mean(cv$zscore^2), sd(cv$zscore), cor(cv$observed, cv$var1.pred))
 ), "krige_cv_ok_nmax20_summary")
 
+# ------------------------------------ unbounded and pure-nugget models (Pow, Lin, Nug)
+# gstat's Lin with range 0 is unbounded (slope psill per unit distance); with a
+# range > 0 it levels off at psill. Pow takes its exponent as the range.
+write_ref(rbind(
+  fit_frame("pow", fit.variogram(v, vgm(0.5, "Pow", 1, 0.1))),
+  fit_frame("lin", fit.variogram(v, vgm(0.001, "Lin", 0, 0.1))),
+  fit_frame("lin_sill", fit.variogram(v, vgm(0.6, "Lin", 900, 0.1))),
+  fit_frame("nug", fit.variogram(v, vgm(0.6, "Nug", 0)))
+), "fit_variogram_models")
+
+# kriging with fixed (not fitted) models, so the kriging is tested on its own
+v_pow <- vgm(0.012, "Pow", 0.6, 0.05)
+v_lin <- vgm(2e-4, "Lin", 0, 0.12)
+v_nug <- vgm(0.6, "Nug", 0)
+v_pow_anis <- vgm(0.012, "Pow", 0.6, 0.05, anis = c(30, 0.5))
+write_ref(pred_frame(krige(log(zinc) ~ 1, meuse, grid, v_pow, nmax = 20,
+                           debug.level = 0)),
+          "krige_ok_pow_nmax20")
+write_ref(pred_frame(krige(log(zinc) ~ 1, meuse, grid, v_lin, nmax = 20,
+                           debug.level = 0)),
+          "krige_ok_lin_nmax20")
+write_ref(pred_frame(krige(log(zinc) ~ 1, meuse, grid, v_nug, nmax = 20,
+                           debug.level = 0)),
+          "krige_ok_nug_nmax20")
+write_ref(pred_frame(krige(log(zinc) ~ 1, meuse, grid, v_pow_anis, nmax = 20,
+                           debug.level = 0)),
+          "krige_ok_pow_anis_nmax20")
+write_ref(pred_frame(krige(log(zinc) ~ 1, meuse, grid, v_lin, block = c(40, 40),
+                           debug.level = 0)),
+          "krige_ok_lin_block40")
+write_ref(pred_frame(krige(log(zinc) ~ 1, meuse, grid, v_pow, debug.level = 0)),
+          "krige_ok_pow_global")
+cv_pow <- as.data.frame(krige.cv(log(zinc) ~ 1, meuse, v_pow, nmax = 20,
+                                 verbose = FALSE, debug.level = 0))
+write_ref(data.frame(x = cv_pow$x, y = cv_pow$y, pred = cv_pow$var1.pred,
+                     var = cv_pow$var1.var, observed = cv_pow$observed),
+          "krige_cv_ok_pow_nmax20")
+write_ref(data.frame(
+  name = c("pow", "lin", "nug", "pow_anis"),
+  model = c("Pow", "Lin", "Nug", "Pow"),
+  psill = c(0.012, 2e-4, 0.6, 0.012), range = c(0.6, 0, 0, 0.6),
+  nugget = c(0.05, 0.12, 0, 0.05), anis_angle = c(NA, NA, NA, 30),
+  anis_ratio = c(NA, NA, NA, 0.5)
+), "unbounded_models")
+
 # the models used above, as seabed.geostats.Variogram arguments
 write_ref(data.frame(
   name = c("sph", "anis"), model = "spherical", psill = psill, range = rng,
