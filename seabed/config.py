@@ -213,10 +213,20 @@ class CompositeConfig(_Section):
                 )
         return value
 
+    #: composites above this total REY grade (ppm) inform only the cells within
+    #: ``high_value_radius_m`` of them (a distance-limited high-value restriction)
+    high_value_ppm: Annotated[float, Field(gt=0, lt=_MAX_PPM)] | None = None
+    high_value_radius_m: Annotated[float, Field(gt=0, le=_MAX_DISTANCE_M)] | None = None
+
     @model_validator(mode="after")
     def _window(self) -> CompositeConfig:
         if self.bottom_m <= self.top_m:
             raise ValueError("bottom_m must be greater than top_m")
+        if (self.high_value_ppm is None) != (self.high_value_radius_m is None):
+            raise ValueError(
+                "high_value_ppm and high_value_radius_m go together: give both "
+                "(e.g. high_value_ppm = 6000, high_value_radius_m = 5000) or neither"
+            )
         return self
 
 
@@ -231,8 +241,34 @@ class VariogramConfig(_Section):
     kappa: PositiveFloat = 0.5
 
 
+class PassConfig(_Section):
+    """One search pass (``[[estimate.pass]]``); a key left out takes the value
+    of ``[estimate]``."""
+
+    n_neighbors: Annotated[int, Field(ge=1, le=10_000)] | None = None
+    min_neighbors: Annotated[int, Field(ge=1, le=10_000)] | None = None
+    max_distance_m: Annotated[float, Field(gt=0, le=_MAX_DISTANCE_M)] | None = None
+    max_per_core: Annotated[int, Field(ge=1)] | None = None
+    max_per_sector: Annotated[int, Field(ge=1)] | None = None
+
+    def search(self) -> dict[str, Any]:
+        """The keys given, named as the estimators' ``passes`` name them.
+
+        Examples
+        --------
+        >>> PassConfig(max_distance_m=5000).search()
+        {'max_distance': 5000.0}
+        """
+        given = {k: v for k, v in self.model_dump().items() if v is not None}
+        if "max_distance_m" in given:
+            given["max_distance"] = given.pop("max_distance_m")
+        return given
+
+
 class EstimateConfig(_Section):
     """How grades are estimated."""
+
+    model_config = ConfigDict(populate_by_name=True)
 
     method: Literal["ordinary", "simple", "idw"] = "ordinary"
     variogram: Literal["auto"] | VariogramConfig = "auto"
@@ -240,6 +276,10 @@ class EstimateConfig(_Section):
     min_neighbors: Annotated[int, Field(ge=1, le=10_000)] = 3
     max_distance_m: Annotated[float, Field(gt=0, le=_MAX_DISTANCE_M)] | None = 50000.0
     max_per_sector: Annotated[int, Field(ge=1)] | None = None
+    max_per_core: Annotated[int, Field(ge=1)] | None = None
+    #: search passes, tried in order (``[[estimate.pass]]``); none: one pass of
+    #: the keys above
+    passes: list[PassConfig] | None = Field(default=None, alias="pass", min_length=1)
     support: Literal["block", "point"] = "block"
     idw_power: PositiveFloat = 2.0
 

@@ -442,6 +442,7 @@ def assumptions(
         "oxide_factors": oxide_factors(config.resource.oxides),
         "crs": dataset.rio.crs.to_string(),
         "resolution_m": config.grid.resolution_m,
+        "search": search_record(config, dataset),
         "classification": {
             "rules": {
                 name: rule.as_dict() for name, rule in class_rules(config).items()
@@ -451,6 +452,52 @@ def assumptions(
             if variogram is None
             else practical_range(variogram),
         },
+    }
+
+
+def search_record(config: Config, dataset: xr.Dataset) -> dict[str, Any]:
+    """The kriging search for ``resource.json``: its passes (every key filled),
+    the cells each estimated, and the high-value restriction.
+
+    Examples
+    --------
+    >>> from seabed.config import Config
+    >>> cfg = Config.model_validate({"inputs": {"cores": "c.csv"},
+    ...     "composite": {"high_value_ppm": 6000, "high_value_radius_m": 5000}})
+    >>> record = search_record(cfg, xr.Dataset())
+    >>> record["passes"][0]["max_distance_m"], record["high_value_restriction"]["text"]
+    (50000.0, 'composites above 6000 ppm REY inform only cells within 5000 m of them')
+    """
+    est, window = config.estimate, config.composite
+    own = {
+        "n_neighbors": est.n_neighbors,
+        "min_neighbors": est.min_neighbors,
+        "max_distance_m": est.max_distance_m,
+        "max_per_core": est.max_per_core,
+        "max_per_sector": est.max_per_sector,
+    }
+    tables = est.passes or []
+    passes = [
+        own | {k: v for k, v in table.model_dump().items() if v is not None}
+        for table in tables
+    ] or [own]
+    if "search_pass" in dataset:
+        counts = dataset["search_pass"].values.ravel()
+        for number, search in enumerate(passes, 1):
+            search["cells"] = int((counts == number).sum())
+    restriction = None
+    if window.high_value_ppm is not None:
+        restriction = {
+            "high_value_ppm": window.high_value_ppm,
+            "high_value_radius_m": window.high_value_radius_m,
+            "text": f"composites above {window.high_value_ppm:g} ppm REY inform "
+            f"only cells within {window.high_value_radius_m:g} m of them",
+        }
+    return {
+        "passes": passes,
+        "limits_choose_among": "the n_neighbors nearest within max_distance_m "
+        "(as gstat's omax); min_neighbors counts them after max_per_core",
+        "high_value_restriction": restriction,
     }
 
 
