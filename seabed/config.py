@@ -678,7 +678,7 @@ class Config(_Section):
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready copy (paths as strings), for provenance."""
-        return self.model_dump(mode="json", exclude={"source"})
+        return self.model_dump(mode="json", exclude={"source"}, by_alias=True)
 
 
 def _is_type_tag(part: int | str) -> bool:

@@ -416,10 +416,12 @@ def assumptions(
     density: dict[str, Any],
     variogram: Variogram | None,
     area: dict[str, Any] | None = None,
+    search_pass: xr.DataArray | None = None,
 ) -> dict[str, Any]:
     """How the figures were made, for ``resource.json`` and reports.
 
-    ``area`` is the area of interest's record (``Inputs.area_record``).
+    ``area`` is the area of interest's record (``Inputs.area_record``);
+    ``search_pass`` the map of the pass that estimated each cell, to count them.
     """
     window = config.composite
     forms = dict(DEFAULT_OXIDES) | dict(config.resource.oxides)
@@ -442,7 +444,7 @@ def assumptions(
         "oxide_factors": oxide_factors(config.resource.oxides),
         "crs": dataset.rio.crs.to_string(),
         "resolution_m": config.grid.resolution_m,
-        "search": search_record(config, dataset),
+        "search": search_record(config, search_pass),
         "classification": {
             "rules": {
                 name: rule.as_dict() for name, rule in class_rules(config).items()
@@ -455,16 +457,19 @@ def assumptions(
     }
 
 
-def search_record(config: Config, dataset: xr.Dataset) -> dict[str, Any]:
+def search_record(
+    config: Config, search_pass: xr.DataArray | None = None
+) -> dict[str, Any]:
     """The kriging search for ``resource.json``: its passes (every key filled),
-    the cells each estimated, and the high-value restriction.
+    the cells each estimated (from the ``search_pass`` map, when given), and the
+    high-value restriction.
 
     Examples
     --------
     >>> from seabed.config import Config
     >>> cfg = Config.model_validate({"inputs": {"cores": "c.csv"},
     ...     "composite": {"high_value_ppm": 6000, "high_value_radius_m": 5000}})
-    >>> record = search_record(cfg, xr.Dataset())
+    >>> record = search_record(cfg)
     >>> record["passes"][0]["max_distance_m"], record["high_value_restriction"]["text"]
     (50000.0, 'composites above 6000 ppm REY inform only cells within 5000 m of them')
     """
@@ -481,8 +486,8 @@ def search_record(config: Config, dataset: xr.Dataset) -> dict[str, Any]:
         own | {k: v for k, v in table.model_dump().items() if v is not None}
         for table in tables
     ] or [own]
-    if "search_pass" in dataset:
-        counts = dataset["search_pass"].values.ravel()
+    if search_pass is not None:
+        counts = np.asarray(search_pass.values).ravel()
         for number, search in enumerate(passes, 1):
             search["cells"] = int((counts == number).sum())
     restriction = None
