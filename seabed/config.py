@@ -250,6 +250,12 @@ class PassConfig(_Section):
     max_distance_m: Annotated[float, Field(gt=0, le=_MAX_DISTANCE_M)] | None = None
     max_per_core: Annotated[int, Field(ge=1)] | None = None
     max_per_sector: Annotated[int, Field(ge=1)] | None = None
+    #: a search ellipse instead of a circle: "variogram" follows the variogram's
+    #: anisotropy, or [azimuth_deg, minor/major ratio]; max_distance_m is then
+    #: its major semi-axis
+    anisotropy: (
+        Literal["variogram"] | tuple[float, Annotated[float, Field(gt=0, le=1)]] | None
+    ) = None
 
     def search(self) -> dict[str, Any]:
         """The keys given, named as the estimators' ``passes`` name them.

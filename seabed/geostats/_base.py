@@ -11,6 +11,7 @@ weighting (:mod:`seabed.geostats.idw`) shares the samples and the chunks.
 from __future__ import annotations
 
 import functools
+import math
 import numbers
 import warnings
 from collections.abc import Iterator, Mapping
@@ -50,6 +51,7 @@ from seabed.geostats._kernels import (
     structure_table,
 )
 from seabed.geostats._search import (
+    ellipse_space,
     nearest_neighbors,
     neighbourhood,
     plan_search,
@@ -115,6 +117,11 @@ PASS_CONSTRAINTS: dict[str, list[Any]] = {
     "max_distance": NEIGHBOURHOOD_CONSTRAINTS["max_distance"],
     "max_per_core": [Interval(numbers.Integral, 1), None],
     "max_per_sector": NEIGHBOURHOOD_CONSTRAINTS["max_per_sector"],
+    "anisotropy": [
+        Options(("variogram",)),
+        InstanceOf((list, tuple), "(azimuth, ratio) of a search ellipse"),
+        None,
+    ],
 }
 #: The kriging estimators' search beyond one neighbourhood: passes, the limit
 #: per core and the restriction of high values.
@@ -177,6 +184,8 @@ class SearchPass(NamedTuple):
     max_distance: float | None
     max_per_core: int | None
     max_per_sector: int | None
+    #: None: a circle; "variogram": the variogram's anisotropy; or (azimuth, ratio)
+    anisotropy: Any = None
 
     def k(self, n_samples: int) -> int:
         """Samples the pass looks for among ``n_samples`` (before any limit)."""
@@ -224,6 +233,7 @@ def search_passes(estimator: Any) -> list[SearchPass]:
             )
         for name, value in table.items():
             check_value(f"{where}.{name}", value, PASS_CONSTRAINTS[name])
+        check_ellipse(table.get("anisotropy"), f"{where}.anisotropy")
         search = SearchPass(**(own | dict(table)))
         if search.n_neighbors is not None and search.min_neighbors > search.n_neighbors:
             raise ConfigError(
@@ -233,6 +243,22 @@ def search_passes(estimator: Any) -> list[SearchPass]:
             )
         passes.append(search)
     return passes
+
+
+def check_ellipse(anisotropy: Any, where: str) -> None:
+    """Raise ConfigError unless ``anisotropy`` is None, "variogram" or a finite
+    ``(azimuth, ratio)`` with ``0 < ratio <= 1``."""
+    if anisotropy is None or isinstance(anisotropy, str):
+        return
+    values = list(anisotropy)
+    ok = len(values) == 2 and all(isinstance(v, numbers.Real) for v in values)
+    if ok and math.isfinite(values[0]) and 0.0 < values[1] <= 1.0:
+        return
+    raise ConfigError(
+        f"must be (azimuth in degrees, minor/major ratio in (0, 1]), got {anisotropy!r}",
+        column=where,
+        hint='e.g. (30, 0.5), or "variogram" to follow the variogram\'s anisotropy',
+    )
 
 
 def group_codes(groups: ArrayLike | None, n: int) -> NDArray[np.int64]:
@@ -360,9 +386,14 @@ class _SampleStore:
         k = search.k(self.n_samples_)
         restricted = getattr(self, "_restricted", None)
         radius = getattr(owner, "high_value_radius", None)
+        ellipse = self._search_ellipse(search)
+        tree, plan_nodes = self._tree, nodes
+        if ellipse is not None:  # the plan's tree where the ellipse is a circle
+            tree = cKDTree(ellipse_space(self.X_, *ellipse))
+            plan_nodes = ellipse_space(nodes, *ellipse)
         plan = plan_search(
-            self._tree,
-            nodes,
+            tree,
+            plan_nodes,
             n_neighbors=k,
             max_distance=search.max_distance,
             leave_one_out=exclude is not None and bool((exclude >= 0).any()),
@@ -382,8 +413,30 @@ class _SampleStore:
             max_per_group=search.max_per_core,
             restricted=restricted,
             restricted_distance=np.inf if radius is None else float(radius),
+            ellipse=ellipse,
         )
         return plan, hood, n_jobs
+
+    def _search_ellipse(self, search: SearchPass) -> tuple[float, float] | None:
+        """``(azimuth, ratio)`` of the pass's search ellipse, or None (a circle).
+
+        ``"variogram"`` takes the anisotropy of the variogram's first
+        anisotropic structure (a circle if it has none).
+        """
+        if search.anisotropy is None:
+            return None
+        if isinstance(search.anisotropy, str):
+            variogram = getattr(self, "variogram_", None)
+            structures = [] if variogram is None else variogram.structures
+            found = [s.anis for s in structures if s.anis is not None]
+            if not found:
+                return None
+            azimuth, ratio = found[0]
+        else:
+            azimuth, ratio = search.anisotropy
+        if ratio == 1.0:
+            return None
+        return float(azimuth), float(ratio)
 
 
 class _KrigingBase(GridMixin, _SampleStore, RegressorMixin, BaseEstimator):

@@ -349,6 +349,29 @@ def _squared_distances(cx, cy, x0, y0, nc, d2):
 
 
 @njit(cache=True, nogil=True, error_model="numpy", inline="always")
+def _search_distances(cx, cy, x0, y0, nc, d2, ellipse):
+    """Squared search distances: Euclidean, or in the search ellipse's metric.
+
+    ``ellipse`` is ``(sin, cos, 1 / ratio)`` of the major axis's azimuth
+    (clockwise from north) and the minor/major ratio, or empty for a circle:
+    the offset's component along the major axis and its component across,
+    stretched by ``1 / ratio``, as the variogram's anisotropy does.
+    """
+    if ellipse.shape[0] == 0:
+        _squared_distances(cx, cy, x0, y0, nc, d2)
+        return
+    sin_t = ellipse[0]
+    cos_t = ellipse[1]
+    inv_ratio = ellipse[2]
+    for c in range(nc):
+        dx = cx[c] - x0
+        dy = cy[c] - y0
+        along = dx * sin_t + dy * cos_t
+        across = (dx * cos_t - dy * sin_t) * inv_ratio
+        d2[c] = along * along + across * across
+
+
+@njit(cache=True, nogil=True, error_model="numpy", inline="always")
 def _select_nearest(d2, cand, nc, exclude, k, max_d2, buf_d2, buf_pos, member):
     """The ``k`` nearest valid candidates, ties broken by sample index.
 
@@ -1099,7 +1122,10 @@ class Neighbourhood(NamedTuple):
     nearest come from any one group ``sample_group`` (codes below
     ``n_groups``: cores or sites), and ``min_count`` counts what is left.
     Samples flagged ``restricted`` (empty: none) inform only nodes within
-    ``sqrt(restricted_d2)`` (a high-value restriction).
+    ``sqrt(restricted_d2)`` (a high-value restriction). Distances are those of
+    a search ellipse when ``ellipse`` holds ``(sin, cos, 1 / ratio)`` of its
+    major axis's azimuth and its minor/major ratio (``max_d2`` is then the
+    squared major semi-axis), else Euclidean.
     """
 
     order: NDArray[np.int64]
@@ -1121,6 +1147,7 @@ class Neighbourhood(NamedTuple):
     per_group: int
     restricted: NDArray[np.bool_]
     restricted_d2: float
+    ellipse: NDArray[np.float64]
 
 
 class KrigingModel(NamedTuple):
@@ -1268,6 +1295,7 @@ def _neighbour_loop(hood, g, buffers, ps, min_used, sets, idw, out):
     cx, cy, d2, member, buf_d2, buf_pos, chosen, sec_d2, sec_pos, fill = buffers[:10]
     kept, ord_d2, ord_pos, group_count = buffers[10:]
     pg = hood.per_group
+    ellipse = hood.ellipse
     restricted = hood.restricted
     restricted_d2 = hood.restricted_d2
     sample_group = hood.sample_group
@@ -1291,7 +1319,7 @@ def _neighbour_loop(hood, g, buffers, ps, min_used, sets, idw, out):
     for jj in range(size):
         node = order[start + jj]
         exclude = node_exclude[node]
-        _squared_distances(cx, cy, node_x[node], node_y[node], nc, d2)
+        _search_distances(cx, cy, node_x[node], node_y[node], nc, d2, ellipse)
         if restricted.shape[0] > 0:
             _restrict_high_values(d2, cand, nc, restricted, restricted_d2)
         same = n_member >= 0 and _keeps_selection(
@@ -1594,7 +1622,7 @@ def neighbor_groups(g_begin, g_end, hood, out_idx, out_d2, out_count):
             node = order[j]
             x0 = node_x[node]
             y0 = node_y[node]
-            _squared_distances(cx, cy, x0, y0, nc, d2)
+            _search_distances(cx, cy, x0, y0, nc, d2, hood.ellipse)
             if hood.restricted.shape[0] > 0:
                 _restrict_high_values(d2, cand, nc, hood.restricted, hood.restricted_d2)
             # the nearest first: buf_pos in (distance, index) order

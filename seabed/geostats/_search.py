@@ -57,6 +57,8 @@ from seabed.geostats._kernels import (
 __all__ = [
     "GROUP_SIZE",
     "SearchPlan",
+    "ellipse_space",
+    "ellipse_terms",
     "group_nodes",
     "nearest_neighbors",
     "neighbourhood",
@@ -231,13 +233,16 @@ def neighbourhood(
     max_per_group: int | None = None,
     restricted: NDArray[np.bool_] | None = None,
     restricted_distance: float = np.inf,
+    ellipse: tuple[float, float] | None = None,
 ) -> Neighbourhood:
     """The kernels' record of a search: the plan, the nodes, the samples, the limits.
 
     ``exclude[i]`` is a sample node ``i`` must leave out (None: none);
     ``groups`` the group (core) code of each sample (None: each its own), of
     which at most ``max_per_group`` are used; samples flagged ``restricted``
-    inform only nodes within ``restricted_distance``. See
+    inform only nodes within ``restricted_distance``; ``ellipse`` is
+    ``(azimuth, ratio)`` of a search ellipse (None: a circle), whose major
+    semi-axis is ``max_distance``. See
     :class:`~seabed.geostats._kernels.Neighbourhood`.
     """
     if exclude is None:
@@ -269,7 +274,37 @@ def neighbourhood(
         0 if max_per_group is None else int(max_per_group),
         np.ascontiguousarray(restricted, dtype=np.bool_),
         float(restricted_distance) ** 2,
+        np.zeros(0) if ellipse is None else ellipse_terms(*ellipse),
     )
+
+
+def ellipse_terms(azimuth: float, ratio: float) -> NDArray[np.float64]:
+    """``(sin, cos, 1 / ratio)`` of a search ellipse, as the kernels read it.
+
+    Examples
+    --------
+    >>> ellipse_terms(90.0, 0.5).round(12).tolist()
+    [1.0, 0.0, 2.0]
+    """
+    theta = math.radians(azimuth)
+    return np.array([math.sin(theta), math.cos(theta), 1.0 / ratio])
+
+
+def ellipse_space(
+    points: NDArray[np.float64], azimuth: float, ratio: float
+) -> NDArray[np.float64]:
+    """Coordinates in which a search ellipse is a circle of its major semi-axis:
+    along its major axis, and across it divided by ``ratio``.
+
+    Examples
+    --------
+    >>> ellipse_space(np.array([[0.0, 10.0], [5.0, 0.0]]), 0.0, 0.5).tolist()
+    [[10.0, 0.0], [0.0, 10.0]]
+    """
+    sin_t, cos_t, inv_ratio = ellipse_terms(azimuth, ratio)
+    along = points[:, 0] * sin_t + points[:, 1] * cos_t
+    across = (points[:, 0] * cos_t - points[:, 1] * sin_t) * inv_ratio
+    return np.column_stack([along, across])
 
 
 def resolve_n_jobs(n_jobs: int | None) -> int:

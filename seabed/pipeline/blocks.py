@@ -480,6 +480,7 @@ def search_record(
         "max_distance_m": est.max_distance_m,
         "max_per_core": est.max_per_core,
         "max_per_sector": est.max_per_sector,
+        "anisotropy": None,
     }
     tables = est.passes or []
     passes = [

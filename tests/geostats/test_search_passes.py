@@ -255,3 +255,36 @@ def test_high_value_needs_its_radius(samples):
     X, y, _ = samples
     with pytest.raises(ConfigError, match="high_value_radius"):
         OrdinaryKriging(VARIOGRAM, high_value=3.0).fit(X, y)
+
+
+# ------------------------------------------------------------ search ellipse
+def ellipse_nearest(X, nodes, k, radius, azimuth, ratio):
+    """Each node's k nearest samples in the ellipse's metric, by brute force."""
+    theta = np.radians(azimuth)
+    d = nodes[:, None, :] - X[None, :, :]
+    along = d[..., 0] * np.sin(theta) + d[..., 1] * np.cos(theta)
+    across = (d[..., 0] * np.cos(theta) - d[..., 1] * np.sin(theta)) / ratio
+    dist = np.hypot(along, across)
+    order = np.argsort(dist, axis=1, kind="stable")[:, :k]
+    return [sorted(row[dist[i, row] <= radius].tolist()) for i, row in enumerate(order)]
+
+
+def test_an_elliptical_pass_follows_the_variogram_anisotropy(samples):
+    X, y, _ = samples
+    vg = Variogram("spherical", psill=1.0, range=600.0, nugget=0.1, anis=(60.0, 0.3))
+    search = {"max_distance": 400.0, "anisotropy": "variogram", "min_neighbors": 1}
+    ok = OrdinaryKriging(vg, n_neighbors=6, passes=[search]).fit(X, y)
+    explicit = OrdinaryKriging(
+        vg, n_neighbors=6, passes=[search | {"anisotropy": (60.0, 0.3)}]
+    ).fit(X, y)
+    nodes = np.random.default_rng(5).uniform(0.0, 1200.0, size=(300, 2))
+    idx, _ = ok.kriging_weights(nodes)
+    found = [sorted(row[row >= 0].tolist()) for row in idx]
+    expected = ellipse_nearest(X, nodes, 6, 400.0, 60.0, 0.3)
+    assert found == expected
+    # the ellipse reaches farther along 60 degrees than across: not a circle
+    circle = ellipse_nearest(X, nodes, 6, 400.0, 0.0, 1.0)
+    assert sum(a != b for a, b in zip(found, circle)) > 30
+    np.testing.assert_array_equal(ok.predict(nodes), explicit.predict(nodes))
+    with pytest.raises(ConfigError, match="anisotropy"):
+        OrdinaryKriging(vg, passes=[{"anisotropy": (60.0, 2.0)}]).fit(X, y)
