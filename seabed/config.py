@@ -42,6 +42,7 @@ __all__ = [
     "GridConfig",
     "InputsConfig",
     "OutputConfig",
+    "PassConfig",
     "ReportZonesConfig",
     "ResourceConfig",
     "RulesConfig",
