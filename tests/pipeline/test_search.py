@@ -9,6 +9,9 @@ import pytest
 import rasterio
 
 import seabed
+from seabed.config import Config
+from seabed.estimation.models import make_estimator
+from seabed.exceptions import ConfigError
 from seabed.io.synthetic import SyntheticField, make_survey
 
 BOX = (153.55, 21.85, 153.95, 22.2)
@@ -101,3 +104,16 @@ def test_diagnostics_are_written_and_recorded(run):
     restriction = search["high_value_restriction"]
     assert restriction["high_value_ppm"] == HIGH_PPM
     assert "3000 m" in restriction["text"]
+
+
+def test_inverse_distance_weighting_refuses_what_it_cannot_do():
+    config = Config.model_validate(
+        {
+            "inputs": {"cores": "cores.csv"},
+            "estimate": {"method": "idw", "pass": [{}, {"max_distance_m": 9e4}]},
+            "composite": {"high_value_ppm": 5000, "high_value_radius_m": 2000},
+        }
+    )
+    X, rey = np.zeros((3, 2)), np.ones(3)
+    with pytest.raises(ConfigError, match=r"estimate\.pass, composite\.high_value_ppm"):
+        make_estimator(config, X, rey)
