@@ -56,6 +56,7 @@ def assumptions_html(context: ReportContext) -> str:
         ),
         ("Cut-offs", f"{cutoffs} ppm REY, on the estimated block grade"),
         ("Estimator", _estimator_text(config.estimate)),
+        ("High-value restriction", _restriction_text(result.assumptions)),
         ("Support", context.support_text()),
         (
             "Grid",
@@ -69,6 +70,12 @@ def assumptions_html(context: ReportContext) -> str:
         ("Raster rules", _rules_text(config) or "none"),
     ]
     return _key_value_html(rows)
+
+
+def _restriction_text(assumptions: dict[str, Any]) -> str:
+    """The high-value restriction in words, or "none"."""
+    restriction = assumptions.get("search", {}).get("high_value_restriction")
+    return "none" if restriction is None else str(restriction["text"])
 
 
 def _area_text(assumptions: dict[str, Any]) -> str:
