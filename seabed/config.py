@@ -44,6 +44,7 @@ __all__ = [
     "InputsConfig",
     "KnaConfig",
     "OutputConfig",
+    "PassConfig",
     "ReportZonesConfig",
     "ResourceConfig",
     "RulesConfig",
@@ -239,10 +240,20 @@ class CompositeConfig(_Section):
                 )
         return value
 
+    #: composites above this total REY grade (ppm) inform only the cells within
+    #: ``high_value_radius_m`` of them (a distance-limited high-value restriction)
+    high_value_ppm: Annotated[float, Field(gt=0, lt=_MAX_PPM)] | None = None
+    high_value_radius_m: Annotated[float, Field(gt=0, le=_MAX_DISTANCE_M)] | None = None
+
     @model_validator(mode="after")
     def _window(self) -> CompositeConfig:
         if self.bottom_m <= self.top_m:
             raise ValueError("bottom_m must be greater than top_m")
+        if (self.high_value_ppm is None) != (self.high_value_radius_m is None):
+            raise ValueError(
+                "high_value_ppm and high_value_radius_m go together: give both "
+                "(e.g. high_value_ppm = 6000, high_value_radius_m = 5000) or neither"
+            )
         return self
 
 
@@ -268,8 +279,40 @@ class VariogramConfig(_Section):
         return self
 
 
+class PassConfig(_Section):
+    """One search pass (``[[estimate.pass]]``); a key left out takes the value
+    of ``[estimate]``."""
+
+    n_neighbors: Annotated[int, Field(ge=1, le=10_000)] | None = None
+    min_neighbors: Annotated[int, Field(ge=1, le=10_000)] | None = None
+    max_distance_m: Annotated[float, Field(gt=0, le=_MAX_DISTANCE_M)] | None = None
+    max_per_core: Annotated[int, Field(ge=1)] | None = None
+    max_per_sector: Annotated[int, Field(ge=1)] | None = None
+    #: a search ellipse instead of a circle: "variogram" follows the variogram's
+    #: anisotropy, or [azimuth_deg, minor/major ratio]; max_distance_m is then
+    #: its major semi-axis
+    anisotropy: (
+        Literal["variogram"] | tuple[float, Annotated[float, Field(gt=0, le=1)]] | None
+    ) = None
+
+    def search(self) -> dict[str, Any]:
+        """The keys given, named as the estimators' ``passes`` name them.
+
+        Examples
+        --------
+        >>> PassConfig(max_distance_m=5000).search()
+        {'max_distance': 5000.0}
+        """
+        given = {k: v for k, v in self.model_dump().items() if v is not None}
+        if "max_distance_m" in given:
+            given["max_distance"] = given.pop("max_distance_m")
+        return given
+
+
 class EstimateConfig(_Section):
     """How grades are estimated."""
+
+    model_config = ConfigDict(populate_by_name=True)
 
     method: Literal["ordinary", "simple", "idw"] = "ordinary"
     variogram: Literal["auto"] | VariogramConfig = "auto"
@@ -277,6 +320,10 @@ class EstimateConfig(_Section):
     min_neighbors: Annotated[int, Field(ge=1, le=10_000)] = 3
     max_distance_m: Annotated[float, Field(gt=0, le=_MAX_DISTANCE_M)] | None = 50000.0
     max_per_sector: Annotated[int, Field(ge=1)] | None = None
+    max_per_core: Annotated[int, Field(ge=1)] | None = None
+    #: search passes, tried in order (``[[estimate.pass]]``); none: one pass of
+    #: the keys above
+    passes: list[PassConfig] | None = Field(default=None, alias="pass", min_length=1)
     support: Literal["block", "point"] = "block"
     idw_power: PositiveFloat = 2.0
 
@@ -757,7 +804,7 @@ class Config(_Section):
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready copy (paths as strings), for provenance."""
-        return self.model_dump(mode="json", exclude={"source"})
+        return self.model_dump(mode="json", exclude={"source"}, by_alias=True)
 
 
 def _is_type_tag(part: int | str) -> bool:

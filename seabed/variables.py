@@ -228,6 +228,60 @@ VARIABLES: Mapping[str, Variable] = {
             geotiff="probability_above_{cutoff_ppm:g}ppm",
             band="probability that the REY block grade is >= {cutoff_ppm:g} ppm",
         ),
+        # ------------------------------------- search diagnostics (docs/search.md)
+        Variable(
+            "search_pass",
+            "search pass that estimated the cell (0: none found enough samples)",
+            geotiff="search_pass",
+        ),
+        Variable(
+            "n_samples",
+            "samples used in the kriging of the cell",
+            _FRACTION,
+            geotiff="n_samples",
+        ),
+        Variable(
+            "n_cores",
+            "distinct cores among the samples used in the kriging of the cell",
+            _FRACTION,
+            geotiff="n_cores",
+        ),
+        Variable(
+            "nearest_sample_m",
+            "distance from the cell centre to the nearest sample used",
+            "m",
+            geotiff="nearest_sample_m",
+        ),
+        Variable(
+            "mean_sample_distance_m",
+            "mean distance from the cell centre to the samples used",
+            "m",
+            geotiff="mean_sample_distance_m",
+        ),
+        Variable(
+            "kriging_variance_ppm2",
+            "kriging variance of the total REY grade",
+            "ppm2",
+            geotiff="kriging_variance_ppm2",
+        ),
+        Variable(
+            "slope_of_regression",
+            "slope of the regression of the true REY grade on its estimate",
+            _FRACTION,
+            geotiff="slope_of_regression",
+        ),
+        Variable(
+            "kriging_efficiency",
+            "kriging efficiency: (block variance - kriging variance) / block variance",
+            _FRACTION,
+            geotiff="kriging_efficiency",
+        ),
+        Variable(
+            "negative_weight_sum",
+            "sum of the negative kriging weights",
+            _FRACTION,
+            geotiff="negative_weight_sum",
+        ),
         # ------------------------------------------------------- other layers
         Variable(
             "cell_area_m2",
@@ -406,7 +460,7 @@ def map_layers() -> list[Variable]:
     Examples
     --------
     >>> [layer.name for layer in map_layers()][-3:]
-    ['resource_class', 'etype_rey_ppm', 'probability_above']
+    ['slope_of_regression', 'kriging_efficiency', 'negative_weight_sum']
     """
     return [entry for entry in VARIABLES.values() if entry.geotiff is not None]
 

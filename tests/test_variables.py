@@ -22,6 +22,21 @@ RECORDED_MAPS = {
     "class": "resource_class",
     "rey_etype_ppm": "etype_rey_ppm",
     "probability_above_{cutoff_ppm:g}ppm": "probability_above",
+    # the kriging search's diagnostics (docs/search.md)
+    **{
+        name: name
+        for name in (
+            "search_pass",
+            "n_samples",
+            "n_cores",
+            "nearest_sample_m",
+            "mean_sample_distance_m",
+            "kriging_variance_ppm2",
+            "slope_of_regression",
+            "kriging_efficiency",
+            "negative_weight_sum",
+        )
+    },
 }
 
 

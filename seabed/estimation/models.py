@@ -17,7 +17,7 @@ from seabed.density import wet_conversion_text
 from seabed.elements import REY, element_column
 from seabed.estimation.review import fit_record, fit_reviewed_variogram
 from seabed.estimation.tiles import TileStore, estimate_grid
-from seabed.exceptions import InputError
+from seabed.exceptions import ConfigError, InputError
 from seabed.geostats import (
     InverseDistanceWeighting,
     OrdinaryKriging,
@@ -32,6 +32,49 @@ from seabed.variables import cf_attrs
 
 #: Fewest cores a depth slice needs to be estimated on its own.
 _MIN_SLICE_CORES = 3
+
+#: The search diagnostics mapped for the window's kriging: layer name (in
+#: :mod:`seabed.variables`) -> name in the estimators' ``predict(...,
+#: return_diagnostics=True)``.
+DIAGNOSTIC_LAYERS = {
+    "n_samples": "n_samples",
+    "nearest_sample_m": "nearest_distance",
+    "mean_sample_distance_m": "mean_distance",
+    "n_cores": "n_cores",
+    "search_pass": "search_pass",
+    "kriging_variance_ppm2": "kriging_variance",
+    "slope_of_regression": "slope_of_regression",
+    "kriging_efficiency": "kriging_efficiency",
+    "negative_weight_sum": "negative_weights",
+}
+
+
+def search_parameters(config: Config) -> dict[str, Any]:
+    """The estimators' search parameters from ``[estimate]`` (with its
+    ``[[estimate.pass]]`` tables) and the high-value restriction of
+    ``[composite]``.
+
+    Examples
+    --------
+    >>> from seabed.config import Config
+    >>> cfg = Config.model_validate({"inputs": {"cores": "c.csv"},
+    ...     "estimate": {"pass": [{}, {"max_distance_m": 90000, "min_neighbors": 1}]}})
+    >>> search_parameters(cfg)["passes"]
+    [{}, {'min_neighbors': 1, 'max_distance': 90000.0}]
+    """
+    est, window = config.estimate, config.composite
+    return {
+        "n_neighbors": est.n_neighbors,
+        "max_distance": est.max_distance_m,
+        "min_neighbors": est.min_neighbors,
+        "max_per_sector": est.max_per_sector,
+        "max_per_core": est.max_per_core,
+        "passes": None
+        if est.passes is None
+        else [search.search() for search in est.passes],
+        "high_value": window.high_value_ppm,
+        "high_value_radius": window.high_value_radius_m,
+    }
 
 
 def grade_columns(composites: pd.DataFrame) -> list[str]:
@@ -64,7 +107,24 @@ def make_estimator(
     the choice and why) is put in ``record``.
     """
     est = config.estimate
+    search = search_parameters(config)
     if est.method == "idw":
+        beyond = [
+            name
+            for key, name in [
+                ("passes", "estimate.pass"),
+                ("max_per_core", "estimate.max_per_core"),
+                ("high_value", "composite.high_value_ppm"),
+            ]
+            if search[key] is not None
+        ]
+        if beyond:
+            raise ConfigError(
+                f"{', '.join(beyond)}: inverse distance weighting has one search "
+                "pass and no limit per core or high-value restriction",
+                column="estimate.method",
+                hint='use method = "ordinary" or "simple"',
+            )
         return (
             InverseDistanceWeighting(
                 power=est.idw_power,
@@ -105,7 +165,8 @@ def make_estimator(
             record.update(fit_record(info))
     else:
         variogram = Variogram(**est.variogram.model_dump())
-    common.update(variogram=variogram, block_size=block)
+    # the full search (passes, limit per core, high-value restriction) for the run
+    common.update(search, variogram=variogram, block_size=block)
     if est.method == "simple":
         return SimpleKriging(mean=None, **common), variogram
     return OrdinaryKriging(**common), variogram
@@ -202,7 +263,8 @@ def fit_grades(
     Y = np.column_stack(
         [used[columns].to_numpy(dtype=float), slices[complete].to_numpy(dtype=float)]
     )
-    estimator.fit(X, Y)
+    core_ids = used.index.to_numpy()
+    _fit(estimator, X, Y, core_ids)
     partial = []
     rest = slices.drop(columns=complete)
     for cores, labels in _slices_by_cores(rest).items():
@@ -213,7 +275,12 @@ def fit_grades(
                 "a grade; the window grade stands in for them"
             )
             continue
-        own = clone(estimator).fit(X[mask], rest.loc[mask, labels].to_numpy(float))
+        own = _fit(
+            clone(estimator),
+            X[mask],
+            rest.loc[mask, labels].to_numpy(float),
+            core_ids[mask],
+        )
         partial.append((own, [_slice_variable(label) for label in labels]))
     return GradeModels(
         estimator=estimator,
@@ -226,6 +293,14 @@ def fit_grades(
         doubts=doubts,
         variogram_fit=fit,
     )
+
+
+def _fit(estimator: Any, X: np.ndarray, Y: np.ndarray, cores: np.ndarray) -> Any:
+    """Fit an estimator, telling the kriging estimators each sample's core (for
+    ``max_per_core`` and the count of cores in the diagnostics)."""
+    if isinstance(estimator, InverseDistanceWeighting):
+        return estimator.fit(X, Y)
+    return estimator.fit(X, Y, groups=cores)
 
 
 def predict_grades(
@@ -254,14 +329,18 @@ def predict_grades(
         "checkpoint": checkpoint,
         "workers": workers,
     }
+    kriged = models.variogram is not None
     grades = estimate_grid(
         models.estimator,
         grid,
         outputs=models.outputs,
-        std_name=None if models.variogram is None else "rey_std_ppm",
+        std_name="rey_std_ppm" if kriged else None,
         attrs=_grade_attrs(models.columns),
+        diagnostics=DIAGNOSTIC_LAYERS if kriged else None,
         **common,
     )
+    if kriged:
+        grades = _masked_diagnostics(grades)
     # tiles estimated, and read back from an interrupted run, over every fit
     tiles = {key: grades.attrs[key] for key in ("tiles", "tiles_resumed")}
     for own, outputs in models.partial:
@@ -272,6 +351,18 @@ def predict_grades(
     grades, n_gaps = _stack_slices(grades, models.labels)
     grades.attrs = tiles
     return grades, n_gaps
+
+
+def _masked_diagnostics(grades: xr.Dataset) -> xr.Dataset:
+    """The diagnostics with their registry attributes, NaN where no pass estimated
+    the cell (``search_pass`` 0 there)."""
+    estimated = grades["search_pass"] > 0
+    for name in DIAGNOSTIC_LAYERS:
+        values = (
+            grades[name] if name == "search_pass" else grades[name].where(estimated)
+        )
+        grades[name] = values.assign_attrs(cf_attrs(name))
+    return grades
 
 
 def _stack_slices(grades: xr.Dataset, labels: list[str]) -> tuple[xr.Dataset, int]:

@@ -73,14 +73,23 @@ def predict_tile(
     estimator: Any,
     n_outputs: int,
     with_std: bool,
+    diagnostics: Sequence[str] = (),
 ) -> NDArray[np.float64]:
-    """Predictions at the centres of one tile, stacked as (n_outputs [+ 1], ny, nx).
+    """Predictions at the centres of one tile, stacked as (bands, ny, nx).
 
-    The last band is the standard deviation when ``with_std`` is true.
+    The outputs first, then the standard deviation when ``with_std`` is true,
+    then the named ``diagnostics`` of the estimator's
+    ``predict(..., return_diagnostics=True)``, from the same call.
     """
     xx, yy = np.meshgrid(x, y)
     nodes = np.column_stack([xx.ravel(), yy.ravel()])
-    if with_std:
+    found: dict[str, Any] = {}
+    if diagnostics:
+        mean, std, found = estimator.predict(
+            nodes, return_std=True, return_diagnostics=True
+        )
+        std = std if with_std else None
+    elif with_std:
         mean, std = estimator.predict(nodes, return_std=True)
     else:
         mean, std = estimator.predict(nodes), None
@@ -88,6 +97,7 @@ def predict_tile(
     bands = [mean[:, i] for i in range(n_outputs)]
     if std is not None:
         bands.append(np.asarray(std, dtype=float))
+    bands += [np.asarray(found[name], dtype=float) for name in diagnostics]
     return np.stack(bands).reshape(len(bands), y.size, x.size)
 
 
@@ -103,6 +113,7 @@ def tile_stack(
     with_std: bool,
     tile_size: int,
     checkpoint: TileStore | None = None,
+    diagnostics: Sequence[str] = (),
 ) -> da.Array:
     """The lazy (band, y, x) predictions over a grid, one dask task per tile.
 
@@ -139,13 +150,14 @@ def tile_stack(
         "j",
         shared,
         None,
-        new_axes={"k": n_outputs + with_std},
+        new_axes={"k": n_outputs + with_std + len(diagnostics)},
         dtype=float,
         concatenate=True,
         align_arrays=False,  # aligned by construction; dask would warn needlessly
         n_outputs=n_outputs,
         with_std=with_std,
         checkpoint=checkpoint,
+        diagnostics=tuple(diagnostics),
     )
 
 
@@ -159,15 +171,21 @@ def _predict_or_resume(
     n_outputs: int,
     with_std: bool,
     checkpoint: TileStore | None,
+    diagnostics: tuple[str, ...],
 ) -> NDArray[np.float64]:
-    shape = (n_outputs + with_std, y.size, x.size)
+    shape = (n_outputs + with_std + len(diagnostics), y.size, x.size)
     row, col = int(rows[0]), int(cols[0])
     if checkpoint is not None:
         saved = checkpoint.load(row, col, shape)
         if saved is not None:
             return saved
     values = predict_tile(
-        y, x, estimator=estimator, n_outputs=n_outputs, with_std=with_std
+        y,
+        x,
+        estimator=estimator,
+        n_outputs=n_outputs,
+        with_std=with_std,
+        diagnostics=diagnostics,
     )
     if checkpoint is not None:
         checkpoint.save(row, col, values)
@@ -181,11 +199,13 @@ def checkpoint_key(
     n_outputs: int,
     with_std: bool,
     tile_size: int,
+    diagnostics: Sequence[str] = (),
 ) -> str:
     """The name of one estimate's tiles, from what they depend on.
 
-    It hashes the fitted estimator, the grid's coordinates, the outputs and the tile
-    size, so that tiles saved by a run with other inputs are never reused.
+    It hashes the fitted estimator, the grid's coordinates, the outputs (and
+    diagnostics) and the tile size, so that tiles saved by a run with other
+    inputs are never reused.
 
     Examples
     --------
@@ -207,6 +227,7 @@ def checkpoint_key(
             n_outputs,
             with_std,
             tile_size,
+            *([tuple(diagnostics)] if diagnostics else []),
         )
     )
     return str(key)
@@ -238,6 +259,7 @@ def estimate_grid(
     progress: bool = True,
     checkpoint: TileStore | None = None,
     workers: int | None = None,
+    diagnostics: Mapping[str, str] | None = None,
 ) -> xr.Dataset:
     """Predict a fitted estimator at every cell centre of a grid.
 
@@ -265,19 +287,31 @@ def estimate_grid(
         part named by :func:`checkpoint_key`; tiles found there are reused.
     workers : int, optional
         Threads computing tiles without a ``scheduler``; default: every core.
+    diagnostics : mapping, optional
+        Variable name -> name of a diagnostic of the estimator's
+        ``predict(X, return_std=True, return_diagnostics=True)`` (the kriging
+        estimators' search diagnostics), computed in the same call.
 
     Returns
     -------
     xarray.Dataset
-        One (y, x) variable per output (and the standard deviation), on the grid.
+        One (y, x) variable per output (and the standard deviation, and the
+        diagnostics), on the grid.
         ``attrs["tiles"]`` and ``attrs["tiles_resumed"]`` count the tiles, and
         those read back from ``checkpoint`` rather than computed.
     """
     n_outputs, with_std = len(outputs), std_name is not None
+    diagnostics = dict(diagnostics or {})
+    wanted = tuple(diagnostics.values())
     store = None
     if checkpoint is not None:
         key = checkpoint_key(
-            estimator, grid, n_outputs=n_outputs, with_std=with_std, tile_size=tile_size
+            estimator,
+            grid,
+            n_outputs=n_outputs,
+            with_std=with_std,
+            tile_size=tile_size,
+            diagnostics=wanted,
         )
         store = checkpoint.subfolder(key)
     stack = tile_stack(
@@ -287,10 +321,11 @@ def estimate_grid(
         with_std=with_std,
         tile_size=tile_size,
         checkpoint=store,
+        diagnostics=wanted,
     )
     resumed = 0 if store is None else store.count()
     values = _compute(stack, scheduler=scheduler, progress=progress, workers=workers)
-    names = [*outputs, *([std_name] if std_name else [])]
+    names = [*outputs, *([std_name] if std_name else []), *diagnostics]
     attrs = attrs or {}
     result = xr.Dataset(
         {

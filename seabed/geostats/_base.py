@@ -11,10 +11,11 @@ weighting (:mod:`seabed.geostats.idw`) shares the samples and the chunks.
 from __future__ import annotations
 
 import functools
+import math
 import numbers
 import warnings
-from collections.abc import Iterator
-from typing import Any, ClassVar
+from collections.abc import Iterator, Mapping
+from typing import Any, ClassVar, NamedTuple
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
@@ -36,6 +37,7 @@ from seabed.geostats._checks import (
     Sizes,
     check_points,
     check_samples,
+    check_value,
     validate_params,
 )
 from seabed.geostats._kernels import (
@@ -49,6 +51,7 @@ from seabed.geostats._kernels import (
     structure_table,
 )
 from seabed.geostats._search import (
+    ellipse_space,
     nearest_neighbors,
     neighbourhood,
     plan_search,
@@ -68,6 +71,31 @@ _MAX_SLOTS = 128
 # of nodes. Results do not depend on it: nodes are independent.
 _CHUNK_NODES = 2**18
 
+#: The search diagnostics the kernels compute when asked: (trailing shape,
+#: dtype, value where a node is not estimated).
+_DIAGNOSTIC_OUTPUTS: dict[str, tuple[tuple[int, ...], Any, Any]] = {
+    "nearest": ((), np.float64, np.nan),
+    "mean_distance": ((), np.float64, np.nan),
+    "n_cores": ((), np.int64, 0),
+    "negative_weights": ((), np.float64, np.nan),
+}
+_NOT_WANTED_FLOAT = np.zeros(0)
+_NOT_WANTED_INT = np.zeros(0, dtype=np.int64)
+
+#: The diagnostics :meth:`_KrigingBase.predict` returns with
+#: ``return_diagnostics=True``, and what each means.
+DIAGNOSTICS: dict[str, str] = {
+    "n_samples": "samples used (after every limit)",
+    "nearest_distance": "distance to the nearest sample used",
+    "mean_distance": "mean distance to the samples used",
+    "n_cores": "distinct cores (groups) among the samples used",
+    "search_pass": "the pass that estimated the node (1, 2, ...; 0: none)",
+    "kriging_variance": "kriging variance (point, or block with block_size)",
+    "slope_of_regression": "slope of the regression of the true value on the estimate",
+    "kriging_efficiency": "(C00 - kriging variance) / C00, C00 the point or block variance",
+    "negative_weights": "sum of the negative kriging weights (0 or less)",
+}
+
 #: What the neighbourhood parameters may be, shared by every estimator's table.
 NEIGHBOURHOOD_CONSTRAINTS: dict[str, list[Any]] = {
     "n_neighbors": [Interval(numbers.Integral, 1), None],
@@ -81,6 +109,31 @@ NEIGHBOURHOOD_CONSTRAINTS: dict[str, list[Any]] = {
         None,
     ],
 }
+#: What the keys of a search pass may be (the estimator's own values fill
+#: those a pass leaves out).
+PASS_CONSTRAINTS: dict[str, list[Any]] = {
+    "n_neighbors": NEIGHBOURHOOD_CONSTRAINTS["n_neighbors"],
+    "min_neighbors": NEIGHBOURHOOD_CONSTRAINTS["min_neighbors"],
+    "max_distance": NEIGHBOURHOOD_CONSTRAINTS["max_distance"],
+    "max_per_core": [Interval(numbers.Integral, 1), None],
+    "max_per_sector": NEIGHBOURHOOD_CONSTRAINTS["max_per_sector"],
+    "anisotropy": [
+        Options(("variogram",)),
+        InstanceOf((list, tuple), "(azimuth, ratio) of a search ellipse"),
+        None,
+    ],
+}
+#: The kriging estimators' search beyond one neighbourhood: passes, the limit
+#: per core and the restriction of high values.
+SEARCH_CONSTRAINTS: dict[str, list[Any]] = {
+    "max_per_core": PASS_CONSTRAINTS["max_per_core"],
+    "passes": [
+        InstanceOf((list, tuple), "a list of dicts (one per search pass)"),
+        None,
+    ],
+    "high_value": [Interval(numbers.Real, None), None],
+    "high_value_radius": [Interval(numbers.Real, 0.0, open_low=True), None],
+}
 #: The kriging estimators' shared parameters: the model and the support.
 KRIGING_CONSTRAINTS: dict[str, list[Any]] = {
     "variogram": [
@@ -88,6 +141,7 @@ KRIGING_CONSTRAINTS: dict[str, list[Any]] = {
         Options(("auto",)),
     ],
     **NEIGHBOURHOOD_CONSTRAINTS,
+    **SEARCH_CONSTRAINTS,
     "block_size": [Sizes(), None],
     "block_discretization": [Options(("gauss",)), Interval(numbers.Integral, 1)],
 }
@@ -96,6 +150,7 @@ PARAMETER_HINTS = {
     "variogram": "e.g. Variogram('spherical', psill=0.6, range=900.0, nugget=0.05)",
     "block_size": "give (width_east, height_north), e.g. block_size=(1000, 1000)",
     "n_jobs": "None or -1 uses all cores",
+    "passes": "e.g. passes=[{'max_distance': 5000}, {'max_distance': 20000}]",
 }
 #: Advice when the kriging estimators get covariates they cannot use.
 COORDINATES_ONLY = (
@@ -113,6 +168,115 @@ def check_neighbourhood(estimator: Any) -> None:
             f"min_neighbors ({n_min}) exceeds n_neighbors ({n})",
             column="min_neighbors",
         )
+
+
+class SearchPass(NamedTuple):
+    """One search pass: the neighbourhood a node is tried with.
+
+    Examples
+    --------
+    >>> SearchPass(16, 3, 5000.0, None, None).k(100), SearchPass(None, 1, None, None, None).k(7)
+    (16, 7)
+    """
+
+    n_neighbors: int | None
+    min_neighbors: int
+    max_distance: float | None
+    max_per_core: int | None
+    max_per_sector: int | None
+    #: None: a circle; "variogram": the variogram's anisotropy; or (azimuth, ratio)
+    anisotropy: Any = None
+
+    def k(self, n_samples: int) -> int:
+        """Samples the pass looks for among ``n_samples`` (before any limit)."""
+        if self.n_neighbors is None:
+            return n_samples
+        return min(self.n_neighbors, n_samples)
+
+
+def search_passes(estimator: Any) -> list[SearchPass]:
+    """The estimator's search passes, checked: its ``passes`` (each key left out
+    takes the estimator's own value), or one pass of its own values.
+
+    Examples
+    --------
+    >>> from seabed.geostats import OrdinaryKriging
+    >>> ok = OrdinaryKriging(n_neighbors=8, passes=[{}, {"max_distance": 2000.0}])
+    >>> [(p.n_neighbors, p.max_distance) for p in search_passes(ok)]
+    [(8, None), (8, 2000.0)]
+    """
+    own = {name: getattr(estimator, name, None) for name in PASS_CONSTRAINTS}
+    own["min_neighbors"] = estimator.min_neighbors
+    given = getattr(estimator, "passes", None)
+    tables = [{}] if given is None else list(given)
+    if not tables:
+        raise ConfigError(
+            "needs at least one search pass",
+            column="passes",
+            hint=PARAMETER_HINTS["passes"],
+        )
+    passes = []
+    for number, table in enumerate(tables, 1):
+        where = f"passes[{number - 1}]"
+        if not isinstance(table, Mapping):
+            raise ConfigError(
+                f"must be a dict of search parameters, got {table!r}",
+                column=where,
+                hint=PARAMETER_HINTS["passes"],
+            )
+        unknown = sorted(set(table) - set(PASS_CONSTRAINTS))
+        if unknown:
+            raise ConfigError(
+                f"unknown key(s) {', '.join(map(repr, unknown))}",
+                column=where,
+                hint="a pass takes " + ", ".join(PASS_CONSTRAINTS),
+            )
+        for name, value in table.items():
+            check_value(f"{where}.{name}", value, PASS_CONSTRAINTS[name])
+        check_ellipse(table.get("anisotropy"), f"{where}.anisotropy")
+        search = SearchPass(**(own | dict(table)))
+        if search.n_neighbors is not None and search.min_neighbors > search.n_neighbors:
+            raise ConfigError(
+                f"min_neighbors ({search.min_neighbors}) exceeds n_neighbors "
+                f"({search.n_neighbors})",
+                column=f"{where}.min_neighbors",
+            )
+        passes.append(search)
+    return passes
+
+
+def check_ellipse(anisotropy: Any, where: str) -> None:
+    """Raise ConfigError unless ``anisotropy`` is None, "variogram" or a finite
+    ``(azimuth, ratio)`` with ``0 < ratio <= 1``."""
+    if anisotropy is None or isinstance(anisotropy, str):
+        return
+    values = list(anisotropy)
+    ok = len(values) == 2 and all(isinstance(v, numbers.Real) for v in values)
+    if ok and math.isfinite(values[0]) and 0.0 < values[1] <= 1.0:
+        return
+    raise ConfigError(
+        f"must be (azimuth in degrees, minor/major ratio in (0, 1]), got {anisotropy!r}",
+        column=where,
+        hint='e.g. (30, 0.5), or "variogram" to follow the variogram\'s anisotropy',
+    )
+
+
+def group_codes(groups: ArrayLike | None, n: int) -> NDArray[np.int64]:
+    """Integer codes ``0 .. g - 1`` of the samples' groups (cores or sites), in
+    order of first appearance; None: each sample its own group."""
+    if groups is None:
+        return np.arange(n, dtype=np.int64)
+    values = np.asarray(groups).ravel()
+    if len(values) != n:
+        raise InputError(
+            f"groups has {len(values)} value(s) for {n} sample(s)",
+            column="groups",
+            hint="give one core (or site) id per row of X",
+        )
+    _, first, inverse = np.unique(values, return_index=True, return_inverse=True)
+    rank = np.empty_like(first)
+    rank[np.argsort(first, kind="stable")] = np.arange(len(first))
+    return rank[inverse.ravel()].astype(np.int64)
 
 
 def block_pair(block_size: Any) -> tuple[float, float] | None:
@@ -194,9 +358,17 @@ class _SampleStore:
     _tree: cKDTree
 
     def _store_samples(
-        self, X: NDArray[np.float64], y: NDArray[np.float64], duplicates: str
+        self,
+        X: NDArray[np.float64],
+        y: NDArray[np.float64],
+        duplicates: str,
+        groups: ArrayLike | None = None,
     ) -> NDArray[np.float64]:
         self._y_ndim = y.ndim
+        codes = group_codes(groups, len(X))
+        # merged samples keep the group of the first at their location
+        _, first = np.unique(X[:, :2], axis=0, return_index=True)
+        self._groups = group_codes(codes[np.sort(first)], len(first))
         X, y2 = merge_duplicates(X, y.reshape(len(y), -1), duplicates)
         self.X_ = np.ascontiguousarray(X[:, :2])
         self.y_ = np.ascontiguousarray(y2)
@@ -208,21 +380,30 @@ class _SampleStore:
     def _neighbourhood(
         self,
         nodes: NDArray[np.float64],
-        k: int,
+        search: SearchPass,
         exclude: NDArray[np.int64] | None,
     ) -> tuple[Any, Any, int]:
-        """The search plan, the neighbours of each node (``k`` nearest within
-        ``max_distance``, at most ``max_per_sector`` per sector, ``exclude`` left
-        out) and the threads they were searched on (the estimator's ``n_jobs``).
-        Estimators that use it have those parameters."""
+        """The search plan, the neighbours of each node (the pass's ``k`` nearest
+        within its ``max_distance``, ``exclude`` left out, high values beyond
+        their radius left out, then its limits per core and per sector) and the
+        threads they were searched on (the estimator's ``n_jobs``)."""
         owner: Any = self
         n_jobs = resolve_n_jobs(owner.n_jobs)
+        k = search.k(self.n_samples_)
+        restricted = getattr(self, "_restricted", None)
+        radius = getattr(owner, "high_value_radius", None)
+        ellipse = self._search_ellipse(search)
+        tree, plan_nodes = self._tree, nodes
+        if ellipse is not None:  # the plan's tree where the ellipse is a circle
+            tree = cKDTree(ellipse_space(self.X_, *ellipse))
+            plan_nodes = ellipse_space(nodes, *ellipse)
         plan = plan_search(
-            self._tree,
-            nodes,
+            tree,
+            plan_nodes,
             n_neighbors=k,
-            max_distance=owner.max_distance,
+            max_distance=search.max_distance,
             leave_one_out=exclude is not None and bool((exclude >= 0).any()),
+            n_restricted=0 if restricted is None else int(restricted.sum()),
             workers=n_jobs,
         )
         hood = neighbourhood(
@@ -230,12 +411,38 @@ class _SampleStore:
             nodes,
             self.X_,
             k=k,
-            max_distance=owner.max_distance,
-            max_per_sector=owner.max_per_sector,
-            min_count=owner.min_neighbors,
+            max_distance=search.max_distance,
+            max_per_sector=search.max_per_sector,
+            min_count=search.min_neighbors,
             exclude=exclude,
+            groups=self._groups,
+            max_per_group=search.max_per_core,
+            restricted=restricted,
+            restricted_distance=np.inf if radius is None else float(radius),
+            ellipse=ellipse,
         )
         return plan, hood, n_jobs
+
+    def _search_ellipse(self, search: SearchPass) -> tuple[float, float] | None:
+        """``(azimuth, ratio)`` of the pass's search ellipse, or None (a circle).
+
+        ``"variogram"`` takes the anisotropy of the variogram's first
+        anisotropic structure (a circle if it has none).
+        """
+        if search.anisotropy is None:
+            return None
+        if isinstance(search.anisotropy, str):
+            variogram = getattr(self, "variogram_", None)
+            structures = [] if variogram is None else variogram.structures
+            found = [s.anis for s in structures if s.anis is not None]
+            if not found:
+                return None
+            azimuth, ratio = found[0]
+        else:
+            azimuth, ratio = search.anisotropy
+        if ratio == 1.0:
+            return None
+        return float(azimuth), float(ratio)
 
 
 class _KrigingBase(GridMixin, _SampleStore, RegressorMixin, BaseEstimator):
@@ -269,7 +476,9 @@ class _KrigingBase(GridMixin, _SampleStore, RegressorMixin, BaseEstimator):
         """Advice when X has the wrong columns."""
         return COORDINATES_ONLY if self._columns()[1] == 2 else None
 
-    def fit(self, X: ArrayLike, y: ArrayLike) -> _KrigingBase:
+    def fit(
+        self, X: ArrayLike, y: ArrayLike, groups: ArrayLike | None = None
+    ) -> _KrigingBase:
         """Store the samples, check them, and prepare the drift.
 
         Parameters
@@ -282,26 +491,45 @@ class _KrigingBase(GridMixin, _SampleStore, RegressorMixin, BaseEstimator):
             geographic CRS.
         y : array-like of shape (n,) or (n, m)
             Values; several outputs share the kriging weights.
+        groups : array-like of shape (n,), optional
+            The core (or site) of each sample, for ``max_per_core``; None: each
+            sample is its own core.
 
         Returns
         -------
         self
         """
         check_neighbourhood(self)
+        self.passes_ = search_passes(self)
+        if (self.high_value is None) != (self.high_value_radius is None):
+            raise ConfigError(
+                "high_value and high_value_radius go together",
+                column="high_value_radius"
+                if self.high_value_radius is None
+                else "high_value",
+                hint="give both, e.g. high_value=5000, high_value_radius=2000",
+            )
         self._block = block_pair(self.block_size)
         Xa, ya = check_samples(self, X, y, columns=self._columns(), hint=self._hint())
-        Xa = self._store_samples(Xa, ya, self.duplicates)
+        Xa = self._store_samples(Xa, ya, self.duplicates, groups)
+        self._restricted = (
+            None if self.high_value is None else self.y_[:, 0] > self.high_value
+        )
+        self.n_restricted_ = (
+            0 if self._restricted is None else int(self._restricted.sum())
+        )
         self._sample_covariates = Xa[:, 2:]
         self._fit_drift(Xa)
         self._sample_drift = np.ascontiguousarray(self._drift_basis(Xa))
         n_drift = self._sample_drift.shape[1]
-        if self.n_neighbors is not None and self.n_neighbors < n_drift:
-            raise ConfigError(
-                f"{self.n_neighbors} neighbours cannot estimate a drift of {n_drift} "
-                "coefficients",
-                column="n_neighbors",
-                hint=f"use n_neighbors >= {n_drift}, and preferably many more",
-            )
+        for search in self.passes_:
+            if search.n_neighbors is not None and search.n_neighbors < n_drift:
+                raise ConfigError(
+                    f"{search.n_neighbors} neighbours cannot estimate a drift of "
+                    f"{n_drift} coefficients",
+                    column="n_neighbors",
+                    hint=f"use n_neighbors >= {n_drift}, and preferably many more",
+                )
         if self.n_samples_ < max(1, n_drift):
             raise InputError(
                 f"{self.n_samples_} sample location(s) cannot fit a drift "
@@ -325,9 +553,13 @@ class _KrigingBase(GridMixin, _SampleStore, RegressorMixin, BaseEstimator):
 
     # ---------------------------------------------------------------- prediction
     def predict(
-        self, X: ArrayLike, return_std: bool = False, return_count: bool = False
+        self,
+        X: ArrayLike,
+        return_std: bool = False,
+        return_count: bool = False,
+        return_diagnostics: bool = False,
     ) -> Any:
-        """Kriging mean (and standard deviation, and neighbour count) at ``X``.
+        """Kriging mean (and standard deviation, neighbour count, diagnostics) at ``X``.
 
         Parameters
         ----------
@@ -338,13 +570,18 @@ class _KrigingBase(GridMixin, _SampleStore, RegressorMixin, BaseEstimator):
             Also return the kriging standard deviation ``sqrt(max(variance, 0))``.
         return_count : bool
             Also return how many samples each prediction used.
+        return_diagnostics : bool
+            Also return the search diagnostics of each prediction, from the same
+            search and the same kriging system (:data:`DIAGNOSTICS`).
 
         Returns
         -------
         mean : ndarray of shape (k,) or (k, m)
-            NaN where fewer than ``min_neighbors`` samples were found.
+            NaN where no search pass found enough samples.
         std : ndarray of shape (k,), if ``return_std``
         count : ndarray of shape (k,) of int, if ``return_count``
+        diagnostics : dict of str to ndarray of shape (k,), if ``return_diagnostics``
+            The arrays of :data:`DIAGNOSTICS`, by name.
 
         Raises
         ------
@@ -352,17 +589,42 @@ class _KrigingBase(GridMixin, _SampleStore, RegressorMixin, BaseEstimator):
             When a node's kriging system cannot be solved.
         """
         wanted = ["mean"] + ["var"] * return_std + ["count"] * return_count
+        if return_diagnostics:
+            extra = ["var", "count", "slope", "search_pass", *_DIAGNOSTIC_OUTPUTS]
+            wanted = list(dict.fromkeys([*wanted, *extra]))
         result = self._krige(X, outputs=wanted)
+        diagnostics = self._diagnostics(result) if return_diagnostics else None
         mean = result["mean"]
         if self._y_ndim == 1:
             mean = mean[:, 0]
-        out: list[NDArray[Any]] = [mean]
+        out: list[Any] = [mean]
         if return_std:  # in place: no second array of the size of the grid
             std = np.maximum(result["var"], 0.0, out=result["var"])
             out.append(np.sqrt(std, out=std))
         if return_count:
             out.append(result["count"])
+        if diagnostics is not None:
+            out.append(diagnostics)
         return out[0] if len(out) == 1 else tuple(out)
+
+    def _diagnostics(self, result: dict[str, NDArray[Any]]) -> dict[str, NDArray[Any]]:
+        """The named diagnostics of a :meth:`_krige` result (before the variance
+        becomes a standard deviation)."""
+        c00 = self._model(1, False, False).c00
+        variance = result["var"].copy()
+        with np.errstate(invalid="ignore", divide="ignore"):
+            efficiency = (c00 - variance) / c00
+        return {
+            "n_samples": result["count"].copy(),
+            "nearest_distance": result["nearest"],
+            "mean_distance": result["mean_distance"],
+            "n_cores": result["n_cores"],
+            "search_pass": result["search_pass"],
+            "kriging_variance": variance,
+            "slope_of_regression": result["slope"],
+            "kriging_efficiency": efficiency,
+            "negative_weights": result["negative_weights"],
+        }
 
     def kriging_weights(
         self, X: ArrayLike
@@ -488,25 +750,27 @@ class _KrigingBase(GridMixin, _SampleStore, RegressorMixin, BaseEstimator):
         k = self._n_search()
         want_weights = "weights" in outputs or "neighbors" in outputs
         width = k if want_weights else 0
-        results = _Outputs(
-            len(Xa),
-            {
-                "mean": ((self.n_outputs_,), np.float64, np.nan),
-                "var": ((), np.float64, np.nan),
-                "count": ((), np.int64, 0),
-                "status": ((), np.int64, STATUS_OK),
-                "slope": ((), np.float64, np.nan),
-                "neighbors": ((width,), np.int64, -1),
-                "weights": ((width,), np.float64, 0.0),
-            },
-            outputs,
-        )
+        specs: dict[str, tuple[tuple[int, ...], Any, Any]] = {
+            "mean": ((self.n_outputs_,), np.float64, np.nan),
+            "var": ((), np.float64, np.nan),
+            "count": ((), np.int64, 0),
+            "status": ((), np.int64, STATUS_OK),
+            "slope": ((), np.float64, np.nan),
+            "neighbors": ((width,), np.int64, -1),
+            "weights": ((width,), np.float64, 0.0),
+            "search_pass": ((), np.int64, 0),
+        }
+        # the search diagnostics cost work only when asked for
+        specs |= {
+            name: spec for name, spec in _DIAGNOSTIC_OUTPUTS.items() if name in outputs
+        }
+        results = _Outputs(len(Xa), specs, outputs)
         model = self._model(k, want_weights, "slope" in outputs)
         failures = _Failures()
         for lo, hi in results.chunks():
             part = results.chunk(lo, hi)
             part_exclude = None if exclude is None else exclude[lo:hi]
-            self._krige_chunk(Xa[lo:hi], part_exclude, k, model, part)
+            self._krige_passes(Xa[lo:hi], part_exclude, model, part, results)
             failures.record(lo, Xa[lo:hi], part)
         if failures.first is not None:
             self._raise_singular(*failures.first, failures.n_failed, exclude)
@@ -517,9 +781,36 @@ class _KrigingBase(GridMixin, _SampleStore, RegressorMixin, BaseEstimator):
         return float(np.hypot(*np.ptp(self.X_[:, :2], axis=0)))
 
     def _n_search(self) -> int:
-        """Samples each node's search looks for (``n_neighbors`` or all)."""
-        n = self.n_samples_
-        return n if self.n_neighbors is None else min(self.n_neighbors, n)
+        """Samples a node's search looks for at most, over the passes."""
+        return max(search.k(self.n_samples_) for search in self.passes_)
+
+    def _krige_passes(
+        self,
+        Xa: NDArray[np.float64],
+        exclude: NDArray[np.int64] | None,
+        model: KrigingModel,
+        out: dict[str, NDArray[Any]],
+        results: _Outputs,
+    ) -> None:
+        """Krige the rows of ``Xa`` pass by pass into ``out``: each pass takes the
+        nodes that no earlier pass found enough samples for; ``search_pass``
+        records the pass that estimated each node (0: none). A node whose
+        system is singular is not tried again."""
+        rows = np.arange(len(Xa))
+        for number, search in enumerate(self.passes_, 1):
+            if len(rows) == len(Xa):  # the first pass: straight into the outputs
+                self._krige_chunk(Xa, exclude, search, model, out)
+            else:
+                part = results.fresh(len(rows))
+                part_exclude = None if exclude is None else exclude[rows]
+                self._krige_chunk(Xa[rows], part_exclude, search, model, part)
+                for name, values in part.items():
+                    out[name][rows] = values
+            estimated = np.isfinite(out["var"][rows])
+            out["search_pass"][rows[estimated]] = number
+            rows = rows[~estimated & (out["status"][rows] == STATUS_OK)]
+            if len(rows) == 0:
+                return
 
     def _model(self, k: int, want_weights: bool, want_slope: bool) -> KrigingModel:
         """The kernel's model: all but the drift at the nodes (``node_f``), the
@@ -553,14 +844,14 @@ class _KrigingBase(GridMixin, _SampleStore, RegressorMixin, BaseEstimator):
         self,
         Xa: NDArray[np.float64],
         exclude: NDArray[np.int64] | None,
-        k: int,
+        search: SearchPass,
         model: KrigingModel,
         out: dict[str, NDArray[Any]],
     ) -> None:
-        """Krige the rows of ``Xa`` (``k`` neighbours each, before any sector
-        limit) into ``out``, views of the call's outputs."""
+        """Krige the rows of ``Xa`` with one search pass into ``out``, views of
+        the call's outputs (diagnostics left out of ``out`` are not computed)."""
         nodes = np.ascontiguousarray(Xa[:, :2])
-        plan, hood, n_jobs = self._neighbourhood(nodes, k, exclude)
+        plan, hood, n_jobs = self._neighbourhood(nodes, search, exclude)
         chunk_model = model._replace(node_f=np.ascontiguousarray(self._drift_basis(Xa)))
         outputs = KrigingOutputs(
             out["mean"],
@@ -570,6 +861,10 @@ class _KrigingBase(GridMixin, _SampleStore, RegressorMixin, BaseEstimator):
             out["neighbors"],
             out["weights"],
             out["slope"],
+            out.get("nearest", _NOT_WANTED_FLOAT),
+            out.get("mean_distance", _NOT_WANTED_FLOAT),
+            out.get("n_cores", _NOT_WANTED_INT),
+            out.get("negative_weights", _NOT_WANTED_FLOAT),
         )
         kernel = functools.partial(
             krige_groups, hood=hood, model=chunk_model, out=outputs
@@ -592,8 +887,8 @@ class _KrigingBase(GridMixin, _SampleStore, RegressorMixin, BaseEstimator):
             self.X_,
             np.array([[x0, y0]]),
             self._n_search() + 1,
-            self.max_distance,
-            self.max_per_sector,
+            self.passes_[0].max_distance,
+            self.passes_[0].max_per_sector,
         )
         used = [int(i) for i in idx[0] if i >= 0 and i != left_out][:count]
         shown = ", ".join(map(str, used[:8])) + (", ..." if len(used) > 8 else "")
@@ -648,6 +943,13 @@ class _Outputs:
             name: np.empty((size, *tail), dtype)
             for name, (tail, dtype, _) in specs.items()
             if name not in self.full
+        }
+
+    def fresh(self, n_nodes: int) -> dict[str, NDArray[Any]]:
+        """Every result, for ``n_nodes`` nodes, at its initial value."""
+        return {
+            name: np.full((n_nodes, *tail), initial, dtype)
+            for name, (tail, dtype, initial) in self._specs.items()
         }
 
     def chunks(self) -> Iterator[tuple[int, int]]:

@@ -208,13 +208,26 @@ def validate_params(estimator: Any) -> None:
     params = estimator.get_params(deep=False)
     hints: dict[str, str] = getattr(estimator, "_parameter_hints", {})
     for name, constraints in estimator._parameter_constraints.items():
-        value = params[name]
-        if not any(_accepts(c, value) for c in constraints):
-            raise ConfigError(
-                f"must be {_describe(constraints)}, got {value!r}",
-                column=name,
-                hint=hints.get(name),
-            )
+        check_value(name, params[name], constraints, hint=hints.get(name))
+
+
+def check_value(
+    name: str, value: Any, constraints: list[Any], hint: str | None = None
+) -> None:
+    """Raise ConfigError naming ``name`` unless ``value`` fits one of ``constraints``.
+
+    Examples
+    --------
+    >>> check_value("n_neighbors", 8, [Interval(numbers.Integral, 1), None])
+    >>> check_value("n_neighbors", 0, [Interval(numbers.Integral, 1)])
+    Traceback (most recent call last):
+    ...
+    seabed.exceptions.ConfigError: key 'n_neighbors': must be an integer >= 1, got 0
+    """
+    if not any(_accepts(c, value) for c in constraints):
+        raise ConfigError(
+            f"must be {_describe(constraints)}, got {value!r}", column=name, hint=hint
+        )
 
 
 # ------------------------------------------------------------------------ data

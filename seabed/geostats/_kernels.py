@@ -390,6 +390,29 @@ def _squared_distances(cx, cy, x0, y0, nc, d2):
 
 
 @njit(cache=True, nogil=True, error_model="numpy", inline="always")
+def _search_distances(cx, cy, x0, y0, nc, d2, ellipse):
+    """Squared search distances: Euclidean, or in the search ellipse's metric.
+
+    ``ellipse`` is ``(sin, cos, 1 / ratio)`` of the major axis's azimuth
+    (clockwise from north) and the minor/major ratio, or empty for a circle:
+    the offset's component along the major axis and its component across,
+    stretched by ``1 / ratio``, as the variogram's anisotropy does.
+    """
+    if ellipse.shape[0] == 0:
+        _squared_distances(cx, cy, x0, y0, nc, d2)
+        return
+    sin_t = ellipse[0]
+    cos_t = ellipse[1]
+    inv_ratio = ellipse[2]
+    for c in range(nc):
+        dx = cx[c] - x0
+        dy = cy[c] - y0
+        along = dx * sin_t + dy * cos_t
+        across = (dx * cos_t - dy * sin_t) * inv_ratio
+        d2[c] = along * along + across * across
+
+
+@njit(cache=True, nogil=True, error_model="numpy", inline="always")
 def _select_nearest(d2, cand, nc, exclude, k, max_d2, buf_d2, buf_pos, member):
     """The ``k`` nearest valid candidates, ties broken by sample index.
 
@@ -603,6 +626,84 @@ def _limit_per_sector(
             chosen[sec_pos[q * per_sector + i]] = True
         n += fill[q]
     return n
+
+
+@njit(cache=True, nogil=True, error_model="numpy", inline="always")
+def _restrict_high_values(d2, cand, nc, restricted, restricted_d2):
+    """Put restricted samples (high values) beyond their radius out of reach.
+
+    Their squared distance becomes infinite, which every selection treats as
+    beyond the search radius (:func:`neighbourhood` keeps that finite).
+    """
+    for c in range(nc):
+        if restricted[cand[c]] and d2[c] > restricted_d2:
+            d2[c] = np.inf
+
+
+# not inlined, like _limit_per_sector: off the common path
+@njit(cache=True, nogil=True, error_model="numpy")
+def _limit_per_group(
+    d2, cand, nc, member, per_group, sample_group, group_count, kept, ord_d2, ord_pos
+):
+    """Keep the ``per_group`` nearest members of each group (core or site).
+
+    Like the sector limit, it chooses among the neighbourhood already found
+    (``member``); members are taken in (distance, sample index) order, so the
+    choice depends on the node alone. Writes ``kept`` and returns its count.
+    """
+    n = 0
+    for c in range(nc):
+        kept[c] = False
+        if not member[c]:
+            continue
+        dc = d2[c]
+        i = n
+        n += 1
+        while i > 0 and ord_d2[i - 1] > dc:
+            ord_d2[i] = ord_d2[i - 1]
+            ord_pos[i] = ord_pos[i - 1]
+            i -= 1
+        ord_d2[i] = dc
+        ord_pos[i] = c
+    n_kept = 0
+    for i in range(n):
+        c = ord_pos[i]
+        g = sample_group[cand[c]]
+        if group_count[g] < per_group:
+            group_count[g] += 1
+            kept[c] = True
+            n_kept += 1
+    for i in range(n):  # reset only what was touched
+        group_count[sample_group[cand[ord_pos[i]]]] = 0
+    return n_kept
+
+
+@njit(cache=True, nogil=True, error_model="numpy")
+def _search_diagnostics(
+    node, n, idx, pos, cx, cy, x0, y0, sample_group, seen, out_nearest,
+    out_mean_distance, out_cores,
+):  # fmt: skip
+    """Distance to the nearest sample, mean distance and distinct groups (cores)
+    of one node's neighbour set, in the set's (ascending index) order."""
+    nearest = np.inf
+    total = 0.0
+    n_groups = 0
+    for i in range(n):
+        c = pos[i]
+        dx = cx[c] - x0
+        dy = cy[c] - y0
+        d = math.sqrt(dx * dx + dy * dy)
+        nearest = min(nearest, d)
+        total += d
+        g = sample_group[idx[i]]
+        if not seen[g]:
+            seen[g] = True
+            n_groups += 1
+    for i in range(n):
+        seen[sample_group[idx[i]]] = False
+    out_nearest[node] = nearest
+    out_mean_distance[node] = total / n
+    out_cores[node] = n_groups
 
 
 @njit(cache=True, nogil=True, error_model="numpy", inline="always")
@@ -934,6 +1035,7 @@ def _solve_batch(
     out_var,
     out_w,
     out_slope,
+    out_negative,
 ):
     """Means and variances of ``r`` nodes (``batch``) that share one neighbour set.
 
@@ -1010,7 +1112,8 @@ def _solve_batch(
         out_var[batch[t]] = var[t]
     if want_slope:
         _slopes(r, batch, n, p, B, V, F0, Rq, drift_work, out_slope)
-    if want_weights:  # lambda = C^-1 (c0 + F Q^-1 (f0 - F'C^-1 c0))
+    want_negative = out_negative.shape[0] > 0
+    if want_weights or want_negative:  # lambda = C^-1 (c0 + F Q^-1 (f0 - F'C^-1 c0))
         z = np.empty(max(p, 1))
         for t in range(r):
             for col in range(p):
@@ -1022,8 +1125,14 @@ def _solve_batch(
                     wi += A[col, i] * z[col]
                 w[i] = wi
             _solve_upper(U, n, w)
-            for i in range(n):
-                out_w[batch[t], i] = w[i]
+            if want_weights:
+                for i in range(n):
+                    out_w[batch[t], i] = w[i]
+            if want_negative:
+                negative = 0.0
+                for i in range(n):
+                    negative += min(w[i], 0.0)
+                out_negative[batch[t]] = negative
 
 
 @njit(cache=True, nogil=True, error_model="numpy")
@@ -1050,6 +1159,14 @@ class Neighbourhood(NamedTuple):
     ``k`` nearest samples within ``sqrt(max_d2)``, less sample
     ``node_exclude[i]`` (-1: none), then at most ``per_sector`` per quadrant (0:
     no limit); it is estimated only if the search finds ``min_count`` or more.
+    Before the sector limit, at most ``per_group`` (0: no limit) of those
+    nearest come from any one group ``sample_group`` (codes below
+    ``n_groups``: cores or sites), and ``min_count`` counts what is left.
+    Samples flagged ``restricted`` (empty: none) inform only nodes within
+    ``sqrt(restricted_d2)`` (a high-value restriction). Distances are those of
+    a search ellipse when ``ellipse`` holds ``(sin, cos, 1 / ratio)`` of its
+    major axis's azimuth and its minor/major ratio (``max_d2`` is then the
+    squared major semi-axis), else Euclidean.
     """
 
     order: NDArray[np.int64]
@@ -1066,6 +1183,12 @@ class Neighbourhood(NamedTuple):
     max_d2: float
     per_sector: int
     min_count: int
+    sample_group: NDArray[np.int64]
+    n_groups: int
+    per_group: int
+    restricted: NDArray[np.bool_]
+    restricted_d2: float
+    ellipse: NDArray[np.float64]
 
 
 class KrigingModel(NamedTuple):
@@ -1095,7 +1218,9 @@ class KrigingModel(NamedTuple):
 class KrigingOutputs(NamedTuple):
     """Per-node results of :func:`krige_groups`, written at each node's index:
     means (k, m), variances, samples used, statuses, and (k, n_neighbors)
-    neighbours, weights, then slopes of regression."""
+    neighbours, weights, then slopes of regression; then the search diagnostics
+    (distance to the nearest and mean distance to the samples used, distinct
+    groups among them, sum of the negative weights), empty when not wanted."""
 
     mean: NDArray[np.float64]
     var: NDArray[np.float64]
@@ -1104,6 +1229,10 @@ class KrigingOutputs(NamedTuple):
     neighbors: NDArray[np.int64]
     weights: NDArray[np.float64]
     slope: NDArray[np.float64]
+    nearest: NDArray[np.float64]
+    mean_distance: NDArray[np.float64]
+    n_cores: NDArray[np.int64]
+    negative_weights: NDArray[np.float64]
 
 
 class IdwModel(NamedTuple):
@@ -1137,6 +1266,10 @@ def _neighbour_buffers(hood, g_begin, g_end):
         np.empty(4 * ps),
         np.empty(4 * ps, dtype=np.int64),
         np.zeros(4, dtype=np.int64),
+        np.zeros(mc, dtype=np.bool_),  # of the k nearest, the ones kept per group
+        np.empty(kk),
+        np.empty(kk, dtype=np.int64),
+        np.zeros(max(hood.n_groups, 1), dtype=np.int64),  # members per group
     )
     return kk, ps, buffers
 
@@ -1200,7 +1333,13 @@ def _neighbour_loop(hood, g, buffers, ps, min_used, sets, idw, out):
     out_mean = out.mean
     out_count = out.n_used
     m = out_mean.shape[1]
-    cx, cy, d2, member, buf_d2, buf_pos, chosen, sec_d2, sec_pos, fill = buffers
+    cx, cy, d2, member, buf_d2, buf_pos, chosen, sec_d2, sec_pos, fill = buffers[:10]
+    kept, ord_d2, ord_pos, group_count = buffers[10:]
+    pg = hood.per_group
+    ellipse = hood.ellipse
+    restricted = hood.restricted
+    restricted_d2 = hood.restricted_d2
+    sample_group = hood.sample_group
     lo = hood.cand_lo[g]
     hi = hood.cand_hi[g]
     nc = _load_candidates(hood.cand_idx, lo, hi, hood.sx, hood.sy, cx, cy)
@@ -1221,7 +1360,9 @@ def _neighbour_loop(hood, g, buffers, ps, min_used, sets, idw, out):
     for jj in range(size):
         node = order[start + jj]
         exclude = node_exclude[node]
-        _squared_distances(cx, cy, node_x[node], node_y[node], nc, d2)
+        _search_distances(cx, cy, node_x[node], node_y[node], nc, d2, ellipse)
+        if restricted.shape[0] > 0:
+            _restrict_high_values(d2, cand, nc, restricted, restricted_d2)
         same = n_member >= 0 and _keeps_selection(
             d2, cand, nc, exclude, k, max_d2, member, n_member
         )
@@ -1231,14 +1372,28 @@ def _neighbour_loop(hood, g, buffers, ps, min_used, sets, idw, out):
             )
             current = -1
         n = n_member
-        if ps > 0:  # quadrants move with the node: look its set up anew
-            n = _limit_per_sector(
-                cx, cy, node_x[node], node_y[node], d2, nc, member, ps,
-                chosen, sec_d2, sec_pos, fill,
+        n_found = n_member
+        if pg > 0:  # at most pg per core, then the count that min_count sees
+            n = _limit_per_group(
+                d2, cand, nc, member, pg, sample_group, group_count, kept,
+                ord_d2, ord_pos,
             )  # fmt: skip
+            n_found = n
+            current = -1
+        if ps > 0:  # quadrants move with the node: look its set up anew
+            if pg > 0:
+                n = _limit_per_sector(
+                    cx, cy, node_x[node], node_y[node], d2, nc, kept, ps,
+                    chosen, sec_d2, sec_pos, fill,
+                )  # fmt: skip
+            else:
+                n = _limit_per_sector(
+                    cx, cy, node_x[node], node_y[node], d2, nc, member, ps,
+                    chosen, sec_d2, sec_pos, fill,
+                )  # fmt: skip
             current = -1
         out_count[node] = n
-        if n_member < min_count or n < min_used:
+        if n_found < min_count or n < min_used:
             for o in range(m):
                 out_mean[node, o] = np.nan
             if sets is not None:
@@ -1248,6 +1403,8 @@ def _neighbour_loop(hood, g, buffers, ps, min_used, sets, idw, out):
         if idw is not None:
             if ps > 0:
                 _idw_node(node, nc, cand, d2, chosen, sample_y, power, out_mean)
+            elif pg > 0:
+                _idw_node(node, nc, cand, d2, kept, sample_y, power, out_mean)
             else:
                 _idw_node(node, nc, cand, d2, member, sample_y, power, out_mean)
         if sets is not None:
@@ -1256,6 +1413,8 @@ def _neighbour_loop(hood, g, buffers, ps, min_used, sets, idw, out):
                     _gather_selection(
                         cand, nc, chosen, set_idx[n_sets], set_pos[n_sets]
                     )
+                elif pg > 0:
+                    _gather_selection(cand, nc, kept, set_idx[n_sets], set_pos[n_sets])
                 else:
                     _gather_selection(
                         cand, nc, member, set_idx[n_sets], set_pos[n_sets]
@@ -1311,6 +1470,9 @@ def krige_groups(g_begin, g_end, hood, model, out):
     out_status = out.status
     out_w = out.weights
     out_slope = out.slope
+    out_negative = out.negative_weights
+    want_diagnostics = out.nearest.shape[0] > 0
+    seen = np.zeros(max(hood.n_groups, 1), dtype=np.bool_)
 
     p = sample_f.shape[1]
     m = sample_y.shape[1]
@@ -1412,6 +1574,12 @@ def krige_groups(g_begin, g_end, hood, model, out):
                             out_mean[node, o] = np.nan
                         out_var[node] = np.nan
                         continue
+                    if want_diagnostics:
+                        _search_diagnostics(
+                            node, n, idx, pos, cx, cy, node_x[node], node_y[node],
+                            hood.sample_group, seen, out.nearest,
+                            out.mean_distance, out.n_cores,
+                        )  # fmt: skip
                     batch[r] = node
                     r += 1
                 if r > 0 and (r == _BATCH or jj == size):
@@ -1450,6 +1618,7 @@ def krige_groups(g_begin, g_end, hood, model, out):
                         out_var,
                         out_w,
                         out_slope,
+                        out_negative,
                     )
                     r = 0
 
@@ -1482,7 +1651,9 @@ def neighbor_groups(g_begin, g_end, hood, out_idx, out_d2, out_count):
     k = hood.k
     max_d2 = hood.max_d2
     _, ps, buffers = _neighbour_buffers(hood, g_begin, g_end)
-    cx, cy, d2, member, buf_d2, buf_pos, chosen, sec_d2, sec_pos, fill = buffers
+    cx, cy, d2, member, buf_d2, buf_pos, chosen, sec_d2, sec_pos, fill = buffers[:10]
+    kept, ord_d2, ord_pos, group_count = buffers[10:]
+    pg = hood.per_group
     for g in range(g_begin, g_end):
         lo = hood.cand_lo[g]
         hi = hood.cand_hi[g]
@@ -1492,20 +1663,33 @@ def neighbor_groups(g_begin, g_end, hood, out_idx, out_d2, out_count):
             node = order[j]
             x0 = node_x[node]
             y0 = node_y[node]
-            _squared_distances(cx, cy, x0, y0, nc, d2)
+            _search_distances(cx, cy, x0, y0, nc, d2, hood.ellipse)
+            if hood.restricted.shape[0] > 0:
+                _restrict_high_values(d2, cand, nc, hood.restricted, hood.restricted_d2)
             # the nearest first: buf_pos in (distance, index) order
             n = _select_nearest(
                 d2, cand, nc, node_exclude[node], k, max_d2, buf_d2, buf_pos, member
             )
+            if pg > 0:
+                _limit_per_group(
+                    d2, cand, nc, member, pg, hood.sample_group, group_count,
+                    kept, ord_d2, ord_pos,
+                )  # fmt: skip
+            else:
+                for c in range(nc):
+                    kept[c] = member[c]
             if ps > 0:
                 _limit_per_sector(
-                    cx, cy, x0, y0, d2, nc, member, ps, chosen, sec_d2, sec_pos, fill
+                    cx, cy, x0, y0, d2, nc, kept, ps, chosen, sec_d2, sec_pos, fill
                 )
-            kept = 0
+            else:
+                for c in range(nc):
+                    chosen[c] = kept[c]
+            n_kept = 0
             for i in range(n):
                 c = buf_pos[i]
-                if ps == 0 or chosen[c]:
-                    out_idx[node, kept] = cand[c]
-                    out_d2[node, kept] = buf_d2[i]
-                    kept += 1
-            out_count[node] = kept
+                if chosen[c]:
+                    out_idx[node, n_kept] = cand[c]
+                    out_d2[node, n_kept] = buf_d2[i]
+                    n_kept += 1
+            out_count[node] = n_kept

@@ -38,6 +38,7 @@ from __future__ import annotations
 import itertools
 import math
 import os
+import sys
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -56,6 +57,8 @@ from seabed.geostats._kernels import (
 __all__ = [
     "GROUP_SIZE",
     "SearchPlan",
+    "ellipse_space",
+    "ellipse_terms",
     "group_nodes",
     "nearest_neighbors",
     "neighbourhood",
@@ -157,6 +160,7 @@ def plan_search(
     n_neighbors: int | None,
     max_distance: float | None,
     leave_one_out: bool = False,
+    n_restricted: int = 0,
     group_size: int = GROUP_SIZE,
     workers: int = 1,
 ) -> SearchPlan:
@@ -174,6 +178,9 @@ def plan_search(
         Search radius (None: unlimited).
     leave_one_out : bool
         Nodes will each leave one sample out: gather for ``n_neighbors + 1``.
+    n_restricted : int
+        Samples that some nodes may not use (a high-value restriction): gather
+        for that many more, so that ``n_neighbors`` usable ones are among them.
     group_size : int
         Nodes per group, roughly.
     workers : int
@@ -182,7 +189,8 @@ def plan_search(
     n = tree.n
     order, group_ptr = group_nodes(nodes, group_size)
     n_groups = len(group_ptr) - 1
-    k = None if n_neighbors is None else min(n_neighbors + int(leave_one_out), n)
+    extra = int(leave_one_out) + n_restricted
+    k = None if n_neighbors is None else min(n_neighbors + extra, n)
     if (k is None or k >= n) and max_distance is None:  # every sample, every node
         return SearchPlan(
             order,
@@ -221,14 +229,31 @@ def neighbourhood(
     max_per_sector: int | None,
     min_count: int = 0,
     exclude: NDArray[np.int64] | None = None,
+    groups: NDArray[np.int64] | None = None,
+    max_per_group: int | None = None,
+    restricted: NDArray[np.bool_] | None = None,
+    restricted_distance: float = np.inf,
+    ellipse: tuple[float, float] | None = None,
 ) -> Neighbourhood:
     """The kernels' record of a search: the plan, the nodes, the samples, the limits.
 
-    ``exclude[i]`` is a sample node ``i`` must leave out (None: none); see
+    ``exclude[i]`` is a sample node ``i`` must leave out (None: none);
+    ``groups`` the group (core) code of each sample (None: each its own), of
+    which at most ``max_per_group`` are used; samples flagged ``restricted``
+    inform only nodes within ``restricted_distance``; ``ellipse`` is
+    ``(azimuth, ratio)`` of a search ellipse (None: a circle), whose major
+    semi-axis is ``max_distance``. See
     :class:`~seabed.geostats._kernels.Neighbourhood`.
     """
     if exclude is None:
         exclude = np.full(len(nodes), -1, dtype=np.int64)
+    if groups is None:
+        groups = np.arange(len(samples), dtype=np.int64)
+    if restricted is None or not restricted.any():
+        restricted = np.zeros(0, dtype=np.bool_)
+    # finite: a restricted sample out of reach gets an infinite distance, which
+    # must fail every radius
+    max_d2 = sys.float_info.max if max_distance is None else float(max_distance) ** 2
     return Neighbourhood(
         plan.order,
         plan.group_ptr,
@@ -241,10 +266,45 @@ def neighbourhood(
         np.ascontiguousarray(samples[:, 0]),
         np.ascontiguousarray(samples[:, 1]),
         int(k),
-        np.inf if max_distance is None else float(max_distance) ** 2,
+        max_d2,
         0 if max_per_sector is None else int(max_per_sector),
         int(min_count),
+        np.ascontiguousarray(groups, dtype=np.int64),
+        int(groups.max(initial=-1)) + 1,
+        0 if max_per_group is None else int(max_per_group),
+        np.ascontiguousarray(restricted, dtype=np.bool_),
+        float(restricted_distance) ** 2,
+        np.zeros(0) if ellipse is None else ellipse_terms(*ellipse),
     )
+
+
+def ellipse_terms(azimuth: float, ratio: float) -> NDArray[np.float64]:
+    """``(sin, cos, 1 / ratio)`` of a search ellipse, as the kernels read it.
+
+    Examples
+    --------
+    >>> ellipse_terms(90.0, 0.5).round(12).tolist()
+    [1.0, 0.0, 2.0]
+    """
+    theta = math.radians(azimuth)
+    return np.array([math.sin(theta), math.cos(theta), 1.0 / ratio])
+
+
+def ellipse_space(
+    points: NDArray[np.float64], azimuth: float, ratio: float
+) -> NDArray[np.float64]:
+    """Coordinates in which a search ellipse is a circle of its major semi-axis:
+    along its major axis, and across it divided by ``ratio``.
+
+    Examples
+    --------
+    >>> ellipse_space(np.array([[0.0, 10.0], [5.0, 0.0]]), 0.0, 0.5).tolist()
+    [[10.0, 0.0], [0.0, 10.0]]
+    """
+    sin_t, cos_t, inv_ratio = ellipse_terms(azimuth, ratio)
+    along = points[:, 0] * sin_t + points[:, 1] * cos_t
+    across = (points[:, 0] * cos_t - points[:, 1] * sin_t) * inv_ratio
+    return np.column_stack([along, across])
 
 
 def resolve_n_jobs(n_jobs: int | None) -> int:

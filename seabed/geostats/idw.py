@@ -30,6 +30,7 @@ from seabed.geostats._base import (
     _Outputs,
     _SampleStore,
     check_neighbourhood,
+    search_passes,
 )
 from seabed.geostats._checks import Interval, check_points, check_samples
 from seabed.geostats._kernels import IdwModel, idw_groups
@@ -169,8 +170,6 @@ class InverseDistanceWeighting(GridMixin, _SampleStore, RegressorMixin, BaseEsti
         out: dict[str, NDArray[Any]],
     ) -> None:
         nodes = np.ascontiguousarray(X[:, :2], dtype=float)
-        n = self.n_samples_
-        k = n if self.n_neighbors is None else min(self.n_neighbors, n)
-        plan, hood, n_jobs = self._neighbourhood(nodes, k, exclude)
+        plan, hood, n_jobs = self._neighbourhood(nodes, search_passes(self)[0], exclude)
         model = IdwModel(self.y_, float(self.power), out["mean"], out["count"])
         run_groups(plan, n_jobs, functools.partial(idw_groups, hood=hood, model=model))

@@ -85,6 +85,22 @@ class OrdinaryKriging(_KrigingBase):
         ``[0, 90)``, ``[90, 180)``, ... degrees clockwise from north: a sample
         due north is north-east, due east south-east (gstat's convention).
         None: no limit.
+    max_per_core : int, optional
+        Of the neighbours found, keep only the nearest this many from any one
+        core (the ``groups`` given to :meth:`fit`: cores, or re-cored sites),
+        before the sector limit; ``min_neighbors`` counts what is left. None: no
+        limit.
+    passes : list of dict, optional
+        Search passes, tried in order: a prediction is made by the first pass
+        whose search finds enough samples (``search_pass`` in the diagnostics of
+        :meth:`predict`). Each dict may set ``n_neighbors``, ``min_neighbors``,
+        ``max_distance``, ``max_per_core`` and ``max_per_sector``; a key left out
+        takes the estimator's own value. None: one pass of the estimator's own
+        values. See ``docs/search.md``.
+    high_value, high_value_radius : float, optional
+        Samples whose first output exceeds ``high_value`` inform only
+        predictions within ``high_value_radius`` metres (a distance-limited
+        restriction of high values; give both or neither).
     block_size : float or (float, float), optional
         Block kriging of rectangles this wide (east) and high (north), centred on
         the prediction points (gstat ``block``); None: point kriging.
@@ -108,6 +124,10 @@ class OrdinaryKriging(_KrigingBase):
     y_ : ndarray of shape (n, m)
         Sample values.
     n_samples_, n_outputs_, n_features_in_ : int
+    passes_ : list of SearchPass
+        The search passes, resolved (every key filled).
+    n_restricted_ : int
+        Samples under the high-value restriction.
 
     Examples
     --------
@@ -129,6 +149,10 @@ class OrdinaryKriging(_KrigingBase):
         max_distance: float | None = None,
         min_neighbors: int = 1,
         max_per_sector: int | None = None,
+        max_per_core: int | None = None,
+        passes: list[dict[str, Any]] | None = None,
+        high_value: float | None = None,
+        high_value_radius: float | None = None,
         block_size: float | tuple[float, float] | None = None,
         block_discretization: int | str = "gauss",
         duplicates: str = "raise",
@@ -139,6 +163,10 @@ class OrdinaryKriging(_KrigingBase):
         self.max_distance = max_distance
         self.min_neighbors = min_neighbors
         self.max_per_sector = max_per_sector
+        self.max_per_core = max_per_core
+        self.passes = passes
+        self.high_value = high_value
+        self.high_value_radius = high_value_radius
         self.block_size = block_size
         self.block_discretization = block_discretization
         self.duplicates = duplicates
@@ -155,8 +183,9 @@ class SimpleKriging(_KrigingBase):
     mean : float or array-like of shape (m,), optional
         The known mean (one per output); None uses the sample mean (held fixed in
         leave-one-out cross-validation).
-    n_neighbors, max_distance, min_neighbors, max_per_sector, block_size, \
-block_discretization, duplicates, n_jobs
+    n_neighbors, max_distance, min_neighbors, max_per_sector, max_per_core, \
+passes, high_value, high_value_radius, block_size, block_discretization, \
+duplicates, n_jobs
         See :class:`OrdinaryKriging`.
 
     Attributes
@@ -191,6 +220,10 @@ block_discretization, duplicates, n_jobs
         max_distance: float | None = None,
         min_neighbors: int = 1,
         max_per_sector: int | None = None,
+        max_per_core: int | None = None,
+        passes: list[dict[str, Any]] | None = None,
+        high_value: float | None = None,
+        high_value_radius: float | None = None,
         block_size: float | tuple[float, float] | None = None,
         block_discretization: int | str = "gauss",
         duplicates: str = "raise",
@@ -202,6 +235,10 @@ block_discretization, duplicates, n_jobs
         self.max_distance = max_distance
         self.min_neighbors = min_neighbors
         self.max_per_sector = max_per_sector
+        self.max_per_core = max_per_core
+        self.passes = passes
+        self.high_value = high_value
+        self.high_value_radius = high_value_radius
         self.block_size = block_size
         self.block_discretization = block_discretization
         self.duplicates = duplicates
@@ -241,8 +278,9 @@ class UniversalKriging(_KrigingBase):
         1 and the covariates in ``X[:, 2:]`` (kriging with external drift, gstat
         ``z ~ covariate``). For blocks the drift is taken at the block centre, as
         gstat does.
-    n_neighbors, max_distance, min_neighbors, max_per_sector, block_size, \
-block_discretization, duplicates, n_jobs
+    n_neighbors, max_distance, min_neighbors, max_per_sector, max_per_core, \
+passes, high_value, high_value_radius, block_size, block_discretization, \
+duplicates, n_jobs
         See :class:`OrdinaryKriging`. Predictions with fewer neighbours than
         drift coefficients are NaN.
 
@@ -272,6 +310,10 @@ block_discretization, duplicates, n_jobs
         max_distance: float | None = None,
         min_neighbors: int = 1,
         max_per_sector: int | None = None,
+        max_per_core: int | None = None,
+        passes: list[dict[str, Any]] | None = None,
+        high_value: float | None = None,
+        high_value_radius: float | None = None,
         block_size: float | tuple[float, float] | None = None,
         block_discretization: int | str = "gauss",
         duplicates: str = "raise",
@@ -283,6 +325,10 @@ block_discretization, duplicates, n_jobs
         self.max_distance = max_distance
         self.min_neighbors = min_neighbors
         self.max_per_sector = max_per_sector
+        self.max_per_core = max_per_core
+        self.passes = passes
+        self.high_value = high_value
+        self.high_value_radius = high_value_radius
         self.block_size = block_size
         self.block_discretization = block_discretization
         self.duplicates = duplicates
@@ -339,8 +385,9 @@ class RegressionKriging(GridMixin, RegressorMixin, BaseEstimator):
         Variogram of the residuals.
     features : {"covariates", "all"}, default "covariates"
         Columns the regressor sees.
-    n_neighbors, max_distance, min_neighbors, max_per_sector, block_size, \
-block_discretization, duplicates, n_jobs
+    n_neighbors, max_distance, min_neighbors, max_per_sector, max_per_core, \
+passes, high_value, high_value_radius, block_size, block_discretization, \
+duplicates, n_jobs
         See :class:`OrdinaryKriging` (for the residuals).
 
     Attributes
@@ -383,6 +430,10 @@ block_discretization, duplicates, n_jobs
         max_distance: float | None = None,
         min_neighbors: int = 1,
         max_per_sector: int | None = None,
+        max_per_core: int | None = None,
+        passes: list[dict[str, Any]] | None = None,
+        high_value: float | None = None,
+        high_value_radius: float | None = None,
         block_size: float | tuple[float, float] | None = None,
         block_discretization: int | str = "gauss",
         duplicates: str = "raise",
@@ -395,6 +446,10 @@ block_discretization, duplicates, n_jobs
         self.max_distance = max_distance
         self.min_neighbors = min_neighbors
         self.max_per_sector = max_per_sector
+        self.max_per_core = max_per_core
+        self.passes = passes
+        self.high_value = high_value
+        self.high_value_radius = high_value_radius
         self.block_size = block_size
         self.block_discretization = block_discretization
         self.duplicates = duplicates
@@ -406,7 +461,9 @@ block_discretization, duplicates, n_jobs
     def _features(self, X: NDArray[np.float64]) -> NDArray[np.float64]:
         return X[:, 2:] if self.features == "covariates" else X
 
-    def fit(self, X: ArrayLike, y: ArrayLike) -> RegressionKriging:
+    def fit(
+        self, X: ArrayLike, y: ArrayLike, groups: ArrayLike | None = None
+    ) -> RegressionKriging:
         """Fit the regressor, then krige its residuals.
 
         Parameters
@@ -414,6 +471,8 @@ block_discretization, duplicates, n_jobs
         X : array-like of shape (n, 2 + q)
             Coordinates in metres, then covariates.
         y : array-like of shape (n,) or (n, m)
+        groups : array-like of shape (n,), optional
+            The core (or site) of each sample, for ``max_per_core``.
 
         Returns
         -------
@@ -439,16 +498,24 @@ block_discretization, duplicates, n_jobs
             max_distance=self.max_distance,
             min_neighbors=self.min_neighbors,
             max_per_sector=self.max_per_sector,
+            max_per_core=self.max_per_core,
+            passes=self.passes,
+            high_value=self.high_value,
+            high_value_radius=self.high_value_radius,
             block_size=self.block_size,
             block_discretization=self.block_discretization,
             duplicates=self.duplicates,
             n_jobs=self.n_jobs,
-        ).fit(Xa[:, :2], residuals)
+        ).fit(Xa[:, :2], residuals, groups)
         self.variogram_ = self.kriging_.variogram_
         return self
 
     def predict(
-        self, X: ArrayLike, return_std: bool = False, return_count: bool = False
+        self,
+        X: ArrayLike,
+        return_std: bool = False,
+        return_count: bool = False,
+        return_diagnostics: bool = False,
     ) -> Any:
         """Trend plus kriged residual (see :meth:`OrdinaryKriging.predict`)."""
         check_is_fitted(self)
@@ -457,7 +524,10 @@ block_discretization, duplicates, n_jobs
             self.regressor_.predict(self._features(Xa)), dtype=np.float64
         )
         out = self.kriging_.predict(
-            Xa[:, :2], return_std=return_std, return_count=return_count
+            Xa[:, :2],
+            return_std=return_std,
+            return_count=return_count,
+            return_diagnostics=return_diagnostics,
         )
         if isinstance(out, tuple):
             return (out[0] + trend.reshape(out[0].shape), *out[1:])

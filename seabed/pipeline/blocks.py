@@ -548,10 +548,12 @@ def assumptions(
     density: dict[str, Any],
     variogram: Variogram | None,
     area: dict[str, Any] | None = None,
+    search_pass: xr.DataArray | None = None,
 ) -> dict[str, Any]:
     """How the figures were made, for ``resource.json`` and reports.
 
-    ``area`` is the area of interest's record (``Inputs.area_record``).
+    ``area`` is the area of interest's record (``Inputs.area_record``);
+    ``search_pass`` the map of the pass that estimated each cell, to count them.
     """
     window = config.composite
     forms = dict(DEFAULT_OXIDES) | dict(config.resource.oxides)
@@ -574,6 +576,7 @@ def assumptions(
         "oxide_factors": oxide_factors(config.resource.oxides),
         "crs": dataset.rio.crs.to_string(),
         "resolution_m": config.grid.resolution_m,
+        "search": search_record(config, search_pass),
         "classification": classification_record(config, variogram),
     }
 
@@ -612,6 +615,56 @@ def class_doubts(
     return classification_doubts(
         class_rules(config), practical_range_m=reach, extent_m=extent
     )
+
+
+def search_record(
+    config: Config, search_pass: xr.DataArray | None = None
+) -> dict[str, Any]:
+    """The kriging search for ``resource.json``: its passes (every key filled),
+    the cells each estimated (from the ``search_pass`` map, when given), and the
+    high-value restriction.
+
+    Examples
+    --------
+    >>> from seabed.config import Config
+    >>> cfg = Config.model_validate({"inputs": {"cores": "c.csv"},
+    ...     "composite": {"high_value_ppm": 6000, "high_value_radius_m": 5000}})
+    >>> record = search_record(cfg)
+    >>> record["passes"][0]["max_distance_m"], record["high_value_restriction"]["text"]
+    (50000.0, 'composites above 6000 ppm REY inform only cells within 5000 m of them')
+    """
+    est, window = config.estimate, config.composite
+    own = {
+        "n_neighbors": est.n_neighbors,
+        "min_neighbors": est.min_neighbors,
+        "max_distance_m": est.max_distance_m,
+        "max_per_core": est.max_per_core,
+        "max_per_sector": est.max_per_sector,
+        "anisotropy": None,
+    }
+    tables = est.passes or []
+    passes = [
+        own | {k: v for k, v in table.model_dump().items() if v is not None}
+        for table in tables
+    ] or [own]
+    if search_pass is not None:
+        counts = np.asarray(search_pass.values).ravel()
+        for number, search in enumerate(passes, 1):
+            search["cells"] = int((counts == number).sum())
+    restriction = None
+    if window.high_value_ppm is not None:
+        restriction = {
+            "high_value_ppm": window.high_value_ppm,
+            "high_value_radius_m": window.high_value_radius_m,
+            "text": f"composites above {window.high_value_ppm:g} ppm REY inform "
+            f"only cells within {window.high_value_radius_m:g} m of them",
+        }
+    return {
+        "passes": passes,
+        "limits_choose_among": "the n_neighbors nearest within max_distance_m "
+        "(as gstat's omax); min_neighbors counts them after max_per_core",
+        "high_value_restriction": restriction,
+    }
 
 
 def _described(dataset: xr.Dataset) -> xr.Dataset:

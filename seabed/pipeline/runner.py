@@ -336,7 +336,12 @@ def _run(
             dry_density_text=str(density_record["text"]),
             notes=notes,
             assumptions=assumptions(
-                config, frame, density_record, models.variogram, inputs.area_record
+                config,
+                frame,
+                density_record,
+                models.variogram,
+                inputs.area_record,
+                search_pass=dataset.get("search_pass"),
             )
             | {"recoverable": recoverable_record(config, change_of_support)},
             simulation=simulated,

@@ -56,6 +56,7 @@ def assumptions_html(context: ReportContext) -> str:
         ),
         ("Cut-offs", f"{cutoffs} ppm REY, on the estimated block grade"),
         ("Estimator", _estimator_text(config.estimate)),
+        ("High-value restriction", _restriction_text(result.assumptions)),
         ("Support", context.support_text()),
         (
             "Grid",
@@ -69,6 +70,12 @@ def assumptions_html(context: ReportContext) -> str:
         ("Raster rules", _rules_text(config) or "none"),
     ]
     return _key_value_html(rows)
+
+
+def _restriction_text(assumptions: dict[str, Any]) -> str:
+    """The high-value restriction in words, or "none"."""
+    restriction = assumptions.get("search", {}).get("high_value_restriction")
+    return "none" if restriction is None else str(restriction["text"])
 
 
 def _area_text(assumptions: dict[str, Any]) -> str:
@@ -147,14 +154,36 @@ def _estimator_text(estimate: EstimateConfig) -> str:
         method = f"inverse distance weighting (power {estimate.idw_power:g})"
     else:
         method = f"{estimate.method} kriging"
-    search = (
-        "all cores"
-        if estimate.n_neighbors is None
-        else f"{estimate.n_neighbors} nearest cores"
-    )
-    if estimate.max_distance_m is not None:
-        search += f" within {estimate.max_distance_m / 1000:g} km"
-    return f"{method}, {search} (at least {estimate.min_neighbors})"
+    if not estimate.passes:
+        return f"{method}, {_search_text(estimate.model_dump())}"
+    passes = [
+        f"pass {number}: "
+        + _search_text(
+            estimate.model_dump()
+            | {k: v for k, v in p.model_dump().items() if v is not None}
+        )
+        for number, p in enumerate(estimate.passes, 1)
+    ]
+    return f"{method} in {len(passes)} search passes ({'; '.join(passes)})"
+
+
+def _search_text(search: dict[str, Any]) -> str:
+    """``32 nearest cores within 50 km (at least 3)``, and the limits set."""
+    n = search["n_neighbors"]
+    text = "all cores" if n is None else f"{n} nearest cores"
+    if search["max_distance_m"] is not None:
+        ellipse = (
+            " (search ellipse: major semi-axis)" if search.get("anisotropy") else ""
+        )
+        text += f" within {search['max_distance_m'] / 1000:g} km{ellipse}"
+    text += f" (at least {search['min_neighbors']})"
+    for key, words in (
+        ("max_per_core", "per core"),
+        ("max_per_sector", "per quadrant"),
+    ):
+        if search.get(key) is not None:
+            text += f", at most {search[key]} {words}"
+    return text
 
 
 def _rules_text(config: Config) -> str:
