@@ -524,6 +524,9 @@ class OutputConfig(_Section):
     """Where results are written."""
 
     dir: Path = Path("out")
+    #: the whole result as one CF-1.10 dataset: ``result.nc``, ``result.zarr``, or
+    #: none (the GeoTIFFs and tables are written in every case)
+    dataset: Literal["netcdf", "zarr", "none"] = "netcdf"
 
 
 class Config(_Section):
