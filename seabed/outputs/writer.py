@@ -25,6 +25,7 @@ from seabed.outputs.dataset import DATASET_FILES
 from seabed.outputs.files import write_csv, write_json
 from seabed.outputs.folder import _publish
 from seabed.outputs.report_files import write_report
+from seabed.outputs.stac import stac_item, write_stac_item
 from seabed.report import plot_grade_tonnage
 from seabed.resource import (
     SimulatedResource,
@@ -102,6 +103,7 @@ def write_outputs(result: RunResult, staging: Path, out_dir: Path) -> list[Path]
             figure.suptitle("SYNTHETIC DATA - not measurements", color="#b00020")
         figure.savefig(staging / "grade_tonnage.png", dpi=120, metadata=_png(tags))
     write_report(result, staging / "report.html", quicklooks=True)
+    write_stac_item(stac_item(staging, result.provenance), staging / STAC_ITEM)
     return _publish(staging, out_dir, run_id=str(result.provenance.get("run_id", "")))
 
 
