@@ -138,7 +138,10 @@ def write_dataset(
         return path
     with _atomic_folder(path) as temporary:
         ready.to_zarr(
-            temporary, mode="w-", encoding=_zarr_encoding(ready), zarr_format=ZARR_FORMAT
+            temporary,
+            mode="w-",
+            encoding=_zarr_encoding(ready),
+            zarr_format=ZARR_FORMAT,
         )
     return path
 
@@ -297,6 +300,9 @@ def _cf_ready(dataset: xr.Dataset) -> xr.Dataset:
     mapping = dataset.rio.grid_mapping if "spatial_ref" in dataset.coords else None
     for name, variable in ready.variables.items():
         variable.attrs = {k: _attribute(v) for k, v in variable.attrs.items()}
+        if "flag_values" in variable.attrs:  # CF: of the variable's type
+            flags = np.asarray(variable.attrs["flag_values"])
+            variable.attrs["flag_values"] = flags.astype(variable.dtype)
         gridded = {"y", "x"} <= set(variable.dims) and name not in ("lon", "lat")
         if mapping is not None and gridded:
             variable.encoding.pop("grid_mapping", None)

@@ -162,7 +162,7 @@ def _owned(path: Path, manifest: Mapping[str, Any]) -> bool:
 def _folder_files(folder: Path) -> list[Path] | None:
     """The files of a folder and its subfolders, sorted; None if it holds
     anything but folders and regular files (a link)."""
-    files = []
+    files: list[Path] = []
     for root, dirs, names in os.walk(folder):
         for name in [*dirs, *names]:
             if Path(root, name).is_symlink():
