@@ -10,9 +10,10 @@ import pandas as pd
 import pyproj
 import xarray as xr
 from sklearn.base import clone
+from sklearn.linear_model import LinearRegression
 
 from seabed.composite import composite_slices
-from seabed.config import Config
+from seabed.config import COVARIATE_METHODS, Config
 from seabed.density import wet_conversion_text
 from seabed.elements import REY, element_column
 from seabed.estimation.review import fit_reviewed_variogram
@@ -21,7 +22,9 @@ from seabed.exceptions import InputError
 from seabed.geostats import (
     InverseDistanceWeighting,
     OrdinaryKriging,
+    RegressionKriging,
     SimpleKriging,
+    UniversalKriging,
     Variogram,
 )
 from seabed.geostats.declustering import cell_declustering
@@ -72,7 +75,10 @@ def make_estimator(
             None,
         )
     if est.variogram == "auto":
-        variogram, _, doubts = fit_reviewed_variogram(X, rey)
+        # with covariates, the variogram of the residuals from their linear trend
+        if X.shape[1] > 2:
+            rey = rey - _linear_trend(X[:, 2:], rey)
+        variogram, _, doubts = fit_reviewed_variogram(X[:, :2], rey)
         if notes is not None:
             notes.extend(doubts)
     else:
@@ -92,7 +98,30 @@ def make_estimator(
     }
     if est.method == "simple":
         return SimpleKriging(mean=None, **common), variogram
+    if est.method == "regression":
+        return RegressionKriging(LinearRegression(), **common), variogram
+    if est.method == "external_drift":
+        return UniversalKriging(drift="external", **common), variogram
     return OrdinaryKriging(**common), variogram
+
+
+def _linear_trend(covariates: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """The least-squares fit of ``y`` on the covariates and a constant."""
+    return LinearRegression().fit(covariates, y).predict(covariates)
+
+
+def covariate_names(config: Config) -> list[str]:
+    """The covariates the configured method uses (none for ordinary kriging)."""
+    if config.estimate.method not in COVARIATE_METHODS:
+        return []
+    return [covariate.name for covariate in config.inputs.covariates]
+
+
+def features(config: Config, used: pd.DataFrame, X: np.ndarray) -> np.ndarray:
+    """What the estimator is fitted on: the positions, then the covariates' values
+    at the cores (columns ``covariate_<name>``) when the method uses them."""
+    names = [f"covariate_{name}" for name in covariate_names(config)]
+    return np.column_stack([X, used[names].to_numpy(dtype=float)]) if names else X
 
 
 def _grade_attrs(columns: list[str]) -> dict[str, dict[str, str]]:
@@ -143,6 +172,10 @@ class GradeModels:
     notes: list[str]
     #: doubts about the automatic variogram (:mod:`seabed.estimation.review`)
     doubts: list[str] = field(default_factory=list)
+    #: the covariates the estimators take after the positions (grid variables)
+    covariates: list[str] = field(default_factory=list)
+    #: what the window's estimator was fitted on: positions, then covariates
+    features: np.ndarray | None = None
 
 
 def fit_grades(
@@ -154,6 +187,7 @@ def fit_grades(
         columns.append("dry_density_t_m3")
     notes: list[str] = []
     doubts: list[str] = []
+    X = features(config, used, X)
     estimator, variogram = make_estimator(config, X, used["rey_ppm"].to_numpy(), doubts)
     complete = [label for label in slices if slices[label].notna().all()]
     Y = np.column_stack(
@@ -181,6 +215,8 @@ def fit_grades(
         columns=columns,
         notes=notes,
         doubts=doubts,
+        covariates=covariate_names(config),
+        features=X,
     )
 
 
@@ -210,6 +246,7 @@ def predict_grades(
         "checkpoint": checkpoint,
         "workers": workers,
     }
+    common["covariates"] = models.covariates
     grades = estimate_grid(
         models.estimator,
         grid,

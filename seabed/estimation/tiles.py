@@ -73,22 +73,29 @@ def predict_tile(
     estimator: Any,
     n_outputs: int,
     with_std: bool,
+    covariates: Sequence[NDArray[np.float64]] = (),
 ) -> NDArray[np.float64]:
     """Predictions at the centres of one tile, stacked as (n_outputs [+ 1], ny, nx).
 
-    The last band is the standard deviation when ``with_std`` is true.
+    The last band is the standard deviation when ``with_std`` is true. The
+    ``covariates`` (each ``(ny, nx)``) follow the coordinates in the estimator's
+    features; a cell without a value of one of them is not estimated (NaN).
     """
     xx, yy = np.meshgrid(x, y)
-    nodes = np.column_stack([xx.ravel(), yy.ravel()])
-    if with_std:
-        mean, std = estimator.predict(nodes, return_std=True)
-    else:
-        mean, std = estimator.predict(nodes), None
-    mean = np.asarray(mean, dtype=float).reshape(nodes.shape[0], n_outputs)
-    bands = [mean[:, i] for i in range(n_outputs)]
-    if std is not None:
-        bands.append(np.asarray(std, dtype=float))
-    return np.stack(bands).reshape(len(bands), y.size, x.size)
+    nodes = np.column_stack(
+        [xx.ravel(), yy.ravel(), *(np.ravel(c) for c in covariates)]
+    )
+    known = np.isfinite(nodes).all(axis=1)
+    bands = np.full((n_outputs + with_std, nodes.shape[0]), np.nan)
+    if known.any():
+        if with_std:
+            mean, std = estimator.predict(nodes[known], return_std=True)
+            bands[-1, known] = np.asarray(std, dtype=float)
+        else:
+            mean = estimator.predict(nodes[known])
+        mean = np.asarray(mean, dtype=float).reshape(int(known.sum()), n_outputs)
+        bands[:n_outputs, known] = mean.T
+    return bands.reshape(len(bands), y.size, x.size)
 
 
 def _tiled(coordinate: NDArray[np.float64], tile_size: int) -> da.Array:
@@ -103,8 +110,12 @@ def tile_stack(
     with_std: bool,
     tile_size: int,
     checkpoint: TileStore | None = None,
+    covariates: Sequence[str] = (),
 ) -> da.Array:
     """The lazy (band, y, x) predictions over a grid, one dask task per tile.
+
+    ``covariates`` name ``(y, x)`` variables of the grid that follow the
+    coordinates in the estimator's features (regression kriging, external drift).
 
     The fitted estimator (its samples, search tree and factored systems) enters the
     graph once, as a single task that every tile depends on, so that a cluster ships
@@ -139,6 +150,7 @@ def tile_stack(
         "j",
         shared,
         None,
+        *_covariate_tiles(grid, covariates, tile_size),
         new_axes={"k": n_outputs + with_std},
         dtype=float,
         concatenate=True,
@@ -149,13 +161,24 @@ def tile_stack(
     )
 
 
+def _covariate_tiles(
+    grid: xr.Dataset, names: Sequence[str], tile_size: int
+) -> list[Any]:
+    """The blockwise arguments of the covariates: each array, then its indices."""
+    arguments: list[Any] = []
+    for name in names:
+        values = np.asarray(grid[name].transpose("y", "x").values, dtype=float)
+        arguments += [da.from_array(values, chunks=tile_size), "ij"]
+    return arguments
+
+
 def _predict_or_resume(
     y: NDArray[np.float64],
     rows: NDArray[np.int64],
     x: NDArray[np.float64],
     cols: NDArray[np.int64],
     estimator: Any,
-    *,
+    *covariates: NDArray[np.float64],
     n_outputs: int,
     with_std: bool,
     checkpoint: TileStore | None,
@@ -167,7 +190,12 @@ def _predict_or_resume(
         if saved is not None:
             return saved
     values = predict_tile(
-        y, x, estimator=estimator, n_outputs=n_outputs, with_std=with_std
+        y,
+        x,
+        estimator=estimator,
+        n_outputs=n_outputs,
+        with_std=with_std,
+        covariates=covariates,
     )
     if checkpoint is not None:
         checkpoint.save(row, col, values)
@@ -181,11 +209,13 @@ def checkpoint_key(
     n_outputs: int,
     with_std: bool,
     tile_size: int,
+    covariates: Sequence[str] = (),
 ) -> str:
     """The name of one estimate's tiles, from what they depend on.
 
-    It hashes the fitted estimator, the grid's coordinates, the outputs and the tile
-    size, so that tiles saved by a run with other inputs are never reused.
+    It hashes the fitted estimator, the grid's coordinates (and covariates), the
+    outputs and the tile size, so that tiles saved by a run with other inputs are
+    never reused.
 
     Examples
     --------
@@ -207,6 +237,7 @@ def checkpoint_key(
             n_outputs,
             with_std,
             tile_size,
+            *(np.asarray(grid[name].values, dtype=float) for name in covariates),
         )
     )
     return str(key)
@@ -238,6 +269,7 @@ def estimate_grid(
     progress: bool = True,
     checkpoint: TileStore | None = None,
     workers: int | None = None,
+    covariates: Sequence[str] = (),
 ) -> xr.Dataset:
     """Predict a fitted estimator at every cell centre of a grid.
 
@@ -265,6 +297,10 @@ def estimate_grid(
         part named by :func:`checkpoint_key`; tiles found there are reused.
     workers : int, optional
         Threads computing tiles without a ``scheduler``; default: every core.
+    covariates : sequence of str, optional
+        ``(y, x)`` variables of the grid that follow the coordinates in the
+        estimator's features (regression kriging, external drift); cells without
+        a value of one of them are not estimated (NaN).
 
     Returns
     -------
@@ -277,7 +313,12 @@ def estimate_grid(
     store = None
     if checkpoint is not None:
         key = checkpoint_key(
-            estimator, grid, n_outputs=n_outputs, with_std=with_std, tile_size=tile_size
+            estimator,
+            grid,
+            n_outputs=n_outputs,
+            with_std=with_std,
+            tile_size=tile_size,
+            covariates=covariates,
         )
         store = checkpoint.subfolder(key)
     stack = tile_stack(
@@ -287,6 +328,7 @@ def estimate_grid(
         with_std=with_std,
         tile_size=tile_size,
         checkpoint=store,
+        covariates=covariates,
     )
     resumed = 0 if store is None else store.count()
     values = _compute(stack, scheduler=scheduler, progress=progress, workers=workers)

@@ -17,10 +17,22 @@ from seabed.composite import (
     composite_cores,
     used_composites,
 )
-from seabed.config import Config, check_config, load_config, read_toml
+from seabed.config import (
+    Config,
+    CovariateConfig,
+    check_config,
+    load_config,
+    read_toml,
+)
 from seabed.exceptions import ConfigError, InputError, SeabedWarning
 from seabed.grid import bounds_from_points, make_grid
-from seabed.io import load_bathymetry, load_cores, load_raster, load_zones
+from seabed.io import (
+    load_bathymetry,
+    load_cores,
+    load_raster,
+    load_zones,
+    sample_raster,
+)
 from seabed.resource import (
     read_demand_table,
 )
@@ -51,6 +63,8 @@ class Inputs:
     area: list[gpd.GeoSeries | gpd.GeoDataFrame] = field(default_factory=list)
     #: what the area of interest is and its geodesic area (None without one)
     area_record: dict[str, Any] | None = None
+    #: the covariate rasters (``[inputs] covariates``), by name
+    covariates: dict[str, xr.DataArray] = field(default_factory=dict)
 
 
 def validate(path: str | Path) -> list[InputError]:
@@ -83,6 +97,7 @@ def _input_problems(config: Config) -> list[InputError]:
         lambda: _load_report_zones(config),
         lambda: _annual_demand(config),
         lambda: _check_rules_need_bathymetry(config),
+        *(lambda c=c: _load_covariate(c) for c in config.inputs.covariates),
     ):
         try:
             step()
@@ -212,6 +227,10 @@ def read_inputs(config: Config) -> Inputs:
     area, area_record = _area_of_interest(config)
     if config.grid.area is not None:
         files["area"] = config.grid.area.path
+    covariates = {}
+    for covariate in config.inputs.covariates:
+        covariates[covariate.name] = _load_covariate(covariate)
+        files[f"covariates.{covariate.name}"] = covariate.path
     return Inputs(
         samples,
         bathymetry,
@@ -223,7 +242,52 @@ def read_inputs(config: Config) -> Inputs:
         files,
         area=area,
         area_record=area_record,
+        covariates=covariates,
     )
+
+
+def _load_covariate(covariate: CovariateConfig) -> xr.DataArray:
+    """A covariate raster, read whole (it is sampled at every block of rows)."""
+    raster = load_raster(covariate.path, band=covariate.band)
+    return raster.load().rename(covariate.name)
+
+
+def covariates_at_cores(
+    inputs: Inputs, used: pd.DataFrame
+) -> tuple[pd.DataFrame, list[str]]:
+    """The composites with each covariate's value at the core (a column named
+    ``covariate_<name>``), those without one dropped, and notes saying which.
+
+    Raises
+    ------
+    InputError
+        When fewer than three cores have every covariate.
+    """
+    notes: list[str] = []
+    if not inputs.covariates:
+        return used, notes
+    values = {
+        f"covariate_{name}": sample_raster(raster, used["lon"], used["lat"])
+        for name, raster in inputs.covariates.items()
+    }
+    table = used.assign(**values)
+    missing = table[list(values)].isna().any(axis=1)
+    if missing.any():
+        names = ", ".join(map(str, table.index[missing]))
+        message = (
+            f"{int(missing.sum())} core(s) have no covariate value (outside the "
+            f"covariate rasters or on their nodata) and are left out: {names}"
+        )
+        warnings.warn(message, SeabedWarning, stacklevel=2)
+        notes.append(message)
+    kept = table[~missing]
+    if len(kept) < 3:
+        raise InputError(
+            f"only {len(kept)} core(s) have a value of every covariate",
+            column="inputs.covariates",
+            hint="check that the covariate rasters cover the cores",
+        )
+    return kept, notes
 
 
 # --------------------------------------------------------------------------- stages

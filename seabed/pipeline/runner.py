@@ -78,6 +78,7 @@ from seabed.pipeline.evidence import gather_evidence
 from seabed.pipeline.inputs import (
     build_grid,
     capped_slices,
+    covariates_at_cores,
     read_inputs,
     rey_top_cut,
     select_composites,
@@ -203,6 +204,8 @@ def _run(
     inputs = read_inputs(config)
     used, composites, composite_notes = select_composites(config, inputs.samples)
     notes.extend(composite_notes)
+    used, covariate_notes = covariates_at_cores(inputs, used)
+    notes.extend(covariate_notes)
     core_densities(config, used)  # fail before the long part if they are missing
     slices = slice_composites(config, inputs.samples, used.index)
     slices = capped_slices(slices, used)
