@@ -311,6 +311,11 @@ def _run(
             notes.append(
                 "grades are point estimates at cell centres, not block averages"
             )
+        if config.estimate.method == "regression":
+            notes.append(
+                "regression kriging: the standard deviation is that of the kriged "
+                "residuals; the uncertainty of the covariates' trend is not in it"
+            )
         dataset = _whole(kept, frame) if keep else _opened(map_files, frame)
         validation, validation_notes = validation_summary(
             used=used,

@@ -164,6 +164,11 @@ def test_a_core_without_a_covariate_is_dropped_by_name(runs):
     assert "C-IN-HOLE" in set(runs["ordinary"][0].used_cores.index)
 
 
+def test_the_regression_deviation_is_said_to_leave_out_the_trend(runs):
+    notes = runs["regression"][0].notes
+    assert any("trend is not in it" in note for note in notes), notes
+
+
 def test_covariates_are_recorded_in_the_provenance(runs):
     result = runs["regression"][0]
     assert result.provenance["inputs"]["covariates.wave"]["sha256"]
