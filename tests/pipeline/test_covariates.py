@@ -133,7 +133,8 @@ def test_regression_recovers_the_grade_on_the_grid(runs):
     # the covariate on the grid is the raster at the cell centres (bilinear)
     known = np.isfinite(ds["wave"].values)
     exact = covariate(ds["lon"].values, ds["lat"].values)
-    np.testing.assert_allclose(ds["wave"].values[known], exact[known], atol=0.01)
+    # (bilinear flattens the crests of a wave sampled every 0.005 degrees by ~1.5 %)
+    np.testing.assert_allclose(ds["wave"].values[known], exact[known], atol=0.02)
 
 
 def test_cells_without_a_covariate_are_not_estimated_and_counted(runs):
