@@ -449,6 +449,7 @@ def preflight(
         n_workers=(os.cpu_count() or 1) if local else 0,
         keeps_tiles=config.dask.resume,
         held_rows=held_rows,
+        writes_dataset=config.output.dataset != "none",
     )
     check_footprint(footprint, out_dir)
 
