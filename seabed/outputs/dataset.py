@@ -39,6 +39,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 import dask.array
+import h5netcdf
 import numpy as np
 import xarray as xr
 
@@ -199,8 +200,6 @@ class DatasetWriter:
             part = part.drop_vars([n for n in part.coords if "y" not in part[n].dims])
             part.to_zarr(self._scratch, region={"y": rows})
             return
-        import h5netcdf
-
         with h5netcdf.File(self._scratch, "r+") as file:
             for name in self._gridded:
                 variable = block[name].variable.copy(deep=False)
@@ -257,8 +256,6 @@ class DatasetWriter:
         self, template: xr.Dataset, encoding: Mapping[Hashable, Mapping[str, Any]]
     ) -> None:
         """The variables along ``y``, empty, as xarray's netCDF writer makes them."""
-        import h5netcdf
-
         for name in self._gridded:
             template[name].encoding = dict(encoding.get(name, {}))
         variables, _ = xr.conventions.cf_encoder(
