@@ -123,6 +123,8 @@ SECTIONS: tuple[tuple[str, tuple[str, ...]], ...] = (
             "seabed.outputs",
             "seabed.outputs.files",
             "seabed.outputs.cogs",
+            "seabed.outputs.dataset",
+            "seabed.outputs.stac",
             "seabed.outputs.checkpoints",
             "seabed.outputs.writer",
             "seabed.outputs.report_files",

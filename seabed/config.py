@@ -38,6 +38,7 @@ __all__ = [
     "ClassificationConfig",
     "CompositeConfig",
     "Config",
+    "CovariateConfig",
     "DaskConfig",
     "EstimateConfig",
     "GridConfig",
@@ -54,6 +55,9 @@ __all__ = [
     "check_config",
     "load_config",
 ]
+
+#: Estimation methods that take covariates (``inputs.covariates``).
+COVARIATE_METHODS = ("regression", "external_drift")
 
 PositiveFloat = Annotated[float, Field(gt=0)]
 NonNegativeFloat = Annotated[float, Field(ge=0)]
@@ -104,6 +108,26 @@ def _check_crs(value: str | int) -> None:
         ) from None
 
 
+class CovariateConfig(_Section):
+    """A covariate raster for regression kriging or external drift: its name (the
+    variable on the grid and in the estimator's features), path and band."""
+
+    name: Annotated[str, Field(pattern=r"^[A-Za-z_][A-Za-z0-9_]*$")]
+    path: Path
+    band: Annotated[int, Field(ge=1)] = 1
+
+
+def _as_covariates(value: Any) -> Any:
+    # a table { name = "path" } or { name = { path = "...", band = 2 } } is
+    # shorthand for a list of { name, path, band }
+    if isinstance(value, dict):
+        return [
+            {"name": name} | (item if isinstance(item, dict) else {"path": item})
+            for name, item in value.items()
+        ]
+    return value
+
+
 def _as_zone(value: Any) -> Any:
     # a bare path is shorthand for {path = "..."}
     return {"path": value} if isinstance(value, str | Path) else value
@@ -119,7 +143,9 @@ class InputsConfig(_Section):
     cores_layer: str | None = None
     bathymetry: Path | None = None
     sediment_thickness: Path | None = None
-    covariates: dict[str, Path] = Field(default_factory=dict)
+    #: rasters sampled at the cores and on the grid, for ``estimate.method =
+    #: "regression"`` or ``"external_drift"``
+    covariates: list[CovariateConfig] = Field(default_factory=list)
     include: list[ZoneConfig] = Field(default_factory=list)
     exclude: list[ZoneConfig] = Field(default_factory=list)
     report_zones: ReportZonesConfig | None = None
@@ -128,6 +154,20 @@ class InputsConfig(_Section):
     @classmethod
     def _report_zones(cls, value: Any) -> Any:
         return _as_zone(value)
+
+    @field_validator("covariates", mode="before")
+    @classmethod
+    def _covariates(cls, value: Any) -> Any:
+        return _as_covariates(value)
+
+    @field_validator("covariates")
+    @classmethod
+    def _unique_names(cls, value: list[CovariateConfig]) -> list[CovariateConfig]:
+        names = [c.name for c in value]
+        repeated = sorted({n for n in names if names.count(n) > 1})
+        if repeated:
+            raise ValueError(f"covariate name {repeated[0]!r} is given twice")
+        return value
 
     @field_validator("cores_crs")
     @classmethod
@@ -314,7 +354,11 @@ class EstimateConfig(_Section):
 
     model_config = ConfigDict(populate_by_name=True)
 
-    method: Literal["ordinary", "simple", "idw"] = "ordinary"
+    #: ``regression``: a linear trend in the covariates, its residuals kriged;
+    #: ``external_drift``: kriging with the covariates as external drift
+    method: Literal["ordinary", "simple", "idw", "regression", "external_drift"] = (
+        "ordinary"
+    )
     variogram: Literal["auto"] | VariogramConfig = "auto"
     n_neighbors: Annotated[int, Field(ge=1, le=10_000)] | None = 32
     min_neighbors: Annotated[int, Field(ge=1, le=10_000)] = 3
@@ -672,6 +716,9 @@ class OutputConfig(_Section):
     #: write report.html and the map quick-looks (PNGs); batch runs that only
     #: need the maps, the tables and resource.json can leave them out
     report: bool = True
+    #: the whole result as one CF-1.10 dataset: ``result.nc``, ``result.zarr``, or
+    #: none (the GeoTIFFs and tables are written in every case)
+    dataset: Literal["netcdf", "zarr", "none"] = "netcdf"
 
 
 class Config(_Section):
@@ -701,6 +748,27 @@ class Config(_Section):
                 f"estimate.min_neighbors ({self.estimate.min_neighbors}): such a "
                 "search estimates nothing; give numbers of neighbours of at least "
                 "min_neighbors"
+            )
+        return self
+
+    @model_validator(mode="after")
+    def _covariates_for_their_methods(self) -> Config:
+        method = self.estimate.method
+        if method in COVARIATE_METHODS and not self.inputs.covariates:
+            raise ValueError(
+                f'estimate.method = "{method}" needs covariates: give inputs.'
+                'covariates, e.g. { sediment_m = "sediment.tif" }'
+            )
+        if method not in COVARIATE_METHODS and self.inputs.covariates:
+            raise ValueError(
+                'inputs.covariates are used by estimate.method = "regression" or '
+                f'"external_drift" only, not "{method}": choose one, or leave the '
+                "covariates out"
+            )
+        if method in COVARIATE_METHODS and self.simulation is not None:
+            raise ValueError(
+                f'[simulation] draws ordinary-kriging realisations; with method = "'
+                f'{method}" it would ignore the covariates: leave [simulation] out'
             )
         return self
 
@@ -772,9 +840,10 @@ class Config(_Section):
                 "cores": absolute(self.inputs.cores),
                 "bathymetry": absolute(self.inputs.bathymetry),
                 "sediment_thickness": absolute(self.inputs.sediment_thickness),
-                "covariates": {
-                    k: absolute(v) for k, v in self.inputs.covariates.items()
-                },
+                "covariates": [
+                    c.model_copy(update={"path": absolute(c.path)})
+                    for c in self.inputs.covariates
+                ],
                 "include": zones(self.inputs.include),
                 "exclude": zones(self.inputs.exclude),
                 "report_zones": report_zones,

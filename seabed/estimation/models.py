@@ -10,9 +10,10 @@ import pandas as pd
 import pyproj
 import xarray as xr
 from sklearn.base import clone
+from sklearn.linear_model import LinearRegression
 
 from seabed.composite import composite_slices
-from seabed.config import Config
+from seabed.config import COVARIATE_METHODS, Config
 from seabed.density import wet_conversion_text
 from seabed.elements import REY, element_column
 from seabed.estimation.review import fit_record, fit_reviewed_variogram
@@ -21,7 +22,9 @@ from seabed.exceptions import ConfigError, InputError
 from seabed.geostats import (
     InverseDistanceWeighting,
     OrdinaryKriging,
+    RegressionKriging,
     SimpleKriging,
+    UniversalKriging,
     Variogram,
 )
 from seabed.geostats.change_of_support import DiscreteGaussianModel
@@ -156,8 +159,10 @@ def make_estimator(
             rule.needs_variogram or rule.min_slope_of_regression is not None
             for rule in class_rules(config).values()
         )
+        # with covariates, the variogram of the residuals from their linear trend
+        residual = rey - _linear_trend(X[:, 2:], rey) if X.shape[1] > 2 else rey
         variogram, info, doubts = fit_reviewed_variogram(
-            X, rey, kind(**common), bounded=needs_range
+            X[:, :2], residual, kind(**common), bounded=needs_range
         )
         if notes is not None:
             notes.extend(doubts)
@@ -169,7 +174,30 @@ def make_estimator(
     common.update(search, variogram=variogram, block_size=block)
     if est.method == "simple":
         return SimpleKriging(mean=None, **common), variogram
+    if est.method == "regression":
+        return RegressionKriging(LinearRegression(), **common), variogram
+    if est.method == "external_drift":
+        return UniversalKriging(drift="external", **common), variogram
     return OrdinaryKriging(**common), variogram
+
+
+def _linear_trend(covariates: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """The least-squares fit of ``y`` on the covariates and a constant."""
+    return LinearRegression().fit(covariates, y).predict(covariates)
+
+
+def covariate_names(config: Config) -> list[str]:
+    """The covariates the configured method uses (none for ordinary kriging)."""
+    if config.estimate.method not in COVARIATE_METHODS:
+        return []
+    return [covariate.name for covariate in config.inputs.covariates]
+
+
+def features(config: Config, used: pd.DataFrame, X: np.ndarray) -> np.ndarray:
+    """What the estimator is fitted on: the positions, then the covariates' values
+    at the cores (columns ``covariate_<name>``) when the method uses them."""
+    names = [f"covariate_{name}" for name in covariate_names(config)]
+    return np.column_stack([X, used[names].to_numpy(dtype=float)]) if names else X
 
 
 def _grade_attrs(columns: list[str]) -> dict[str, dict[str, str]]:
@@ -244,6 +272,10 @@ class GradeModels:
     doubts: list[str] = field(default_factory=list)
     #: the automatic variogram fit's record (empty for a given variogram)
     variogram_fit: dict[str, Any] = field(default_factory=dict)
+    #: the covariates the estimators take after the positions (grid variables)
+    covariates: list[str] = field(default_factory=list)
+    #: what the window's estimator was fitted on: positions, then covariates
+    features: np.ndarray | None = None
 
 
 def fit_grades(
@@ -256,6 +288,7 @@ def fit_grades(
     notes: list[str] = []
     doubts: list[str] = []
     fit: dict[str, Any] = {}
+    X = features(config, used, X)
     estimator, variogram = make_estimator(
         config, X, used["rey_ppm"].to_numpy(), doubts, fit
     )
@@ -292,6 +325,8 @@ def fit_grades(
         notes=notes,
         doubts=doubts,
         variogram_fit=fit,
+        covariates=covariate_names(config),
+        features=X,
     )
 
 
@@ -330,6 +365,7 @@ def predict_grades(
         "workers": workers,
     }
     kriged = models.variogram is not None
+    common["covariates"] = models.covariates
     grades = estimate_grid(
         models.estimator,
         grid,

@@ -74,31 +74,43 @@ def predict_tile(
     n_outputs: int,
     with_std: bool,
     diagnostics: Sequence[str] = (),
+    covariates: Sequence[NDArray[np.float64]] = (),
 ) -> NDArray[np.float64]:
     """Predictions at the centres of one tile, stacked as (bands, ny, nx).
 
     The outputs first, then the standard deviation when ``with_std`` is true,
     then the named ``diagnostics`` of the estimator's
-    ``predict(..., return_diagnostics=True)``, from the same call.
+    ``predict(..., return_diagnostics=True)``, from the same call. The
+    ``covariates`` (each ``(ny, nx)``) follow the coordinates in the estimator's
+    features; a cell without a value of one of them is not estimated (NaN, and
+    search pass 0).
     """
     xx, yy = np.meshgrid(x, y)
-    nodes = np.column_stack([xx.ravel(), yy.ravel()])
-    found: dict[str, Any] = {}
-    if diagnostics:
-        mean, std, found = estimator.predict(
-            nodes, return_std=True, return_diagnostics=True
-        )
-        std = std if with_std else None
-    elif with_std:
-        mean, std = estimator.predict(nodes, return_std=True)
-    else:
-        mean, std = estimator.predict(nodes), None
-    mean = np.asarray(mean, dtype=float).reshape(nodes.shape[0], n_outputs)
-    bands = [mean[:, i] for i in range(n_outputs)]
-    if std is not None:
-        bands.append(np.asarray(std, dtype=float))
-    bands += [np.asarray(found[name], dtype=float) for name in diagnostics]
-    return np.stack(bands).reshape(len(bands), y.size, x.size)
+    nodes = np.column_stack(
+        [xx.ravel(), yy.ravel(), *(np.ravel(c) for c in covariates)]
+    )
+    known = np.isfinite(nodes).all(axis=1)
+    n_bands = n_outputs + with_std + len(diagnostics)
+    bands = np.full((n_bands, nodes.shape[0]), np.nan)
+    if "search_pass" in diagnostics:
+        bands[n_outputs + with_std + list(diagnostics).index("search_pass")] = 0.0
+    if known.any():
+        found: dict[str, Any] = {}
+        if diagnostics:
+            mean, std, found = estimator.predict(
+                nodes[known], return_std=True, return_diagnostics=True
+            )
+        elif with_std:
+            mean, std = estimator.predict(nodes[known], return_std=True)
+        else:
+            mean, std = estimator.predict(nodes[known]), None
+        mean = np.asarray(mean, dtype=float).reshape(int(known.sum()), n_outputs)
+        bands[:n_outputs, known] = mean.T
+        if with_std:
+            bands[n_outputs, known] = np.asarray(std, dtype=float)
+        for i, name in enumerate(diagnostics, start=n_outputs + with_std):
+            bands[i, known] = np.asarray(found[name], dtype=float)
+    return bands.reshape(n_bands, y.size, x.size)
 
 
 def _tiled(coordinate: NDArray[np.float64], tile_size: int) -> da.Array:
@@ -114,8 +126,12 @@ def tile_stack(
     tile_size: int,
     checkpoint: TileStore | None = None,
     diagnostics: Sequence[str] = (),
+    covariates: Sequence[str] = (),
 ) -> da.Array:
     """The lazy (band, y, x) predictions over a grid, one dask task per tile.
+
+    ``covariates`` name ``(y, x)`` variables of the grid that follow the
+    coordinates in the estimator's features (regression kriging, external drift).
 
     The fitted estimator (its samples, search tree and factored systems) enters the
     graph once, as a single task that every tile depends on, so that a cluster ships
@@ -150,6 +166,7 @@ def tile_stack(
         "j",
         shared,
         None,
+        *_covariate_tiles(grid, covariates, tile_size),
         new_axes={"k": n_outputs + with_std + len(diagnostics)},
         dtype=float,
         concatenate=True,
@@ -161,13 +178,24 @@ def tile_stack(
     )
 
 
+def _covariate_tiles(
+    grid: xr.Dataset, names: Sequence[str], tile_size: int
+) -> list[Any]:
+    """The blockwise arguments of the covariates: each array, then its indices."""
+    arguments: list[Any] = []
+    for name in names:
+        values = np.asarray(grid[name].transpose("y", "x").values, dtype=float)
+        arguments += [da.from_array(values, chunks=tile_size), "ij"]
+    return arguments
+
+
 def _predict_or_resume(
     y: NDArray[np.float64],
     rows: NDArray[np.int64],
     x: NDArray[np.float64],
     cols: NDArray[np.int64],
     estimator: Any,
-    *,
+    *covariates: NDArray[np.float64],
     n_outputs: int,
     with_std: bool,
     checkpoint: TileStore | None,
@@ -186,6 +214,7 @@ def _predict_or_resume(
         n_outputs=n_outputs,
         with_std=with_std,
         diagnostics=diagnostics,
+        covariates=covariates,
     )
     if checkpoint is not None:
         checkpoint.save(row, col, values)
@@ -200,12 +229,13 @@ def checkpoint_key(
     with_std: bool,
     tile_size: int,
     diagnostics: Sequence[str] = (),
+    covariates: Sequence[str] = (),
 ) -> str:
     """The name of one estimate's tiles, from what they depend on.
 
-    It hashes the fitted estimator, the grid's coordinates, the outputs (and
-    diagnostics) and the tile size, so that tiles saved by a run with other
-    inputs are never reused.
+    It hashes the fitted estimator, the grid's coordinates (and covariates), the
+    outputs (and diagnostics) and the tile size, so that tiles saved by a run
+    with other inputs are never reused.
 
     Examples
     --------
@@ -228,6 +258,7 @@ def checkpoint_key(
             with_std,
             tile_size,
             *([tuple(diagnostics)] if diagnostics else []),
+            *(np.asarray(grid[name].values, dtype=float) for name in covariates),
         )
     )
     return str(key)
@@ -260,6 +291,7 @@ def estimate_grid(
     checkpoint: TileStore | None = None,
     workers: int | None = None,
     diagnostics: Mapping[str, str] | None = None,
+    covariates: Sequence[str] = (),
 ) -> xr.Dataset:
     """Predict a fitted estimator at every cell centre of a grid.
 
@@ -291,6 +323,10 @@ def estimate_grid(
         Variable name -> name of a diagnostic of the estimator's
         ``predict(X, return_std=True, return_diagnostics=True)`` (the kriging
         estimators' search diagnostics), computed in the same call.
+    covariates : sequence of str, optional
+        ``(y, x)`` variables of the grid that follow the coordinates in the
+        estimator's features (regression kriging, external drift); cells without
+        a value of one of them are not estimated (NaN).
 
     Returns
     -------
@@ -312,6 +348,7 @@ def estimate_grid(
             with_std=with_std,
             tile_size=tile_size,
             diagnostics=wanted,
+            covariates=covariates,
         )
         store = checkpoint.subfolder(key)
     stack = tile_stack(
@@ -322,6 +359,7 @@ def estimate_grid(
         tile_size=tile_size,
         checkpoint=store,
         diagnostics=wanted,
+        covariates=covariates,
     )
     resumed = 0 if store is None else store.count()
     values = _compute(stack, scheduler=scheduler, progress=progress, workers=workers)

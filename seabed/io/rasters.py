@@ -48,8 +48,11 @@ __all__ = [
 MAX_RASTER_BYTES = 4 * 10**9
 
 
-def load_raster(path: PathLike, *, name: str | None = None) -> xr.DataArray:
-    """Read the first band of a georeferenced grid, nodata masked to NaN.
+def load_raster(
+    path: PathLike, *, name: str | None = None, band: int = 1
+) -> xr.DataArray:
+    """Read one band (the first by default) of a georeferenced grid, nodata masked
+    to NaN.
 
     Parameters
     ----------
@@ -58,6 +61,8 @@ def load_raster(path: PathLike, *, name: str | None = None) -> xr.DataArray:
     name : str, optional
         The variable to read from a NetCDF file holding several; also the name of
         the returned array (default: the file's stem).
+    band : int
+        The band to read, counted from 1 (as GDAL does).
 
     Returns
     -------
@@ -70,7 +75,7 @@ def load_raster(path: PathLike, *, name: str | None = None) -> xr.DataArray:
     InputError
         Missing or unreadable file, a NetCDF with several variables and no name,
         or a grid larger than :data:`MAX_RASTER_BYTES` (checked from the header,
-        before anything is read).
+        before anything is read), or no such band.
     MissingCRSError
         The grid has no CRS.
 
@@ -107,8 +112,15 @@ def load_raster(path: PathLike, *, name: str | None = None) -> xr.DataArray:
         ) from None
     grid = _single_variable(opened, path, name)
     _check_size(grid, path)
+    n_bands = grid.sizes.get("band", 1)
+    if band > n_bands:
+        raise InputError(
+            f"the grid has {n_bands} band(s), not a band {band}",
+            path=path,
+            hint=f"give a band from 1 to {n_bands}",
+        )
     if "band" in grid.dims:
-        grid = grid.isel(band=0, drop=True)
+        grid = grid.isel(band=band - 1, drop=True)
     extra = [d for d in grid.dims if d not in (grid.rio.x_dim, grid.rio.y_dim)]
     grid = grid.squeeze([d for d in extra if grid.sizes[d] == 1], drop=True)
     if grid.ndim != 2:

@@ -1,4 +1,4 @@
-"""A run's files: COGs, tables, the output folder."""
+"""A run's files: COGs, the result dataset, the STAC Item, tables, the output folder."""
 
 from seabed.outputs.checkpoints import TileFolder
 from seabed.outputs.cogs import (
@@ -8,6 +8,7 @@ from seabed.outputs.cogs import (
     CogBuilder,
     write_cog,
 )
+from seabed.outputs.dataset import DatasetWriter, write_dataset
 from seabed.outputs.files import atomic_path, write_csv, write_json
 from seabed.outputs.report_files import (
     write_kna,
@@ -15,6 +16,7 @@ from seabed.outputs.report_files import (
     write_quicklooks,
     write_report,
 )
+from seabed.outputs.stac import stac_item, write_stac_item
 from seabed.outputs.writer import resource_document, write_outputs
 
 __all__ = [
@@ -22,15 +24,19 @@ __all__ = [
     "PROVENANCE_TAG",
     "SYNTHETIC_TAG",
     "CogBuilder",
+    "DatasetWriter",
     "TileFolder",
     "atomic_path",
     "resource_document",
+    "stac_item",
     "write_cog",
     "write_csv",
+    "write_dataset",
     "write_json",
     "write_kna",
     "write_outputs",
     "write_pdf",
     "write_quicklooks",
     "write_report",
+    "write_stac_item",
 ]

@@ -132,12 +132,20 @@ def read_manifest(out_dir: Path) -> dict[str, Any]:
 
 
 def _owned(path: Path, manifest: Mapping[str, Any]) -> bool:
-    """Whether ``path`` is a regular file the manifest lists, unchanged since."""
+    """Whether ``path`` is a regular file (or a folder of them, a Zarr store) the
+    manifest lists, unchanged since."""
     try:
         info = path.lstat()
     except FileNotFoundError:
         return True  # nothing there
-    if not stat.S_ISREG(info.st_mode):
+    if stat.S_ISDIR(info.st_mode):
+        found = _folder_stat(path)
+        if found is None:
+            return False
+        size, mtime_ns = found
+    elif stat.S_ISREG(info.st_mode):
+        size, mtime_ns = info.st_size, info.st_mtime_ns
+    else:
         return False
     listed = [
         record.get(path.name)
@@ -145,14 +153,44 @@ def _owned(path: Path, manifest: Mapping[str, Any]) -> bool:
     ]
     return any(
         isinstance(entry, dict)
-        and entry.get("size") == info.st_size
-        and entry.get("mtime_ns") == info.st_mtime_ns
+        and entry.get("size") == size
+        and entry.get("mtime_ns") == mtime_ns
         for entry in listed
     )
 
 
+def _folder_files(folder: Path) -> list[Path] | None:
+    """The files of a folder and its subfolders, sorted; None if it holds
+    anything but folders and regular files (a link)."""
+    files: list[Path] = []
+    for root, dirs, names in os.walk(folder):
+        for name in [*dirs, *names]:
+            if Path(root, name).is_symlink():
+                return None
+        files.extend(Path(root, name) for name in names)
+    return sorted(files)
+
+
+def _folder_stat(folder: Path) -> tuple[int, int] | None:
+    """A folder's total size and its files' latest modification time (moving
+    the folder into place changes its own), or None when it holds a link."""
+    files = _folder_files(folder)
+    if files is None:
+        return None
+    stats = [p.stat() for p in files]
+    return sum(s.st_size for s in stats), max((s.st_mtime_ns for s in stats), default=0)
+
+
 def _entry(path: Path) -> dict[str, Any]:
     digest = hashlib.sha256()
+    if path.is_dir():  # a Zarr store: the digest of its files' names and digests
+        found = _folder_stat(path)
+        assert found is not None  # written by this run: no link in it
+        for file in _folder_files(path) or []:
+            name = file.relative_to(path).as_posix()
+            digest.update(f"{name}\0{_entry(file)['sha256']}\n".encode())
+        size, mtime_ns = found
+        return {"sha256": digest.hexdigest(), "size": size, "mtime_ns": mtime_ns}
     with path.open("rb") as handle:
         while chunk := handle.read(1 << 20):
             digest.update(chunk)
@@ -281,9 +319,19 @@ def _publish(staging: Path, out_dir: Path, *, run_id: str) -> list[Path]:
     published = []
     for path in staged:
         target = out_dir / path.name
+        if path.is_dir() and target.is_dir():  # a Zarr store replacing the last
+            _remove(target)
         path.replace(target)  # atomic within one file system
         published.append(target)
     for name in stale:
-        (out_dir / name).unlink(missing_ok=True)
+        _remove(out_dir / name)
     _write_manifest(out_dir, files, run_id=run_id)
     return published
+
+
+def _remove(path: Path) -> None:
+    """Remove an earlier run's file, or its folder (a Zarr store)."""
+    if path.is_dir() and not path.is_symlink():
+        shutil.rmtree(path, ignore_errors=True)
+    else:
+        path.unlink(missing_ok=True)

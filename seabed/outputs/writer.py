@@ -21,9 +21,11 @@ from seabed.composite import (
 )
 from seabed.grid import grid_dataset
 from seabed.outputs.cogs import PROVENANCE_TAG, SYNTHETIC_TAG, CogBuilder
+from seabed.outputs.dataset import DATASET_FILES
 from seabed.outputs.files import write_csv, write_json
 from seabed.outputs.folder import _publish
 from seabed.outputs.report_files import write_report
+from seabed.outputs.stac import stac_item, write_stac_item
 from seabed.report import plot_grade_tonnage
 from seabed.resource import (
     SimulatedResource,
@@ -45,6 +47,10 @@ def _cog_layers() -> dict[str, str]:
 #: The GeoTIFF maps written as one file each, by file name (without ``.tif``): the
 #: dataset variable of each, from the registry (:func:`seabed.variables.map_layers`).
 COG_LAYERS = _cog_layers()
+
+
+#: The STAC Item describing the run's GeoTIFFs and dataset.
+STAC_ITEM = "item.json"
 
 
 #: Tables written as CSV, by file name: the RunResult attribute holding each.
@@ -100,11 +106,14 @@ def write_outputs(result: RunResult, staging: Path, out_dir: Path) -> list[Path]
         figure.savefig(staging / "grade_tonnage.png", dpi=120, metadata=_png(tags))
     if result.config.output.report:
         write_report(result, staging / "report.html", quicklooks=True)
+    write_stac_item(stac_item(staging, result.provenance), staging / STAC_ITEM)
     return _publish(staging, out_dir, run_id=str(result.provenance.get("run_id", "")))
 
 
 #: Files a run may write besides the maps, their quick-looks and ``CSV_TABLES``.
 _OTHER_FILES = {
+    *DATASET_FILES.values(),
+    STAC_ITEM,
     "resource.json",
     "report.html",
     "grade_tonnage.png",
@@ -139,6 +148,8 @@ def output_name(name: str) -> bool:
     --------
     >>> output_name("resource.csv"), output_name("probability_above_500ppm.tif")
     (True, True)
+    >>> output_name("result.nc"), output_name("result.zarr"), output_name("item.json")
+    (True, True, True)
     >>> output_name("cores.csv"), output_name("bathymetry.tif")
     (False, False)
     """
@@ -215,6 +226,19 @@ def _map_layers(
                 units,
             )
     return layers
+
+
+def dataset_block(cells: xr.Dataset, simulated: SimulatedResource | None) -> xr.Dataset:
+    """Every layer of one block of rows, for the result dataset: the cells'
+    variables and the simulation's maps (with their registry attributes)."""
+    if simulated is None:
+        return cells
+    maps = {
+        name: getattr(simulated, name).assign_attrs(VARIABLES[name].attrs())
+        for name in ("probability_above", "etype_rey_ppm")
+        if isinstance(getattr(simulated, name, None), xr.DataArray)
+    }
+    return cells.assign(maps)
 
 
 def _opened(files: list[Path], frame: xr.Dataset) -> xr.Dataset:

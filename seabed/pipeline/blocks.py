@@ -27,6 +27,7 @@ from seabed.geostats import (
 from seabed.geostats.change_of_support import DiscreteGaussianModel
 from seabed.geostats.simulation import ConditionalSimulation
 from seabed.grid import on_grid
+from seabed.io import sample_raster
 from seabed.outputs.checkpoints import TileFolder
 from seabed.pipeline.inputs import Inputs
 from seabed.pipeline.validation import nearest_neighbour_shares
@@ -116,12 +117,18 @@ def rule_fractions(
 
 
 def classify(
-    config: Config, dataset: xr.Dataset, estimator: Any, variogram: Variogram | None
+    config: Config,
+    dataset: xr.Dataset,
+    estimator: Any,
+    variogram: Variogram | None,
+    *,
+    positions: np.ndarray,
 ) -> xr.DataArray:
-    """Resource class per cell by the configured rules (default: all Inferred)."""
+    """Resource class per cell by the configured rules (default: all Inferred);
+    ``positions`` are the cores' (metres, the grid's CRS)."""
     return classify_cells(
         dataset,
-        estimator.X_,
+        positions,
         rules=class_rules(config),
         variogram=variogram,
         n_neighbors=config.estimate.n_neighbors,
@@ -196,6 +203,8 @@ class _BlockAccount:
     density: dict[str, Any]
     n_estimated: int
     n_gaps: int
+    #: cells without a value of every covariate: not estimated
+    n_no_covariate: int
     zones_overlap: bool
     tiles: dict[str, int]
     #: available area (m2) of the lattice cells nearest to each used core
@@ -213,6 +222,7 @@ def _account_block(
 ) -> tuple[_BlockAccount, xr.Dataset]:
     """Estimate, account for and tabulate one block of grid rows."""
     config, inputs = context.config, context.inputs
+    grid, n_no_covariate = _with_covariates(grid, inputs.covariates)
     grades, n_gaps = predict_grades(
         context.models,
         grid,
@@ -248,7 +258,11 @@ def _account_block(
         oxides=config.resource.oxides,
     )
     dataset["resource_class"] = classify(
-        config, dataset, context.models.estimator, context.models.variogram
+        config,
+        dataset,
+        context.models.estimator,
+        context.models.variogram,
+        positions=context.X,
     )
     dataset["excluded_total_fraction"] = 1.0 - dataset["available_fraction"]
     dataset = _described(on_grid(dataset, grid))
@@ -307,6 +321,7 @@ def _account_block(
         density=density_record,
         n_estimated=int(dataset["rey_ppm"].notnull().sum()),
         n_gaps=n_gaps,
+        n_no_covariate=n_no_covariate,
         zones_overlap=overlap,
         tiles=tiles,
         nearest_shares=nearest_neighbour_shares(
@@ -468,8 +483,35 @@ def _combined(accounts: list[_BlockAccount], config: Config) -> dict[str, Any]:
     }
 
 
+def _with_covariates(
+    grid: xr.Dataset, covariates: dict[str, xr.DataArray]
+) -> tuple[xr.Dataset, int]:
+    """The block's grid with each covariate sampled at its cell centres, and the
+    number of cells lacking a value of one of them (they are not estimated)."""
+    if not covariates:
+        return grid, 0
+    layers = {}
+    for name, raster in covariates.items():
+        attrs = {"long_name": f"covariate {name} (sampled at the cell centre)"}
+        if raster.attrs.get("units"):
+            attrs["units"] = str(raster.attrs["units"])
+        values = sample_raster(raster, grid["lon"].values, grid["lat"].values)
+        layers[name] = (("y", "x"), values, attrs)
+    grid = grid.assign(layers)
+    missing = np.zeros((grid.sizes["y"], grid.sizes["x"]), dtype=bool)
+    for name in covariates:
+        missing |= np.isnan(grid[name].values)
+    return grid, int(missing.sum())
+
+
 def _block_notes(accounts: list[_BlockAccount]) -> list[str]:
     notes = []
+    lacking = sum(account.n_no_covariate for account in accounts)
+    if lacking:
+        notes.append(
+            f"{lacking} grid cell(s) have no covariate value (outside the covariate "
+            "rasters or on their nodata) and are not estimated"
+        )
     gaps = sum(account.n_gaps for account in accounts)
     if gaps:
         notes.append(

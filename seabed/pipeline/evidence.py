@@ -102,7 +102,10 @@ def gather_evidence(
     return Evidence(
         used_cores=used[["lon", "lat"]].assign(x=X[:, 0], y=X[:, 1], rey_ppm=y),
         zone_outlines=outlines if len(outlines) else None,
-        cross_validation=_cross_validation(models, X, y, notes),
+        # the estimator's own features: positions, then covariates
+        cross_validation=_cross_validation(
+            models, X if models.features is None else models.features, y, notes
+        ),
         experimental_variogram=_experimental(models, X, y),
         directional_variogram=_experimental(models, X, y, direction=AZIMUTHS),
         water_depth=None if inputs.bathymetry is None else decimate(inputs.bathymetry),

@@ -18,10 +18,20 @@ from seabed.composite import (
     composite_cores,
     used_composites,
 )
-from seabed.config import Config, scheduler_from_file
+from seabed.config import (
+    Config,
+    CovariateConfig,
+    scheduler_from_file,
+)
 from seabed.exceptions import ConfigError, InputError, SeabedWarning
 from seabed.grid import bounds_from_points, make_grid
-from seabed.io import load_bathymetry, load_cores, load_raster, load_zones
+from seabed.io import (
+    load_bathymetry,
+    load_cores,
+    load_raster,
+    load_zones,
+    sample_raster,
+)
 from seabed.resource import (
     read_demand_table,
     smu_layout,
@@ -79,7 +89,6 @@ def input_problems(config: Config) -> list[InputError]:
             config.inputs.sediment_thickness
             and load_raster(config.inputs.sediment_thickness)
         ),
-        *(lambda p=p: load_raster(p) for p in config.inputs.covariates.values()),
         *(
             lambda i=i, z=z: _load_zone(z, f"inputs.include[{i}]")
             for i, z in enumerate(config.inputs.include)
@@ -97,6 +106,7 @@ def input_problems(config: Config) -> list[InputError]:
             and scheduler_from_file(config.dask.scheduler_file)
         ),
         lambda: smu_layout(config.grid.resolution_m, config.resource.smu_m),
+        *(lambda c=c: _load_covariate(c) for c in config.inputs.covariates),
     ):
         try:
             step()
@@ -220,10 +230,6 @@ def read_inputs(config: Config) -> Inputs:
     if config.inputs.sediment_thickness is not None:
         sediment = load_raster(config.inputs.sediment_thickness)
         files["sediment_thickness"] = config.inputs.sediment_thickness
-    covariates = {}
-    for name, path in config.inputs.covariates.items():
-        covariates[name] = load_raster(path)
-        files[f"covariates.{name}"] = path
     include = []
     for i, zone in enumerate(config.inputs.include):
         include.append(_load_zone(zone, f"inputs.include[{i}]"))
@@ -243,6 +249,10 @@ def read_inputs(config: Config) -> Inputs:
     area, area_record = _area_of_interest(config)
     if config.grid.area is not None:
         files["area"] = config.grid.area.path
+    covariates = {}
+    for covariate in config.inputs.covariates:
+        covariates[covariate.name] = _load_covariate(covariate)
+        files[f"covariates.{covariate.name}"] = covariate.path
     return Inputs(
         samples,
         bathymetry,
@@ -256,6 +266,50 @@ def read_inputs(config: Config) -> Inputs:
         area_record=area_record,
         covariates=covariates,
     )
+
+
+def _load_covariate(covariate: CovariateConfig) -> xr.DataArray:
+    """A covariate raster, read whole (it is sampled at every block of rows)."""
+    raster = load_raster(covariate.path, band=covariate.band)
+    return raster.load().rename(covariate.name)
+
+
+def covariates_at_cores(
+    inputs: Inputs, used: pd.DataFrame
+) -> tuple[pd.DataFrame, list[str]]:
+    """The composites with each covariate's value at the core (a column named
+    ``covariate_<name>``), those without one dropped, and notes saying which.
+
+    Raises
+    ------
+    InputError
+        When fewer than three cores have every covariate.
+    """
+    notes: list[str] = []
+    if not inputs.covariates:
+        return used, notes
+    values = {
+        f"covariate_{name}": sample_raster(raster, used["lon"], used["lat"])
+        for name, raster in inputs.covariates.items()
+    }
+    table = used.assign(**values)
+    missing = table[list(values)].isna().any(axis=1)
+    if missing.any():
+        names = ", ".join(map(str, table.index[missing]))
+        message = (
+            f"{int(missing.sum())} core(s) have no covariate value (outside the "
+            f"covariate rasters or on their nodata) and are left out: {names}"
+        )
+        warnings.warn(message, SeabedWarning, stacklevel=2)
+        notes.append(message)
+    kept = table[~missing]
+    if len(kept) < 3:
+        raise InputError(
+            f"only {len(kept)} core(s) have a value of every covariate",
+            column="inputs.covariates",
+            hint="check that the covariate rasters cover the cores",
+        )
+    return kept, notes
 
 
 # --------------------------------------------------------------------------- stages

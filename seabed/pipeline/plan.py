@@ -37,6 +37,7 @@ from seabed.pipeline.inputs import (
     Inputs,
     build_grid,
     capped_slices,
+    covariates_at_cores,
     input_problems,
     read_inputs,
     select_composites,
@@ -106,6 +107,8 @@ def plan_run(
     smu_layout(config.grid.resolution_m, config.resource.smu_m)  # before reading
     inputs = read_inputs(config)
     used, composites, notes = select_composites(config, inputs.samples)
+    used, covariate_notes = covariates_at_cores(inputs, used)
+    notes.extend(covariate_notes)
     core_densities(config, used)  # fail before the long part if they are missing
     frame = build_grid(config, used, inputs.area)
     check_extent(config, frame, used, inputs.rasters(), inputs.include)
@@ -175,6 +178,7 @@ def preflight(
         n_workers=(os.cpu_count() or 1) if local else 0,
         keeps_tiles=config.dask.resume,
         held_rows=held_rows,
+        writes_dataset=config.output.dataset != "none",
     )
     grid_fix = tile_fix = None
     if n_neighbors > 256:

@@ -69,6 +69,11 @@ _FLOAT_BYTES = 8
 #: in float64 layers. Measured: peak RSS grew by 1,270 bytes per cell (28 grades)
 #: from 222,000 to 888,000 cells on the Takaya box, i.e. about 159 layers in all.
 DERIVED_LAYERS = 140
+#: Layers of the result dataset (``result.nc``) besides the estimated grades and
+#: their deviation: tonnes of ore, REY, TREO and each oxide, thickness, coverage and
+#: exclusion fractions, cell area, lon/lat, class (a run with 15 elements and 10
+#: slices holds 66 layers in all, 29 of them grades and the deviation).
+DATASET_LAYERS = 40
 #: Layers written as GeoTIFF (float32), with overviews adding about a third.
 WRITTEN_LAYERS = 7
 _OVERVIEW_FACTOR = 4 / 3
@@ -103,6 +108,7 @@ def estimate_footprint(
     n_workers: int = 1,
     keeps_tiles: bool = False,
     held_rows: int | None = None,
+    writes_dataset: bool = False,
 ) -> Footprint:
     """Estimate the peak memory and the disk of a run over an ``n_rows x n_cols`` grid.
 
@@ -124,6 +130,9 @@ def estimate_footprint(
     held_rows : int, optional
         Rows of the grid whose every layer is held in memory at once (a block of
         rows of a large run); None: the whole grid.
+    writes_dataset : bool
+        The result dataset (``result.nc`` or ``result.zarr``) is written: its
+        float64 layers are counted uncompressed (compression usually halves them).
 
     Returns
     -------
@@ -151,6 +160,8 @@ def estimate_footprint(
     disk = int(n_cells * 4 * WRITTEN_LAYERS * _OVERVIEW_FACTOR)
     if keeps_tiles:
         disk += n_cells * _FLOAT_BYTES * (n_outputs + 1)
+    if writes_dataset:
+        disk += n_cells * _FLOAT_BYTES * (n_outputs + 1 + DATASET_LAYERS)
     return Footprint(n_cells, tile, grid, disk)
 
 
@@ -227,8 +238,8 @@ def check_footprint(
             f"the outputs need up to {_size(footprint.disk_bytes)} of disk "
             f"({footprint.n_cells:,} cells) but only {_size(free_disk_bytes)} is free",
             path=out_dir,
-            hint="free some space, write elsewhere (--out), or coarsen "
-            "grid.resolution_m",
+            hint="free some space, write elsewhere (--out), coarsen "
+            'grid.resolution_m, or leave out the result dataset (output.dataset = "none")',
         )
 
 

@@ -48,10 +48,12 @@ from seabed.grid import grid_rows
 from seabed.outputs import PROVENANCE_TAG, SYNTHETIC_TAG
 from seabed.outputs.checkpoints import TileFolder
 from seabed.outputs.cogs import _provenance_json
+from seabed.outputs.dataset import DATASET_FILES, DatasetWriter, provenance_attrs
 from seabed.outputs.folder import TILES_FOLDER, _staging
 from seabed.outputs.writer import (
     _MapWriter,
     _opened,
+    dataset_block,
     write_outputs,
 )
 from seabed.pipeline.blocks import (
@@ -260,6 +262,7 @@ def _run(
         if evidence.synthetic_cores:
             map_tags[SYNTHETIC_TAG] = SYNTHETIC_NOTICE
         maps = _MapWriter(staging, frame, map_tags)
+        data = _dataset_writer(config, staging, frame, record, evidence.synthetic_cores)
 
         def account(rows: tuple[int, int]) -> tuple[_BlockAccount, xr.Dataset]:
             return _account_block(
@@ -279,12 +282,16 @@ def _run(
             strict=True,
         ):
             maps.write(cells, block.simulated, row=start)
+            if data is not None:
+                data.write(dataset_block(cells, block.simulated), row=start)
             accounts.append(block)
             if keep:
                 kept.append(cells)
             del cells
             _return_freed_memory()
         map_files = maps.close()
+        if data is not None:
+            data.close()
         tables = _combined(accounts, config)
         density_record = _density_record(config, used, accounts)
         notes.extend(_block_notes(accounts))
@@ -293,6 +300,11 @@ def _run(
         if config.estimate.support == "point" and config.estimate.method != "idw":
             notes.append(
                 "grades are point estimates at cell centres, not block averages"
+            )
+        if config.estimate.method == "regression":
+            notes.append(
+                "regression kriging: the standard deviation is that of the kriged "
+                "residuals; the uncertainty of the covariates' trend is not in it"
             )
         dataset = _whole(kept, frame) if keep else _opened(map_files, frame)
         validation, validation_notes = validation_summary(
@@ -365,6 +377,23 @@ def _run(
     if checkpoint is not None:  # done: nothing left to resume
         shutil.rmtree(checkpoint.root, ignore_errors=True)
     return result
+
+
+def _dataset_writer(
+    config: Config,
+    staging: Path,
+    frame: xr.Dataset,
+    record: dict[str, Any],
+    synthetic: bool,
+) -> DatasetWriter | None:
+    """The writer of the result dataset (``[output] dataset``), or None."""
+    kind = config.output.dataset
+    if kind == "none":
+        return None
+    attrs = provenance_attrs(record)
+    if synthetic:
+        attrs["synthetic"] = SYNTHETIC_NOTICE
+    return DatasetWriter(staging / DATASET_FILES[kind], frame, kind=kind, attrs=attrs)
 
 
 class _ContextPool(ThreadPoolExecutor):

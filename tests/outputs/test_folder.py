@@ -21,6 +21,8 @@ import warnings
 from pathlib import Path
 
 import pytest
+import rioxarray  # noqa: F401  (registers the ``.rio`` accessor)
+import xarray as xr
 
 from seabed.cli import main
 from seabed.outputs.folder import MANIFEST, TILES_FOLDER
@@ -131,6 +133,35 @@ def test_a_new_run_replaces_its_files_and_removes_only_its_stale_ones(earlier):
     assert set(manifest["files"]) == names - {"my_notes.txt", ".my_hidden", MANIFEST}
     assert manifest["run_id"] != old["run_id"]
     assert not [n for n in names if n.startswith(".seabed-staging")]
+
+
+def test_a_zarr_store_is_published_replaced_and_guarded_like_a_file(earlier):
+    """result.zarr is a folder: listed in the manifest with a digest of its files,
+    replacing the earlier run's result.nc, replaced whole by the next run, and
+    refused once changed by someone else."""
+    out = earlier / "out"
+    assert (out / "result.nc").is_file()
+    config = write_config(earlier, KRIGING)
+    config.write_text(config.read_text() + 'dataset = "zarr"\n')
+    code, _, err = cli("run", config)
+    assert code == 0, err
+    assert not (out / "result.nc").exists() and (out / "result.zarr").is_dir()
+    manifest = json.loads((out / MANIFEST).read_text())
+    assert "result.nc" not in manifest["files"]
+    assert len(manifest["files"]["result.zarr"]["sha256"]) == 64
+    with xr.open_zarr(out / "result.zarr", decode_coords="all") as back:
+        assert back.rio.crs is not None and back.attrs["Conventions"] == "CF-1.10"
+        assert back.attrs["run_id"] == manifest["run_id"]
+    code, _, err = cli("run", config)  # the store of the last run is replaced
+    assert code == 0, err
+    again = json.loads((out / MANIFEST).read_text())
+    assert again["run_id"] != manifest["run_id"]
+    with xr.open_zarr(out / "result.zarr") as back:
+        assert back.attrs["run_id"] == again["run_id"]
+    assert sorted(p.name for p in out.iterdir() if p.name.startswith(".")) == [MANIFEST]
+    (out / "result.zarr" / "notes.txt").write_text("mine")
+    assert_refused(*cli("run", config)[::2], "result.zarr")
+    assert (out / "result.zarr" / "notes.txt").read_text() == "mine"
 
 
 def test_a_run_killed_while_publishing_is_cleaned_up_by_the_next(earlier, monkeypatch):

@@ -66,6 +66,19 @@ def test_refuses_a_full_disk(tmp_path):
         )
 
 
+def test_the_result_dataset_counts_on_disk(tmp_path):
+    """result.nc holds every layer as float64: 20 grades, the deviation and the 40
+    derived layers, 488 bytes a cell uncompressed; a full disk names the way out."""
+    kwargs = {"tile_size": 256, "n_neighbors": 32, "n_outputs": 20}
+    without = estimate_footprint(10_000, 10_000, **kwargs)
+    with_dataset = estimate_footprint(10_000, 10_000, writes_dataset=True, **kwargs)
+    assert with_dataset.disk_bytes - without.disk_bytes == 10**8 * 8 * (20 + 1 + 40)
+    with pytest.raises(InputError, match=r'output\.dataset = "none"'):
+        check_footprint(
+            with_dataset, tmp_path, available_memory_bytes=GB**2, free_disk_bytes=GB
+        )
+
+
 def test_accepts_what_fits(tmp_path):
     check_footprint(footprint(100, 100), tmp_path / "new")  # this machine's budget
 

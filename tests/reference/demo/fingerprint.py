@@ -21,8 +21,17 @@ from typing import Any
 import numpy as np
 import rasterio
 
-#: Keys that change with every run (times, paths, versions), left out of digests.
-VOLATILE = {"provenance", "SEABED_PROVENANCE", "files"}
+#: Keys that change with every run (times, paths, versions, the run's id), left
+#: out of digests; the last four are the STAC Item's (item.json).
+VOLATILE = {
+    "provenance",
+    "SEABED_PROVENANCE",
+    "files",
+    "datetime",
+    "seabed:provenance",
+    "seabed:run_id",
+    "id",
+}
 
 
 def _digest(data: bytes) -> str:
