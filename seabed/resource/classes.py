@@ -738,7 +738,13 @@ def _passes(
 def _slope_of_regression(
     ds: xr.Dataset, estimator: Any, name: str
 ) -> NDArray[np.float64]:
-    """The estimator's slope of regression at the estimated cells (else NaN)."""
+    """The slope of regression at the estimated cells (else NaN): the grid's
+    ``slope_of_regression`` layer when the estimate carries it (the kriging
+    search's diagnostics, from the same solve), else the estimator's."""
+    grade = ds["rey_ppm"].transpose("y", "x").values
+    if "slope_of_regression" in ds:
+        layer = ds["slope_of_regression"].transpose("y", "x").values
+        return np.where(np.isfinite(grade), layer, np.nan).astype(float)
     if not callable(getattr(estimator, "slope_of_regression", None)):
         raise ConfigError(
             "min_slope_of_regression needs a fitted kriging estimator, not "
@@ -746,7 +752,6 @@ def _slope_of_regression(
             column=f"classification.{name}.min_slope_of_regression",
             hint="use kriging, or classify with min_cores and min_sectors",
         )
-    grade = ds["rey_ppm"].transpose("y", "x").values
     rows, columns = np.nonzero(np.isfinite(grade))
     nodes = np.column_stack([ds["x"].values[columns], ds["y"].values[rows]])
     slope = np.full(grade.shape, np.nan)
