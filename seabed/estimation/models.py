@@ -341,7 +341,11 @@ def fit_simulation(
     y = used["rey_ppm"].to_numpy(dtype=float)
     est = config.estimate
     block = (config.grid.resolution_m,) * 2 if est.support == "block" else None
+    sources = config.simulation
     return ConditionalSimulation(
+        variogram_uncertainty=sources.variogram_uncertainty,
+        realizations_per_variogram=sources.realizations_per_variogram,
+        grade_relative_sd=sources.grade_relative_sd,
         n_realizations=config.simulation.realizations,
         random_state=config.simulation.seed,
         n_neighbors=est.n_neighbors,

@@ -29,8 +29,10 @@ from seabed.resource.tonnage import (
 )
 from seabed.resource.uncertainty import (
     QUANTITIES,
+    SOURCES,
     STATISTICS,
     SimulatedResource,
+    TonnageUncertainty,
     combine_simulations,
     simulate_resource,
     summarize_realizations,
@@ -42,9 +44,11 @@ __all__ = [
     "CLASS_CODES",
     "OUTSIDE_INCLUDE",
     "QUANTITIES",
+    "SOURCES",
     "STATISTICS",
     "ClassRule",
     "SimulatedResource",
+    "TonnageUncertainty",
     "cell_tonnage",
     "class_fractions",
     "classify_cells",
