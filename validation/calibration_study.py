@@ -111,9 +111,7 @@ class Study:
         cells = field.cell_mean(self.edges, self.edges[::-1], self.crs, n_sub=4)
         return field, cells
 
-    def cores(
-        self, field: SyntheticField, seed: int
-    ) -> tuple[np.ndarray, np.ndarray]:
+    def cores(self, field: SyntheticField, seed: int) -> tuple[np.ndarray, np.ndarray]:
         rng = np.random.default_rng([seed, 2018])
         lon, lat = _core_positions(rng, self.n_cores, self.bounds)
         x, y = self.to_local.transform(lon, lat)

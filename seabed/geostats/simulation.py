@@ -565,9 +565,9 @@ default 0
         self.seed_ = _seed_from(self.random_state)
         self.origin_ = Xa.mean(axis=0)
         self.X_, self.y_ = Xa, ya
-        self.variograms_ = self._bootstrap_variograms() if (
-            self.variogram_uncertainty
-        ) else []
+        self.variograms_ = (
+            self._bootstrap_variograms() if (self.variogram_uncertainty) else []
+        )
         return self
 
     def _bootstrap_variograms(self) -> list[Variogram]:

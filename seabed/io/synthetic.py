@@ -264,8 +264,10 @@ class SyntheticField:
         )
         # drawn after the fields, so that the options leave the fields unchanged
         azimuth = rng.uniform(0.0, 2.0 * np.pi)
-        self._trend = self.trend_per_100km / 100_000.0 * np.array(
-            [np.sin(azimuth), np.cos(azimuth)]
+        self._trend = (
+            self.trend_per_100km
+            / 100_000.0
+            * np.array([np.sin(azimuth), np.cos(azimuth)])
         )
         corners = np.column_stack(
             self._local(np.array([lon_min, lon_max]), np.array([lat_min, lat_max]))

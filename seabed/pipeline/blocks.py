@@ -328,8 +328,10 @@ def tonnage_uncertainty(
                 "simulation.density_range_t_m3 instead",
             )
         values = tuple(found.astype(float))
-    if sources.density_range_t_m3 is None and values is None and not (
-        sources.thickness_relative_sd
+    if (
+        sources.density_range_t_m3 is None
+        and values is None
+        and not (sources.thickness_relative_sd)
     ):
         return None
     return TonnageUncertainty(

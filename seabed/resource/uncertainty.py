@@ -160,9 +160,7 @@ class TonnageUncertainty:
             out["density"] = values[picks].mean(axis=1) / values.mean()
         if self.thickness_relative_sd > 0:
             noise = _stream(seed, _THICKNESS_STREAM).standard_normal(n_realizations)
-            out["thickness"] = np.maximum(
-                1.0 + self.thickness_relative_sd * noise, 0.0
-            )
+            out["thickness"] = np.maximum(1.0 + self.thickness_relative_sd * noise, 0.0)
         return out
 
 
@@ -245,7 +243,9 @@ class SimulatedResource:
         if len(self.sources) == 0:
             return pd.DataFrame(columns=[*columns, "relative_width"])
         wide = self.sources.pivot_table(
-            index=["source", "cutoff_ppm"], columns="statistic", values=quantity,
+            index=["source", "cutoff_ppm"],
+            columns="statistic",
+            values=quantity,
             sort=False,
         ).reset_index()
         wide["width"] = wide["p90"] - wide["p10"]
@@ -439,14 +439,21 @@ def simulate_resource(
         int(simulation.seed_), simulation.n_realizations
     )
     passes = _passes(simulation, factors)
-    bar = _progress(simulation.n_realizations * len(set(map(id, passes.values()))),
-                    progress)
+    bar = _progress(
+        simulation.n_realizations * len(set(map(id, passes.values()))), progress
+    )
     drawn: dict[int, _Draw] = {}
     for name, sim in passes.items():
         if id(sim) not in drawn:  # a source alone may be the combined pass itself
             chosen = views if name == "combined" else {"total": views["total"]}
             drawn[id(sim)] = _draw(
-                sim, nodes, chosen, cells, cutoffs, batch_size, maps=name == "combined",
+                sim,
+                nodes,
+                chosen,
+                cells,
+                cutoffs,
+                batch_size,
+                maps=name == "combined",
                 bar=bar,
             )
     if bar is not None:
@@ -545,7 +552,9 @@ def _passes(
     return passes
 
 
-def _alone(simulation: ConditionalSimulation, source: str | None) -> ConditionalSimulation:
+def _alone(
+    simulation: ConditionalSimulation, source: str | None
+) -> ConditionalSimulation:
     """A fitted copy of ``simulation`` with only one of its sources (None: none)."""
     copy = shallow_copy(simulation)  # fitted attributes shared, not refitted
     if source != "variogram":

@@ -92,16 +92,20 @@ def test_sources_off_give_the_results_of_before_bit_for_bit() -> None:
     pd.testing.assert_frame_equal(result.realizations, before.realizations, rtol=0)
     # recorded on main before the sources existed (commit 5b86f9f); the last bit
     # may differ with the threads' share of the kriging
-    np.testing.assert_allclose(result.summary.rey_t, [
-        589028.4554152797,
-        595682.2605754277,
-        606790.0020216766,
-        596558.4600593382,
-        352589.5803708254,
-        378399.3383160087,
-        412855.76522114687,
-        380759.8810122406,
-    ], rtol=1e-14)
+    np.testing.assert_allclose(
+        result.summary.rey_t,
+        [
+            589028.4554152797,
+            595682.2605754277,
+            606790.0020216766,
+            596558.4600593382,
+            352589.5803708254,
+            378399.3383160087,
+            412855.76522114687,
+            380759.8810122406,
+        ],
+        rtol=1e-14,
+    )
     assert float(result.etype_rey_ppm.sum()) == pytest.approx(108465.17455624334, 1e-14)
     assert len(result.sources) == 0
     assert result.to_dict()["uncertainty"]["sources"] == []
@@ -155,8 +159,11 @@ def test_tonnage_sources_scale_tonnes_not_grades(everything) -> None:
     np.testing.assert_allclose(ratio.to_numpy(), expected, rtol=1e-12)
     pd.testing.assert_series_equal(density.area_km2, spatial.area_km2)
     # density draws from U(0.45, 0.65) over its midpoint 0.55
-    assert 0.45 / 0.55 <= factors["density"].min() < factors["density"].max() <= (
-        0.65 / 0.55
+    assert (
+        0.45 / 0.55
+        <= factors["density"].min()
+        < factors["density"].max()
+        <= (0.65 / 0.55)
     )
 
 
