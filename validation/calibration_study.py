@@ -197,19 +197,20 @@ def run(args: argparse.Namespace) -> None:
         counts += reliability
         done = seed - args.first_seed + 1
         if done % 10 == 0 or done == args.n_truths:
-            pd.DataFrame(rows).to_csv(out / f"truths_{args.generator}.csv", index=False)
-            np.save(out / f"reliability_{args.generator}.npy", counts)
+            # saved as it goes: a run cut short still gives its truths so far
+            name = f"{args.generator}_{args.first_seed}"
+            pd.DataFrame(rows).to_csv(out / f"truths_{name}.csv", index=False)
+            np.save(out / f"reliability_{name}.npy", counts)
+            meta = {
+                "generator": args.generator,
+                "box_km": args.box_km,
+                "cell_km": args.cell_km,
+                "n_cores": study.n_cores,
+                "realizations": args.realizations,
+                "cpu_seconds": round(time.process_time()),
+            }
+            (out / f"meta_{name}.json").write_text(json.dumps(meta, indent=1))
             print(f"{done} truths, {time.time() - start:.0f} s", flush=True)
-    meta = {
-        "generator": args.generator,
-        "n_truths": args.n_truths,
-        "box_km": args.box_km,
-        "cell_km": args.cell_km,
-        "n_cores": study.n_cores,
-        "realizations": args.realizations,
-        "seconds": round(time.time() - start),
-    }
-    (out / f"meta_{args.generator}.json").write_text(json.dumps(meta, indent=1))
 
 
 def binomial_interval(k: int, n: int) -> tuple[float, float]:
@@ -227,13 +228,26 @@ def summarize(out: Path) -> dict:
 
     tables, result = [], {"cutoffs_ppm": list(CUTOFFS_PPM), "generators": {}}
     for generator in GENERATORS:
-        path = out / f"truths_{generator}.csv"
-        if not path.exists():
+        # the runs of this generator (one per first seed), pooled
+        paths = sorted(out.glob(f"truths_{generator}_*.csv"))
+        if not paths:
             continue
-        table = pd.read_csv(path)
+        table = pd.concat([pd.read_csv(path) for path in paths], ignore_index=True)
         tables.append(table)
-        meta = json.loads((out / f"meta_{generator}.json").read_text())
-        counts = np.load(out / f"reliability_{generator}.npy")
+        metas = [
+            json.loads(
+                (out / f"meta_{p.stem.removeprefix('truths_')}.json").read_text()
+            )
+            for p in paths
+        ]
+        counts = sum(
+            np.load(out / f"reliability_{p.stem.removeprefix('truths_')}.npy")
+            for p in paths
+        )
+        meta = metas[0] | {
+            "n_truths": int(table.seed.nunique()),
+            "cpu_seconds": sum(m["cpu_seconds"] for m in metas),
+        }
         entry = {**meta, "cutoffs": []}
         for i, (cutoff, group) in enumerate(table.groupby("cutoff_ppm")):
             inside = (group.p10_rey_t <= group.true_rey_t) & (
