@@ -44,6 +44,7 @@ import pyproj
 import xarray as xr
 from scipy.stats import beta
 
+from seabed.estimation.models import declustering_weights
 from seabed.geostats.declustering import cell_declustering
 from seabed.geostats.simulation import ConditionalSimulation
 from seabed.io.datasets import TAKAYA_BOX, bathymetry_path
@@ -125,7 +126,17 @@ class Study:
         return statement(tonnes, cutoffs).set_index("cutoff_ppm")
 
 
-def one_truth(study: Study, generator: str, seed: int) -> tuple[list, np.ndarray]:
+def weights(X: np.ndarray, y: np.ndarray, declustering: str) -> np.ndarray:
+    """The normal-score transform's weights: as a run fits them (``spacing``), or
+    with the cell size of the lowest declustered mean (``min``, before the fix)."""
+    if declustering == "min":
+        return cell_declustering(X, y).weights_
+    return declustering_weights(X)
+
+
+def one_truth(
+    study: Study, generator: str, seed: int, declustering: str = "spacing"
+) -> tuple[list, np.ndarray]:
     """Rows of the truth table and the reliability counts of one truth."""
     field, true_cells = study.truth(generator, seed)
     X, y = study.cores(field, seed)
@@ -135,7 +146,7 @@ def one_truth(study: Study, generator: str, seed: int) -> tuple[list, np.ndarray
         n_neighbors=32,
         block_size=(study.cell_m, study.cell_m),
         n_jobs=1,
-    ).fit(X, y, sample_weight=cell_declustering(X, y).weights_)
+    ).fit(X, y, sample_weight=weights(X, y, declustering))
     # any finite kriged grade marks the cells to simulate; TREO/REY = 1.2
     placeholder = xr.full_like(true_cells, 900.0).reset_coords(drop=True)
     grid = study.grid.assign(rey_ppm=placeholder, treo_ppm=1.2 * placeholder)
@@ -154,6 +165,7 @@ def one_truth(study: Study, generator: str, seed: int) -> tuple[list, np.ndarray
         rows.append(
             {
                 "generator": generator,
+                "declustering": declustering,
                 "seed": seed,
                 "cutoff_ppm": cutoff,
                 "n_cores": len(X),
@@ -192,17 +204,18 @@ def run(args: argparse.Namespace) -> None:
     counts = np.zeros((len(CUTOFFS_PPM), 10, 2))
     start = time.time()
     for seed in range(args.first_seed, args.first_seed + args.n_truths):
-        found, reliability = one_truth(study, args.generator, seed)
+        found, reliability = one_truth(study, args.generator, seed, args.declustering)
         rows.extend(found)
         counts += reliability
         done = seed - args.first_seed + 1
         if done % 10 == 0 or done == args.n_truths:
             # saved as it goes: a run cut short still gives its truths so far
-            name = f"{args.generator}_{args.first_seed}"
+            name = f"{args.generator}_{args.declustering}_{args.first_seed}"
             pd.DataFrame(rows).to_csv(out / f"truths_{name}.csv", index=False)
             np.save(out / f"reliability_{name}.npy", counts)
             meta = {
                 "generator": args.generator,
+                "declustering": args.declustering,
                 "box_km": args.box_km,
                 "cell_km": args.cell_km,
                 "n_cores": study.n_cores,
@@ -344,6 +357,12 @@ def main() -> None:
     parser.add_argument("--box-km", type=float, default=60.0)
     parser.add_argument("--cell-km", type=float, default=2.0)
     parser.add_argument("--realizations", type=int, default=50)
+    parser.add_argument(
+        "--declustering",
+        choices=["spacing", "min"],
+        default="spacing",
+        help="weights of the normal scores: as a run (spacing) or as before the fix",
+    )
     parser.add_argument("--out", default="docs/validation")
     parser.add_argument(
         "--summarize", action="store_true", help="only summarise and plot"
