@@ -239,10 +239,11 @@ def summarize(out: Path) -> dict:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    tables, result = [], {"cutoffs_ppm": list(CUTOFFS_PPM), "generators": {}}
-    for generator in GENERATORS:
-        # the runs of this generator (one per first seed), pooled
-        paths = sorted(out.glob(f"truths_{generator}_*.csv"))
+    tables, result = [], {"cutoffs_ppm": list(CUTOFFS_PPM), "runs": {}}
+    runs = [(g, d) for d in ("spacing", "min") for g in GENERATORS]
+    for generator, declustering in runs:
+        # the runs of this generator and weighting (one per first seed), pooled
+        paths = sorted(out.glob(f"truths_{generator}_{declustering}_*.csv"))
         if not paths:
             continue
         table = pd.concat([pd.read_csv(path) for path in paths], ignore_index=True)
@@ -296,7 +297,7 @@ def summarize(out: Path) -> dict:
                     ],
                 }
             )
-        result["generators"][generator] = entry
+        result["runs"][f"{generator}/{declustering}"] = entry
     (out / "calibration.json").write_text(json.dumps(result, indent=1))
     if tables:
         pd.concat(tables).to_csv(out / "calibration_truths.csv", index=False)
@@ -304,20 +305,41 @@ def summarize(out: Path) -> dict:
     return result
 
 
+def markdown_table(result: dict) -> str:
+    """The coverage table of docs/validation.md."""
+    lines = [
+        "| generator | weights | truths | cut-off ppm | inside P10-P90 | coverage "
+        "| 95 % interval | below P10 | above P90 | mean bias |",
+        "|---|---|---|---|---|---|---|---|---|---|",
+    ]
+    for name, run in result["runs"].items():
+        generator, declustering = name.split("/")
+        for c in run["cutoffs"]:
+            low, high = c["coverage_ci95"]
+            lines.append(
+                f"| {generator} | {declustering} | {c['n_truths']} "
+                f"| {c['cutoff_ppm']:,.0f} | {c['inside_p10_p90']} "
+                f"| {c['coverage']:.0%} | {low:.0%}-{high:.0%} | {c['below_p10']} "
+                f"| {c['above_p90']} | {c['mean_bias']:+.1%} |"
+            )
+    return "\n".join(lines)
+
+
 def _plots(result: dict, plt, out: Path) -> None:
-    generators = list(result["generators"])
+    generators = list(result["runs"])
     fig, axes = plt.subplots(
         len(generators), 3, figsize=(10, 3 * len(generators)), squeeze=False
     )
     for row, generator in enumerate(generators):
-        for col, entry in enumerate(result["generators"][generator]["cutoffs"]):
+        for col, entry in enumerate(result["runs"][generator]["cutoffs"]):
             ax = axes[row, col]
             ranks = entry["rank_histogram"]
             ax.bar(np.arange(len(ranks)), ranks, color="#4878a8")
             ax.axhline(entry["n_truths"] / len(ranks), color="k", lw=0.8, ls="--")
             ax.set_title(
                 f"{generator}, cut-off {entry['cutoff_ppm']:g} ppm\n"
-                f"P10-P90 coverage {entry['coverage']:.0%}",
+                f"P10-P90 coverage {entry['coverage']:.0%} of "
+                f"{entry['n_truths']}",
                 fontsize=9,
             )
             ax.set_xlabel("rank of the truth (deciles of the realisations)")
@@ -331,7 +353,7 @@ def _plots(result: dict, plt, out: Path) -> None:
     for col, generator in enumerate(generators):
         ax = axes[0, col]
         ax.plot([0, 1], [0, 1], color="k", lw=0.8, ls="--")
-        for entry in result["generators"][generator]["cutoffs"][1:]:
+        for entry in result["runs"][generator]["cutoffs"][1:]:
             bins = [b for b in entry["reliability"] if b["cells"] >= 20]
             centres = [(b["bin"][0] + b["bin"][1]) / 2 for b in bins]
             ax.plot(
@@ -369,7 +391,7 @@ def main() -> None:
     )
     args = parser.parse_args()
     if args.summarize:
-        print(json.dumps(summarize(Path(args.out)), indent=1)[:4000])
+        print(markdown_table(summarize(Path(args.out))))
     else:
         run(args)
 
