@@ -592,7 +592,7 @@ default 0
                             self.X_[drawn], self.scores_[drawn]
                         )
                     )
-            except (InputError, ZeroDivisionError):  # too few distinct data to fit
+            except InputError:  # too few distinct data drawn to fit a model
                 out.append(self.variogram_)
         return out
 
@@ -639,6 +639,8 @@ default 0
         from seabed.geostats.fitting import auto_variogram
 
         fitted = auto_variogram(X, scores)
+        if not fitted.sill > 0:
+            fitted = _first_regular_fit(X, scores)
         # normal scores have unit variance: the sill is known, only its split is fitted
         scale = 1.0 / fitted.sill
         return Variogram(
@@ -747,6 +749,26 @@ default 0
         fractions = (np.arange(n) + 0.5) / n - 0.5
         gx, gy = np.meshgrid(bx * fractions, by * fractions, indexing="ij")
         return np.column_stack([gx.ravel(), gy.ravel()])
+
+
+def _first_regular_fit(X: NDArray[np.float64], scores: NDArray[np.float64]) -> Any:
+    """The first candidate model whose fit alone has a positive sill.
+
+    A degenerate fit (zero sill and nugget) can win the comparison of
+    :func:`~seabed.geostats.fitting.auto_variogram`; normal scores have unit
+    variance, so such a model is refused here.
+    """
+    from seabed.geostats.fitting import auto_variogram
+
+    for model in ("spherical", "exponential"):
+        fitted = auto_variogram(X, scores, models=(model,))
+        if fitted.sill > 0:
+            return fitted
+    raise InputError(
+        "the automatic variogram fit of the normal scores has no variance",
+        column="variogram",
+        hint="give the variogram of the normal scores explicitly",
+    )
 
 
 def _stream(seed: int, index: int, tag: int) -> np.random.Generator:
