@@ -260,7 +260,9 @@ def summarize(out: Path) -> dict:
         )
         meta = metas[0] | {
             "n_truths": int(table.seed.nunique()),
-            "cpu_seconds": sum(m["cpu_seconds"] for m in metas),
+            # None: a run that died before its CPU time was read
+            "cpu_seconds": sum(m["cpu_seconds"] or 0 for m in metas),
+            "runs_without_cpu_seconds": sum(m["cpu_seconds"] is None for m in metas),
         }
         entry = {**meta, "cutoffs": []}
         for i, (cutoff, group) in enumerate(table.groupby("cutoff_ppm")):
