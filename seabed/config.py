@@ -615,6 +615,33 @@ class SimulationConfig(_Section):
 
     realizations: Annotated[int, Field(ge=1, le=100_000)] = 100
     seed: int = 1
+    #: sources of uncertainty besides the spatial one (docs/uncertainty.md), off by
+    #: default: the normal-score variogram refitted on a bootstrap resample of the
+    #: cores for each group of realizations_per_variogram realisations
+    variogram_uncertainty: bool = False
+    realizations_per_variogram: Annotated[int, Field(ge=1)] = 10
+    #: relative standard deviation of the grades' measurement error
+    grade_relative_sd: Annotated[float, Field(ge=0.0, lt=1.0)] = 0.0
+    #: the dry density anywhere in [low, high] t/m3, or the uncertainty of the mean
+    #: of the cores' dry densities (bootstrap), as a factor of the tonnes
+    density_range_t_m3: tuple[PositiveFloat, PositiveFloat] | None = None
+    density_from_cores: bool = False
+    #: relative standard deviation of the window's thickness
+    thickness_relative_sd: Annotated[float, Field(ge=0.0, lt=1.0)] = 0.0
+
+    @model_validator(mode="after")
+    def _one_density_source(self) -> SimulationConfig:
+        if self.density_range_t_m3 is not None:
+            low, high = self.density_range_t_m3
+            if low > high:
+                raise ValueError(
+                    f"density_range_t_m3 = [{low:g}, {high:g}]: give [low, high]"
+                )
+            if self.density_from_cores:
+                raise ValueError(
+                    "give density_range_t_m3 or density_from_cores = true, not both"
+                )
+        return self
 
 
 #: Schemes of the addresses a dask.distributed scheduler listens on.

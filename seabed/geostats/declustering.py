@@ -44,6 +44,7 @@ from seabed.exceptions import ConfigError, InputError
 __all__ = [
     "DeclusteringResult",
     "cell_declustering",
+    "cell_weights",
     "polygonal_weights",
     "weighted_quantiles",
     "weighted_statistics",
@@ -158,6 +159,44 @@ def cell_declustering(
         by_cell_size_=table,
         objective=objective,
     )
+
+
+def cell_weights(
+    X: ArrayLike, cell_size: float, *, n_offsets: int = _OFFSETS
+) -> NDArray[np.float64]:
+    """Cell-declustering weights for one given cell size, whatever the values.
+
+    Each occupied cell gets an equal share, split equally among its samples,
+    averaged over ``n_offsets`` grid origins. Unlike :func:`cell_declustering`, the
+    size is not chosen from the values, so the weights cannot bias the mean
+    towards low (or high) values.
+
+    Parameters
+    ----------
+    X : array-like of shape (n, 2)
+        Sample positions in metres (projected).
+    cell_size : float
+        Cell side, metres.
+    n_offsets : int
+        Grid origins averaged.
+
+    Returns
+    -------
+    ndarray of shape (n,)
+        Weights summing to 1.
+
+    Examples
+    --------
+    >>> X = [[0.0, 0.0], [10.0, 0.0], [5000.0, 5000.0], [9000.0, 1000.0]]
+    >>> cell_weights(X, 1000.0).round(3).tolist()        # the pair shares one cell
+    [0.167, 0.167, 0.333, 0.333]
+    """
+    points = np.asarray(X, dtype=float)
+    if not (np.isfinite(cell_size) and cell_size > 0):
+        raise ConfigError(
+            "the cell size must be positive and finite (metres)", column="cell_size"
+        )
+    return _cell_weights(points, float(cell_size), n_offsets)
 
 
 def _cell_weights(

@@ -52,6 +52,7 @@ from __future__ import annotations
 import functools
 import math
 import numbers
+import warnings
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, ClassVar
@@ -62,7 +63,7 @@ from scipy.special import ndtr, ndtri
 from sklearn.base import BaseEstimator
 from sklearn.utils.validation import check_is_fitted
 
-from seabed.exceptions import InputError
+from seabed.exceptions import InputError, SeabedWarning
 from seabed.geostats._base import (
     KRIGING_CONSTRAINTS,
     NEIGHBOURHOOD_CONSTRAINTS,
@@ -76,6 +77,7 @@ from seabed.geostats._checks import (
     validate_params,
 )
 from seabed.geostats._search import resolve_n_jobs
+from seabed.geostats.fitting import BOUNDED_CANDIDATES, auto_variogram
 from seabed.geostats.kriging import SimpleKriging
 from seabed.geostats.variogram import Structure, Variogram
 
@@ -85,6 +87,8 @@ __all__ = [
     "spectral_frequencies",
 ]
 
+# Tags of the random streams of the uncertainty sources (see _stream)
+_VARIOGRAM_STREAM, _GRADE_ERROR_STREAM = 1, 2
 # Phase matrix elements (points x features) computed at once: bounds memory (~32 MB).
 _PHASE_BLOCK = 4 * 2**20
 # Spherical model: the 3-D spectral density of a ball's autocorrelation, tabulated
@@ -442,6 +446,19 @@ default 0
     n_jobs : int, optional
         Threads for the fields and the kriging (None or -1: all cores; -2: all
         but one); results do not depend on it.
+    variogram_uncertainty : bool, default False
+        Propagate the uncertainty of the fitted variogram: each group of
+        ``realizations_per_variogram`` realisations uses its own normal-score
+        variogram, fitted automatically to a bootstrap resample of the data
+        (drawn with replacement; the distinct data drawn, about 63 %, are fitted).
+        Needs ``variogram="auto"``.
+    realizations_per_variogram : int, default 10
+        Realisations sharing one bootstrap variogram (one kriging pass each).
+    grade_relative_sd : float, default 0.0
+        Relative standard deviation of the grades' measurement error: each
+        realisation is conditioned on the data multiplied by its own
+        ``1 + grade_relative_sd * N(0, 1)`` (kept >= 0.05), so that realisations
+        honour a plausible true grade instead of the measured one.
 
     Attributes
     ----------
@@ -456,6 +473,9 @@ default 0
     origin_ : ndarray of shape (2,)
         Coordinates subtracted before evaluating the fields (the data's mean,
         fixed at fit, so that phases stay small and the same for every tile).
+    variograms_ : list of Variogram
+        With ``variogram_uncertainty``: the bootstrap variogram of each group of
+        realisations (group ``r // realizations_per_variogram``); else empty.
     """
 
     _parameter_constraints: ClassVar[dict[str, list[Any]]] = {
@@ -479,6 +499,9 @@ default 0
         ],
         "min_value": NormalScoreTransform._parameter_constraints["min_value"],
         "n_jobs": NEIGHBOURHOOD_CONSTRAINTS["n_jobs"],
+        "variogram_uncertainty": [InstanceOf((bool, np.bool_), "True or False")],
+        "realizations_per_variogram": [Interval(numbers.Integral, 1)],
+        "grade_relative_sd": [Interval(numbers.Real, 0.0, 1.0, open_high=True)],
     }
     _parameter_hints: ClassVar[dict[str, str]] = PARAMETER_HINTS
 
@@ -496,6 +519,9 @@ default 0
         upper_tail_power: float = 2.5,
         min_value: float = 0.0,
         n_jobs: int | None = None,
+        variogram_uncertainty: bool = False,
+        realizations_per_variogram: int = 10,
+        grade_relative_sd: float = 0.0,
     ) -> None:
         self.variogram = variogram
         self.n_realizations = n_realizations
@@ -508,6 +534,9 @@ default 0
         self.upper_tail_power = upper_tail_power
         self.min_value = min_value
         self.n_jobs = n_jobs
+        self.variogram_uncertainty = variogram_uncertainty
+        self.realizations_per_variogram = realizations_per_variogram
+        self.grade_relative_sd = grade_relative_sd
 
     def fit(
         self, X: ArrayLike, y: ArrayLike, sample_weight: ArrayLike | None = None
@@ -536,8 +565,72 @@ default 0
         self.variogram_ = self._normal_score_variogram(Xa, self.scores_)
         self.seed_ = _seed_from(self.random_state)
         self.origin_ = Xa.mean(axis=0)
-        self.X_ = Xa
+        self.X_, self.y_ = Xa, ya
+        self.variograms_ = (
+            self._bootstrap_variograms() if (self.variogram_uncertainty) else []
+        )
         return self
+
+    def _bootstrap_variograms(self) -> list[Variogram]:
+        """One normal-score variogram per group of realisations, from resampled data."""
+        if isinstance(self.variogram, Variogram):
+            raise InputError(
+                "variogram_uncertainty refits the variogram: it needs "
+                'variogram="auto", not a given model',
+                column="variogram_uncertainty",
+            )
+        n_groups = -(-self.n_realizations // self.realizations_per_variogram)
+        out = []
+        for group in range(n_groups):
+            rng = _stream(self.seed_, group, _VARIOGRAM_STREAM)
+            drawn = np.unique(rng.integers(0, len(self.X_), len(self.X_)))
+            try:
+                with warnings.catch_warnings():
+                    # a resample's fit may not converge: still a plausible model
+                    warnings.simplefilter("ignore", SeabedWarning)
+                    out.append(
+                        self._normal_score_variogram(
+                            self.X_[drawn], self.scores_[drawn]
+                        )
+                    )
+            except InputError:  # too few distinct data drawn to fit a model
+                out.append(self.variogram_)
+        return out
+
+    def _variogram_of(self, index: int) -> Variogram:
+        """The normal-score variogram of realisation ``index``."""
+        if not self.variograms_:
+            return self.variogram_
+        return self.variograms_[index // self.realizations_per_variogram]
+
+    def _groups(self, realizations: range) -> list[range]:
+        """Consecutive runs of realisations that share a variogram."""
+        if not self.variograms_:
+            return [realizations]
+        per = self.realizations_per_variogram
+        out, start = [], realizations.start
+        while start < realizations.stop:
+            stop = min(realizations.stop, (start // per + 1) * per)
+            out.append(range(start, stop))
+            start = stop
+        return out
+
+    def _data_scores(self, realizations: range) -> NDArray[np.float64]:
+        """Normal scores of the data each realisation honours, (n, len(realizations)).
+
+        Without measurement error, the data's own scores; with it, those of the
+        data times a relative error drawn per realisation.
+        """
+        if self.grade_relative_sd == 0:
+            return np.repeat(self.scores_[:, None], len(realizations), axis=1)
+        columns = []
+        for r in realizations:
+            noise = _stream(self.seed_, r, _GRADE_ERROR_STREAM).standard_normal(
+                len(self.y_)
+            )
+            factor = np.maximum(1.0 + self.grade_relative_sd * noise, 0.05)
+            columns.append(self.transform_.transform(self.y_ * factor))
+        return np.column_stack(columns)
 
     def _normal_score_variogram(
         self, X: NDArray[np.float64], scores: NDArray[np.float64]
@@ -546,9 +639,9 @@ default 0
             # the spectral fields draw frequencies from the covariance
             self.variogram.require_bounded("simulation")
             return self.variogram
-        from seabed.geostats.fitting import BOUNDED_CANDIDATES, auto_variogram
-
         fitted = auto_variogram(X, scores, models=BOUNDED_CANDIDATES)
+        if not fitted.sill > 0:
+            fitted = _first_regular_fit(X, scores)
         # normal scores have unit variance: the sill is known, only its split is fitted
         scale = 1.0 / fitted.sill
         return Variogram(
@@ -563,7 +656,9 @@ default 0
     def realization(self, index: int) -> Any:
         """The unconditional Gaussian field of realisation ``index`` (a callable)."""
         check_is_fitted(self)
-        return _GaussianRealization(self.variogram_, self.seed_, index, self.n_features)
+        return _GaussianRealization(
+            self._variogram_of(index), self.seed_, index, self.n_features
+        )
 
     def unconditional(self, X: ArrayLike, realizations: range) -> NDArray[np.float64]:
         """Unconditional normal scores, shape (len(X), len(realizations))."""
@@ -585,23 +680,27 @@ default 0
         """Conditional normal scores at points, shape (len(X), len(realizations)).
 
         ``Z_s(X) + SK[scores - Z_s(data)](X)``: one simple-kriging pass whose
-        outputs are the realisations.
+        outputs are the realisations (one per group of realisations sharing a
+        bootstrap variogram).
         """
         check_is_fitted(self)
         points = np.asarray(X, dtype=float)
-        at_data = self.unconditional(self.X_, realizations)
-        residuals = self.scores_[:, None] - at_data
-        kriging = SimpleKriging(
-            self.variogram_,
-            mean=0.0,
-            n_neighbors=self.n_neighbors,
-            max_distance=self.max_distance,
-            n_jobs=self.n_jobs,
-        ).fit(self.X_, residuals)
-        correction = kriging.predict(points).reshape(len(points), -1)
-        # no sample in reach: simple kriging falls back on the mean residual, 0
-        correction = np.nan_to_num(correction, nan=0.0)
-        return self.unconditional(points, realizations) + correction
+        parts = []
+        for group in self._groups(realizations):
+            at_data = self.unconditional(self.X_, group)
+            residuals = self._data_scores(group) - at_data
+            kriging = SimpleKriging(
+                self._variogram_of(group.start),
+                mean=0.0,
+                n_neighbors=self.n_neighbors,
+                max_distance=self.max_distance,
+                n_jobs=self.n_jobs,
+            ).fit(self.X_, residuals)
+            correction = kriging.predict(points).reshape(len(points), -1)
+            # no sample in reach: simple kriging falls back on the mean residual, 0
+            correction = np.nan_to_num(correction, nan=0.0)
+            parts.append(self.unconditional(points, group) + correction)
+        return parts[0] if len(parts) == 1 else np.concatenate(parts, axis=1)
 
     def sample(
         self, X: ArrayLike, realizations: range | None = None
@@ -651,6 +750,32 @@ default 0
         fractions = (np.arange(n) + 0.5) / n - 0.5
         gx, gy = np.meshgrid(bx * fractions, by * fractions, indexing="ij")
         return np.column_stack([gx.ravel(), gy.ravel()])
+
+
+def _first_regular_fit(X: NDArray[np.float64], scores: NDArray[np.float64]) -> Any:
+    """The first candidate model whose fit alone has a positive sill.
+
+    A degenerate fit (zero sill and nugget) can win the comparison of
+    :func:`~seabed.geostats.fitting.auto_variogram`; normal scores have unit
+    variance, so such a model is refused here.
+    """
+    for model in ("spherical", "exponential"):
+        fitted = auto_variogram(X, scores, models=(model,))
+        if fitted.sill > 0:
+            return fitted
+    raise InputError(
+        "the automatic variogram fit of the normal scores has no variance",
+        column="variogram",
+        hint="give the variogram of the normal scores explicitly",
+    )
+
+
+def _stream(seed: int, index: int, tag: int) -> np.random.Generator:
+    """The random stream of one source of uncertainty for one realisation or group.
+
+    Keys of two integers never collide with a realisation's field, keyed by one.
+    """
+    return np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(index, tag)))
 
 
 def _seed_from(random_state: Any) -> int:

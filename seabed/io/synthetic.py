@@ -22,6 +22,13 @@ The field (all settings are attributes of :class:`SyntheticField`):
   multiplied by a logistic factor of the bundled ETOPO1 water depth (bilinear) that
   falls to ``seamount_fraction`` on seamount flanks and tops shallower than
   ~``rich_depth_m``.
+- **Trend and seamount-like lows** (optional, off by default): ``trend_per_100km``
+  adds a linear drift of the log grade along a seeded random azimuth, and
+  ``n_seamounts`` multiplies the grade by Gaussian-shaped lows (radius
+  ``seamount_radius_m``, grade falling to ``seamount_fraction`` at the summit) at
+  seeded random positions in ``calibration_box``. Both break the stationarity that
+  kriging and simulation assume: the second generator of the calibration study
+  (``docs/validation.md``).
 - **Calibration**: ``log_mean`` is solved in closed form so that the area-weighted
   mean of the 0-10 mbsf grade over ``calibration_box`` (the Takaya et al. 2018 box)
   equals ``target_mean_ppm`` (964 ppm, their reported mean).
@@ -177,6 +184,17 @@ class SyntheticField:
     seamount_fraction : float
         The water-depth factor on seamount tops (far shallower than
         ``rich_depth_m``).
+    trend_per_100km : float
+        Change of the log peak grade per 100 km along a random azimuth (drawn from
+        ``seed``); 0 (the default) is no trend. 0.3 is a 35 % rise in grade over
+        100 km.
+    n_seamounts : int
+        Seamount-like lows at random positions in ``calibration_box`` (drawn from
+        ``seed``): the grade is multiplied by
+        ``1 - (1 - seamount_fraction) exp(-(r / seamount_radius_m)^2)``. 0 (the
+        default) adds none; the real seamounts come from the bathymetry anyway.
+    seamount_radius_m : float
+        e-folding radius of those lows, metres.
     n_features : int
         Random Fourier features of the lateral field (the peak-depth field uses a
         quarter as many: it is smoother).
@@ -213,6 +231,9 @@ class SyntheticField:
     rich_depth_m: float = 4700.0
     rich_depth_width_m: float = 100.0
     seamount_fraction: float = 0.1
+    trend_per_100km: float = 0.0
+    n_seamounts: int = 0
+    seamount_radius_m: float = 6000.0
     n_features: int = 256
     bathymetry: xr.DataArray | None = dataclasses.field(default=None, repr=False)
     log_mean: float = dataclasses.field(init=False)
@@ -241,6 +262,17 @@ class SyntheticField:
             range_m=1.5 * self.range_m,
             n_features=max(16, self.n_features // 4),
         )
+        # drawn after the fields, so that the options leave the fields unchanged
+        azimuth = rng.uniform(0.0, 2.0 * np.pi)
+        self._trend = (
+            self.trend_per_100km
+            / 100_000.0
+            * np.array([np.sin(azimuth), np.cos(azimuth)])
+        )
+        corners = np.column_stack(
+            self._local(np.array([lon_min, lon_max]), np.array([lat_min, lat_max]))
+        )
+        self._summits = rng.uniform(corners[0], corners[1], (self.n_seamounts, 2))
         self.log_mean = 0.0
         self.log_mean = float(np.log(self.target_mean_ppm / self.box_mean()))
 
@@ -273,7 +305,19 @@ class SyntheticField:
         lon, lat = np.broadcast_arrays(np.asarray(lon, float), np.asarray(lat, float))
         x, y = self._local(lon, lat)
         log_grade = self.log_mean + self.log_sd * self._level(x, y)
-        return np.exp(log_grade) * self.water_depth_factor(self.water_depth(lon, lat))
+        log_grade += self._trend[0] * x + self._trend[1] * y
+        depth_factor = self.water_depth_factor(self.water_depth(lon, lat))
+        return np.exp(log_grade) * depth_factor * self._seamount_factor(x, y)
+
+    def _seamount_factor(
+        self, x: NDArray[np.float64], y: NDArray[np.float64]
+    ) -> NDArray[np.float64]:
+        """Product of the Gaussian-shaped lows of the synthetic seamounts."""
+        factor = np.ones_like(x)
+        for sx, sy in self._summits:
+            r2 = ((x - sx) ** 2 + (y - sy) ** 2) / self.seamount_radius_m**2
+            factor *= 1.0 - (1.0 - self.seamount_fraction) * np.exp(-r2)
+        return factor
 
     # -- depth profile (relative to the peak grade)
 

@@ -21,6 +21,7 @@ from seabed.estimation.models import (
     predict_grades,
     smu_size,
 )
+from seabed.exceptions import InputError
 from seabed.geostats import (
     Variogram,
 )
@@ -35,6 +36,7 @@ from seabed.resource import (
     QUANTITIES,
     RECOVERABLE_COLUMNS,
     SimulatedResource,
+    TonnageUncertainty,
     cell_tonnage,
     class_fractions,
     classification_doubts,
@@ -290,6 +292,7 @@ def _account_block(
             dry_density_t_m3=density,
             fractions=zone_shares,
             depths=True,
+            tonnage=tonnage_uncertainty(config, context.used),
             progress=progress,
         )
     recoverable_uc, recoverable_realizations = _recoverable(
@@ -448,6 +451,40 @@ def recoverable_table(accounts: list[_BlockAccount]) -> pd.DataFrame:
     if not parts:
         return pd.DataFrame(columns=list(RECOVERABLE_COLUMNS))
     return pd.concat(parts, ignore_index=True)
+
+
+def tonnage_uncertainty(
+    config: Config, used: pd.DataFrame
+) -> TonnageUncertainty | None:
+    """The density and thickness uncertainty of ``[simulation]`` (None: none)."""
+    sources = config.simulation
+    if sources is None:
+        return None
+    values = None
+    if sources.density_from_cores:
+        column = "dry_density_t_m3"
+        found = used[column].dropna() if column in used else pd.Series(dtype=float)
+        if len(found) < 2:
+            raise InputError(
+                "simulation.density_from_cores needs the dry density of at least 2 "
+                f"cores; {len(found)} have one",
+                path=config.inputs.cores,
+                column=column,
+                hint="add dry_density_t_m3 to the samples, or give "
+                "simulation.density_range_t_m3 instead",
+            )
+        values = tuple(found.astype(float))
+    if (
+        sources.density_range_t_m3 is None
+        and values is None
+        and not (sources.thickness_relative_sd)
+    ):
+        return None
+    return TonnageUncertainty(
+        density_range_t_m3=sources.density_range_t_m3,
+        density_values_t_m3=values,
+        thickness_relative_sd=sources.thickness_relative_sd,
+    )
 
 
 def _combined(accounts: list[_BlockAccount], config: Config) -> dict[str, Any]:

@@ -12,6 +12,7 @@ from seabed.report.charts import (
     plot_grade_profile,
     plot_grade_tonnage,
     plot_tonnage_distribution,
+    plot_uncertainty_sources,
 )
 from seabed.report.context import ReportContext, report_context, zone_outlines
 from seabed.report.document import (
@@ -57,6 +58,7 @@ __all__ = [
     "plot_location_map",
     "plot_map",
     "plot_tonnage_distribution",
+    "plot_uncertainty_sources",
     "render_quicklooks",
     "render_report",
     "render_report_and_quicklooks",

@@ -24,6 +24,7 @@ __all__ = [
     "plot_qq",
     "plot_swath",
     "plot_tonnage_distribution",
+    "plot_uncertainty_sources",
 ]
 
 #: Colours of the swath lines, by what they average (colour-blind safe).
@@ -568,6 +569,70 @@ def plot_tonnage_distribution(
     ax.set_ylabel("realisations")
     ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False)
     ax.grid(alpha=0.3)
+    if title is not None:
+        ax.set_title(title, fontsize=9, loc="left")
+    return ax
+
+
+def plot_uncertainty_sources(
+    widths: pd.DataFrame,
+    ax: Axes | None = None,
+    *,
+    label: str = "REY",
+    title: str | None = None,
+) -> Axes:
+    """Tornado chart: the P10-P90 range of a tonnage per source of uncertainty.
+
+    One bar per source, from its P10 to its P90, widest at the top; the spatial
+    source is the simulation alone, every other one the simulation plus that
+    source alone, and ``combined`` all of them at once. A dotted line marks the
+    combined P50.
+
+    Parameters
+    ----------
+    widths : pandas.DataFrame
+        Rows of one cut-off of
+        :meth:`seabed.resource.SimulatedResource.source_widths`: ``source``,
+        ``p10``, ``p50``, ``p90``, ``width``.
+    ax : matplotlib Axes, optional
+        Where to draw; a new figure when omitted.
+    label : str
+        What the tonnes are of, for the axis label.
+    title : str, optional
+        Title.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+
+    Examples
+    --------
+    >>> import matplotlib
+    >>> matplotlib.use("Agg")
+    >>> widths = pd.DataFrame({"source": ["spatial", "density", "combined"],
+    ...                        "p10": [9.5e6, 8.5e6, 8.3e6],
+    ...                        "p50": [10e6, 10e6, 10e6],
+    ...                        "p90": [10.5e6, 11.5e6, 11.8e6]})
+    >>> widths["width"] = widths.p90 - widths.p10
+    >>> ax = plot_uncertainty_sources(widths)
+    >>> [tick.get_text() for tick in ax.get_yticklabels()]
+    ['spatial', 'density', 'combined']
+    """
+    ax = _axes(ax, figsize=(6.4, 0.6 + 0.35 * len(widths)))
+    ordered = widths.sort_values("width", ascending=True)  # widest on top
+    rows = np.arange(len(ordered))
+    colours = [
+        "#c00000" if source == "combined" else "#4878a8" for source in ordered["source"]
+    ]
+    low = ordered["p10"].to_numpy(dtype=float) / 1e6
+    high = ordered["p90"].to_numpy(dtype=float) / 1e6
+    ax.barh(rows, high - low, left=low, color=colours, height=0.6)
+    ax.set_yticks(rows, [str(s) for s in ordered["source"]])
+    combined = widths.loc[widths["source"] == "combined", "p50"]
+    if len(combined):
+        ax.axvline(float(combined.iloc[0]) / 1e6, color="k", lw=0.8, ls=":")
+    ax.set_xlabel(f"{label} (Mt), P10 to P90")
+    ax.grid(alpha=0.3, axis="x")
     if title is not None:
         ax.set_title(title, fontsize=9, loc="left")
     return ax

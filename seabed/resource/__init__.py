@@ -45,8 +45,10 @@ from seabed.resource.tonnage import (
 )
 from seabed.resource.uncertainty import (
     QUANTITIES,
+    SOURCES,
     STATISTICS,
     SimulatedResource,
+    TonnageUncertainty,
     combine_simulations,
     simulate_resource,
     summarize_realizations,
@@ -60,9 +62,11 @@ __all__ = [
     "OUTSIDE_INCLUDE",
     "QUANTITIES",
     "RECOVERABLE_COLUMNS",
+    "SOURCES",
     "STATISTICS",
     "ClassRule",
     "SimulatedResource",
+    "TonnageUncertainty",
     "assign_classes",
     "cell_tonnage",
     "class_diagnostics",

@@ -50,6 +50,7 @@ Examples
 from __future__ import annotations
 
 from collections.abc import Sequence
+from copy import copy as shallow_copy
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -65,8 +66,10 @@ from seabed.resource.tonnage import cell_tonnage
 
 __all__ = [
     "QUANTITIES",
+    "SOURCES",
     "STATISTICS",
     "SimulatedResource",
+    "TonnageUncertainty",
     "combine_simulations",
     "simulate_resource",
     "summarize_realizations",
@@ -77,8 +80,93 @@ QUANTITIES = ("area_km2", "ore_t", "mean_rey_ppm", "rey_t", "treo_t")
 #: Statistics of each quantity, in the order reported: percentiles, then the mean.
 STATISTICS = {"p10": 10.0, "p50": 50.0, "p90": 90.0, "mean": None}
 
+#: Sources of uncertainty, in the order reported: the spatial one (always), those
+#: of the simulation (variogram, grade measurement error), those of the tonnes.
+SOURCES = ("spatial", "variogram", "grade_error", "density", "thickness")
+
 # ppm to a mass fraction, and m2 to km2
 _PPM = 1e-6
+# tonnes columns that scale with the density and the thickness
+_TONNES = ["ore_t", "rey_t", "treo_t"]
+# tags of the random streams of the tonnage sources (see TonnageUncertainty)
+_DENSITY_STREAM, _THICKNESS_STREAM = 3, 4
+
+
+@dataclass(frozen=True)
+class TonnageUncertainty:
+    """Uncertainty of the dry density and of the window's thickness.
+
+    Both multiply the tonnes of every cell by a factor drawn once per
+    realisation (the grades and the area do not change): the density and the
+    thickness of a deposit are known to within a systematic error, the same
+    everywhere, which does not average out over cells.
+
+    Parameters
+    ----------
+    density_range_t_m3 : (float, float), optional
+        The dry density lies anywhere in this range (uniform). Read as a
+        relative spread around the density of the statement: a draw ``d`` scales
+        the tonnes by ``d`` over the range's midpoint.
+    density_values_t_m3 : sequence of float, optional
+        The cores' dry densities: each realisation scales the tonnes by the mean
+        of a bootstrap resample of them over their mean (the uncertainty of a
+        mean density estimated from these cores).
+    thickness_relative_sd : float
+        Relative standard deviation of the window's thickness (factor
+        ``1 + sd * N(0, 1)``, kept >= 0).
+
+    Examples
+    --------
+    >>> spread = TonnageUncertainty(density_range_t_m3=(0.5, 0.6))
+    >>> factors = spread.factors(seed=1, n_realizations=1000)
+    >>> sorted(factors), bool(0.9 < factors["density"].min() < 0.92)
+    (['density'], True)
+    """
+
+    density_range_t_m3: tuple[float, float] | None = None
+    density_values_t_m3: tuple[float, ...] | None = None
+    thickness_relative_sd: float = 0.0
+
+    def __post_init__(self) -> None:
+        if self.density_range_t_m3 is not None and self.density_values_t_m3:
+            raise InputError(
+                "give a density range or the cores' densities, not both",
+                column="simulation.density_range_t_m3",
+            )
+        low, high = self.density_range_t_m3 or (1.0, 1.0)
+        if not 0 < low <= high:
+            raise InputError(
+                f"density range ({low:g}, {high:g}) is not 0 < low <= high",
+                column="simulation.density_range_t_m3",
+            )
+        if self.thickness_relative_sd < 0:
+            raise InputError(
+                "thickness_relative_sd must be >= 0",
+                column="simulation.thickness_relative_sd",
+            )
+
+    def factors(self, seed: int, n_realizations: int) -> dict[str, NDArray]:
+        """Per source switched on, the factor of the tonnes of each realisation."""
+        out = {}
+        if self.density_range_t_m3 is not None:
+            low, high = self.density_range_t_m3
+            draws = _stream(seed, _DENSITY_STREAM).uniform(low, high, n_realizations)
+            out["density"] = draws / ((low + high) / 2)
+        elif self.density_values_t_m3:
+            values = np.asarray(self.density_values_t_m3, dtype=float)
+            picks = _stream(seed, _DENSITY_STREAM).integers(
+                0, len(values), (n_realizations, len(values))
+            )
+            out["density"] = values[picks].mean(axis=1) / values.mean()
+        if self.thickness_relative_sd > 0:
+            noise = _stream(seed, _THICKNESS_STREAM).standard_normal(n_realizations)
+            out["thickness"] = np.maximum(1.0 + self.thickness_relative_sd * noise, 0.0)
+        return out
+
+
+def _stream(seed: int, tag: int) -> np.random.Generator:
+    """The random stream of one tonnage source: drawn whole, so block-invariant."""
+    return np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(0, tag)))
 
 
 @dataclass
@@ -108,8 +196,14 @@ class SimulatedResource:
         ``summary``. Empty unless asked for (``depths=True``).
     zones : pandas.DataFrame
         The summary per part (report zones: column ``zone``). Empty without parts.
-    slice_realizations, zone_realizations : pandas.DataFrame
-        The rows ``slices`` and ``zones`` summarise, one per realisation.
+    sources : pandas.DataFrame
+        The summary of the whole grid per source of uncertainty (column
+        ``source``: ``spatial`` alone, each other source switched on added to
+        the spatial one, and ``combined``, all of them). Empty when only the
+        spatial uncertainty is simulated.
+    slice_realizations, zone_realizations, source_realizations : pandas.DataFrame
+        The rows ``slices``, ``zones`` and ``sources`` summarise, one per
+        realisation.
     """
 
     realizations: pd.DataFrame
@@ -123,6 +217,41 @@ class SimulatedResource:
     zones: pd.DataFrame = field(default_factory=pd.DataFrame)
     slice_realizations: pd.DataFrame = field(default_factory=pd.DataFrame)
     zone_realizations: pd.DataFrame = field(default_factory=pd.DataFrame)
+    sources: pd.DataFrame = field(default_factory=pd.DataFrame)
+    source_realizations: pd.DataFrame = field(default_factory=pd.DataFrame)
+
+    def source_widths(self, quantity: str = "rey_t") -> pd.DataFrame:
+        """The P10-P90 width of a quantity per source of uncertainty and cut-off.
+
+        Columns ``source``, ``cutoff_ppm``, ``p10``, ``p50``, ``p90``, ``width``
+        (P90 - P10) and ``relative_width`` (width over P50); empty without
+        sources. A source's row is the spatial uncertainty plus that source alone.
+
+        Examples
+        --------
+        >>> sources = pd.DataFrame({
+        ...     "source": ["spatial"] * 3 + ["density"] * 3,
+        ...     "cutoff_ppm": [0.0] * 6,
+        ...     "statistic": ["p10", "p50", "p90"] * 2,
+        ...     "rey_t": [9.0, 10.0, 11.0, 8.0, 10.0, 12.0]})
+        >>> result = SimulatedResource(pd.DataFrame(), pd.DataFrame(), xr.DataArray(),
+        ...                            xr.DataArray(), 10, 0, sources=sources)
+        >>> result.source_widths()[["source", "width", "relative_width"]].values.tolist()
+        [['spatial', 2.0, 0.2], ['density', 4.0, 0.4]]
+        """
+        columns = ["source", "cutoff_ppm", "p10", "p50", "p90", "width"]
+        if len(self.sources) == 0:
+            return pd.DataFrame(columns=[*columns, "relative_width"])
+        wide = self.sources.pivot_table(
+            index=["source", "cutoff_ppm"],
+            columns="statistic",
+            values=quantity,
+            sort=False,
+        ).reset_index()
+        wide["width"] = wide["p90"] - wide["p10"]
+        wide["relative_width"] = wide["width"] / wide["p50"]
+        wide.columns.name = None
+        return wide[[*columns, "relative_width"]]
 
     def percentile_table(
         self,
@@ -219,6 +348,14 @@ class SimulatedResource:
             "slices": _records(self.slices),
             "zones": _records(self.zones),
             "method": self.method,
+            "uncertainty": {
+                "sources": _records(self.source_widths()),
+                "treo_sources": _records(self.source_widths("treo_t")),
+                "meaning": "P10/P50/P90 of REY (sources) and TREO (treo_sources) "
+                "tonnes of the whole grid with the spatial uncertainty alone, with "
+                "each other source added to it alone, and with all of them "
+                "(combined); width = P90 - P10",
+            },
         }
 
 
@@ -231,6 +368,7 @@ def simulate_resource(
     dry_density_t_m3: float | xr.DataArray,
     fractions: xr.DataArray | None = None,
     depths: bool = False,
+    tonnage: TonnageUncertainty | None = None,
     batch_size: int = 16,
     progress: bool = False,
 ) -> SimulatedResource:
@@ -258,6 +396,9 @@ def simulate_resource(
         window grade times the kriged ratio of the slice's grade to the window's
         (the simulation is of the window's grade; its slices follow the kriged
         shape of the grade profile).
+    tonnage : TonnageUncertainty, optional
+        Uncertainty of the dry density and of the window's thickness (factors of
+        the tonnes per realisation); none by default.
     batch_size : int
         Realisations drawn together (memory: cells x batch_size floats).
     progress : bool
@@ -266,6 +407,15 @@ def simulate_resource(
     Returns
     -------
     SimulatedResource
+
+    Notes
+    -----
+    With any source of uncertainty besides the spatial one (the simulation's
+    ``variogram_uncertainty`` or ``grade_relative_sd``, or ``tonnage``), the
+    statement of the whole grid is also drawn with each source alone on top of
+    the spatial uncertainty (``sources``): one more pass over the realisations
+    for the spatial one, and one per simulation source when both are on. The
+    tonnage sources reuse the spatial pass (they only scale its tonnes).
     """
     for name in ("rey_ppm", "treo_ppm", "cell_area_m2", "available_fraction"):
         if name not in ds:
@@ -285,15 +435,78 @@ def simulate_resource(
     if depths:
         views["slices"] = _depth_views(ds, cells)
     cutoffs = [float(c) for c in cutoffs_ppm]
+    factors = (tonnage or TonnageUncertainty()).factors(
+        int(simulation.seed_), simulation.n_realizations
+    )
+    passes = _passes(simulation, factors)
+    bar = _progress(
+        simulation.n_realizations * len(set(map(id, passes.values()))), progress
+    )
+    drawn: dict[int, _Draw] = {}
+    for name, sim in passes.items():
+        if id(sim) not in drawn:  # a source alone may be the combined pass itself
+            chosen = views if name == "combined" else {"total": views["total"]}
+            drawn[id(sim)] = _draw(
+                sim,
+                nodes,
+                chosen,
+                cells,
+                cutoffs,
+                batch_size,
+                maps=name == "combined",
+                bar=bar,
+            )
+    if bar is not None:
+        bar.close()
 
-    grade_sum = np.zeros(len(nodes))
-    above = np.zeros((len(cutoffs), len(nodes)))
+    combined = drawn[id(simulation)]
+    n = simulation.n_realizations
+    tables = {name: _scaled(table, factors) for name, table in combined.tables.items()}
+    if len(passes) > 1:
+        tables["sources"] = _source_table(passes, drawn, factors)
+    return _assembled(
+        tables,
+        probability_above=_probability_maps(
+            kriged, estimated, combined.above / n, cutoffs
+        ),
+        etype_rey_ppm=_on_grid(kriged, estimated, combined.grade_sum / n).assign_attrs(
+            units="ppm", long_name=f"e-type (mean of {n} realisations) REY grade"
+        ),
+        n_realizations=n,
+        seed=int(simulation.seed_),
+        method=_method_record(simulation) | _tonnage_record(tonnage),
+    )
+
+
+@dataclass
+class _Draw:
+    """One pass over the realisations: statement rows per view, running map sums."""
+
+    tables: dict[str, pd.DataFrame]
+    grade_sum: NDArray[np.float64]
+    above: NDArray[np.float64]
+
+
+def _draw(
+    simulation: ConditionalSimulation,
+    nodes: NDArray[np.float64],
+    views: dict[str, list[_View]],
+    cells: _Cells,
+    cutoffs: list[float],
+    batch_size: int,
+    *,
+    maps: bool,
+    bar: Any,
+) -> _Draw:
+    """Every realisation through the views, a batch at a time (memory: one batch)."""
+    grade_sum = np.zeros(len(nodes) if maps else 0)
+    above = np.zeros((len(cutoffs), len(nodes) if maps else 0))
     rows: dict[str, list[dict[str, Any]]] = {name: [] for name in views}
-    bar = _progress(simulation.n_realizations, progress)
     for realizations, grades in simulation.iter_batches(nodes, batch_size=batch_size):
-        grade_sum += grades.sum(axis=1)
-        for i, cutoff in enumerate(cutoffs):
-            above[i] += (grades >= cutoff).sum(axis=1)
+        if maps:
+            grade_sum += grades.sum(axis=1)
+            for i, cutoff in enumerate(cutoffs):
+                above[i] += (grades >= cutoff).sum(axis=1)
         for column, r in enumerate(realizations):
             for name, group in views.items():
                 for view in group:
@@ -303,26 +516,96 @@ def simulate_resource(
                     )
         if bar is not None:
             bar.update(len(realizations))
-    if bar is not None:
-        bar.close()
-
-    n = simulation.n_realizations
     tables = {
         name: pd.DataFrame(
             found, columns=["realization", *group[0].labels, "cutoff_ppm", *QUANTITIES]
         )
         for (name, found), group in zip(rows.items(), views.values(), strict=True)
     }
-    return _assembled(
-        tables,
-        probability_above=_probability_maps(kriged, estimated, above / n, cutoffs),
-        etype_rey_ppm=_on_grid(kriged, estimated, grade_sum / n).assign_attrs(
-            units="ppm", long_name=f"e-type (mean of {n} realisations) REY grade"
-        ),
-        n_realizations=n,
-        seed=int(simulation.seed_),
-        method=_method_record(simulation),
+    return _Draw(tables, grade_sum, above)
+
+
+def _passes(
+    simulation: ConditionalSimulation, factors: dict[str, NDArray]
+) -> dict[str, ConditionalSimulation]:
+    """The simulations to draw: all sources, and each source alone when several.
+
+    ``combined`` is ``simulation`` itself; with any source switched on, also
+    ``spatial`` (the simulation without its own sources) and each of its sources
+    alone. The tonnage sources need no pass of their own: they scale the spatial
+    pass's tonnes.
+    """
+    own = [
+        name
+        for name, on in (
+            ("variogram", bool(simulation.variogram_uncertainty)),
+            ("grade_error", simulation.grade_relative_sd > 0),
+        )
+        if on
+    ]
+    passes = {"combined": simulation}
+    if not own and not factors:
+        return passes
+    passes["spatial"] = _alone(simulation, None) if own else simulation
+    for name in own:
+        passes[name] = simulation if len(own) == 1 else _alone(simulation, name)
+    return passes
+
+
+def _alone(
+    simulation: ConditionalSimulation, source: str | None
+) -> ConditionalSimulation:
+    """A fitted copy of ``simulation`` with only one of its sources (None: none)."""
+    copy = shallow_copy(simulation)  # fitted attributes shared, not refitted
+    if source != "variogram":
+        copy.variogram_uncertainty, copy.variograms_ = False, []
+    if source != "grade_error":
+        copy.grade_relative_sd = 0.0
+    return copy
+
+
+def _scaled(table: pd.DataFrame, factors: dict[str, NDArray]) -> pd.DataFrame:
+    """Per-realisation rows with their tonnes multiplied by the given factors."""
+    if not factors or len(table) == 0:
+        return table
+    factor = np.prod(list(factors.values()), axis=0)[table["realization"].to_numpy()]
+    out = table.copy()
+    out[_TONNES] = out[_TONNES].to_numpy() * factor[:, None]
+    return out
+
+
+def _source_table(
+    passes: dict[str, ConditionalSimulation],
+    drawn: dict[int, _Draw],
+    factors: dict[str, NDArray],
+) -> pd.DataFrame:
+    """Rows of the whole grid per source alone (then combined) and realisation."""
+    spatial = drawn[id(passes["spatial"])].tables["total"]
+    parts = {"spatial": spatial}
+    for name in ("variogram", "grade_error"):
+        if name in passes:
+            parts[name] = drawn[id(passes[name])].tables["total"]
+    for name, factor in factors.items():
+        parts[name] = _scaled(spatial, {name: factor})
+    parts["combined"] = _scaled(drawn[id(passes["combined"])].tables["total"], factors)
+    table = pd.concat(
+        [t.assign(source=name) for name, t in parts.items()], ignore_index=True
     )
+    return table[["realization", "source", "cutoff_ppm", *QUANTITIES]]
+
+
+def _tonnage_record(tonnage: TonnageUncertainty | None) -> dict[str, Any]:
+    if tonnage is None:
+        return {}
+    return {
+        "density_range_t_m3": None
+        if tonnage.density_range_t_m3 is None
+        else list(tonnage.density_range_t_m3),
+        "density_values_t_m3": None
+        if not tonnage.density_values_t_m3
+        else list(tonnage.density_values_t_m3),
+        "thickness_relative_sd": tonnage.thickness_relative_sd,
+    }
 
 
 def combine_simulations(
@@ -422,6 +705,7 @@ _TABLES = {
     "total": "realizations",
     "zones": "zone_realizations",
     "slices": "slice_realizations",
+    "sources": "source_realizations",
 }
 
 
@@ -444,6 +728,8 @@ def _assembled(
         zones=summary("zones"),
         slice_realizations=tables.get("slices", pd.DataFrame()),
         zone_realizations=tables.get("zones", pd.DataFrame()),
+        sources=summary("sources"),
+        source_realizations=tables.get("sources", pd.DataFrame()),
         **maps_and_record,
     )
 
@@ -625,6 +911,12 @@ def _method_record(simulation: ConditionalSimulation) -> dict[str, Any]:
         else list(np.broadcast_to(np.asarray(simulation.block_size, float), (2,))),
         "block_discretization": simulation.block_discretization,
         "upper_tail_power": simulation.upper_tail_power,
+        "variogram_uncertainty": bool(simulation.variogram_uncertainty),
+        "realizations_per_variogram": simulation.realizations_per_variogram
+        if simulation.variogram_uncertainty
+        else None,
+        "bootstrap_variograms": [v.to_dict() for v in simulation.variograms_],
+        "grade_relative_sd": simulation.grade_relative_sd,
     }
 
 

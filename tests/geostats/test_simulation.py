@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pytest
 from scipy.special import ndtri
 
-from seabed.exceptions import ConfigError, InputError
+from seabed.exceptions import ConfigError, InputError, SeabedWarning
 from seabed.geostats import Variogram
 from seabed.geostats.experimental import experimental_variogram
 from seabed.geostats.simulation import (
@@ -289,3 +291,26 @@ def test_random_state_takes_an_int_a_generator_a_random_state_or_none(samples) -
     )
     with pytest.raises(ConfigError, match="key 'random_state'"):
         make(random_state="seven").fit(X, y)
+
+
+def test_a_degenerate_automatic_fit_is_replaced_by_a_regular_one(monkeypatch):
+    """auto_variogram may pick a zero-sill fit (seen on a calibration truth); the
+    simulation refits each model alone and keeps the first with a sill."""
+    from seabed.geostats import fitting
+
+    real = fitting.auto_variogram
+
+    def degenerate_when_comparing(X, y, **options):
+        if "models" not in options:
+            return Variogram("exponential", psill=0.0, range=5000.0)
+        return real(X, y, **options)
+
+    monkeypatch.setattr(fitting, "auto_variogram", degenerate_when_comparing)
+    rng = np.random.default_rng(1)
+    X = rng.uniform(0, 10_000, (40, 2))
+    y = np.exp(6.8 + np.sin(X[:, 0] / 3000.0) + rng.normal(0, 0.1, 40))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", SeabedWarning)
+        sim = ConditionalSimulation(n_realizations=2).fit(X, y)
+    assert sim.variogram_.sill == pytest.approx(1.0)
+    assert sim.variogram_.structures[0].psill > 0.5

@@ -234,3 +234,32 @@ def test_bundled_demo_cores_regenerate_exactly():
     regenerated = make_survey(n_cores=120, seed=2018).samples
     pd.testing.assert_frame_equal(bundled, regenerated, check_exact=False, rtol=1e-12)
     assert demo_cores_path().stat().st_size < 1_000_000
+
+
+def test_trend_and_seamount_lows_are_an_option_that_leaves_the_field_alone(field):
+    # off by default: the field of before the option, recorded on main (5b86f9f)
+    assert float(field.window_grade(153.8, 22.0)) == 631.8387486930084
+    shaped = SyntheticField(
+        seed=11,
+        trend_per_100km=0.5,
+        n_seamounts=3,
+        seamount_radius_m=5000.0,
+        bathymetry=field.bathymetry,
+    )
+    assert shaped.box_mean() == pytest.approx(964.0, rel=1e-9)  # still calibrated
+    # at a summit the grade falls to seamount_fraction of the field without lows
+    x, y = shaped._summits[0]
+    assert float(shaped._seamount_factor(np.array([x]), np.array([y]))[0]) == (
+        pytest.approx(shaped.seamount_fraction, abs=0.02)
+    )
+    far = shaped._seamount_factor(np.array([x + 30_000.0]), np.array([y + 30_000.0]))
+    assert float(far[0]) > 0.9 or len(shaped._summits) > 1
+    # the log grade drifts by 0.5 per 100 km along the trend's azimuth
+    assert np.hypot(*shaped._trend) * 100_000 == pytest.approx(0.5)
+    lon, lat = random_points_in_box(200, seed=4)
+    x, y = shaped._local(lon, lat)
+    along = (shaped._trend[0] * x + shaped._trend[1] * y) / np.hypot(*shaped._trend)
+    log_ratio = np.log(shaped.peak_grade(lon, lat) / field.peak_grade(lon, lat))
+    log_ratio -= np.log(shaped._seamount_factor(x, y))
+    slope = np.polyfit(along, log_ratio, 1)[0]
+    assert slope * 100_000 == pytest.approx(0.5, rel=1e-6)

@@ -573,7 +573,15 @@ def test_slices_share_the_window_fit_or_get_their_own(tmp_path):
 
 
 def test_simulation_block_in_outputs(tmp_path):
-    config, _ = survey_config(tmp_path, 71, simulation={"realizations": 6, "seed": 5})
+    simulation = {
+        "realizations": 6,
+        "seed": 5,
+        "variogram_uncertainty": True,
+        "realizations_per_variogram": 3,
+        "density_range_t_m3": [0.5, 0.6],
+        "thickness_relative_sd": 0.05,
+    }
+    config, _ = survey_config(tmp_path, 71, simulation=simulation)
     result = seabed.run(config, progress=False)
     document = json.loads((result.out_dir / "resource.json").read_text())
     summary = result.simulation.summary
@@ -601,12 +609,23 @@ def test_simulation_block_in_outputs(tmp_path):
     assert document["assumptions"]["recoverable"]["smus_per_cell"] == [1, 1]
     written = pd.read_csv(result.out_dir / "resource_recoverable.csv")
     assert written[list(result.recoverable.columns)].shape == result.recoverable.shape
+    sources = document["simulation"]["uncertainty"]["sources"]
+    assert {row["source"] for row in sources} == {
+        "spatial",
+        "variogram",
+        "density",
+        "thickness",
+        "combined",
+    }
+    assert len(document["simulation"]["method"]["bootstrap_variograms"]) == 2
+    assert document["simulation"]["method"]["density_range_t_m3"] == [0.5, 0.6]
     fewer_workers = Config.model_validate(config.to_dict() | {"dask": {"workers": 1}})
     again = seabed.run(
         fewer_workers, out_dir=tmp_path / "again", tile_size=16, progress=False
     )
     pd.testing.assert_frame_equal(summary, again.simulation.summary)
     pd.testing.assert_frame_equal(result.recoverable, again.recoverable)
+    pd.testing.assert_frame_equal(result.simulation.sources, again.simulation.sources)
 
 
 # ------------------------------------------- every figure of resource.json, recomputed

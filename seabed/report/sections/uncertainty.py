@@ -54,6 +54,7 @@ def uncertainty_html(context: ReportContext) -> str:
         ),
         '<div class="figures">'
         + _distribution_html(context, simulated)
+        + _sources_html(simulated)
         + "".join(_simulation_maps_html(context, simulated))
         + "</div>",
         depth_tables_html(simulated.slices),
@@ -84,6 +85,31 @@ def _distribution_html(context: ReportContext, simulated: SimulatedResource) -> 
         f"{simulated.n_realizations} realisations (bars), their P10, P50 and P90 "
         "(dashed) and the kriged statement (red).",
         alt="distribution of TREO over the realisations",
+    )
+
+
+def _sources_html(simulated: SimulatedResource) -> str:
+    """The tornado chart of the sources of uncertainty ('' with the spatial only)."""
+    widths = simulated.source_widths()
+    if len(widths) == 0:
+        return ""
+    cutoffs = list(dict.fromkeys(widths["cutoff_ppm"]))
+    n_sources = widths["source"].nunique()
+    figure = _figure((6.4, 0.8 + (0.5 + 0.3 * n_sources) * len(cutoffs)))
+    panels = figure.subplots(len(cutoffs), 1, squeeze=False)[:, 0]
+    for ax, cutoff in zip(panels, cutoffs):
+        charts.plot_uncertainty_sources(
+            widths[widths["cutoff_ppm"] == cutoff],
+            ax,
+            title=f"cut-off {cutoff:,.0f} ppm",
+        )
+    return _figure_html(
+        figure,
+        "Sources of uncertainty: the P10-P90 range of the REY tonnes with the "
+        "spatial uncertainty alone, with each other source switched on alone on "
+        "top of it, and with all of them (combined, red), widest first. The wider "
+        "a source's bar than the spatial one, the more that source adds.",
+        alt="tornado chart of the sources of uncertainty",
     )
 
 
