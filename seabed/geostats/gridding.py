@@ -65,7 +65,7 @@ from sklearn.utils.validation import check_is_fitted
 
 from seabed.exceptions import InputError
 
-__all__ = ["GridMixin", "coordinates", "fit_inputs", "grid_coordinates"]
+__all__ = ["GridMixin", "coordinates", "fit_inputs", "grid_coordinates", "local_utm"]
 
 _PROJECT_HINT = (
     "project the coordinates to a metric CRS first (e.g. with seabed.grid or pyproj) "
