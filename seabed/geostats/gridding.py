@@ -181,7 +181,7 @@ def _column(gdf: Any, key: Any, what: str) -> Any:
 
 
 def fit_inputs(
-    X: Any, y: Any, groups: Any = None
+    X: Any, y: Any, groups: Any = None, *, groups_name: str = "groups"
 ) -> tuple[Any, Any, Any, pyproj.CRS | None]:
     """``X``, ``y`` and ``groups`` of ``fit`` as arrays, and the CRS of the samples.
 
@@ -189,7 +189,8 @@ def fit_inputs(
     points becomes its ``(n, 2)`` coordinates: in its own CRS if projected (in
     metres), else (lon/lat) in the WGS84 UTM zone of its mean position
     (:func:`local_utm`). ``y`` and ``groups`` may then name its columns (``y`` a
-    list of names for several outputs).
+    list of names for several outputs); ``groups_name`` is the name of ``fit``'s
+    argument that ``groups`` stands for (``sample_weight``...), for the errors.
 
     Returns
     -------
@@ -222,7 +223,7 @@ def fit_inputs(
     else:
         crs = local_utm(*_xy(geometry.to_crs("EPSG:4326")).T)
         xy = _xy(geometry.to_crs(crs))
-    return xy, _column(X, y, "y"), _column(X, groups, "groups"), crs
+    return xy, _column(X, y, "y"), _column(X, groups, groups_name), crs
 
 
 def coordinates(gdf: Any, crs: Any) -> NDArray[np.float64]:

@@ -354,3 +354,21 @@ def test_bad_geodataframes_are_refused_with_one_line(samples):
         with pytest.raises(InputError, match=message) as info:
             ok.fit(frame, target)
         assert "\n" not in str(info.value)
+
+
+def test_simulation_fits_on_a_geodataframe_with_weight_column(samples):
+    from seabed.geostats import ConditionalSimulation
+
+    X, y = samples
+    y = y + 3.0  # grades are positive
+    gdf = cores_frame(X, y, "EPSG:4326").assign(weight=np.linspace(1, 2, len(y)))
+    make = ConditionalSimulation(VG, n_realizations=2, n_features=20, n_neighbors=8)
+    on_frame = clone(make).fit(gdf, "rey_ppm", sample_weight="weight")
+    projected = coordinates(gdf, on_frame.crs_)
+    on_arrays = clone(make).fit(projected, y, gdf["weight"].to_numpy())
+    assert on_frame.crs_.to_epsg() == 32656 and on_arrays.crs_ is None
+    np.testing.assert_array_equal(on_frame.scores_, on_arrays.scores_)
+    nodes = projected[:5] + 100.0
+    np.testing.assert_array_equal(on_frame.sample(nodes), on_arrays.sample(nodes))
+    with pytest.raises(InputError, match=r"column 'sample_weight'.*no column 'w'"):
+        clone(make).fit(gdf, "rey_ppm", sample_weight="w")
