@@ -101,14 +101,22 @@ def _in_metres(crs: pyproj.CRS) -> bool:
 
 
 def _point_geometry(gdf: Any) -> Any:
-    """The point geometry of a GeoDataFrame or GeoSeries, refused without a CRS or
-    with other geometries."""
+    """The point geometry of a GeoDataFrame or GeoSeries, refused without a CRS,
+    with a missing or empty geometry, or with other geometries than points."""
     if gdf.crs is None:
         raise InputError(
             "the points have no CRS; set it first, e.g. gdf.set_crs('EPSG:4326')",
             column="geometry",
         )
     geometry = gdf.geometry if hasattr(gdf, "geometry") else gdf
+    missing = np.flatnonzero((geometry.isna() | geometry.is_empty).to_numpy())
+    if len(missing):
+        raise InputError(
+            f"{len(missing)} sample(s) have no location (missing or empty geometry); "
+            "drop them first, e.g. gdf[~gdf.geometry.is_empty & gdf.geometry.notna()]",
+            row=int(missing[0]) + 1,
+            column="geometry",
+        )
     kinds = set(geometry.geom_type.dropna())
     if kinds - {"Point"}:
         raise InputError(
@@ -216,6 +224,8 @@ def fit_inputs(
     if not _is_geo(X):
         return X, y, groups, None
     geometry = _point_geometry(X)
+    if len(geometry) == 0:
+        raise InputError("the GeoDataFrame has no samples", column="geometry")
     crs = pyproj.CRS.from_user_input(geometry.crs)
     if crs.is_projected:
         crs = _projected_crs(crs, "the samples")

@@ -349,7 +349,11 @@ def test_bad_geodataframes_are_refused_with_one_line(samples):
         (gdf.to_crs("EPSG:2263"), "rey_ppm", "not in metres"),  # US feet
         (gdf, "grade", "no column 'grade'.*rey_ppm"),
         (gdf.geometry, "rey_ppm", "GeoSeries"),
+        (gdf.iloc[:0], "rey_ppm", "no samples"),
     ]
+    holed = gdf.copy()
+    holed.loc[3, "geometry"] = None
+    cases.append((holed, "rey_ppm", "row 4.*no location"))
     for frame, target, message in cases:
         with pytest.raises(InputError, match=message) as info:
             ok.fit(frame, target)
