@@ -58,7 +58,7 @@ from seabed.geostats._search import (
     resolve_n_jobs,
     run_groups,
 )
-from seabed.geostats.gridding import GridMixin
+from seabed.geostats.gridding import GridMixin, fit_inputs
 from seabed.geostats.support import block_discretization
 from seabed.geostats.variogram import Variogram
 
@@ -476,29 +476,31 @@ class _KrigingBase(GridMixin, _SampleStore, RegressorMixin, BaseEstimator):
         """Advice when X has the wrong columns."""
         return COORDINATES_ONLY if self._columns()[1] == 2 else None
 
-    def fit(
-        self, X: ArrayLike, y: ArrayLike, groups: ArrayLike | None = None
-    ) -> _KrigingBase:
+    def fit(self, X: Any, y: Any, groups: Any = None) -> _KrigingBase:
         """Store the samples, check them, and prepare the drift.
 
         Parameters
         ----------
-        X : array-like of shape (n, 2) or (n, 2 + q)
+        X : array-like of shape (n, 2) or (n, 2 + q), or GeoDataFrame
             Projected coordinates in metres (then covariates, for external drift).
-            Degrees are not checked for here (small metric coordinates look
-            alike): project lon/lat first, e.g. a GeoDataFrame with
-            :func:`seabed.geostats.gridding.coordinates`; :meth:`grid` refuses a
-            geographic CRS.
-        y : array-like of shape (n,) or (n, m)
-            Values; several outputs share the kriging weights.
-        groups : array-like of shape (n,), optional
+            Degrees are not checked for in arrays (small metric coordinates look
+            alike). A GeoDataFrame or GeoSeries of points (with a CRS) is used in
+            its CRS if projected, else in the UTM zone of its mean position; the
+            CRS is learnt as ``crs_`` (see
+            :func:`seabed.geostats.gridding.fit_inputs`). It gives the
+            coordinates only: for covariates, pass an array.
+        y : array-like of shape (n,) or (n, m), or str
+            Values; several outputs share the kriging weights. With a
+            GeoDataFrame, a column name (or a list of names) of it.
+        groups : array-like of shape (n,), or str, optional
             The core (or site) of each sample, for ``max_per_core``; None: each
-            sample is its own core.
+            sample is its own core. With a GeoDataFrame, a column name of it.
 
         Returns
         -------
         self
         """
+        X, y, groups, self.crs_ = fit_inputs(X, y, groups)
         check_neighbourhood(self)
         self.passes_ = search_passes(self)
         if (self.high_value is None) != (self.high_value_radius is None):

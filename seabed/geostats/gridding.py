@@ -13,10 +13,15 @@ lazy: it is computed tile by tile over the ``y``/``x`` chunks with
 :func:`dask.array.map_blocks`, and its values are identical to the unchunked grid's
 (the estimators give each node the same answer whatever the other nodes of a call).
 
-The estimators take coordinates in projected metres. A geographic CRS (degrees) is
-refused by :meth:`GridMixin.grid` and by :func:`coordinates`; ``fit`` itself cannot
-tell degrees from small metric coordinates and does not check. Point samples in a
-GeoDataFrame become the ``X`` of ``fit`` with :func:`coordinates`.
+The estimators take coordinates in projected metres. Their ``fit`` also takes a
+GeoDataFrame (or GeoSeries) of points as ``X``, with ``y`` (and ``groups``) as
+column names or arrays (:func:`fit_inputs`): a projected one is used in its own CRS,
+a geographic one (lon/lat) is projected to the WGS84 UTM zone of its mean position,
+and the estimator learns that CRS as ``crs_`` (None when fitted on arrays), which
+:meth:`GridMixin.grid` then uses by default. A grid in any other CRS is refused
+(refit on samples in that CRS instead), and so is a geographic CRS (degrees), by
+:meth:`GridMixin.grid` and by :func:`coordinates`; ``fit`` on arrays cannot tell
+degrees from small metric coordinates and does not check.
 
 Examples
 --------
@@ -27,10 +32,26 @@ Examples
 ...     bounds=(0, 0, 100, 100), spacing=50, crs="EPSG:32656", units="ppm")
 >>> ds["estimate"].shape, ds.rio.crs.to_epsg(), float(ds.y[0])
 ((2, 2), 32656, 75.0)
+
+Fitted on lon/lat points, the estimator grids in their UTM zone by default:
+
+>>> import geopandas as gpd
+>>> cores = gpd.GeoDataFrame(
+...     {"rey_ppm": [700.0, 900.0, 800.0]},
+...     geometry=gpd.points_from_xy([153.90, 154.00, 153.95], [24.20, 24.25, 24.30]),
+...     crs="EPSG:4326")
+>>> ok = OrdinaryKriging(Variogram("exponential", psill=1e4, range=20_000.0))
+>>> ok.fit(cores, "rey_ppm").crs_.to_epsg()
+32656
+>>> (xmin, ymin), (xmax, ymax) = ok.X_.min(axis=0), ok.X_.max(axis=0)
+>>> ok.grid(bounds=(xmin, ymin, xmax, ymax), spacing=2000).rio.crs.to_epsg()
+32656
 """
 
 from __future__ import annotations
 
+import math
+import sys
 from collections.abc import Mapping, Sequence
 from typing import Any, ClassVar
 
@@ -39,12 +60,12 @@ import numpy as np
 import pyproj
 import rioxarray  # noqa: F401  (registers the .rio accessor)
 import xarray as xr
-from numpy.typing import NDArray
+from numpy.typing import ArrayLike, NDArray
 from sklearn.utils.validation import check_is_fitted
 
 from seabed.exceptions import InputError
 
-__all__ = ["GridMixin", "coordinates", "grid_coordinates"]
+__all__ = ["GridMixin", "coordinates", "fit_inputs", "grid_coordinates", "local_utm"]
 
 _PROJECT_HINT = (
     "project the coordinates to a metric CRS first (e.g. with seabed.grid or pyproj) "
@@ -66,7 +87,153 @@ def _projected_crs(crs: Any, what: str) -> pyproj.CRS:
             + _PROJECT_HINT,
             column="crs",
         )
+    if not _in_metres(parsed):
+        raise InputError(
+            f"{what}: the CRS {parsed.name!r} is not in metres; " + _PROJECT_HINT,
+            column="crs",
+        )
     return parsed
+
+
+def _in_metres(crs: pyproj.CRS) -> bool:
+    axes = crs.axis_info[:2]
+    return len(axes) == 2 and all(axis.unit_name in ("metre", "meter") for axis in axes)
+
+
+def _point_geometry(gdf: Any) -> Any:
+    """The point geometry of a GeoDataFrame or GeoSeries, refused without a CRS,
+    with a missing or empty geometry, or with other geometries than points."""
+    if gdf.crs is None:
+        raise InputError(
+            "the points have no CRS; set it first, e.g. gdf.set_crs('EPSG:4326')",
+            column="geometry",
+        )
+    geometry = gdf.geometry if hasattr(gdf, "geometry") else gdf
+    missing = np.flatnonzero((geometry.isna() | geometry.is_empty).to_numpy())
+    if len(missing):
+        raise InputError(
+            f"{len(missing)} sample(s) have no location (missing or empty geometry); "
+            "drop them first, e.g. gdf[~gdf.geometry.is_empty & gdf.geometry.notna()]",
+            row=int(missing[0]) + 1,
+            column="geometry",
+        )
+    kinds = set(geometry.geom_type.dropna())
+    if kinds - {"Point"}:
+        raise InputError(
+            f"the samples must be points, not {sorted(kinds - {'Point'})}; "
+            "take their centroids first in a projected CRS",
+            column="geometry",
+        )
+    return geometry
+
+
+def _xy(geometry: Any) -> NDArray[np.float64]:
+    return np.column_stack([geometry.x.to_numpy(float), geometry.y.to_numpy(float)])
+
+
+def local_utm(lon: ArrayLike, lat: ArrayLike) -> pyproj.CRS:
+    """The WGS84 UTM zone of the mean position of points given in degrees.
+
+    The mean longitude is taken on the circle (right across 180 degrees) and zones
+    follow the plain 6-degree rule, as the ``"auto"`` CRS of :mod:`seabed.grid`.
+
+    Examples
+    --------
+    >>> local_utm([153.9, 154.1], [24.2, 24.3]).to_epsg()
+    32656
+    >>> local_utm([179.5, -179.5], [-16.0, -16.0]).to_epsg()  # across 180
+    32701
+    """
+    radians = np.radians(np.asarray(lon, dtype=float))
+    mean_lon = math.degrees(math.atan2(np.sin(radians).mean(), np.cos(radians).mean()))
+    mean_lat = float(np.asarray(lat, dtype=float).mean())
+    if not -80.0 <= mean_lat <= 84.0:
+        raise InputError(
+            f"the samples' mean latitude {mean_lat:.1f} is outside the UTM system "
+            "(80 S to 84 N); project them to a polar CRS first, e.g. "
+            "gdf.to_crs('EPSG:3413')",
+            column="geometry",
+        )
+    zone = int((mean_lon + 180.0) // 6.0) % 60 + 1
+    return pyproj.CRS.from_epsg((32600 if mean_lat >= 0 else 32700) + zone)
+
+
+def _is_geo(data: Any) -> bool:
+    """Whether ``data`` is a GeoDataFrame or GeoSeries (without importing
+    geopandas: if it is not imported, nothing is one)."""
+    gpd = sys.modules.get("geopandas")
+    return gpd is not None and isinstance(data, (gpd.GeoDataFrame, gpd.GeoSeries))
+
+
+def _column(gdf: Any, key: Any, what: str) -> Any:
+    """A column (or list of columns) of ``gdf`` named by ``key``, else ``key``."""
+    names = [key] if isinstance(key, str) else key
+    if not (isinstance(names, list | tuple) and names) or not all(
+        isinstance(n, str) for n in names
+    ):
+        return key
+    if not hasattr(gdf, "columns"):
+        raise InputError(
+            f"{what}={key!r} names a column, but the samples are a GeoSeries; "
+            "pass a GeoDataFrame or the values themselves",
+            column=what,
+        )
+    missing = [n for n in names if n not in gdf.columns]
+    if missing:
+        raise InputError(
+            f"no column {missing[0]!r} in the GeoDataFrame; its columns are "
+            f"{[str(c) for c in gdf.columns if c != gdf.geometry.name]}",
+            column=what,
+        )
+    return gdf[key].to_numpy()
+
+
+def fit_inputs(
+    X: Any, y: Any, groups: Any = None, *, groups_name: str = "groups"
+) -> tuple[Any, Any, Any, pyproj.CRS | None]:
+    """``X``, ``y`` and ``groups`` of ``fit`` as arrays, and the CRS of the samples.
+
+    Arrays pass through unchanged, with no CRS. A GeoDataFrame or GeoSeries of
+    points becomes its ``(n, 2)`` coordinates: in its own CRS if projected (in
+    metres), else (lon/lat) in the WGS84 UTM zone of its mean position
+    (:func:`local_utm`). ``y`` and ``groups`` may then name its columns (``y`` a
+    list of names for several outputs); ``groups_name`` is the name of ``fit``'s
+    argument that ``groups`` stands for (``sample_weight``...), for the errors.
+
+    Returns
+    -------
+    X, y, groups : arrays (or as given)
+    crs : pyproj.CRS or None
+        The CRS of ``X``; None for arrays.
+
+    Raises
+    ------
+    InputError
+        Points without a CRS, other geometries than points, a projected CRS not
+        in metres, or a column name that is not a column.
+
+    Examples
+    --------
+    >>> import geopandas as gpd
+    >>> pts = gpd.GeoDataFrame({"rey": [800.0]}, crs="EPSG:4326",
+    ...                        geometry=gpd.points_from_xy([153.0], [21.0]))
+    >>> X, y, _, crs = fit_inputs(pts, "rey")
+    >>> X.round(1), y, crs.to_epsg()
+    (array([[ 500000. , 2322147.6]]), array([800.]), 32656)
+    """
+    if not _is_geo(X):
+        return X, y, groups, None
+    geometry = _point_geometry(X)
+    if len(geometry) == 0:
+        raise InputError("the GeoDataFrame has no samples", column="geometry")
+    crs = pyproj.CRS.from_user_input(geometry.crs)
+    if crs.is_projected:
+        crs = _projected_crs(crs, "the samples")
+        xy = _xy(geometry)
+    else:
+        crs = local_utm(*_xy(geometry.to_crs("EPSG:4326")).T)
+        xy = _xy(geometry.to_crs(crs))
+    return xy, _column(X, y, "y"), _column(X, groups, groups_name), crs
 
 
 def coordinates(gdf: Any, crs: Any) -> NDArray[np.float64]:
@@ -99,21 +266,7 @@ def coordinates(gdf: Any, crs: Any) -> NDArray[np.float64]:
     array([[ 500000. , 2322147.6]])
     """
     target = _projected_crs(crs, "coordinates")
-    if gdf.crs is None:
-        raise InputError(
-            "the points have no CRS; set it first, e.g. gdf.set_crs('EPSG:4326')",
-            column="geometry",
-        )
-    geometry = gdf.geometry if hasattr(gdf, "geometry") else gdf
-    kinds = set(geometry.geom_type.dropna())
-    if kinds - {"Point"}:
-        raise InputError(
-            f"the samples must be points, not {sorted(kinds - {'Point'})}; "
-            "take their centroids first in a projected CRS",
-            column="geometry",
-        )
-    projected = geometry.to_crs(target)
-    return np.column_stack([projected.x.to_numpy(float), projected.y.to_numpy(float)])
+    return _xy(_point_geometry(gdf).to_crs(target))
 
 
 def grid_coordinates(
@@ -239,6 +392,20 @@ def _cf_coordinates(
     return ds
 
 
+def _check_same_crs(grid_crs: pyproj.CRS, fitted_crs: pyproj.CRS) -> None:
+    """Refuse a grid in another CRS than the samples': the variogram's ranges and
+    the neighbourhoods were measured in theirs."""
+    if not grid_crs.equals(fitted_crs, ignore_axis_order=True):
+        epsg = fitted_crs.to_epsg()
+        target = f"EPSG:{epsg}" if epsg else "the samples' CRS (crs_)"
+        raise InputError(
+            f"grid: the CRS {grid_crs.name!r} is not the one the samples were "
+            f"fitted in ({fitted_crs.name!r}); grid in {target}, or refit on the "
+            "samples projected to the grid's CRS, e.g. fit(gdf.to_crs(crs), ...)",
+            column="crs",
+        )
+
+
 class GridMixin:
     """The ``grid`` method of the estimators (needs ``predict`` and ``n_outputs_``)."""
 
@@ -273,10 +440,12 @@ class GridMixin:
         spacing : float or (dx, dy), optional
             Cell size in metres.
         crs : str or pyproj.CRS, optional
-            The projected CRS of the coordinates (e.g. "EPSG:32656"). Geographic
-            CRSs (degrees, e.g. EPSG:4326) are refused. With a template, its
-            rioxarray CRS is used when ``crs`` is not given. Without any CRS the
-            grid has no grid mapping and no lon/lat.
+            The projected CRS of the coordinates, in metres (e.g. "EPSG:32656").
+            Geographic CRSs (degrees, e.g. EPSG:4326) are refused. When not
+            given: the template's rioxarray CRS, else ``crs_``, the CRS of the
+            samples of a fit on a GeoDataFrame. A CRS other than ``crs_`` is
+            refused (refit on the samples in that CRS). Without any CRS the grid
+            has no grid mapping and no lon/lat.
         template : xarray.Dataset or DataArray, optional
             A grid with 1-D ``x`` and ``y`` coordinates (projected metres). If its
             data are dask arrays chunked over y/x, the result is lazy and
@@ -307,7 +476,8 @@ class GridMixin:
         Raises
         ------
         InputError
-            A geographic CRS, no grid, or a template without ``x``/``y``.
+            A geographic CRS, a CRS other than ``crs_``, no grid, or a template
+            without ``x``/``y``.
         """
         check_is_fitted(self)
         x, y, grid_crs, layers = self._grid_frame(
@@ -453,5 +623,10 @@ class GridMixin:
                     column="covariates",
                 )
             x, y = grid_coordinates(bounds, spacing)
+        fitted_crs: pyproj.CRS | None = getattr(self, "crs_", None)
+        if crs is None:
+            crs = fitted_crs
         grid_crs = None if crs is None else _projected_crs(crs, "grid")
+        if fitted_crs is not None and grid_crs is not None:
+            _check_same_crs(grid_crs, fitted_crs)
         return x, y, grid_crs, layers

@@ -37,7 +37,7 @@ from seabed.geostats._kernels import IdwModel, idw_groups
 from seabed.geostats._search import (
     run_groups,
 )
-from seabed.geostats.gridding import GridMixin
+from seabed.geostats.gridding import GridMixin, fit_inputs
 
 __all__ = ["InverseDistanceWeighting"]
 
@@ -98,20 +98,22 @@ class InverseDistanceWeighting(GridMixin, _SampleStore, RegressorMixin, BaseEsti
         self.duplicates = duplicates
         self.n_jobs = n_jobs
 
-    def fit(self, X: ArrayLike, y: ArrayLike) -> InverseDistanceWeighting:
+    def fit(self, X: Any, y: Any) -> InverseDistanceWeighting:
         """Store the samples.
 
         Parameters
         ----------
-        X : array-like of shape (n, 2)
-            Projected coordinates in metres, not checked for degrees (see
-            :func:`seabed.geostats.gridding.coordinates`).
-        y : array-like of shape (n,) or (n, m)
+        X : array-like of shape (n, 2), or GeoDataFrame
+            Projected coordinates in metres, not checked for degrees; or points
+            with a CRS, learnt as ``crs_`` (see :meth:`OrdinaryKriging.fit`).
+        y : array-like of shape (n,) or (n, m), or str
+            Values, or (with a GeoDataFrame) column name(s).
 
         Returns
         -------
         self
         """
+        X, y, _, self.crs_ = fit_inputs(X, y)
         check_neighbourhood(self)
         Xa, ya = check_samples(self, X, y)
         self._store_samples(Xa, ya, self.duplicates)

@@ -49,7 +49,7 @@ from seabed.geostats._checks import (
     check_points,
     check_samples,
 )
-from seabed.geostats.gridding import GridMixin
+from seabed.geostats.gridding import GridMixin, fit_inputs
 from seabed.geostats.variogram import Variogram
 
 __all__ = [
@@ -128,6 +128,10 @@ class OrdinaryKriging(_KrigingBase):
         The search passes, resolved (every key filled).
     n_restricted_ : int
         Samples under the high-value restriction.
+    crs_ : pyproj.CRS or None
+        The CRS of ``X_`` when fitted on a GeoDataFrame (its own, or the UTM
+        zone of lon/lat points); :meth:`grid` uses it by default. None when
+        fitted on arrays.
 
     Examples
     --------
@@ -397,6 +401,8 @@ duplicates, n_jobs
     kriging_ : OrdinaryKriging
         The fitted kriging of the residuals.
     variogram_ : Variogram
+    crs_ : pyproj.CRS or None
+        See :class:`OrdinaryKriging`.
 
     Examples
     --------
@@ -461,23 +467,25 @@ duplicates, n_jobs
     def _features(self, X: NDArray[np.float64]) -> NDArray[np.float64]:
         return X[:, 2:] if self.features == "covariates" else X
 
-    def fit(
-        self, X: ArrayLike, y: ArrayLike, groups: ArrayLike | None = None
-    ) -> RegressionKriging:
+    def fit(self, X: Any, y: Any, groups: Any = None) -> RegressionKriging:
         """Fit the regressor, then krige its residuals.
 
         Parameters
         ----------
-        X : array-like of shape (n, 2 + q)
-            Coordinates in metres, then covariates.
-        y : array-like of shape (n,) or (n, m)
-        groups : array-like of shape (n,), optional
+        X : array-like of shape (n, 2 + q), or GeoDataFrame
+            Coordinates in metres, then covariates. A GeoDataFrame of points
+            gives the coordinates only (for ``features="all"``), as in
+            :meth:`OrdinaryKriging.fit`.
+        y : array-like of shape (n,) or (n, m), or str
+            Values, or (with a GeoDataFrame) column name(s).
+        groups : array-like of shape (n,), or str, optional
             The core (or site) of each sample, for ``max_per_core``.
 
         Returns
         -------
         self
         """
+        X, y, groups, self.crs_ = fit_inputs(X, y, groups)
         check_neighbourhood(self)
         Xa, ya = check_samples(
             self,

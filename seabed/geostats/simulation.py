@@ -78,6 +78,7 @@ from seabed.geostats._checks import (
 )
 from seabed.geostats._search import resolve_n_jobs
 from seabed.geostats.fitting import BOUNDED_CANDIDATES, auto_variogram
+from seabed.geostats.gridding import fit_inputs
 from seabed.geostats.kriging import SimpleKriging
 from seabed.geostats.variogram import Structure, Variogram
 
@@ -476,6 +477,9 @@ default 0
     variograms_ : list of Variogram
         With ``variogram_uncertainty``: the bootstrap variogram of each group of
         realisations (group ``r // realizations_per_variogram``); else empty.
+    crs_ : pyproj.CRS or None
+        The CRS of the data's coordinates when fitted on a GeoDataFrame (the
+        nodes given to :meth:`sample` must be in it); None for arrays.
     """
 
     _parameter_constraints: ClassVar[dict[str, list[Any]]] = {
@@ -538,25 +542,29 @@ default 0
         self.realizations_per_variogram = realizations_per_variogram
         self.grade_relative_sd = grade_relative_sd
 
-    def fit(
-        self, X: ArrayLike, y: ArrayLike, sample_weight: ArrayLike | None = None
-    ) -> ConditionalSimulation:
+    def fit(self, X: Any, y: Any, sample_weight: Any = None) -> ConditionalSimulation:
         """Normal-score transform the data and fit (or take) their variogram.
 
         Parameters
         ----------
-        X : array-like of shape (n, 2)
-            Projected coordinates of the data, metres.
-        y : array-like of shape (n,)
-            Grades.
-        sample_weight : array-like of shape (n,), optional
-            Declustering weights of the normal-score transform.
+        X : array-like of shape (n, 2), or GeoDataFrame
+            Projected coordinates of the data, metres; or points with a CRS,
+            learnt as ``crs_`` (see
+            :func:`seabed.geostats.gridding.fit_inputs`).
+        y : array-like of shape (n,), or str
+            Grades, or (with a GeoDataFrame) a column name.
+        sample_weight : array-like of shape (n,), or str, optional
+            Declustering weights of the normal-score transform (or a column
+            name).
 
         Returns
         -------
         self
         """
         validate_params(self)
+        X, y, sample_weight, self.crs_ = fit_inputs(
+            X, y, sample_weight, groups_name="sample_weight"
+        )
         Xa, ya = check_samples(self, X, y, multi_output=False)
         self.transform_ = NormalScoreTransform(
             min_value=self.min_value, upper_tail_power=self.upper_tail_power

@@ -228,3 +228,151 @@ def test_covariates_of_a_chunked_template_stay_lazy(samples):
     np.testing.assert_array_equal(lazy["estimate"].values, eager["estimate"].values)
     with pytest.raises(InputError, match="not a variable"):
         rk.grid(template=template, covariates=["depth"], crs=CRS)
+
+
+# ------------------------------------------------------------ fit on a GeoDataFrame
+def cores_frame(X, y, crs=CRS):
+    """Samples as a GeoDataFrame of points (with a core id), in ``crs``."""
+    frame = gpd.GeoDataFrame(
+        {"rey_ppm": y, "core": np.arange(len(y)) // 2},
+        geometry=gpd.points_from_xy(*X.T),
+        crs=CRS,
+    )
+    return frame.to_crs(crs)
+
+
+def test_fit_on_a_projected_geodataframe_equals_fit_on_its_arrays(samples):
+    X, y = samples
+    gdf = cores_frame(X, y)
+    for estimator in (
+        OrdinaryKriging(VG, n_neighbors=8, max_per_core=1),
+        InverseDistanceWeighting(n_neighbors=8),
+    ):
+        groups = {"groups": "core"} if "max_per_core" in estimator.get_params() else {}
+        on_frame = clone(estimator).fit(gdf, "rey_ppm", **groups)
+        arrays = {"groups": gdf["core"].to_numpy()} if groups else {}
+        on_arrays = clone(estimator).fit(X, y, **arrays)
+        assert on_frame.crs_ == gdf.crs and on_arrays.crs_ is None
+        np.testing.assert_array_equal(on_frame.X_, on_arrays.X_)
+        ds = on_frame.grid(bounds=BOUNDS, spacing=1000)  # in crs_ by default
+        assert ds.rio.crs.to_epsg() == 32656
+        np.testing.assert_array_equal(
+            ds["estimate"].values.ravel(), on_arrays.predict(centres(ds))
+        )
+
+
+def test_fit_on_lon_lat_points_works_in_their_utm_zone(samples):
+    X, y = samples
+    lon_lat = cores_frame(X, y, "EPSG:4326")
+    Y = np.column_stack([y, 2 * y])
+    lon_lat[["a", "b"]] = Y
+    ok = OrdinaryKriging(VG, n_neighbors=8).fit(lon_lat, ["a", "b"])
+    assert ok.crs_.to_epsg() == 32656
+    projected = coordinates(lon_lat, "EPSG:32656")
+    twin = OrdinaryKriging(VG, n_neighbors=8).fit(projected, Y)
+    np.testing.assert_array_equal(ok.X_, twin.X_)
+    np.testing.assert_allclose(ok.X_, X, atol=1e-6)  # the round trip through degrees
+    ds = ok.grid(bounds=BOUNDS, spacing=1000, names=["a", "b"])
+    assert ds.rio.crs.to_epsg() == 32656
+    np.testing.assert_array_equal(
+        ds["b"].values.ravel(), twin.predict(centres(ds))[:, 1]
+    )
+    rk = RegressionKriging(LinearRegression(), VG, features="all").fit(
+        lon_lat.geometry, y
+    )
+    assert rk.crs_.to_epsg() == 32656 and rk.kriging_.crs_ is None
+
+
+def test_local_utm_zone_is_the_one_seabed_grid_picks():
+    from seabed.geostats.gridding import local_utm
+    from seabed.grid import resolve_crs
+
+    for lon, lat in [([153.9, 154.1], [24.2, 24.3]), ([179.4, -179.8], [-16, -17])]:
+        assert local_utm(lon, lat) == resolve_crs("auto", lon, lat)
+    with pytest.raises(InputError, match="polar"):
+        local_utm([10.0], [86.0])
+
+
+@pytest.fixture(scope="module")
+def fitted_on_frame():
+    rng = np.random.default_rng(11)
+    X = rng.uniform(0, 5000, (30, 2)) + np.array([X0, Y0])
+    y = 800 + 100 * np.sin(X[:, 0] / 900) + rng.normal(0, 5, 30)
+    ok = OrdinaryKriging(VG, n_neighbors=10).fit(cores_frame(X, y), "rey_ppm")
+    return ok, ok.grid(bounds=BOUNDS, spacing=500, name="rey_ppm", units="ppm")
+
+
+def test_grid_of_a_frame_fit_writes_a_geotiff_with_crs_units_and_nodata(
+    fitted_on_frame, tmp_path
+):
+    _, ds = fitted_on_frame
+    path = tmp_path / "rey_ppm.tif"
+    ds["rey_ppm"].rio.to_raster(path)
+    with rasterio.open(path) as src:
+        assert src.crs.to_epsg() == 32656
+        assert src.tags()["units"] == "ppm"
+        assert np.isnan(src.nodata)
+        np.testing.assert_array_equal(src.read(1), ds["rey_ppm"].values)
+    back = xr.open_dataarray(path, engine="rasterio")
+    assert back.rio.crs.to_epsg() == 32656 and back.attrs["units"] == "ppm"
+
+
+def test_grid_of_a_frame_fit_on_a_chunked_template_is_identical(fitted_on_frame):
+    ok, ds = fitted_on_frame
+    lazy = ok.grid(template=ds.chunk({"y": 3, "x": 4}), name="rey_ppm", units="ppm")
+    assert isinstance(lazy["rey_ppm"].data, da.Array)
+    no_crs = ds[["rey_ppm"]].drop_vars("spatial_ref").chunk({"y": 5})
+    assert no_crs.rio.crs is None
+    for grid in (lazy, ok.grid(template=no_crs, name="rey_ppm")):  # crs_ by default
+        assert grid.rio.crs.to_epsg() == 32656
+        for name in ("rey_ppm", "rey_ppm_std"):
+            np.testing.assert_array_equal(grid[name].values, ds[name].values)
+
+
+def test_a_grid_in_another_crs_than_the_samples_is_refused(fitted_on_frame):
+    ok, ds = fitted_on_frame
+    with pytest.raises(InputError, match="refit"):
+        ok.grid(bounds=BOUNDS, spacing=1000, crs="EPSG:32655")
+    with pytest.raises(InputError, match="refit"):
+        ok.grid(template=ds.rio.write_crs("EPSG:3857"))
+    with pytest.raises(InputError, match="not projected"):
+        ok.grid(bounds=(150, 20, 151, 21), spacing=0.1, crs="EPSG:4326")
+
+
+def test_bad_geodataframes_are_refused_with_one_line(samples):
+    X, y = samples
+    gdf = cores_frame(X, y)
+    ok = OrdinaryKriging(VG)
+    cases = [
+        (gdf.set_crs(None, allow_override=True), "rey_ppm", "no CRS.*set_crs"),
+        (gdf.set_geometry(gdf.buffer(10.0)), "rey_ppm", "must be points.*centroids"),
+        (gdf.to_crs("EPSG:2263"), "rey_ppm", "not in metres"),  # US feet
+        (gdf, "grade", "no column 'grade'.*rey_ppm"),
+        (gdf.geometry, "rey_ppm", "GeoSeries"),
+        (gdf.iloc[:0], "rey_ppm", "no samples"),
+    ]
+    holed = gdf.copy()
+    holed.loc[3, "geometry"] = None
+    cases.append((holed, "rey_ppm", "row 4.*no location"))
+    for frame, target, message in cases:
+        with pytest.raises(InputError, match=message) as info:
+            ok.fit(frame, target)
+        assert "\n" not in str(info.value)
+
+
+def test_simulation_fits_on_a_geodataframe_with_weight_column(samples):
+    from seabed.geostats import ConditionalSimulation
+
+    X, y = samples
+    y = y + 3.0  # grades are positive
+    gdf = cores_frame(X, y, "EPSG:4326").assign(weight=np.linspace(1, 2, len(y)))
+    make = ConditionalSimulation(VG, n_realizations=2, n_features=20, n_neighbors=8)
+    on_frame = clone(make).fit(gdf, "rey_ppm", sample_weight="weight")
+    projected = coordinates(gdf, on_frame.crs_)
+    on_arrays = clone(make).fit(projected, y, gdf["weight"].to_numpy())
+    assert on_frame.crs_.to_epsg() == 32656 and on_arrays.crs_ is None
+    np.testing.assert_array_equal(on_frame.scores_, on_arrays.scores_)
+    nodes = projected[:5] + 100.0
+    np.testing.assert_array_equal(on_frame.sample(nodes), on_arrays.sample(nodes))
+    with pytest.raises(InputError, match=r"column 'sample_weight'.*no column 'w'"):
+        clone(make).fit(gdf, "rey_ppm", sample_weight="w")
