@@ -232,6 +232,7 @@ VARIABLES: Mapping[str, Variable] = {
         Variable(
             "search_pass",
             "search pass that estimated the cell (0: none found enough samples)",
+            _FRACTION,  # a number: CF's dimensionless unit
             geotiff="search_pass",
         ),
         Variable(

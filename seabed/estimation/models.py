@@ -156,7 +156,8 @@ def make_estimator(
         # points: the cores are points
         # a classification by distance in ranges, or by the slope of regression
         # (the true grade's variance), needs a model with a sill
-        needs_range = any(
+        # and so does the simulation (a covariance)
+        needs_range = config.simulation is not None or any(
             rule.needs_variogram or rule.min_slope_of_regression is not None
             for rule in class_rules(config).values()
         )
@@ -541,14 +542,14 @@ def smu_size(config: Config) -> tuple[float, float]:
 def fit_change_of_support(
     config: Config, used: pd.DataFrame, X: np.ndarray, variogram: Variogram | None
 ) -> DiscreteGaussianModel | None:
-    """The discrete Gaussian model of the SMU's REY grade (None without a variogram:
-    uniform conditioning needs the kriging variance).
+    """The discrete Gaussian model of the SMU's REY grade (None without a variogram
+    with a sill: uniform conditioning needs the kriging variance and a covariance).
 
     Its Hermite anamorphosis takes the cores' cell-declustering weights, as the
     simulation's normal-score transform does.
     """
-    if variogram is None:
-        return None
+    if variogram is None or not variogram.bounded:
+        return None  # the SMU's variance needs a covariance: a sill
     y = used["rey_ppm"].to_numpy(dtype=float)
     return DiscreteGaussianModel(variogram, smu_size(config)).fit(
         y, sample_weight=declustering_weights(X)

@@ -421,8 +421,8 @@ def recoverable_notes(
     notes = []
     if model is None and simulation is None:
         notes.append(
-            "no recoverable tonnage: it needs a variogram (uniform conditioning) "
-            "or a [simulation] section"
+            "no recoverable tonnage: it needs a variogram with a sill (uniform "
+            "conditioning) or a [simulation] section"
         )
     if model is not None and config.estimate.support == "point":
         notes.append(

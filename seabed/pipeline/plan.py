@@ -107,11 +107,12 @@ def plan_run(
     smu_layout(config.grid.resolution_m, config.resource.smu_m)  # before reading
     inputs = read_inputs(config)
     used, composites, notes = select_composites(config, inputs.samples)
-    used, covariate_notes = covariates_at_cores(inputs, used)
-    notes.extend(covariate_notes)
     core_densities(config, used)  # fail before the long part if they are missing
     frame = build_grid(config, used, inputs.area)
     check_extent(config, frame, used, inputs.rasters(), inputs.include)
+    # after the extent check, which names a covariate raster that misses the grid
+    used, covariate_notes = covariates_at_cores(inputs, used)
+    notes.extend(covariate_notes)
     n_cells = frame.sizes["y"] * frame.sizes["x"]
     keep = n_cells <= chunks.IN_MEMORY_CELLS if keep_cells is None else keep_cells
     blocks = block_rows(frame)

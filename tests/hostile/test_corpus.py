@@ -443,7 +443,8 @@ CASES: dict[str, Case] = {
         keywords=["far.tif", "inputs.bathymetry", "covers 0 %"],
     ),
     "covariate that does not overlap the grid": Case(
-        config="[inputs.covariates]\nage = 'far.tif'\n",
+        config="[inputs.covariates]\nage = 'far.tif'\n[estimate]\nmethod = "
+        "'regression'\nvariogram = { psill = 20000.0, range = 30000.0 }\n",
         build=_far_raster,
         keywords=["far.tif", "inputs.covariates.age", "covers 0 %"],
     ),
