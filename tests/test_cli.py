@@ -21,9 +21,8 @@ LAYERS = (
 
 
 @pytest.fixture(scope="module")
-def demo_run(tmp_path_factory):
-    out = tmp_path_factory.mktemp("demo")
-    code = main(["demo", "--out", str(out), "--no-progress"])
+def demo_run(demo_cli_run):
+    code, out, _ = demo_cli_run
     return code, out
 
 
@@ -77,12 +76,9 @@ def test_geotiffs_are_valid_cogs_with_metadata(demo_run, layer):
             assert np.isnan(src.nodata)
 
 
-def test_demo_prints_the_statement(tmp_path, capsys):
-    assert (
-        main(["demo", "--out", str(tmp_path), "--no-progress", "--tile-size", "32"])
-        == 0
-    )
-    printed = capsys.readouterr().out
+def test_demo_prints_the_statement(demo_cli_run):
+    code, _, printed = demo_cli_run
+    assert code == 0
     assert "cut-off" in printed and "TREO" in printed and "not JORC" in printed
     # the whole story: the recoverable tonnage beside the kriged, with its spread
     assert "TREO Mt sim. P10 / P50 / P90" in printed

@@ -125,6 +125,9 @@ def test_a_scheduler_file_hands_over_the_cluster(tmp_path, cluster):
         update={
             "grid": config.grid.model_copy(update={"resolution_m": 4000.0}),
             "dask": config.dask.model_copy(update={"scheduler_file": scheduler_file}),
+            # the hand-over is what is checked: no simulation, no report
+            "simulation": None,
+            "output": config.output.model_copy(update={"report": False}),
         }
     )
     result = seabed.run(config, out_dir=tmp_path / "from-config", progress=False)

@@ -980,10 +980,13 @@ def test_blocks_of_rows_give_the_same_run(runs_in_blocks):
     assert len(pipeline.block_rows(one.dataset)) == 1
     n_rows = one.dataset.sizes["y"]
     for result in (kept, lazy):
-        for name in ("statement", "excluded", "slices", "classes"):
+        for name in ("statement", "slices", "classes"):
             pd.testing.assert_frame_equal(
                 getattr(result, name), getattr(one, name), rtol=1e-12
             )
+        # "outside include zones" is a sliver (2 kt) of 1 minus coverages: its
+        # rounding differs by block, 1e-8 t
+        pd.testing.assert_frame_equal(result.excluded, one.excluded, atol=1e-6)
         # the area just outside every report zone is a difference of coverages
         # (1 - their sum): slivers of 1e-3 km2 whose ratios carry that rounding
         pd.testing.assert_frame_equal(result.zones, one.zones, rtol=1e-5, atol=1e-3)

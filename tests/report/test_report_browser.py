@@ -29,9 +29,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-import seabed
-from seabed.config import Config
-from seabed.outputs import write_pdf, write_report
+from seabed.outputs import write_pdf
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 pytestmark = pytest.mark.skipif(
@@ -209,18 +207,10 @@ def browser(tmp_path):
 
 
 @pytest.fixture(scope="module")
-def demo_report(tmp_path_factory) -> Path:
-    """report.html of ``seabed demo`` with a small conditional simulation (written
-    by the run, or here if it did not)."""
-    out = tmp_path_factory.mktemp("demo")
-    data = seabed.demo_config(out).to_dict()
-    data["simulation"] = {"realizations": 10, "seed": 1}
-    config = Config.model_validate(data)
-    result = seabed.run(config, out_dir=out, progress=False)
-    path = out / "report.html"
-    if not path.exists():
-        write_report(result, path)
-    return path
+def demo_report(demo_cli_run) -> Path:
+    """report.html of ``seabed demo`` (which runs a 20-realisation simulation)."""
+    _, out, _ = demo_cli_run
+    return out / "report.html"
 
 
 def test_demo_report_renders_without_errors(browser, demo_report):
