@@ -96,6 +96,7 @@ SECTIONS: tuple[tuple[str, tuple[str, ...]], ...] = (
             "seabed.resource.curves",
             "seabed.resource.classes",
             "seabed.resource.uncertainty",
+            "seabed.resource.sources",
             "seabed.resource.recoverable",
         ),
     ),

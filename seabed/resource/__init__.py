@@ -27,6 +27,7 @@ from seabed.resource.recoverable import (
     summarize_recoverable,
     uc_recoverable,
 )
+from seabed.resource.sources import SOURCES, TonnageUncertainty
 from seabed.resource.statements import (
     ALL_EXCLUSIONS,
     OUTSIDE_INCLUDE,
@@ -45,10 +46,8 @@ from seabed.resource.tonnage import (
 )
 from seabed.resource.uncertainty import (
     QUANTITIES,
-    SOURCES,
     STATISTICS,
     SimulatedResource,
-    TonnageUncertainty,
     combine_simulations,
     simulate_resource,
     summarize_realizations,

@@ -50,7 +50,6 @@ Examples
 from __future__ import annotations
 
 from collections.abc import Sequence
-from copy import copy as shallow_copy
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -61,15 +60,19 @@ from numpy.typing import NDArray
 
 from seabed.exceptions import InputError
 from seabed.geostats.simulation import ConditionalSimulation
+from seabed.resource.sources import (
+    TonnageUncertainty,
+    _alone,
+    _scaled,
+    _tonnage_record,
+)
 from seabed.resource.statements import combine_tables
 from seabed.resource.tonnage import cell_tonnage
 
 __all__ = [
     "QUANTITIES",
-    "SOURCES",
     "STATISTICS",
     "SimulatedResource",
-    "TonnageUncertainty",
     "combine_simulations",
     "simulate_resource",
     "summarize_realizations",
@@ -80,93 +83,9 @@ QUANTITIES = ("area_km2", "ore_t", "mean_rey_ppm", "rey_t", "treo_t")
 #: Statistics of each quantity, in the order reported: percentiles, then the mean.
 STATISTICS = {"p10": 10.0, "p50": 50.0, "p90": 90.0, "mean": None}
 
-#: Sources of uncertainty, in the order reported: the spatial one (always), those
-#: of the simulation (variogram, grade measurement error), those of the tonnes.
-SOURCES = ("spatial", "variogram", "grade_error", "density", "thickness")
 
 # ppm to a mass fraction, and m2 to km2
 _PPM = 1e-6
-# tonnes columns that scale with the density and the thickness
-_TONNES = ["ore_t", "rey_t", "treo_t"]
-# tags of the random streams of the tonnage sources (see TonnageUncertainty)
-_DENSITY_STREAM, _THICKNESS_STREAM = 3, 4
-
-
-@dataclass(frozen=True)
-class TonnageUncertainty:
-    """Uncertainty of the dry density and of the window's thickness.
-
-    Both multiply the tonnes of every cell by a factor drawn once per
-    realisation (the grades and the area do not change): the density and the
-    thickness of a deposit are known to within a systematic error, the same
-    everywhere, which does not average out over cells.
-
-    Parameters
-    ----------
-    density_range_t_m3 : (float, float), optional
-        The dry density lies anywhere in this range (uniform). Read as a
-        relative spread around the density of the statement: a draw ``d`` scales
-        the tonnes by ``d`` over the range's midpoint.
-    density_values_t_m3 : sequence of float, optional
-        The cores' dry densities: each realisation scales the tonnes by the mean
-        of a bootstrap resample of them over their mean (the uncertainty of a
-        mean density estimated from these cores).
-    thickness_relative_sd : float
-        Relative standard deviation of the window's thickness (factor
-        ``1 + sd * N(0, 1)``, kept >= 0).
-
-    Examples
-    --------
-    >>> spread = TonnageUncertainty(density_range_t_m3=(0.5, 0.6))
-    >>> factors = spread.factors(seed=1, n_realizations=1000)
-    >>> sorted(factors), bool(0.9 < factors["density"].min() < 0.92)
-    (['density'], True)
-    """
-
-    density_range_t_m3: tuple[float, float] | None = None
-    density_values_t_m3: tuple[float, ...] | None = None
-    thickness_relative_sd: float = 0.0
-
-    def __post_init__(self) -> None:
-        if self.density_range_t_m3 is not None and self.density_values_t_m3:
-            raise InputError(
-                "give a density range or the cores' densities, not both",
-                column="simulation.density_range_t_m3",
-            )
-        low, high = self.density_range_t_m3 or (1.0, 1.0)
-        if not 0 < low <= high:
-            raise InputError(
-                f"density range ({low:g}, {high:g}) is not 0 < low <= high",
-                column="simulation.density_range_t_m3",
-            )
-        if self.thickness_relative_sd < 0:
-            raise InputError(
-                "thickness_relative_sd must be >= 0",
-                column="simulation.thickness_relative_sd",
-            )
-
-    def factors(self, seed: int, n_realizations: int) -> dict[str, NDArray]:
-        """Per source switched on, the factor of the tonnes of each realisation."""
-        out = {}
-        if self.density_range_t_m3 is not None:
-            low, high = self.density_range_t_m3
-            draws = _stream(seed, _DENSITY_STREAM).uniform(low, high, n_realizations)
-            out["density"] = draws / ((low + high) / 2)
-        elif self.density_values_t_m3:
-            values = np.asarray(self.density_values_t_m3, dtype=float)
-            picks = _stream(seed, _DENSITY_STREAM).integers(
-                0, len(values), (n_realizations, len(values))
-            )
-            out["density"] = values[picks].mean(axis=1) / values.mean()
-        if self.thickness_relative_sd > 0:
-            noise = _stream(seed, _THICKNESS_STREAM).standard_normal(n_realizations)
-            out["thickness"] = np.maximum(1.0 + self.thickness_relative_sd * noise, 0.0)
-        return out
-
-
-def _stream(seed: int, tag: int) -> np.random.Generator:
-    """The random stream of one tonnage source: drawn whole, so block-invariant."""
-    return np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(0, tag)))
 
 
 @dataclass
@@ -552,28 +471,6 @@ def _passes(
     return passes
 
 
-def _alone(
-    simulation: ConditionalSimulation, source: str | None
-) -> ConditionalSimulation:
-    """A fitted copy of ``simulation`` with only one of its sources (None: none)."""
-    copy = shallow_copy(simulation)  # fitted attributes shared, not refitted
-    if source != "variogram":
-        copy.variogram_uncertainty, copy.variograms_ = False, []
-    if source != "grade_error":
-        copy.grade_relative_sd = 0.0
-    return copy
-
-
-def _scaled(table: pd.DataFrame, factors: dict[str, NDArray]) -> pd.DataFrame:
-    """Per-realisation rows with their tonnes multiplied by the given factors."""
-    if not factors or len(table) == 0:
-        return table
-    factor = np.prod(list(factors.values()), axis=0)[table["realization"].to_numpy()]
-    out = table.copy()
-    out[_TONNES] = out[_TONNES].to_numpy() * factor[:, None]
-    return out
-
-
 def _source_table(
     passes: dict[str, ConditionalSimulation],
     drawn: dict[int, _Draw],
@@ -592,20 +489,6 @@ def _source_table(
         [t.assign(source=name) for name, t in parts.items()], ignore_index=True
     )
     return table[["realization", "source", "cutoff_ppm", *QUANTITIES]]
-
-
-def _tonnage_record(tonnage: TonnageUncertainty | None) -> dict[str, Any]:
-    if tonnage is None:
-        return {}
-    return {
-        "density_range_t_m3": None
-        if tonnage.density_range_t_m3 is None
-        else list(tonnage.density_range_t_m3),
-        "density_values_t_m3": None
-        if not tonnage.density_values_t_m3
-        else list(tonnage.density_values_t_m3),
-        "thickness_relative_sd": tonnage.thickness_relative_sd,
-    }
 
 
 def combine_simulations(
