@@ -25,15 +25,17 @@ from sklearn.base import BaseEstimator, RegressorMixin
 from sklearn.utils.validation import check_is_fitted
 
 from seabed.geostats._base import (
-    NEIGHBOURHOOD_CONSTRAINTS,
-    PARAMETER_HINTS,
     _Outputs,
     _SampleStore,
-    check_neighbourhood,
-    search_passes,
 )
 from seabed.geostats._checks import Interval, check_points, check_samples
 from seabed.geostats._kernels import IdwModel, idw_groups
+from seabed.geostats._parameters import (
+    NEIGHBOURHOOD_CONSTRAINTS,
+    PARAMETER_HINTS,
+    check_neighbourhood,
+    search_passes,
+)
 from seabed.geostats._search import (
     run_groups,
 )

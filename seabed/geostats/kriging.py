@@ -36,10 +36,7 @@ from sklearn.utils.validation import check_is_fitted
 
 from seabed.exceptions import ConfigError, InputError
 from seabed.geostats._base import (
-    KRIGING_CONSTRAINTS,
-    PARAMETER_HINTS,
     _KrigingBase,
-    check_neighbourhood,
 )
 from seabed.geostats._checks import (
     HasMethods,
@@ -48,6 +45,11 @@ from seabed.geostats._checks import (
     Options,
     check_points,
     check_samples,
+)
+from seabed.geostats._parameters import (
+    KRIGING_CONSTRAINTS,
+    PARAMETER_HINTS,
+    check_neighbourhood,
 )
 from seabed.geostats.gridding import GridMixin, fit_inputs
 from seabed.geostats.variogram import Variogram

@@ -64,17 +64,17 @@ from sklearn.base import BaseEstimator
 from sklearn.utils.validation import check_is_fitted
 
 from seabed.exceptions import InputError, SeabedWarning
-from seabed.geostats._base import (
-    KRIGING_CONSTRAINTS,
-    NEIGHBOURHOOD_CONSTRAINTS,
-    PARAMETER_HINTS,
-    block_pair,
-)
 from seabed.geostats._checks import (
     InstanceOf,
     Interval,
     check_samples,
     validate_params,
+)
+from seabed.geostats._parameters import (
+    KRIGING_CONSTRAINTS,
+    NEIGHBOURHOOD_CONSTRAINTS,
+    PARAMETER_HINTS,
+    block_pair,
 )
 from seabed.geostats._search import resolve_n_jobs
 from seabed.geostats.fitting import BOUNDED_CANDIDATES, auto_variogram
