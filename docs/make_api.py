@@ -32,7 +32,16 @@ API_PAGE = Path(__file__).resolve().parent / "api.md"
 
 #: (heading, modules) in the order data flow through a run.
 SECTIONS: tuple[tuple[str, tuple[str, ...]], ...] = (
-    ("Package", ("seabed", "seabed.config", "seabed.exceptions")),
+    (
+        "Package",
+        (
+            "seabed",
+            "seabed.config",
+            "seabed.config_errors",
+            "seabed.schedulers",
+            "seabed.exceptions",
+        ),
+    ),
     (
         "Inputs",
         (

@@ -152,8 +152,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 def _run(args: argparse.Namespace) -> int:
     from seabed import pipeline
-    from seabed.config import load_config, scheduler_from_file
+    from seabed.config import load_config
     from seabed.report import format_statement
+    from seabed.schedulers import scheduler_from_file
 
     if args.command == "demo":
         config = pipeline.demo_config()

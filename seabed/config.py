@@ -29,9 +29,11 @@ from pydantic import (
     model_validator,
 )
 
+from seabed.config_errors import validation_problems
 from seabed.density import dry_from_wet, max_water_content
 from seabed.elements import OXIDE_CHOICES, REY
 from seabed.exceptions import ConfigError
+from seabed.schedulers import check_scheduler_address
 
 __all__ = [
     "ClassRuleConfig",
@@ -644,67 +646,6 @@ class SimulationConfig(_Section):
         return self
 
 
-#: Schemes of the addresses a dask.distributed scheduler listens on.
-SCHEDULER_SCHEMES = ("tcp", "tls", "ucx", "inproc", "ws", "wss")
-
-
-def check_scheduler_address(address: str) -> str:
-    """A dask.distributed scheduler address, refused in one line if it is not one.
-
-    Examples
-    --------
-    >>> check_scheduler_address("tcp://10.0.0.5:8786")
-    'tcp://10.0.0.5:8786'
-    """
-    scheme, sep, rest = address.partition("://")
-    if sep and scheme in SCHEDULER_SCHEMES and rest:
-        return address
-    if not sep and ":" in address and address.rsplit(":", 1)[1].isdigit():
-        return address  # host:port, which distributed reads as tcp://host:port
-    raise ConfigError(
-        f"{address!r} is not a dask scheduler address",
-        column="dask.scheduler",
-        hint="give tcp://host:port (the address the scheduler prints), or a "
-        "scheduler file with --scheduler-file / dask.scheduler_file",
-    )
-
-
-def scheduler_from_file(path: str | Path) -> str:
-    """The scheduler address in a file written by ``dask scheduler --scheduler-file``.
-
-    Examples
-    --------
-    >>> import json, tempfile, pathlib
-    >>> file = pathlib.Path(tempfile.mkdtemp()) / "scheduler.json"
-    >>> _ = file.write_text(json.dumps({"address": "tcp://10.0.0.5:8786"}))
-    >>> scheduler_from_file(file)
-    'tcp://10.0.0.5:8786'
-    """
-    import json
-
-    path = Path(path)
-    hint = "give the file that dask scheduler --scheduler-file wrote"
-    if not path.is_file():
-        raise ConfigError(
-            "scheduler file not found",
-            path=path,
-            column="dask.scheduler_file",
-            hint=hint,
-        )
-    try:
-        address = json.loads(path.read_text("utf-8")).get("address")
-    except (ValueError, AttributeError, UnicodeDecodeError):
-        address = None
-    if not isinstance(address, str):
-        raise ConfigError(
-            'not a dask scheduler file (no "address" in a JSON object)',
-            path=path,
-            column="dask.scheduler_file",
-            hint=hint,
-        )
-    return check_scheduler_address(address)
-
-
 class DaskConfig(_Section):
     """Where and in what pieces the grid is computed."""
 
@@ -903,126 +844,12 @@ class Config(_Section):
         return self.model_dump(mode="json", exclude={"source"}, by_alias=True)
 
 
-def _is_type_tag(part: int | str) -> bool:
-    # pydantic names the branch of a union in the location: literal['auto'], a class
-    text = str(part)
-    return (
-        "[" in text
-        or text[:1].isupper()
-        or text.startswith(("function-", "constrained-"))
-    )
-
-
-def _key(loc: tuple[int | str, ...]) -> str:
-    return ".".join(str(part) for part in loc if not _is_type_tag(part))
-
-
-def _problems(error: ValidationError, path: Path | None) -> list[ConfigError]:
-    items = error.errors()
-    # a union reports one error per branch; keep the branch the user meant (a table
-    # given for `variogram` should not also be told "Input should be 'auto'")
-    branches = {_key(i["loc"]) for i in items if not _last(i["loc"]).startswith("lit")}
-    problems = []
-    keys = [_key(i["loc"]) for i in items]
-    for item in items:
-        where = _key(item["loc"])
-        if "literal[" in _last(item["loc"]) and any(
-            b == where or b.startswith(where + ".") for b in branches
-        ):
-            continue
-        # a number given where a table or a path is also allowed: say what is
-        # wrong with the number, not that it is no table
-        if item["type"] in _OTHER_BRANCH_ERRORS and keys.count(_key(item["loc"])) > 1:
-            continue
-        message = item["msg"].removeprefix("Value error, ")
-        if item["type"] == "extra_forbidden":
-            message = "unknown key" + _suggestion(item["loc"])
-        elif item["type"] == "missing":
-            message = "this key is required"
-        # a check across sections has no location; its message names the keys
-        key = _key(item["loc"]) or None
-        if item["type"] in _BOUND_ERRORS and key is not None:
-            message += _unit_of(key)
-        problems.append(ConfigError(message, path=path, column=key))
-    return problems
-
-
-#: pydantic's errors of the branch of a union the user did not mean, when another
-#: branch said what is wrong.
-_OTHER_BRANCH_ERRORS = {"dict_type", "path_type", "model_type", "list_type"}
-#: pydantic's error types for a number outside its range or not finite.
-_BOUND_ERRORS = {
-    "greater_than",
-    "greater_than_equal",
-    "less_than",
-    "less_than_equal",
-    "finite_number",
-}
-#: The unit a key's suffix names (docs/conventions.md).
-_SUFFIX_UNITS = {
-    "_m": "metres",
-    "_deg": "degrees",
-    "_ppm": "ppm",
-    "_t_m3": "t/m3",
-    "_t": "tonnes",
-}
-
-
-def _unit_of(key: str) -> str:
-    """' (in metres)' for a key whose name ends in ``_m``, and so on."""
-    name = ".".join(p for p in key.split(".") if not p.isdigit()).rsplit(".", 1)[-1]
-    for suffix, unit in _SUFFIX_UNITS.items():
-        if name.endswith(suffix):
-            return f" ({unit})"
-    return ""
-
-
-def _suggestion(loc: tuple[int | str, ...]) -> str:
-    """' (did you mean ...?)' for a misspelt key, else where to look."""
-    import difflib
-
-    model: Any = Config
-    for part in loc[:-1]:
-        field = getattr(model, "model_fields", {}).get(part)
-        inner = _section_model(field.annotation) if field is not None else None
-        if inner is None:
-            return " (check its spelling and section in docs/config.md)"
-        model = inner
-    known = list(getattr(model, "model_fields", {}))
-    close = difflib.get_close_matches(str(loc[-1]), known, n=1, cutoff=0.6)
-    if close:
-        return f" (did you mean {close[0]!r}?)"
-    # the right name in the wrong section
-    for name, field in Config.model_fields.items():
-        inner = _section_model(field.annotation)
-        if inner is not None and loc[-1] in inner.model_fields:
-            return f" (it belongs in [{name}])"
-    return " (check its spelling and section in docs/config.md)"
-
-
-def _section_model(annotation: Any) -> Any:
-    """The pydantic model behind a field's annotation (through Optional and list)."""
-    import typing
-
-    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
-        return annotation
-    for arg in typing.get_args(annotation):
-        found = _section_model(arg)
-        if found is not None:
-            return found
-    return None
-
-
-def _last(loc: tuple[int | str, ...]) -> str:
-    return str(loc[-1]) if loc else ""
-
-
 def check_config(data: dict[str, Any], path: Path | None = None) -> list[ConfigError]:
     """Every problem in a configuration mapping, as a list of errors (empty if fine)."""
     try:
         Config.model_validate(data)
     except ValidationError as error:
-        return _problems(error, path)
+        return validation_problems(error, path, Config)
     return []
 
 

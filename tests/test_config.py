@@ -360,7 +360,7 @@ def test_scheduler_file_and_cores_crs_keys(tmp_path):
 def test_scheduler_files(tmp_path):
     import json
 
-    from seabed.config import scheduler_from_file
+    from seabed.schedulers import scheduler_from_file
 
     good = tmp_path / "scheduler.json"
     good.write_text(json.dumps({"address": "tcp://127.0.0.1:8786", "id": "x"}))

@@ -21,7 +21,6 @@ from seabed.composite import (
 from seabed.config import (
     Config,
     CovariateConfig,
-    scheduler_from_file,
 )
 from seabed.exceptions import ConfigError, InputError, SeabedWarning
 from seabed.grid import bounds_from_points, make_grid
@@ -36,6 +35,7 @@ from seabed.resource import (
     read_demand_table,
     smu_layout,
 )
+from seabed.schedulers import scheduler_from_file
 from seabed.zones import (
     bounds_area,
     geodesic_area_km2,

@@ -36,7 +36,7 @@ from typing import Any
 import numpy as np
 import xarray as xr
 
-from seabed.config import Config, check_scheduler_address, scheduler_from_file
+from seabed.config import Config
 from seabed.estimation.models import (
     fit_change_of_support,
     fit_grades,
@@ -79,6 +79,7 @@ from seabed.pipeline.plan import errors_name, plan_run
 from seabed.pipeline.provenance import provenance
 from seabed.pipeline.validation import lattice_step, validation_summary
 from seabed.result import SYNTHETIC_NOTICE, RunResult
+from seabed.schedulers import check_scheduler_address, scheduler_from_file
 from seabed.zones import include_within_area
 
 __all__ = [
