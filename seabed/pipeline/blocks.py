@@ -19,6 +19,7 @@ from seabed.estimation.models import (
     class_rules,
     dry_density,
     predict_grades,
+    search_parameters,
     smu_size,
 )
 from seabed.exceptions import InputError
@@ -35,6 +36,7 @@ from seabed.pipeline.validation import nearest_neighbour_shares
 from seabed.resource import (
     QUANTITIES,
     RECOVERABLE_COLUMNS,
+    SEARCH_LAYERS,
     SimulatedResource,
     TonnageUncertainty,
     cell_tonnage,
@@ -127,7 +129,11 @@ def classify(
     positions: np.ndarray,
 ) -> xr.DataArray:
     """Resource class per cell by the configured rules (default: all Inferred);
-    ``positions`` are the cores' (metres, the grid's CRS)."""
+    ``positions`` are the cores' (metres, the grid's CRS).
+
+    The distance to the nearest core and the cores of the search come from the
+    estimate's own search layers when its search is the classification's
+    (:func:`search_is_plain`), instead of a second search."""
     return classify_cells(
         dataset,
         positions,
@@ -137,7 +143,33 @@ def classify(
         max_distance=config.estimate.max_distance_m,
         n_sectors=config.classification.sectors,
         estimator=estimator,
+        from_estimate=search_is_plain(config, positions)
+        and all(layer in dataset for layer in SEARCH_LAYERS.values()),
     )
+
+
+def search_is_plain(config: Config, positions: np.ndarray) -> bool:
+    """Whether the kriging search is the classification's: the ``n_neighbors``
+    nearest cores within ``max_distance_m``, in one pass, with no limit per core
+    or sector, no high-value restriction and no two cores at one place (which
+    the estimate merges into one sample).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from seabed.config import Config
+    >>> cfg = Config.model_validate({"inputs": {"cores": "c.csv"}})
+    >>> cores = np.array([[0.0, 0.0], [1000.0, 0.0]])
+    >>> search_is_plain(cfg, cores), search_is_plain(cfg, cores[[0, 0]])
+    (True, False)
+    """
+    search = search_parameters(config)
+    limits = ("max_per_sector", "max_per_core", "high_value")
+    if any(search[key] is not None for key in limits):
+        return False
+    if search["passes"] not in (None, [{}]):
+        return False
+    return len(np.unique(positions, axis=0)) == len(positions)
 
 
 # --------------------------------------------------------------------------- blocks

@@ -63,6 +63,7 @@ from typing import Any
 
 import numpy as np
 import xarray as xr
+from numba import njit
 from numpy.typing import ArrayLike, NDArray
 from scipy.spatial import cKDTree
 
@@ -73,6 +74,7 @@ __all__ = [
     "CLASSES",
     "CLASS_CODES",
     "DEFAULT_RULES",
+    "SEARCH_LAYERS",
     "ClassRule",
     "assign_classes",
     "class_diagnostics",
@@ -99,6 +101,7 @@ CLASSES: tuple[str, ...] = ("measured", "indicated", "inferred")
 _CHUNK = 65_536
 # Share of the sill at which asymptotic models reach their practical range.
 _PRACTICAL_SILL_SHARE = 0.95
+_TWO_PI = 2 * math.pi
 
 
 @dataclass(frozen=True)
@@ -278,31 +281,93 @@ def search_statistics(
     n_cores = np.zeros(len(nodes), dtype=np.int64)
     n_found_sectors = np.zeros(len(nodes), dtype=np.int64)
     n_within = np.zeros((len(radii), len(nodes)), dtype=np.int64)
-    popcount = np.array([bin(mask).count("1") for mask in range(256)])
+    radii_m = np.asarray(radii, dtype=float)
     for start in range(0, len(nodes), _CHUNK):
         chunk = slice(start, start + _CHUNK)
         distance, index = tree.query(
             nodes[chunk], k=max(k, 1), distance_upper_bound=bound
         )
-        distance = distance.reshape(len(distance), -1)
-        index = index.reshape(len(index), -1)
-        found = np.isfinite(distance)
+        distance = np.ascontiguousarray(distance.reshape(len(distance), -1))
+        index = np.ascontiguousarray(index.reshape(len(index), -1), dtype=np.int64)
         nearest[chunk] = distance[:, 0]
-        n_cores[chunk] = found.sum(axis=1)
-        for i, radius in enumerate(radii):
-            n_within[i, chunk] = (distance <= radius).sum(axis=1)
-        offset = cores[np.where(found, index, 0)] - nodes[chunk, None, :]
-        # azimuth clockwise from north, in [0, 2 pi)
-        azimuth = np.mod(np.arctan2(offset[..., 0], offset[..., 1]), 2 * math.pi)
-        sector = np.minimum((azimuth / (2 * math.pi) * n_sectors).astype(int), 7)
-        bits = np.where(found, np.left_shift(1, sector), 0)
-        n_found_sectors[chunk] = popcount[np.bitwise_or.reduce(bits, axis=1)]
+        _count_search(
+            np.ascontiguousarray(nodes[chunk]),
+            cores,
+            index,
+            distance,
+            n_sectors,
+            radii_m,
+            n_cores[chunk],
+            n_found_sectors[chunk],
+            n_within[:, chunk],
+        )
     return {
         "nearest_m": nearest,
         "n_cores": n_cores,
         "n_sectors": n_found_sectors,
         "n_cores_within": n_within,
     }
+
+
+@njit(cache=True, nogil=True, error_model="numpy")
+def _sector(dx: float, dy: float, n_sectors: int) -> int:
+    """The sector of an offset, as ``min(floor(mod(atan2(dx, dy), 2 pi) / (2 pi)
+    * n_sectors), 7)`` (clockwise from north), without the arctangent where the
+    signs decide it (1, 2 or 4 sectors, away from the axes)."""
+    if n_sectors in (1, 2, 4) and dx != 0.0 and dy != 0.0:
+        ratio = abs(dx) / abs(dy)
+        if 1e-6 < ratio < 1e6:
+            if n_sectors == 1:
+                return 0
+            east = dx > 0.0
+            if n_sectors == 2:
+                return 0 if east else 1
+            if east:
+                return 0 if dy > 0.0 else 1
+            return 2 if dy < 0.0 else 3
+    angle = math.atan2(dx, dy)  # in [-pi, pi]: numpy's mod adds 2 pi below 0
+    if angle < 0.0:
+        angle += _TWO_PI
+    elif angle == 0.0:
+        angle = 0.0  # no -0.0, as numpy's mod
+    return min(int(angle / _TWO_PI * n_sectors), 7)
+
+
+@njit(cache=True, nogil=True, error_model="numpy")
+def _count_search(
+    nodes: NDArray[np.float64],
+    cores: NDArray[np.float64],
+    index: NDArray[np.int64],
+    distance: NDArray[np.float64],
+    n_sectors: int,
+    radii: NDArray[np.float64],
+    n_cores: NDArray[np.int64],
+    n_found_sectors: NDArray[np.int64],
+    n_within: NDArray[np.int64],
+) -> None:
+    """Per node, from its search (``distance`` inf where none was found): the cores
+    found, the sectors holding one, and those within each radius."""
+    for i in range(nodes.shape[0]):
+        bits = 0
+        found = 0
+        for j in range(distance.shape[1]):
+            d = distance[i, j]
+            if not np.isfinite(d):
+                continue
+            found += 1
+            for r in range(radii.shape[0]):
+                if d <= radii[r]:
+                    n_within[r, i] += 1
+            core = index[i, j]
+            dx = cores[core, 0] - nodes[i, 0]
+            dy = cores[core, 1] - nodes[i, 1]
+            bits |= 1 << _sector(dx, dy, n_sectors)
+        n_cores[i] = found
+        count = 0
+        while bits:
+            count += bits & 1
+            bits >>= 1
+        n_found_sectors[i] = count
 
 
 def default_rules(
@@ -346,10 +411,16 @@ def class_diagnostics(
     max_distance: float | None = None,
     n_sectors: int = 4,
     estimator: Any = None,
+    from_estimate: bool = False,
+    cells: NDArray[np.bool_] | None = None,
 ) -> xr.Dataset:
     """The per-cell values the rules test, computed only when a rule needs them.
 
-    Parameters are those of :func:`classify_cells`.
+    Parameters are those of :func:`classify_cells`, and:
+
+    cells : ndarray of bool, shape (y, x), optional
+        Search only from these cells (elsewhere: no core found, ``nearest_m`` inf
+        and counts 0). Default: every cell.
 
     Returns
     -------
@@ -366,44 +437,155 @@ def class_diagnostics(
         that is not there.
     """
     active = {name: rule for name, rule in rules.items() if rule is not None}
-    shape = (ds.sizes["y"], ds.sizes["x"])
-    out = xr.Dataset(coords={"y": ds["y"], "x": ds["x"]})
-    reach = _range_for(active, variogram)
-    radii = sorted(
-        {
-            rule.cores_within_range * reach
-            for rule in active.values()
-            if rule.cores_within_range is not None and reach is not None
-        }
+    out = _own_diagnostics(ds, active, estimator=estimator, from_estimate=from_estimate)
+    wanted = _search_keys(active, SEARCH_LAYERS if from_estimate else {})
+    searched = _search_diagnostics(
+        ds,
+        cores,
+        wanted,
+        radii=_radii(active, variogram),
+        n_neighbors=n_neighbors,
+        max_distance=max_distance,
+        n_sectors=n_sectors,
+        cells=cells,
     )
-    if any(rule.needs_search for rule in active.values()):
-        xx, yy = np.meshgrid(ds["x"].values, ds["y"].values)
-        stats = search_statistics(
-            np.column_stack([xx.ravel(), yy.ravel()]),
-            cores,
-            n_neighbors=n_neighbors,
-            max_distance=max_distance,
-            n_sectors=n_sectors,
-            radii=radii,
-        )
-        for key in ("nearest_m", "n_cores", "n_sectors"):
-            out[key] = (("y", "x"), stats[key].reshape(shape))
-        if radii:
-            out["n_cores_within"] = (
-                ("radius_m", "y", "x"),
-                stats["n_cores_within"].reshape(len(radii), *shape),
-            )
-            out = out.assign_coords(radius_m=radii)
-    std_rule = _first(active, "max_relative_std")
+    return out.merge(searched)
+
+
+def _own_diagnostics(
+    ds: xr.Dataset,
+    rules: Mapping[str, ClassRule],
+    *,
+    estimator: Any,
+    from_estimate: bool,
+) -> xr.Dataset:
+    """The diagnostics that need no search: the estimate's search layers (when
+    ``from_estimate``), the relative standard deviation and the slope of
+    regression, each when a rule reads it."""
+    out = xr.Dataset(coords={"y": ds["y"], "x": ds["x"]})
+    if from_estimate:
+        found = _from_layers(ds)
+        out = out.assign({key: (("y", "x"), value) for key, value in found.items()})
+    std_rule = _first(rules, "max_relative_std")
     if std_rule is not None:
         out["relative_std"] = (("y", "x"), _relative_std(ds, std_rule))
-    slope_rule = _first(active, "min_slope_of_regression")
+    slope_rule = _first(rules, "min_slope_of_regression")
     if slope_rule is not None:
         out["slope_of_regression"] = (
             ("y", "x"),
             _slope_of_regression(ds, estimator, slope_rule),
         )
     return out
+
+
+def _radii(rules: Mapping[str, ClassRule], variogram: Variogram | None) -> list[float]:
+    """The distances the rules count cores within (ascending)."""
+    reach = _range_for(rules, variogram)
+    return sorted(
+        {
+            rule.cores_within_range * reach
+            for rule in rules.values()
+            if rule.cores_within_range is not None and reach is not None
+        }
+    )
+
+
+def _search_diagnostics(
+    ds: xr.Dataset,
+    cores: NDArray[np.float64],
+    wanted: set[str],
+    *,
+    radii: Sequence[float],
+    n_neighbors: int | None,
+    max_distance: float | None,
+    n_sectors: int,
+    cells: NDArray[np.bool_] | None,
+) -> xr.Dataset:
+    """The ``wanted`` diagnostics of the search, from ``cells`` (default: all;
+    elsewhere no core found: ``nearest_m`` inf, counts 0)."""
+    out = xr.Dataset(coords={"y": ds["y"], "x": ds["x"]})
+    if not wanted:
+        return out
+    shape = (ds.sizes["y"], ds.sizes["x"])
+    where = np.ones(shape, dtype=bool) if cells is None else np.asarray(cells)
+    rows, columns = np.nonzero(where)
+    nodes = np.column_stack([ds["x"].values[columns], ds["y"].values[rows]])
+    within = "n_cores_within" in wanted and len(radii) > 0
+    stats = search_statistics(
+        nodes,
+        cores,
+        n_neighbors=n_neighbors,
+        max_distance=max_distance,
+        n_sectors=n_sectors,
+        radii=radii if within else (),
+    )
+    for key in ("nearest_m", "n_cores", "n_sectors"):
+        if key in wanted:
+            fill = np.inf if key == "nearest_m" else 0
+            values = np.full(shape, fill, dtype=stats[key].dtype)
+            values[rows, columns] = stats[key]
+            out[key] = (("y", "x"), values)
+    if within:
+        counts = np.zeros((len(radii), *shape), dtype=np.int64)
+        counts[:, rows, columns] = stats["n_cores_within"]
+        out["n_cores_within"] = (("radius_m", "y", "x"), counts)
+        out = out.assign_coords(radius_m=list(radii))
+    return out
+
+
+#: The estimate's search layers that stand for the classification's own search
+#: (when the two searches are the same): diagnostic name -> layer of the grid.
+SEARCH_LAYERS: Mapping[str, str] = {
+    "nearest_m": "nearest_sample_m",
+    "n_cores": "n_cores",
+}
+
+
+def _from_layers(ds: xr.Dataset) -> dict[str, NDArray[Any]]:
+    """The diagnostics the estimate's layers give (no core found where the cell
+    was not estimated: ``nearest_m`` inf, ``n_cores`` 0)."""
+    missing = [layer for layer in SEARCH_LAYERS.values() if layer not in ds]
+    if missing:
+        raise ConfigError(
+            f"the estimate has no {missing[0]} layer to classify from",
+            column="classification",
+            hint="classify from the search (from_estimate=False), or krige the grid",
+        )
+    out: dict[str, NDArray[Any]] = {}
+    for key, layer in SEARCH_LAYERS.items():
+        values = np.asarray(ds[layer].transpose("y", "x").values, dtype=float)
+        found = np.isfinite(values)
+        if key == "nearest_m":
+            out[key] = np.where(found, values, np.inf)
+        else:
+            out[key] = np.where(found, values, 0.0).astype(np.int64)
+    return out
+
+
+def _search_keys(rules: Mapping[str, ClassRule], known: Mapping[str, Any]) -> set[str]:
+    """The search diagnostics the rules read that are not ``known`` already."""
+    keys = set()
+    for rule in rules.values():
+        if rule.max_nearest_range is not None:
+            keys.add("nearest_m")
+        if rule.min_cores is not None:
+            keys.add("n_cores" if rule.cores_within_range is None else "n_cores_within")
+        if rule.min_sectors is not None:
+            keys.add("n_sectors")
+    return keys - set(known)
+
+
+def _without_search(rule: ClassRule, known: Mapping[str, Any]) -> ClassRule:
+    """The rule less the criteria that need the search's diagnostics."""
+    keys = _search_keys({"rule": rule}, known)
+    changes: dict[str, Any] = {}
+    if "nearest_m" in keys:
+        changes["max_nearest_range"] = None
+    if keys & {"n_cores", "n_cores_within"}:
+        changes |= {"min_cores": None, "cores_within_range": None}
+    if "n_sectors" in keys:
+        changes["min_sectors"] = None
+    return replace(rule, **changes)
 
 
 def assign_classes(
@@ -471,6 +653,7 @@ def classify_cells(
     max_distance: float | None = None,
     n_sectors: int = 4,
     estimator: Any = None,
+    from_estimate: bool = False,
 ) -> xr.DataArray:
     """Resource class code of every cell (see :data:`CLASS_CODES`).
 
@@ -500,6 +683,17 @@ def classify_cells(
         ``slope_of_regression(X) -> ndarray`` (X of shape (k, 2) in the grid's CRS,
         NaN where not estimated), such as a fitted :class:`OrdinaryKriging`. Cells
         whose slope is NaN fail the criterion.
+    from_estimate : bool
+        Take the distance to the nearest core and the cores of the search from the
+        estimate's own search layers (``nearest_sample_m`` and ``n_cores`` of
+        ``ds``, :data:`SEARCH_LAYERS`) instead of searching again. Only when the
+        estimate's search is the one described here: one pass of the
+        ``n_neighbors`` nearest within ``max_distance``, one composite per core,
+        no limit per core or sector, no anisotropic search.
+
+    The cores are searched for (sectors, cores within a distance) only from the
+    estimated cells that pass every other criterion of a rule reading them: the
+    other cells fail that rule whatever the search finds.
 
     Returns
     -------
@@ -512,22 +706,34 @@ def classify_cells(
         If a rule needs a variogram, a standard deviation or a kriging estimator
         that is not there.
     """
-    diagnostics = class_diagnostics(
+    active = {name: rule for name, rule in rules.items() if rule is not None}
+    reach = _range_for(active, variogram)
+    estimated = np.isfinite(ds["rey_ppm"].transpose("y", "x").values)
+    known = SEARCH_LAYERS if from_estimate else {}
+    diagnostics = _own_diagnostics(
+        ds, active, estimator=estimator, from_estimate=from_estimate
+    )
+    # search only from the estimated cells that pass every other criterion of a
+    # rule that reads the search: the others fail it whatever the search finds
+    cells = np.zeros(estimated.shape, dtype=bool)
+    for rule in active.values():
+        if _search_keys({"rule": rule}, known):
+            cells |= _passes(diagnostics, _without_search(rule, known), reach)
+    searched = _search_diagnostics(
         ds,
         cores,
-        rules=rules,
-        variogram=variogram,
+        _search_keys(active, known),
+        radii=_radii(active, variogram),
         n_neighbors=n_neighbors,
         max_distance=max_distance,
         n_sectors=n_sectors,
-        estimator=estimator,
+        cells=cells & estimated,
     )
-    active = {name: rule for name, rule in rules.items() if rule is not None}
     return assign_classes(
-        diagnostics,
-        np.isfinite(ds["rey_ppm"].transpose("y", "x").values),
+        diagnostics.merge(searched),
+        estimated,
         rules=rules,
-        practical_range_m=_range_for(active, variogram),
+        practical_range_m=reach,
     )
 
 

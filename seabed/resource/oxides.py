@@ -17,7 +17,8 @@ from seabed.elements import (
     oxide_factor,
 )
 from seabed.exceptions import ConfigError, InputError
-from seabed.resource.statements import _checked_cutoffs, _ratio, _total
+from seabed.resource._sums import cutoff_sums
+from seabed.resource.statements import _checked_cutoffs, _ratio
 from seabed.resource.tonnage import _PPM, _oxide_variables, _require, _values
 
 __all__ = [
@@ -73,19 +74,31 @@ def element_table(
     """
     _require(ds, ("rey_ppm", "ore_t", "rey_t"))
     demand = _demand_per_element(annual_demand_t or {}, ds)
-    grade = _values(ds.rey_ppm)
-    estimated = np.isfinite(grade)
+    cutoffs = _checked_cutoffs(cutoffs_ppm)
+    oxides = _oxide_variables(ds)
+    elements = [ds[name].attrs["element"] for name in oxides]
     ore_t = _values(ds.ore_t)
+    # rey_t, then each element's tonnes and its oxide's, summed in one pass
+    sums = cutoff_sums(
+        _values(ds.rey_ppm),
+        np.stack(
+            [
+                _values(ds.rey_t),
+                *(ore_t * _values(ds[element_column(e)]) * _PPM for e in elements),
+                *(_values(ds[name]) for name in oxides),
+            ]
+        ),
+        np.zeros(ore_t.size),
+        cutoffs,
+    )
     rows = []
-    for cutoff in _checked_cutoffs(cutoffs_ppm):
-        selected = estimated & (grade >= cutoff)
-        rey_t = _total(_values(ds.rey_t), selected)
-        for name in _oxide_variables(ds):
+    for k, cutoff in enumerate(cutoffs):
+        totals = sums.values[0, k].tolist()
+        rey_t = totals[0]
+        for i, name in enumerate(oxides):
             attrs = ds[name].attrs
             element = attrs["element"]
-            element_t = _total(
-                ore_t * _values(ds[element_column(element)]) * _PPM, selected
-            )
+            element_t = totals[1 + i]
             given = demand.get(element)
             rows.append(
                 {
@@ -94,7 +107,7 @@ def element_table(
                     "oxide": attrs["oxide"],
                     "oxide_factor": attrs["oxide_factor"],
                     "element_t": element_t,
-                    "oxide_t": _total(_values(ds[name]), selected),
+                    "oxide_t": totals[1 + len(oxides) + i],
                     "share_of_rey": _ratio(element_t, rey_t),
                     "annual_demand_t": np.nan if given is None else given.tonnes,
                     "demand_basis": None if given is None else given.key,

@@ -36,18 +36,19 @@ from seabed.elements import (
     REY,
     oxide_factor,
 )
-from seabed.exceptions import ConfigError
+from seabed.exceptions import ConfigError, InputError
+from seabed.resource._sums import CutoffSums, cutoff_sums
 from seabed.resource.tonnage import (
     _KM2_PER_M2,
     _PPM,
     _check_aligned,
+    _checked_density,
     _checked_fraction,
-    _depth_cells,
+    _checked_thickness,
     _oxide_variables,
     _require,
     _values,
     _with_depths,
-    cell_tonnage,
 )
 
 __all__ = [
@@ -130,20 +131,31 @@ def statement(
         ("rey_ppm", "ore_t", "rey_t", "treo_t", "cell_area_m2", "available_fraction"),
     )
     share = _checked_fraction(fraction, ds)
-    grade = _values(ds.rey_ppm)
-    estimated = np.isfinite(grade)
-    available_m2 = _values(ds.cell_area_m2 * ds.available_fraction) * share
-    oxides = _oxide_variables(ds)
-    unestimated_km2 = _total(available_m2, ~estimated) * _KM2_PER_M2
-    shared = {
-        name: _values(ds[name]) * share
-        for name in ("ore_t", "rey_t", "treo_t", *oxides)
-    }  # once, not once per cut-off
+    names = ["ore_t", "rey_t", "treo_t", *_oxide_variables(ds)]
+    sums = cutoff_sums(
+        _values(ds.rey_ppm),
+        np.stack([_values(ds[name]) for name in names]),
+        _values(ds.cell_area_m2 * ds.available_fraction),
+        _checked_cutoffs(cutoffs_ppm),
+        share=None if isinstance(share, float) else share,
+    )
+    return _statement_rows(ds, sums, names, _checked_cutoffs(cutoffs_ppm))
+
+
+def _statement_rows(
+    ds: xr.Dataset,
+    sums: CutoffSums,
+    names: Sequence[str],
+    cutoffs: Sequence[float],
+    part: int = 0,
+) -> pd.DataFrame:
+    """The rows of :func:`statement` from the sums of one part."""
+    oxides = [name for name in names if name not in ("ore_t", "rey_t", "treo_t")]
+    unestimated_km2 = float(sums.unestimated_area[part]) * _KM2_PER_M2
     rows = []
-    for cutoff in _checked_cutoffs(cutoffs_ppm):
-        selected = estimated & (grade >= cutoff)
-        totals = {name: _total(values, selected) for name, values in shared.items()}
-        area_km2 = _total(available_m2, selected) * _KM2_PER_M2
+    for k, cutoff in enumerate(cutoffs):
+        totals = dict(zip(names, sums.values[part, k].tolist(), strict=True))
+        area_km2 = float(sums.area[part, k]) * _KM2_PER_M2
         row = {
             "cutoff_ppm": cutoff,
             "area_km2": area_km2,
@@ -153,7 +165,7 @@ def statement(
             "treo_t": totals["treo_t"],
             "mean_treo_ppm": _ratio(totals["treo_t"], totals["ore_t"]) / _PPM,
             "treo_t_per_km2": _ratio(totals["treo_t"], area_km2),
-            "n_cells": int(np.count_nonzero(selected & (available_m2 > 0))),
+            "n_cells": int(sums.n_cells[part, k]),
             **{name: totals[name] for name in oxides},
         }
         if len(oxides) == len(REY):
@@ -203,12 +215,47 @@ def statements_by(
     [['west', 1.5, 6250.0], ['east', 0.5, 3750.0]]
     """
     part = str(fractions.dims[0])
+    labels = fractions[part].values
+    codes = _part_codes(fractions, ds)
+    if codes is None:  # shared cells: one pass per part, each cell by its share
+        tables = []
+        for label in labels:
+            table = statement(ds, cutoffs_ppm, fraction=fractions.sel({part: label}))
+            table.insert(0, part, label)
+            tables.append(table)
+        return pd.concat(tables, ignore_index=True)
+    _require(
+        ds,
+        ("rey_ppm", "ore_t", "rey_t", "treo_t", "cell_area_m2", "available_fraction"),
+    )
+    cutoffs = _checked_cutoffs(cutoffs_ppm)
+    names = ["ore_t", "rey_t", "treo_t", *_oxide_variables(ds)]
+    sums = cutoff_sums(
+        _values(ds.rey_ppm),
+        np.stack([_values(ds[name]) for name in names]),
+        _values(ds.cell_area_m2 * ds.available_fraction),
+        cutoffs,
+        part=codes,
+        n_parts=len(labels),
+    )
     tables = []
-    for label in fractions[part].values:
-        table = statement(ds, cutoffs_ppm, fraction=fractions.sel({part: label}))
+    for number, label in enumerate(labels):
+        table = _statement_rows(ds, sums, names, cutoffs, part=number)
         table.insert(0, part, label)
         tables.append(table)
     return pd.concat(tables, ignore_index=True)
+
+
+def _part_codes(fractions: xr.DataArray, ds: xr.Dataset) -> NDArray[np.int64] | None:
+    """The part of each cell when every cell lies wholly in one part (shares of 0
+    and 1, one 1 per cell, as for classes), else None."""
+    _check_aligned(ds.rey_ppm, fractions.isel({fractions.dims[0]: 0}), "fraction")
+    shares = np.asarray(fractions.transpose(fractions.dims[0], "y", "x").values)
+    if shares.shape[0] == 0 or not np.isin(shares, (0.0, 1.0)).all():
+        return None
+    if not (shares.sum(axis=0) == 1.0).all():
+        return None
+    return np.argmax(shares, axis=0).ravel().astype(np.int64)
 
 
 def unestimated_area_km2(ds: xr.Dataset) -> float:
@@ -286,9 +333,15 @@ def exclusion_table(
     _require(ds, ("rey_ppm", "treo_ppm", "cell_area_m2"))
     _require(coverage, ("excluded_fraction", "available_fraction"), what="coverage")
     _check_aligned(ds.rey_ppm, coverage.available_fraction, "coverage")
-    full_cell = ds.assign(available_fraction=xr.ones_like(ds.cell_area_m2))
-    tonnes = cell_tonnage(
-        full_cell, thickness_m=thickness_m, dry_density_t_m3=dry_density_t_m3
+    # the tonnes of the whole cell, as cell_tonnage makes them with every cell
+    # wholly available (the same products, in the same order)
+    grade = _values(ds.rey_ppm)
+    area = _values(ds.cell_area_m2)
+    ore_t = area * 1.0 * _grid_or_scalar(_checked_thickness(thickness_m, ds))
+    ore_t = ore_t * _grid_or_scalar(_checked_density(dry_density_t_m3, ds))
+    ore_t = np.where(np.isfinite(grade), ore_t, np.nan)
+    tonnes = np.stack(
+        [ore_t, ore_t * grade * _PPM, ore_t * _values(ds.treo_ppm) * _PPM]
     )
     fractions = {}
     if coverage.attrs.get("include_zones", 0):
@@ -299,26 +352,26 @@ def exclusion_table(
     # deposit's, and no zone of the user's excluded them
     within = coverage.get("area_fraction", 1.0)
     fractions[ALL_EXCLUSIONS] = (within - coverage.available_fraction).clip(0.0, 1.0)
-    return pd.DataFrame(
-        [_excluded_row(reason, f, tonnes) for reason, f in fractions.items()]
-    )
+    rows = []
+    for reason, fraction in fractions.items():
+        sums = cutoff_sums(grade, tonnes, area, [], share=_values(fraction))
+        ore, rey, treo = sums.estimated[0].tolist()
+        rows.append(
+            {
+                "reason": reason,
+                "area_km2": float(sums.total_area[0]) * _KM2_PER_M2,
+                "ore_t": ore,
+                "rey_t": rey,
+                "treo_t": treo,
+                "unestimated_area_km2": float(sums.unestimated_area[0]) * _KM2_PER_M2,
+            }
+        )
+    return pd.DataFrame(rows)
 
 
-def _excluded_row(
-    reason: str, fraction: xr.DataArray, tonnes: xr.Dataset
-) -> dict[str, float | str]:
-    """Area and tonnes inside one exclusion's share of every cell."""
-    share = _values(fraction)
-    estimated = np.isfinite(_values(tonnes.rey_ppm))
-    area_m2 = _values(tonnes.cell_area_m2) * share
-    return {
-        "reason": reason,
-        "area_km2": _total(area_m2) * _KM2_PER_M2,
-        "ore_t": _total(_values(tonnes.ore_t) * share, estimated),
-        "rey_t": _total(_values(tonnes.rey_t) * share, estimated),
-        "treo_t": _total(_values(tonnes.treo_t) * share, estimated),
-        "unestimated_area_km2": _total(area_m2, ~estimated) * _KM2_PER_M2,
-    }
+def _grid_or_scalar(value: float | xr.DataArray) -> NDArray[np.float64] | float:
+    """A thickness or density as a C-ordered array (a grid) or a float."""
+    return _values(value) if isinstance(value, xr.DataArray) else value
 
 
 # --------------------------------------------------------------------------- blocks
@@ -516,31 +569,95 @@ def depth_statements(
             "available_fraction",
         ),
     )
-    grade = ds.slice_rey_ppm.reset_coords(drop=True)
-    thickness = ds.slice_thickness_m
+    cutoffs = _checked_cutoffs(cutoffs_ppm)
+    thickness = ds.slice_thickness_m.transpose("slice", "y", "x")
+    slices = np.ascontiguousarray(
+        ds.slice_rey_ppm.transpose("slice", "y", "x").values, dtype=np.float64
+    )
+    heights = np.ascontiguousarray(thickness.values, dtype=np.float64)
+    window = _values(ds.rey_ppm)
+    area = _values(ds.cell_area_m2 * ds.available_fraction)
+    density = _depth_density(dry_density_t_m3, ds, slices, heights)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        # TREO of a slice: its grade times the cell's window ratio (0 without one)
+        ratio = np.where(window > 0, _values(ds.treo_ppm) / window, np.nan)
+    ratio = np.where(np.isnan(ratio), 0.0, ratio)
     top = float(thickness.slice_top_m[0])
     per_slice, cumulative = [], []
     # running sums from the top: the same additions, in the same order, as
     # depth_weighted_grade over the slices down to each depth, without redoing them
-    weighted = total = xr.zeros_like(ds.rey_ppm)
-    for i in range(thickness.sizes["slice"]):
-        bottom = float(thickness.slice_bottom_m[i])
-        weight = thickness[i].reset_coords(drop=True)
-        weight = weight.where(weight > 0, 0.0)
-        weighted = weighted + xr.where(weight > 0, grade[i] * weight, 0.0)
+    weighted = np.zeros_like(window)
+    total = np.zeros_like(window)
+    for i in range(heights.shape[0]):
+        weight = np.where(heights[i] > 0, heights[i], 0.0)
+        weighted = weighted + np.where(weight > 0, slices[i] * weight, 0.0)
         total = total + weight
-        down_to_grade = xr.where(
-            total > 0, weighted / total.where(total > 0), ds.rey_ppm
-        )
-        one = _depth_cells(ds, grade[i], thickness[i], dry_density_t_m3)
-        down_to = _depth_cells(ds, down_to_grade, total, dry_density_t_m3)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            down_to_grade = np.where(
+                total > 0, weighted / np.where(total > 0, total, np.nan), window
+            )
+        bottom = float(thickness.slice_bottom_m[i])
         slice_top = float(thickness.slice_top_m[i])
-        per_slice.append(_with_depths(statement(one, cutoffs_ppm), slice_top, bottom))
-        cumulative.append(_with_depths(statement(down_to, cutoffs_ppm), top, bottom))
+        for grade, height, table, from_m in (
+            (slices[i], heights[i], per_slice, slice_top),
+            (down_to_grade, total, cumulative, top),
+        ):
+            sums = cutoff_sums(
+                grade, _depth_tonnes(grade, height, area, density, ratio), area, cutoffs
+            )
+            rows = _statement_rows(ds, sums, ["ore_t", "rey_t", "treo_t"], cutoffs)
+            table.append(_with_depths(rows, from_m, bottom))
     return (
         pd.concat(per_slice, ignore_index=True),
         pd.concat(cumulative, ignore_index=True),
     )
+
+
+def _depth_tonnes(
+    grade: NDArray[np.float64],
+    height: NDArray[np.float64],
+    area: NDArray[np.float64],
+    density: NDArray[np.float64] | float,
+    ratio: NDArray[np.float64],
+) -> NDArray[np.float64]:
+    """Ore, REY and TREO tonnes of one depth interval (``(3, n)``), by the products
+    of :func:`cell_tonnage` in its order; NaN where the interval has no grade."""
+    ore_t = np.where(np.isfinite(grade), area * height * density, np.nan)
+    return np.stack([ore_t, ore_t * grade * _PPM, ore_t * (grade * ratio) * _PPM])
+
+
+def _depth_density(
+    value: float | xr.DataArray,
+    ds: xr.Dataset,
+    slices: NDArray[np.float64],
+    heights: NDArray[np.float64],
+) -> NDArray[np.float64] | float:
+    """The density checked as :func:`cell_tonnage` checks it, and the slices'
+    thickness: finite and not negative wherever a slice has a grade."""
+    graded = np.isfinite(slices)
+    if bool((graded & ~np.isfinite(heights)).any()):
+        raise InputError(
+            "the grid has no value in cells that have a grade estimate",
+            column="slice_thickness_m",
+            hint="fill the gaps, or mask those cells' grades",
+        )
+    if bool((graded & (heights < 0)).any()):
+        raise ConfigError(
+            f"value {heights[graded & (heights < 0)][0]:g} is out of range",
+            column="thickness_m",
+            hint="the window thickness is >= 0 m, e.g. 10 for 0-10 mbsf",
+        )
+    density = _checked_density(value, ds)
+    if isinstance(density, float):
+        return density
+    values = _values(density)
+    if bool((graded.any(axis=0) & ~np.isfinite(values)).any()):
+        raise InputError(
+            "the grid has no value in cells that have a grade estimate",
+            column="dry_density_t_m3",
+            hint="fill the gaps, or mask those cells' grades",
+        )
+    return values
 
 
 def _hree_y_share(

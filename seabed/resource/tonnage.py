@@ -322,31 +322,6 @@ def mined_window(ds: xr.Dataset) -> xr.Dataset:
     return out
 
 
-def _depth_cells(
-    ds: xr.Dataset,
-    grade: xr.DataArray,
-    thickness: xr.DataArray,
-    dry_density_t_m3: float | xr.DataArray,
-) -> xr.Dataset:
-    """Tonnes of one depth interval, with TREO from the cell's window oxide ratio."""
-    grade = grade.reset_coords(drop=True)
-    thickness = thickness.reset_coords(drop=True)
-    ratio = ds.treo_ppm / ds.rey_ppm.where(ds.rey_ppm > 0)
-    cells = xr.Dataset(
-        {
-            "rey_ppm": grade,
-            "treo_ppm": grade * ratio.fillna(0.0),
-            "cell_area_m2": ds.cell_area_m2,
-            "available_fraction": ds.available_fraction,
-        }
-    )
-    return cell_tonnage(
-        cells,
-        thickness_m=thickness.where(np.isfinite(grade)),
-        dry_density_t_m3=dry_density_t_m3,
-    )
-
-
 def _with_depths(table: pd.DataFrame, top_m: float, bottom_m: float) -> pd.DataFrame:
     table.insert(0, "bottom_m", bottom_m)
     table.insert(0, "top_m", top_m)
