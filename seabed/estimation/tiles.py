@@ -394,5 +394,9 @@ def _compute(
                 TqdmCallback(desc="estimating tiles", unit="task")
             )
         threads = workers or os.cpu_count() or 1
+        # each tile written into its place as it finishes: no second copy of the
+        # block's bands, and no concatenation after the last tile
+        out = np.empty(stack.shape, dtype=stack.dtype)
         with dask.config.set(scheduler="threads", num_workers=threads):
-            return np.asarray(stack.compute())
+            da.store(stack, out, lock=False)
+        return out
