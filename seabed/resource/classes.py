@@ -65,10 +65,10 @@ import numpy as np
 import xarray as xr
 from numba import njit
 from numpy.typing import ArrayLike, NDArray
-from scipy.spatial import cKDTree
 
 from seabed.exceptions import ConfigError
 from seabed.geostats import Variogram
+from seabed.geostats._search import nearest_neighbors
 
 __all__ = [
     "CLASSES",
@@ -97,7 +97,7 @@ CLASS_CODES: Mapping[str, int] = {
 #: Classes in the order a cell is tested for them, most confident first.
 CLASSES: tuple[str, ...] = ("measured", "indicated", "inferred")
 
-# Nodes per KD-tree query, so that neighbour arrays stay small (32 x 65536 x 8 B).
+# Nodes per search, so that neighbour arrays stay small (32 x 65536 x 16 B).
 _CHUNK = 65_536
 # Share of the sill at which asymptotic models reach their practical range.
 _PRACTICAL_SILL_SHARE = 0.95
@@ -275,20 +275,24 @@ def search_statistics(
     nodes = np.asarray(nodes, dtype=float).reshape(-1, 2)
     cores = np.asarray(cores, dtype=float).reshape(-1, 2)
     k = len(cores) if n_neighbors is None else min(int(n_neighbors), len(cores))
-    bound = np.inf if max_distance is None else np.nextafter(max_distance, np.inf)
-    tree = cKDTree(cores)
     nearest = np.full(len(nodes), np.inf)
     n_cores = np.zeros(len(nodes), dtype=np.int64)
     n_found_sectors = np.zeros(len(nodes), dtype=np.int64)
     n_within = np.zeros((len(radii), len(nodes)), dtype=np.int64)
     radii_m = np.asarray(radii, dtype=float)
+    if k == 0:
+        return {
+            "nearest_m": nearest,
+            "n_cores": n_cores,
+            "n_sectors": n_found_sectors,
+            "n_cores_within": n_within,
+        }
     for start in range(0, len(nodes), _CHUNK):
         chunk = slice(start, start + _CHUNK)
-        distance, index = tree.query(
-            nodes[chunk], k=max(k, 1), distance_upper_bound=bound
+        # the kriging's own search: exact, ties broken by core index
+        index, distance = nearest_neighbors(
+            cores, nodes[chunk], k, max_distance=max_distance
         )
-        distance = np.ascontiguousarray(distance.reshape(len(distance), -1))
-        index = np.ascontiguousarray(index.reshape(len(index), -1), dtype=np.int64)
         nearest[chunk] = distance[:, 0]
         _count_search(
             np.ascontiguousarray(nodes[chunk]),
