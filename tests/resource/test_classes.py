@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 import xarray as xr
 
+import seabed.resource.classes as classes_module
 from seabed.exceptions import ConfigError
 from seabed.geostats import Variogram
 from seabed.resource import (
@@ -11,6 +12,7 @@ from seabed.resource import (
     DEFAULT_RULES,
     ClassRule,
     assign_classes,
+    class_diagnostics,
     class_fractions,
     classification_doubts,
     classify_cells,
@@ -346,3 +348,96 @@ def test_rules_on_swapped_in_diagnostics():
     with pytest.raises(ConfigError, match="no count of the cores within"):
         assign_classes(diagnostics, np.ones((1, 3), bool), rules=rules,
                        practical_range_m=7_000.0)  # fmt: skip
+
+
+@pytest.mark.parametrize("n_sectors", [1, 2, 3, 4, 8])
+def test_sectors_on_the_axes_and_diagonals_match_brute_force(n_sectors):
+    # cores due north, east, south, west and on the diagonals of lattice nodes,
+    # where the sign shortcut must give way to the angle
+    lattice = np.arange(0.0, 4_001.0, 1_000.0)
+    cores = np.array([[x, y] for x in lattice for y in lattice])
+    nodes = np.array(
+        [[2_000.0, 2_000.0], [0.0, 0.0], [1_000.0, 3_000.0], [2_500.0, 0.0]]
+    )
+    stats = search_statistics(
+        nodes, cores, n_neighbors=9, max_distance=1_500.0, n_sectors=n_sectors
+    )
+    expected = brute_force(nodes, cores, 9, 1_500.0, n_sectors)
+    np.testing.assert_array_equal(stats["n_sectors"], expected["n_sectors"])
+    np.testing.assert_array_equal(stats["n_cores"], expected["n_cores"])
+
+
+def search_layers(grid, cores, **search):
+    """The grid with the layers a kriging search would give: the distance to the
+    nearest core and the cores found (NaN where not estimated)."""
+    nodes = np.column_stack([a.ravel() for a in np.meshgrid(grid.x, grid.y)])
+    stats = search_statistics(nodes, cores, **search)
+    estimated = np.isfinite(grid.rey_ppm.values)
+    shape = grid.rey_ppm.shape
+    layers = {
+        "nearest_sample_m": stats["nearest_m"].reshape(shape),
+        "n_cores": stats["n_cores"].reshape(shape).astype(float),
+    }
+    return grid.assign(
+        {k: (("y", "x"), np.where(estimated, v, np.nan)) for k, v in layers.items()}
+    )
+
+
+def test_classes_from_the_estimate_layers_equal_those_of_a_search(layout):
+    grid, cores, variogram = layout
+    search = {"n_neighbors": 12, "max_distance": 5_000.0}
+    rules = {
+        "measured": ClassRule(max_nearest_range=1 / 6, min_sectors=4),
+        "indicated": ClassRule(
+            min_cores=4, cores_within_range=0.5, max_relative_std=0.2
+        ),
+        "inferred": ClassRule(max_nearest_range=1.5, min_cores=6),
+    }
+    searched = classify_cells(grid, cores, rules=rules, variogram=variogram, **search)
+    layered = search_layers(grid, cores, **search)
+    from_layers = classify_cells(
+        layered, cores, rules=rules, variogram=variogram, from_estimate=True, **search
+    )
+    np.testing.assert_array_equal(from_layers.values, searched.values)
+    assert {MEASURED, INDICATED, INFERRED, NONE} <= set(np.unique(searched.values))
+    # the full diagnostics, then the rules, give the same classes as the search
+    # made only from the cells that pass the rules' other criteria
+    diagnostics = class_diagnostics(
+        grid, cores, rules=rules, variogram=variogram, **search
+    )
+    everywhere = assign_classes(
+        diagnostics,
+        np.isfinite(grid.rey_ppm.values),
+        rules=rules,
+        practical_range_m=practical_range(variogram),
+    )
+    np.testing.assert_array_equal(everywhere.values, searched.values)
+
+
+def test_classes_from_the_estimate_need_its_layers(layout):
+    grid, cores, variogram = layout
+    with pytest.raises(ConfigError, match="nearest_sample_m"):
+        classify_cells(
+            grid,
+            cores,
+            rules={"inferred": ClassRule(max_nearest_range=1.0)},
+            variogram=variogram,
+            from_estimate=True,
+        )
+
+
+def test_the_search_is_made_only_from_the_cells_that_need_it(layout, monkeypatch):
+    grid, cores, variogram = layout
+    asked = []
+    real = classes_module.search_statistics
+
+    def counting(nodes, *args, **kwargs):
+        asked.append(len(nodes))
+        return real(nodes, *args, **kwargs)
+
+    monkeypatch.setattr(classes_module, "search_statistics", counting)
+    rules = {"indicated": ClassRule(min_sectors=3, max_relative_std=0.2)}
+    classify_cells(grid, cores, rules=rules, variogram=variogram)
+    # the relative deviation rules out the east: only the west is searched from
+    certain = (grid.rey_std_ppm / grid.rey_ppm <= 0.2).values
+    assert asked == [int(certain.sum())]

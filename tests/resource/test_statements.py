@@ -1,5 +1,7 @@
 """Tests of seabed.resource: cell tonnage, the statement and the exclusion table."""
 
+import math
+
 import dask.array
 import geopandas as gpd
 import numpy as np
@@ -472,3 +474,62 @@ def test_grade_tonnage_figure():
     assert "cut-off" in ax.get_xlabel()
     with pytest.raises(ConfigError, match="step"):
         grade_tonnage(out, step_ppm=0.0)
+
+
+# ----------------------------------------------------------------- sums per block
+def test_totals_are_the_exactly_rounded_sums_of_the_cells(survey):
+    _, _, tonnes = survey
+    cutoffs = [0, 900, 2500]
+    table = statement(tonnes, cutoffs)
+    grade = tonnes.rey_ppm.values.ravel()
+    for row, cutoff in zip(table.itertuples(), cutoffs, strict=True):
+        selected = np.isfinite(grade) & (grade >= cutoff)
+        for name in ("ore_t", "rey_t", "treo_t"):
+            # math.fsum: the exact sum, rounded once
+            assert getattr(row, name) == math.fsum(
+                tonnes[name].values.ravel()[selected]
+            )
+        area = (tonnes.cell_area_m2 * tonnes.available_fraction).values.ravel()
+        assert row.area_km2 == math.fsum(area[selected]) * 1e-6
+
+
+def test_totals_do_not_depend_on_the_order_of_the_cells(survey):
+    _, _, tonnes = survey
+    cutoffs = [0, 900, 2500]
+    # the same cells in another order: rows reversed, columns rolled
+    shuffled = tonnes.isel(y=slice(None, None, -1)).roll(x=17, roll_coords=True)
+    for name in ("statement", "elements"):
+        compute = {
+            "statement": lambda ds: statement(ds, cutoffs),
+            "elements": lambda ds: element_table(ds, cutoffs),
+        }[name]
+        pd.testing.assert_frame_equal(
+            compute(shuffled), compute(tonnes), check_exact=True
+        )
+
+
+def test_statements_by_whole_cells_equal_one_statement_per_part(survey):
+    _, _, tonnes = survey
+    codes = np.random.default_rng(4).integers(0, 3, size=tonnes.rey_ppm.shape)
+    whole = xr.DataArray(
+        np.stack([(codes == k).astype(float) for k in range(3)]),
+        dims=("part", *CELL),
+        coords={"part": ["a", "b", "c"]} | {d: tonnes[d] for d in CELL},
+    )
+    cutoffs = [0, 900]
+    fast = statements_by(tonnes, cutoffs, whole)  # one pass: every cell in one part
+    one_by_one = pd.concat(
+        [
+            statement(tonnes, cutoffs, fraction=whole.sel(part=label)).assign(
+                part=label
+            )
+            for label in ("a", "b", "c")
+        ],
+        ignore_index=True,
+    )[fast.columns]
+    pd.testing.assert_frame_equal(fast, one_by_one, check_exact=True)
+    # and the parts add up to the whole, to the last digit here
+    summed = fast.groupby("cutoff_ppm")[["ore_t", "rey_t"]].sum()
+    np.testing.assert_allclose(
+        summed.to_numpy(), statement(tonnes, cutoffs)[["ore_t", "rey_t"]], rtol=1e-15
+    )
