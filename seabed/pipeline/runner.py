@@ -25,9 +25,11 @@ from __future__ import annotations
 import contextlib
 import contextvars
 import ctypes
+import itertools
 import shutil
 import warnings
-from collections.abc import Iterator
+from collections import deque
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
@@ -276,7 +278,7 @@ def _run(
             )
 
         # blocks run side by side, but are taken (and written) in their order
-        done = pool.map(account, blocks)
+        done = _in_order(pool, account, blocks, ahead=in_flight)
         for (start, _), (block, cells) in zip(
             blocks,
             _progress_over(done, len(blocks), progress and not single),
@@ -404,6 +406,33 @@ class _ContextPool(ThreadPoolExecutor):
 
     def submit(self, fn: Any, /, *args: Any, **kwargs: Any) -> Any:
         return super().submit(contextvars.copy_context().run, fn, *args, **kwargs)
+
+
+def _in_order(
+    pool: ThreadPoolExecutor,
+    fn: Callable[[Any], Any],
+    items: Sequence[Any],
+    *,
+    ahead: int,
+) -> Iterator[Any]:
+    """``fn`` of each item, in order, with at most ``ahead`` items started and not
+    yet taken: a block is started only when an earlier one is taken (written), so
+    finished blocks never pile up in memory while the writing lags behind
+    (``Executor.map`` starts them all at once)."""
+    pending: deque[Any] = deque()
+    queue = iter(items)
+    for item in itertools.islice(queue, ahead):
+        pending.append(pool.submit(fn, item))
+    while pending:
+        result = pending.popleft().result()
+        following = next(queue, _DONE)
+        if following is not _DONE:
+            pending.append(pool.submit(fn, following))
+        yield result
+        del result
+
+
+_DONE = object()
 
 
 def _progress_over(done: Iterator[Any], total: int, enabled: bool) -> Iterator[Any]:

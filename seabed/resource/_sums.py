@@ -189,7 +189,7 @@ def cutoff_sums(
         counts,
     )
     hi, lo = hi.reshape(shape), lo.reshape(shape)
-    counts = counts.reshape(n_parts, n_bins)
+    per_bin = counts.reshape(n_parts, n_bins)
 
     def over(first: int, last: int | None = None) -> NDArray[np.float64]:
         """(parts, quantities + 1): the bins from ``first`` up to ``last``, added."""
@@ -204,7 +204,7 @@ def cutoff_sums(
     for k in range(ascending.size):
         above[:, k] = over(k + 2)
     order = np.searchsorted(ascending, given)
-    n_above = np.cumsum(counts[:, :1:-1], axis=1)[:, ::-1]
+    n_above = np.cumsum(per_bin[:, :1:-1], axis=1)[:, ::-1]
     estimated = over(1)
     return CutoffSums(
         values=above[:, order, :-1],

@@ -583,7 +583,8 @@ def depth_statements(
         ratio = np.where(window > 0, _values(ds.treo_ppm) / window, np.nan)
     ratio = np.where(np.isnan(ratio), 0.0, ratio)
     top = float(thickness.slice_top_m[0])
-    per_slice, cumulative = [], []
+    per_slice: list[pd.DataFrame] = []
+    cumulative: list[pd.DataFrame] = []
     # running sums from the top: the same additions, in the same order, as
     # depth_weighted_grade over the slices down to each depth, without redoing them
     weighted = np.zeros_like(window)
