@@ -52,6 +52,7 @@ __all__ = [
     "CONVENTIONS",
     "DATASET_FILES",
     "DatasetWriter",
+    "chunk_rows",
     "provenance_attrs",
     "write_dataset",
 ]
@@ -165,6 +166,11 @@ class DatasetWriter:
     attrs : mapping, optional
         Global attributes added to the frame's (the provenance:
         :func:`provenance_attrs`).
+    block_rows : int, optional
+        Rows of the blocks that will be written (all but the last): the storage
+        chunks then hold rows of one block only (:func:`chunk_rows`), so that
+        each chunk is compressed once, not once per block that shares it.
+        Default: COG-sized chunks, as :func:`write_dataset` writes.
     """
 
     def __init__(
@@ -174,6 +180,7 @@ class DatasetWriter:
         *,
         kind: DatasetFormat = "netcdf",
         attrs: Mapping[str, Any] | None = None,
+        block_rows: int | None = None,
     ) -> None:
         self.path = Path(path)
         if not self.path.parent.is_dir():
@@ -184,6 +191,7 @@ class DatasetWriter:
             )
         self.frame, self.kind = frame, kind
         self.attrs = dict(attrs or {})
+        self._rows = chunks.COG_TILE if block_rows is None else chunk_rows(block_rows)
         token = secrets.token_hex(6)
         self._scratch = self.path.with_name(f".{self.path.name}.{token}.partial")
         self._encoding: dict[Hashable, dict[str, Any]] = {}
@@ -239,10 +247,10 @@ class DatasetWriter:
                 mode="w-",
                 compute=False,
                 zarr_format=ZARR_FORMAT,
-                encoding=_zarr_encoding(template),
+                encoding=_zarr_encoding(template, self._rows),
             )
             return
-        encoding = _netcdf_encoding(template)
+        encoding = _netcdf_encoding(template, self._rows)
         self._encoding = {n: encoding.get(n, {}) for n in self._gridded}
         fixed = template.drop_vars(self._gridded)
         fixed.to_netcdf(
@@ -340,11 +348,29 @@ def _template(block: xr.Dataset, frame: xr.Dataset) -> xr.Dataset:
     return xr.Dataset(variables, coords=coords, attrs=block.attrs)
 
 
-def _chunk_sizes(variable: xr.Variable) -> tuple[int, ...]:
-    """Storage chunks: COG-sized tiles of the grid, one per value of other
-    dimensions (a slice, a cut-off)."""
+def chunk_rows(block_rows: int) -> int:
+    """Rows of the storage chunks for blocks of ``block_rows`` rows: the largest
+    divisor of it up to a COG tile, so that no chunk spans two blocks (a quarter
+    of a tile at least: a block of a prime number of rows takes COG tiles).
+
+    Examples
+    --------
+    >>> chunk_rows(165), chunk_rows(522), chunk_rows(52), chunk_rows(1009)
+    (165, 174, 52, 256)
+    """
+    tile = chunks.COG_TILE
+    if block_rows <= tile:
+        return block_rows
+    found = max(d for d in range(1, tile + 1) if block_rows % d == 0)
+    return found if found >= tile // 4 else tile
+
+
+def _chunk_sizes(variable: xr.Variable, rows: int | None = None) -> tuple[int, ...]:
+    """Storage chunks: COG-sized tiles of the grid (``rows`` rows high when given),
+    one per value of other dimensions (a slice, a cut-off)."""
+    height = chunks.COG_TILE if rows is None else rows
     return tuple(
-        min(chunks.COG_TILE, size) if dim in ("y", "x") else 1
+        min(height if dim == "y" else chunks.COG_TILE, size) if dim in ("y", "x") else 1
         for dim, size in zip(variable.dims, variable.shape, strict=True)
     )
 
@@ -358,7 +384,9 @@ def _fill_value(dtype: np.dtype[Any]) -> Any:
     return None
 
 
-def _netcdf_encoding(dataset: xr.Dataset) -> dict[Hashable, dict[str, Any]]:
+def _netcdf_encoding(
+    dataset: xr.Dataset, rows: int | None = None
+) -> dict[Hashable, dict[str, Any]]:
     """Compressed tiled storage of each gridded variable, and fill values: NaN
     (floats) or 255 (classes) for data, none for coordinates (never missing)."""
     encoding = _fill_values(dataset)
@@ -368,17 +396,19 @@ def _netcdf_encoding(dataset: xr.Dataset) -> dict[Hashable, dict[str, Any]]:
                 "zlib": True,
                 "complevel": 4,
                 "shuffle": True,
-                "chunksizes": _chunk_sizes(variable),
+                "chunksizes": _chunk_sizes(variable, rows),
             }
     return encoding
 
 
-def _zarr_encoding(dataset: xr.Dataset) -> dict[Hashable, dict[str, Any]]:
+def _zarr_encoding(
+    dataset: xr.Dataset, rows: int | None = None
+) -> dict[Hashable, dict[str, Any]]:
     """Tiled chunks of each gridded variable, and fill values as for netCDF."""
     encoding = _fill_values(dataset)
     for name, variable in dataset.variables.items():
         if {"y", "x"} <= set(variable.dims):
-            encoding[name]["chunks"] = _chunk_sizes(variable)
+            encoding[name]["chunks"] = _chunk_sizes(variable, rows)
     return encoding
 
 

@@ -265,7 +265,14 @@ def _run(
         if evidence.synthetic_cores:
             map_tags[SYNTHETIC_TAG] = SYNTHETIC_NOTICE
         maps = _MapWriter(staging, frame, map_tags)
-        data = _dataset_writer(config, staging, frame, record, evidence.synthetic_cores)
+        data = _dataset_writer(
+            config,
+            staging,
+            frame,
+            record,
+            evidence.synthetic_cores,
+            block_rows=blocks[0][1] - blocks[0][0],
+        )
 
         def account(rows: tuple[int, int]) -> tuple[_BlockAccount, xr.Dataset]:
             return _account_block(
@@ -388,15 +395,24 @@ def _dataset_writer(
     frame: xr.Dataset,
     record: dict[str, Any],
     synthetic: bool,
+    *,
+    block_rows: int,
 ) -> DatasetWriter | None:
-    """The writer of the result dataset (``[output] dataset``), or None."""
+    """The writer of the result dataset (``[output] dataset``), or None; its
+    storage chunks hold rows of one block each."""
     kind = config.output.dataset
     if kind == "none":
         return None
     attrs = provenance_attrs(record)
     if synthetic:
         attrs["synthetic"] = SYNTHETIC_NOTICE
-    return DatasetWriter(staging / DATASET_FILES[kind], frame, kind=kind, attrs=attrs)
+    return DatasetWriter(
+        staging / DATASET_FILES[kind],
+        frame,
+        kind=kind,
+        attrs=attrs,
+        block_rows=block_rows,
+    )
 
 
 class _ContextPool(ThreadPoolExecutor):
