@@ -148,3 +148,29 @@ def test_provenance_goes_into_attributes_one_entry_each():
     assert attrs["source"] == "seabed 0.1.0"
     assert attrs["history"].startswith("2026-12-01")
     assert all(isinstance(v, str) for v in attrs.values())
+
+
+@pytest.mark.parametrize("kind", ["netcdf", "zarr"])
+def test_chunks_hold_the_rows_of_one_block(cells, tmp_path, kind):
+    """With the blocks' height given, no storage chunk spans two blocks (each is
+    compressed once), and the values are those of the whole dataset."""
+    frame = make_grid(BOUNDS, 5000, frame_only=True)
+    path = tmp_path / DATASET_FILES[kind]
+    writer = DatasetWriter(path, frame, kind=kind, block_rows=3)
+    try:
+        for start in range(0, cells.sizes["y"], 3):
+            writer.write(cells.isel(y=slice(start, start + 3)), row=start)
+        writer.close()
+    finally:
+        writer.discard()
+    with xr.open_dataset(
+        path, engine="h5netcdf" if kind == "netcdf" else "zarr"
+    ) as back:
+        encoding = back["rey_ppm"].encoding
+        sizes = encoding["chunksizes"] if kind == "netcdf" else encoding["chunks"]
+        assert sizes[0] == 3
+        assert back["slice_rey_ppm"].encoding.get("chunksizes", (1, 3))[:2] == (1, 3)
+        np.testing.assert_array_equal(back["rey_ppm"].values, cells["rey_ppm"].values)
+        np.testing.assert_array_equal(
+            back["slice_rey_ppm"].values, cells["slice_rey_ppm"].values
+        )
