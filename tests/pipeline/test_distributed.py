@@ -15,6 +15,7 @@ import xarray as xr
 import seabed
 from seabed.estimation import estimate_grid, tile_stack
 from seabed.geostats import OrdinaryKriging, Variogram
+from seabed.io import datasets
 
 distributed = pytest.importorskip("distributed")
 
@@ -116,7 +117,7 @@ def test_seabed_run_on_the_cluster_matches_a_local_run(tmp_path, cluster):
 
 def test_a_scheduler_file_hands_over_the_cluster(tmp_path, cluster):
     """The way dask-jobqueue, dask-mpi and HPC launchers pass a cluster on."""
-    from seabed.cli import main
+    from seabed.cli import build_parser, main
 
     scheduler_file = tmp_path / "scheduler.json"
     scheduler_file.write_text(json.dumps({"address": cluster.scheduler_address}))
@@ -132,8 +133,20 @@ def test_a_scheduler_file_hands_over_the_cluster(tmp_path, cluster):
     )
     result = seabed.run(config, out_dir=tmp_path / "from-config", progress=False)
     assert result.provenance["scheduler"] == cluster.scheduler_address
+    # the command line: `seabed run` and `seabed demo` share the option and the
+    # code that reads it; `run` of a small configuration does the hand-over here
+    # (the demo itself is run by tests/test_cli.py)
+    toml = tmp_path / "small.toml"
+    toml.write_text(
+        f"[inputs]\ncores = {json.dumps(str(datasets.demo_cores_path()))}\n"
+        f"[grid]\nresolution_m = 4000.0\nbounds = {list(datasets.TAKAYA_BOX)}\n"
+        "[output]\nreport = false\n"
+    )
     out = str(tmp_path / "cli")
-    code = main(["demo", "--out", out, "--scheduler-file", str(scheduler_file)])
+    file_option = ["--scheduler-file", str(scheduler_file)]
+    code = main(["run", str(toml), "--out", out, "--no-progress", *file_option])
     assert code == 0
     provenance = json.loads((tmp_path / "cli" / "resource.json").read_text())
     assert provenance["provenance"]["scheduler"] == cluster.scheduler_address
+    demo = build_parser().parse_args(["demo", *file_option])
+    assert demo.scheduler_file == scheduler_file
