@@ -366,7 +366,9 @@ def _cholesky_upper(M, n, rtol, diag):
             for c in range(first, end, width):
                 target = _lanes.load(M, i * stride + c)
                 source = _lanes.load(M, row_j + c)
-                _lanes.store(M, i * stride + c, _lanes.sub(target, _lanes.mul(uji, source)))
+                _lanes.store(
+                    M, i * stride + c, _lanes.sub(target, _lanes.mul(uji, source))
+                )
     return True
 
 
@@ -988,7 +990,9 @@ def _is_point_exponential(table, disc):
 
 
 @njit(cache=True, nogil=True, error_model="numpy", inline="always")
-def _point_exponential_covariances(batch, n, pos, cx, cy, node_x, node_y, table, nugget, B, lanes_xy):
+def _point_exponential_covariances(
+    batch, n, pos, cx, cy, node_x, node_y, table, nugget, B, lanes_xy
+):
     """Rows ``B[:n]`` of sample-to-node covariances, one node per lane, for the
     common model of :func:`_is_point_exponential`.
 
@@ -1009,7 +1013,9 @@ def _point_exponential_covariances(batch, n, pos, cx, cy, node_x, node_y, table,
         dy = _lanes.sub(_lanes.splat(cy[pos[i]]), y0)
         d = _lanes.sqrt(_lanes.add(_lanes.mul(dx, dx), _lanes.mul(dy, dy)))
         correlation = _lanes.exp_negative(_lanes.mul(_lanes.mul(d, inv_range), minus))
-        c = _lanes.add(_lanes.nugget_where_zero(dx, dy, nuggets), _lanes.mul(psill, correlation))
+        c = _lanes.add(
+            _lanes.nugget_where_zero(dx, dy, nuggets), _lanes.mul(psill, correlation)
+        )
         _lanes.store(B, i * _lanes.WIDTH, c)
 
 
@@ -1119,9 +1125,14 @@ def _solve_batch(
     for o in range(m):  # mean = drift + c0 . alpha
         acc = _lanes.splat(sk_mean[o] if p == 0 else 0.0)
         for col in range(p):
-            acc = _lanes.add(acc, _lanes.mul(_lanes.load(F0, col * width), _lanes.splat(beta[col, o])))
+            acc = _lanes.add(
+                acc,
+                _lanes.mul(_lanes.load(F0, col * width), _lanes.splat(beta[col, o])),
+            )
         for i in range(n):
-            acc = _lanes.add(acc, _lanes.mul(_lanes.load(B, i * width), _lanes.splat(alpha[o, i])))
+            acc = _lanes.add(
+                acc, _lanes.mul(_lanes.load(B, i * width), _lanes.splat(alpha[o, i]))
+            )
         for t in range(r):
             out_mean[batch[t], o] = _lanes.get(acc, t)
     for j in range(n):  # B <- U^-T B, forward substitution
@@ -1129,7 +1140,9 @@ def _solve_batch(
         _lanes.store(B, j * width, bj)
         for i in range(j + 1, n):
             bi = _lanes.load(B, i * width)
-            _lanes.store(B, i * width, _lanes.sub(bi, _lanes.mul(_lanes.splat(U[j, i]), bj)))
+            _lanes.store(
+                B, i * width, _lanes.sub(bi, _lanes.mul(_lanes.splat(U[j, i]), bj))
+            )
     var = _lanes.splat(c00)
     for i in range(n):
         bi = _lanes.load(B, i * width)
@@ -1138,14 +1151,18 @@ def _solve_batch(
         for col in range(p):
             v = _lanes.load(F0, col * width)
             for i in range(n):
-                v = _lanes.sub(v, _lanes.mul(_lanes.splat(A[col, i]), _lanes.load(B, i * width)))
+                v = _lanes.sub(
+                    v, _lanes.mul(_lanes.splat(A[col, i]), _lanes.load(B, i * width))
+                )
             _lanes.store(V, col * width, v)
         for j in range(p):
             vj = _lanes.mul(_lanes.load(V, j * width), _lanes.splat(Rq[j, j]))
             _lanes.store(V, j * width, vj)
             for i in range(j + 1, p):
                 vi = _lanes.load(V, i * width)
-                _lanes.store(V, i * width, _lanes.sub(vi, _lanes.mul(_lanes.splat(Rq[j, i]), vj)))
+                _lanes.store(
+                    V, i * width, _lanes.sub(vi, _lanes.mul(_lanes.splat(Rq[j, i]), vj))
+                )
         for col in range(p):
             vc = _lanes.load(V, col * width)
             var = _lanes.add(var, _lanes.mul(vc, vc))

@@ -16,6 +16,7 @@ nothing in the results.
 
 Examples
 --------
+>>> import numpy as np
 >>> from numba import njit
 >>> @njit
 ... def axpy(a, x, y):  # y[:8] += a * x[:8]
@@ -30,7 +31,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import numpy as np
 from llvmlite import ir
 from numba import njit, types
 from numba.core import cgutils
@@ -75,7 +75,9 @@ class _LanesModel(models.PrimitiveModel):
         super().__init__(dmm, fe_type, _DOUBLES)
 
 
-def _address(context: Any, builder: Any, array_type: Any, array: Any, index: Any) -> Any:
+def _address(
+    context: Any, builder: Any, array_type: Any, array: Any, index: Any
+) -> Any:
     """Pointer to element ``index`` of a contiguous array's data, as lanes."""
     data = context.make_array(array_type)(context, builder, array).data
     return builder.bitcast(builder.gep(data, [index]), _DOUBLES.as_pointer())
