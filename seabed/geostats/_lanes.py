@@ -75,6 +75,12 @@ class _LanesModel(models.PrimitiveModel):
         super().__init__(dmm, fe_type, _DOUBLES)
 
 
+def _intrinsic(function: Any) -> Any:
+    """numba's ``intrinsic``, seen by mypy as what it is to the kernels: a
+    function of the lanes (not of numba's typing context)."""
+    return intrinsic(function)
+
+
 def _address(
     context: Any, builder: Any, array_type: Any, array: Any, index: Any
 ) -> Any:
@@ -83,25 +89,25 @@ def _address(
     return builder.bitcast(builder.gep(data, [index]), _DOUBLES.as_pointer())
 
 
-@intrinsic
-def load(typingctx, array, index):  # type: ignore[no-untyped-def]
+@_intrinsic
+def load(typingctx, array, index):
     """Elements ``index .. index + 7`` of a C-contiguous float64 array (flat index).
 
     No bounds check: the caller keeps ``index + 8`` within the array.
     """
 
-    def codegen(context, builder, signature, args):  # type: ignore[no-untyped-def]
+    def codegen(context, builder, signature, args):
         pointer = _address(context, builder, signature.args[0], args[0], args[1])
         return builder.load(pointer, align=8)
 
     return lanes(array, index), codegen
 
 
-@intrinsic
-def store(typingctx, array, index, value):  # type: ignore[no-untyped-def]
+@_intrinsic
+def store(typingctx, array, index, value):
     """Write ``value`` to elements ``index .. index + 7`` (as :func:`load`)."""
 
-    def codegen(context, builder, signature, args):  # type: ignore[no-untyped-def]
+    def codegen(context, builder, signature, args):
         pointer = _address(context, builder, signature.args[0], args[0], args[1])
         builder.store(args[2], pointer, align=8)
         return context.get_dummy_value()
@@ -109,11 +115,11 @@ def store(typingctx, array, index, value):  # type: ignore[no-untyped-def]
     return types.none(array, index, value), codegen
 
 
-@intrinsic
-def splat(typingctx, x):  # type: ignore[no-untyped-def]
+@_intrinsic
+def splat(typingctx, x):
     """``x`` in every lane."""
 
-    def codegen(context, builder, signature, args):  # type: ignore[no-untyped-def]
+    def codegen(context, builder, signature, args):
         one = builder.insert_element(
             ir.Constant(_DOUBLES, ir.Undefined), args[0], ir.Constant(ir.IntType(32), 0)
         )
@@ -123,20 +129,20 @@ def splat(typingctx, x):  # type: ignore[no-untyped-def]
     return lanes(types.float64), codegen
 
 
-@intrinsic
-def get(typingctx, value, lane):  # type: ignore[no-untyped-def]
+@_intrinsic
+def get(typingctx, value, lane):
     """Lane ``lane`` of ``value``, a float."""
 
-    def codegen(context, builder, signature, args):  # type: ignore[no-untyped-def]
+    def codegen(context, builder, signature, args):
         return builder.extract_element(args[0], args[1])
 
     return types.float64(lanes, lane), codegen
 
 
 def _binary(instruction: str) -> Any:
-    @intrinsic
-    def operation(typingctx, a, b):  # type: ignore[no-untyped-def]
-        def codegen(context, builder, signature, args):  # type: ignore[no-untyped-def]
+    @_intrinsic
+    def operation(typingctx, a, b):
+        def codegen(context, builder, signature, args):
             return getattr(builder, instruction)(args[0], args[1])
 
         return lanes(lanes, lanes), codegen
@@ -149,11 +155,11 @@ sub = _binary("fsub")
 mul = _binary("fmul")
 
 
-@intrinsic
-def sqrt(typingctx, x):  # type: ignore[no-untyped-def]
+@_intrinsic
+def sqrt(typingctx, x):
     """Correctly rounded square root in each lane (as ``math.sqrt``)."""
 
-    def codegen(context, builder, signature, args):  # type: ignore[no-untyped-def]
+    def codegen(context, builder, signature, args):
         function = cgutils.get_or_insert_function(
             builder.module, ir.FunctionType(_DOUBLES, [_DOUBLES]), "llvm.sqrt.v8f64"
         )
@@ -162,22 +168,22 @@ def sqrt(typingctx, x):  # type: ignore[no-untyped-def]
     return lanes(lanes), codegen
 
 
-@intrinsic
-def _max_scalar(typingctx, x, floor):  # type: ignore[no-untyped-def]
+@_intrinsic
+def _max_scalar(typingctx, x, floor):
     """``max(x, floor)`` in each lane, as numba's ``max`` of two floats."""
 
-    def codegen(context, builder, signature, args):  # type: ignore[no-untyped-def]
+    def codegen(context, builder, signature, args):
         low = builder.fcmp_ordered(">", args[1], args[0])
         return builder.select(low, args[1], args[0])
 
     return lanes(lanes, lanes), codegen
 
 
-@intrinsic
-def _round_to_power_of_two(typingctx, k):  # type: ignore[no-untyped-def]
+@_intrinsic
+def _round_to_power_of_two(typingctx, k):
     """``2**k`` for integral lanes ``k`` (as doubles), built from its bits."""
 
-    def codegen(context, builder, signature, args):  # type: ignore[no-untyped-def]
+    def codegen(context, builder, signature, args):
         ints = builder.fptosi(args[0], _INTS)
         biased = builder.add(ints, ir.Constant(_INTS, [1023] * WIDTH))
         bits = builder.shl(biased, ir.Constant(_INTS, [52] * WIDTH))
@@ -186,11 +192,11 @@ def _round_to_power_of_two(typingctx, k):  # type: ignore[no-untyped-def]
     return lanes(lanes), codegen
 
 
-@intrinsic
-def nugget_where_zero(typingctx, dx, dy, nugget):  # type: ignore[no-untyped-def]
+@_intrinsic
+def nugget_where_zero(typingctx, dx, dy, nugget):
     """``nugget`` in the lanes where ``dx == 0 and dy == 0``, else 0."""
 
-    def codegen(context, builder, signature, args):  # type: ignore[no-untyped-def]
+    def codegen(context, builder, signature, args):
         zero = ir.Constant(_DOUBLES, [0.0] * WIDTH)
         both = builder.and_(
             builder.fcmp_ordered("==", args[0], zero),
@@ -210,7 +216,7 @@ _EXP_MIN = -708.0
 
 
 @njit(cache=True, nogil=True, error_model="numpy", inline="always")
-def exp_negative(x):  # type: ignore[no-untyped-def]
+def exp_negative(x):
     """:func:`seabed.geostats._kernels.exp_negative` in each lane, the same
     operations in the same order (so the same bits)."""
     x = _max_scalar(x, splat(_EXP_MIN))
