@@ -39,6 +39,7 @@ from seabed.geostats._kernels import (
     KrigingOutputs,
     block_covariance,
     krige_groups,
+    padded,
     point_covariance,
     structure_table,
 )
@@ -687,7 +688,8 @@ class _KrigingBase(GridMixin, _SampleStore, RegressorMixin, BaseEstimator):
         else:
             disc = block_discretization(self._block, self.block_discretization)
             c00 = block_covariance(table, disc)
-        slot_bytes = 8 * (k * k + k * (p + n_out + 1) + p * p + p * n_out)
+        row = padded(k)  # the kernels' rows are whole lanes
+        slot_bytes = 8 * (k * row + row * (p + n_out) + k + p * padded(p) + p * n_out)
         n_slots = int(np.clip(_CACHE_BYTES // slot_bytes, 1, _MAX_SLOTS))
         return KrigingModel(
             node_f=np.zeros((0, p)),

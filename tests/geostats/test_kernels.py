@@ -6,13 +6,15 @@ import numpy as np
 import pytest
 from numba import njit
 
-from seabed.geostats import _lanes
+from seabed.geostats import Variogram, _lanes
 from seabed.geostats._kernels import (
     _cholesky_upper,
     _solve_rows_transposed,
     exp_negative,
     padded,
 )
+from seabed.geostats._search import pieces
+from seabed.geostats.kriging import OrdinaryKriging
 
 
 @njit
@@ -98,3 +100,44 @@ def test_cholesky_in_lanes_reports_a_singular_matrix():
     M = np.zeros((9, padded(9)))
     M[:, :9] = np.triu(C)
     assert not _cholesky(M, 9, np.empty(9))
+
+
+def test_pieces_cover_every_group_once_in_order():
+    order = np.arange(1000)[::-1].copy()
+    group_ptr = np.array([0, 10, 400, 410, 700, 1000])
+    parts = pieces(order, group_ptr, 3)
+    assert 1 < len(parts) <= 3
+    assert np.array_equal(np.concatenate([o for o, _ in parts]), order)
+    for piece_order, piece_ptr in parts:
+        assert piece_ptr[0] == 0 and piece_ptr[-1] == len(piece_order)
+    sizes = np.concatenate([np.diff(p) for _, p in parts])
+    assert np.array_equal(sizes, np.diff(group_ptr))
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        {},
+        {"max_per_sector": 3, "block_size": 40.0},
+        {"max_distance": 120.0, "min_neighbors": 4},
+    ],
+    ids=["ok", "sectors_block", "radius"],
+)
+def test_thread_counts_give_the_same_bits(params):
+    # more threads, more pieces (four per thread), each gathering its own
+    # candidates: the results must not move by a bit
+    rng = np.random.default_rng(7)
+    X = rng.uniform(0, 1000, size=(300, 2))
+    y = np.column_stack([np.sin(X[:, 0] / 150.0), np.cos(X[:, 1] / 200.0)])
+    vg = Variogram("exponential", psill=1.0, range=250.0, nugget=0.05)
+    g = np.arange(0.0, 1000.0, 9.0)
+    nodes = np.column_stack([a.ravel() for a in np.meshgrid(g, g)])
+    results = []
+    for n_jobs in (1, 2, 3, 5):
+        ok = OrdinaryKriging(vg, n_neighbors=12, n_jobs=n_jobs, **params).fit(X, y)
+        mean, std = ok.predict(nodes, return_std=True)
+        results.append((mean, std))
+    for mean, std in results[1:]:
+        assert np.array_equal(mean, results[0][0], equal_nan=True)
+        assert np.array_equal(std, results[0][1], equal_nan=True)
+    assert np.isfinite(results[0][0]).mean() > 0.5
