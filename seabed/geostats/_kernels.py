@@ -915,11 +915,10 @@ def _factor_set(
     end = padded(n)
     # whole padded rows: zero below the diagonal and beyond column n, as the
     # lanes of _cholesky_upper and _solve_rows_transposed need
+    zeros = _lanes.splat(0.0)
     for i in range(n):
-        for j in range(i):
-            U[i, j] = 0.0
-        for j in range(n, end):
-            U[i, j] = 0.0
+        for c in range(0, end, _lanes.WIDTH):
+            _lanes.store(U, i * U.shape[1] + c, zeros)
     if cand_cov.shape[0] > 0:
         for i in range(n):
             pi = pos[i]
