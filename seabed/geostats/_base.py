@@ -10,9 +10,9 @@ weighting (:mod:`seabed.geostats.idw`) shares the samples and the chunks.
 
 from __future__ import annotations
 
-import functools
 import warnings
 from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import Any, ClassVar
 
 import numpy as np
@@ -39,6 +39,7 @@ from seabed.geostats._kernels import (
     KrigingOutputs,
     block_covariance,
     krige_groups,
+    padded,
     point_covariance,
     structure_table,
 )
@@ -53,12 +54,15 @@ from seabed.geostats._parameters import (
     search_passes,
 )
 from seabed.geostats._search import (
+    SearchPlan,
     ellipse_space,
+    group_nodes,
     nearest_neighbors,
     neighbourhood,
     plan_search,
     resolve_n_jobs,
-    run_groups,
+    run_pieces,
+    with_plan,
 )
 from seabed.geostats.gridding import GridMixin, fit_inputs
 from seabed.geostats.support import block_discretization
@@ -155,6 +159,44 @@ def resolve_variogram(
     return auto_variogram(X[:, :2], residuals[:, 0])
 
 
+@dataclass(frozen=True)
+class _Search:
+    """One search pass over a set of nodes, but for its plan.
+
+    ``tree`` and ``plan_nodes`` are the samples' tree and the nodes in the
+    space where the search is a circle (the search ellipse's, or the plane);
+    ``options`` the rest of :func:`plan_search`'s arguments; ``hood`` the
+    kernels' record of the search, its plan empty until :func:`with_plan`.
+    """
+
+    tree: cKDTree
+    plan_nodes: NDArray[np.float64]
+    options: dict[str, Any]
+    hood: Any
+
+    def plan(
+        self, grouping: tuple[NDArray[np.int64], NDArray[np.int64]], workers: int
+    ) -> SearchPlan:
+        """The candidates of the groups of ``grouping``, gathered on ``workers``
+        threads."""
+        return plan_search(
+            self.tree,
+            self.plan_nodes,
+            grouping=grouping,
+            workers=workers,
+            **self.options,
+        )
+
+
+# a plan of no groups, until a piece's plan replaces it
+_NO_PLAN = SearchPlan(
+    *(
+        np.zeros(1 if name == "group_ptr" else 0, dtype=np.int64)
+        for name in SearchPlan.__dataclass_fields__
+    )
+)
+
+
 class _SampleStore:
     """The samples of a fitted estimator: duplicates merged, with their tree.
 
@@ -199,8 +241,19 @@ class _SampleStore:
         within its ``max_distance``, ``exclude`` left out, high values beyond
         their radius left out, then its limits per core and per sector) and the
         threads they were searched on (the estimator's ``n_jobs``)."""
+        n_jobs = resolve_n_jobs(getattr(self, "n_jobs", None))
+        setup = self._search_setup(nodes, search, exclude)
+        plan = setup.plan(group_nodes(setup.plan_nodes), n_jobs)
+        return plan, with_plan(setup.hood, plan), n_jobs
+
+    def _search_setup(
+        self,
+        nodes: NDArray[np.float64],
+        search: SearchPass,
+        exclude: NDArray[np.int64] | None,
+    ) -> _Search:
+        """Everything a search needs but its plan (see :class:`_Search`)."""
         owner: Any = self
-        n_jobs = resolve_n_jobs(owner.n_jobs)
         k = search.k(self.n_samples_)
         restricted = getattr(self, "_restricted", None)
         radius = getattr(owner, "high_value_radius", None)
@@ -209,17 +262,8 @@ class _SampleStore:
         if ellipse is not None:  # the plan's tree where the ellipse is a circle
             tree = cKDTree(ellipse_space(self.X_, *ellipse))
             plan_nodes = ellipse_space(nodes, *ellipse)
-        plan = plan_search(
-            tree,
-            plan_nodes,
-            n_neighbors=k,
-            max_distance=search.max_distance,
-            leave_one_out=exclude is not None and bool((exclude >= 0).any()),
-            n_restricted=0 if restricted is None else int(restricted.sum()),
-            workers=n_jobs,
-        )
         hood = neighbourhood(
-            plan,
+            _NO_PLAN,
             nodes,
             self.X_,
             k=k,
@@ -233,7 +277,13 @@ class _SampleStore:
             restricted_distance=np.inf if radius is None else float(radius),
             ellipse=ellipse,
         )
-        return plan, hood, n_jobs
+        options = {
+            "n_neighbors": k,
+            "max_distance": search.max_distance,
+            "leave_one_out": exclude is not None and bool((exclude >= 0).any()),
+            "n_restricted": 0 if restricted is None else int(restricted.sum()),
+        }
+        return _Search(tree, plan_nodes, options, hood)
 
     def _search_ellipse(self, search: SearchPass) -> tuple[float, float] | None:
         """``(azimuth, ratio)`` of the pass's search ellipse, or None (a circle).
@@ -638,7 +688,8 @@ class _KrigingBase(GridMixin, _SampleStore, RegressorMixin, BaseEstimator):
         else:
             disc = block_discretization(self._block, self.block_discretization)
             c00 = block_covariance(table, disc)
-        slot_bytes = 8 * (k * k + k * (p + n_out + 1) + p * p + p * n_out)
+        row = padded(k)  # the kernels' rows are whole lanes
+        slot_bytes = 8 * (k * row + row * (p + n_out) + k + p * padded(p) + p * n_out)
         n_slots = int(np.clip(_CACHE_BYTES // slot_bytes, 1, _MAX_SLOTS))
         return KrigingModel(
             node_f=np.zeros((0, p)),
@@ -665,7 +716,8 @@ class _KrigingBase(GridMixin, _SampleStore, RegressorMixin, BaseEstimator):
         """Krige the rows of ``Xa`` with one search pass into ``out``, views of
         the call's outputs (diagnostics left out of ``out`` are not computed)."""
         nodes = np.ascontiguousarray(Xa[:, :2])
-        plan, hood, n_jobs = self._neighbourhood(nodes, search, exclude)
+        n_jobs = resolve_n_jobs(self.n_jobs)
+        setup = self._search_setup(nodes, search, exclude)
         chunk_model = model._replace(node_f=np.ascontiguousarray(self._drift_basis(Xa)))
         outputs = KrigingOutputs(
             out["mean"],
@@ -680,10 +732,14 @@ class _KrigingBase(GridMixin, _SampleStore, RegressorMixin, BaseEstimator):
             out.get("n_cores", _NOT_WANTED_INT),
             out.get("negative_weights", _NOT_WANTED_FLOAT),
         )
-        kernel = functools.partial(
-            krige_groups, hood=hood, model=chunk_model, out=outputs
-        )
-        run_groups(plan, n_jobs, kernel)
+
+        def krige_piece(piece: tuple[NDArray[np.int64], NDArray[np.int64]]) -> None:
+            # each thread gathers its piece's candidates and kriges its nodes
+            plan = setup.plan(piece, 1)
+            hood = with_plan(setup.hood, plan)
+            krige_groups(0, plan.n_groups, hood, chunk_model, outputs)
+
+        run_pieces(group_nodes(setup.plan_nodes), n_jobs, krige_piece)
 
     def _raise_singular(
         self,

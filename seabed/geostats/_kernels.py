@@ -36,6 +36,7 @@ from numba import njit, types
 from numba.extending import intrinsic
 from numpy.typing import NDArray
 
+from seabed.geostats import _lanes
 from seabed.geostats.variogram import MODEL_CODES, Variogram
 
 __all__ = [
@@ -326,18 +327,27 @@ def block_covariance(table, disc):
 
 # ------------------------------------------------------------ linear algebra
 @njit(cache=True, nogil=True, error_model="numpy", inline="always")
+def padded(n):
+    """Row length for ``n`` columns worked on in whole lanes: a multiple of 8."""
+    return -(-max(n, 1) // _lanes.WIDTH) * _lanes.WIDTH
+
+
+@njit(cache=True, nogil=True, error_model="numpy", inline="always")
 def _cholesky_upper(M, n, rtol, diag):
     """In-place Cholesky ``M = U'U`` on the upper triangle of ``M[:n, :n]``.
 
-    Right-looking, row by row, so that every inner loop runs over contiguous
-    memory without reductions (vectorisable, and independent of anything but
-    ``M``). The diagonal receives ``1 / U[j, j]``: the solves below multiply
-    instead of divide. Returns False when a pivot falls below ``rtol`` times its
-    diagonal entry.
-
-    The inner loops run over slices from index 0: numba's loops that start
-    elsewhere keep a negative-index check that stops LLVM vectorising them.
+    Right-looking, row by row, each row in whole lanes (:mod:`._lanes`): the
+    rows of ``M`` are :func:`padded`, zero beyond column ``n``, and every entry
+    is finite. The lanes also sweep the start of each row below the
+    diagonal, which the factor never reads (it fills with harmless finite
+    values); each entry of the upper triangle receives the operations of the
+    scalar algorithm, in its order. The diagonal receives ``1 / U[j, j]``: the
+    solves below multiply instead of divide. Returns False when a pivot falls
+    below ``rtol`` times its diagonal entry.
     """
+    width = _lanes.WIDTH
+    stride = M.shape[1]
+    end = padded(n)
     for j in range(n):
         diag[j] = M[j, j]
     for j in range(n):
@@ -345,17 +355,47 @@ def _cholesky_upper(M, n, rtol, diag):
         if not d > rtol * diag[j]:
             return False
         inv = 1.0 / math.sqrt(d)
+        row_j = j * stride
+        scale = _lanes.splat(inv)
+        for c in range(row_j + (j // width) * width, row_j + end, width):
+            _lanes.store(M, c, _lanes.mul(_lanes.load(M, c), scale))
         M[j, j] = inv
-        row_j = M[j, j + 1 : n]
-        for c in range(n - j - 1):
-            row_j[c] = row_j[c] * inv
         for i in range(j + 1, n):
-            uji = M[j, i]
-            target = M[i, i:n]
-            source = M[j, i:n]
-            for c in range(n - i):
-                target[c] -= uji * source[c]
+            uji = _lanes.splat(M[j, i])
+            first = (i // width) * width
+            for c in range(first, end, width):
+                target = _lanes.load(M, i * stride + c)
+                source = _lanes.load(M, row_j + c)
+                _lanes.store(
+                    M, i * stride + c, _lanes.sub(target, _lanes.mul(uji, source))
+                )
     return True
+
+
+@njit(cache=True, nogil=True, error_model="numpy", inline="always")
+def _solve_rows_transposed(U, n, X, row):
+    """Solve ``U' x = b`` in place for ``b = X[row, :n]`` (forward
+    substitution, axpy form), ``X``'s rows :func:`padded` and zero beyond ``n``.
+
+    The updates below the diagonal start one by one up to a lane boundary,
+    then go in whole lanes: the operations of the scalar form, in its order.
+    """
+    width = _lanes.WIDTH
+    u_stride = U.shape[1]
+    base = row * X.shape[1]
+    end = padded(n)
+    for j in range(n):
+        bj = X[row, j] * U[j, j]
+        X[row, j] = bj
+        aligned = min(padded(j + 1), n) if j + 1 < n else n
+        for i in range(j + 1, aligned):
+            X[row, i] -= U[j, i] * bj
+        if aligned < n:
+            x = _lanes.splat(bj)
+            for c in range(aligned, end, width):
+                b = _lanes.load(X, base + c)
+                u = _lanes.load(U, j * u_stride + c)
+                _lanes.store(X, base + c, _lanes.sub(b, _lanes.mul(u, x)))
 
 
 @njit(cache=True, nogil=True, error_model="numpy", inline="always")
@@ -872,11 +912,18 @@ def _factor_set(
     """
     p = sample_f.shape[1]
     m = sample_y.shape[1]
+    end = padded(n)
+    # whole padded rows: zero below the diagonal and beyond column n, as the
+    # lanes of _cholesky_upper and _solve_rows_transposed need
+    zeros = _lanes.splat(0.0)
+    for i in range(n):
+        for c in range(0, end, _lanes.WIDTH):
+            _lanes.store(U, i * U.shape[1] + c, zeros)
     if cand_cov.shape[0] > 0:
         for i in range(n):
-            row = cand_cov[pos[i]]
+            pi = pos[i]
             for j in range(i, n):
-                U[i, j] = row[pos[j]]
+                U[i, j] = cand_cov[pi, pos[j]]
     else:
         for i in range(n):
             si = idx[i]
@@ -890,13 +937,21 @@ def _factor_set(
     for col in range(p):  # A = (U^-T F)'
         for i in range(n):
             A[col, i] = sample_f[idx[i], col]
-        _solve_upper_transposed(U, n, A[col])
+        for i in range(n, end):
+            A[col, i] = 0.0
+        _solve_rows_transposed(U, n, A, col)
     for o in range(m):  # alpha <- U^-T (y - mean)
         for i in range(n):
             alpha[o, i] = sample_y[idx[i], o] - (sk_mean[o] if p == 0 else 0.0)
-        _solve_upper_transposed(U, n, alpha[o])
+        for i in range(n, end):
+            alpha[o, i] = 0.0
+        _solve_rows_transposed(U, n, alpha, o)
     if p > 0:
         for a in range(p):  # Q = F'C^-1F = A A'
+            for b in range(a):
+                Rq[a, b] = 0.0
+            for b in range(p, Rq.shape[1]):
+                Rq[a, b] = 0.0
             for b in range(a, p):
                 q = 0.0
                 for i in range(n):
@@ -935,37 +990,36 @@ def _is_point_exponential(table, disc):
 
 @njit(cache=True, nogil=True, error_model="numpy", inline="always")
 def _point_exponential_covariances(
-    r, batch, n, pos, cx, cy, node_x, node_y, table, nugget, B, xy, column
+    batch, n, pos, cx, cy, node_x, node_y, table, nugget, B, lanes_xy
 ):
-    """Columns ``B[:n, :r]`` of sample-to-node covariances for the common model
-    of :func:`_is_point_exponential`.
+    """Rows ``B[:n]`` of sample-to-node covariances, one node per lane, for the
+    common model of :func:`_is_point_exponential`.
 
     The operations of :func:`point_covariance`, in its order (so the same
-    bits), in a loop over samples that compiles to vector instructions: the
-    set's coordinates are gathered once, each node's column is built in a
-    contiguous buffer.
+    bits), on the eight nodes of ``batch`` at once.
     """
-    psill = table[0, PSILL]
-    inv_range = table[0, INV_RANGE]
+    for t in range(_lanes.WIDTH):
+        lanes_xy[0, t] = node_x[batch[t]]
+        lanes_xy[1, t] = node_y[batch[t]]
+    x0 = _lanes.load(lanes_xy, 0)
+    y0 = _lanes.load(lanes_xy, _lanes.WIDTH)
+    psill = _lanes.splat(table[0, PSILL])
+    inv_range = _lanes.splat(table[0, INV_RANGE])
+    nuggets = _lanes.splat(nugget)
+    minus = _lanes.splat(-1.0)
     for i in range(n):
-        xy[0, i] = cx[pos[i]]
-        xy[1, i] = cy[pos[i]]
-    for t in range(r):
-        node = batch[t]
-        x0 = node_x[node]
-        y0 = node_y[node]
-        for i in range(n):
-            dx = xy[0, i] - x0
-            dy = xy[1, i] - y0
-            c = nugget if (dx == 0.0 and dy == 0.0) else 0.0
-            rr = math.sqrt(dx * dx + dy * dy) * inv_range
-            column[i] = c + psill * exp_negative(-rr)
-        for i in range(n):
-            B[i, t] = column[i]
+        dx = _lanes.sub(_lanes.splat(cx[pos[i]]), x0)
+        dy = _lanes.sub(_lanes.splat(cy[pos[i]]), y0)
+        d = _lanes.sqrt(_lanes.add(_lanes.mul(dx, dx), _lanes.mul(dy, dy)))
+        correlation = _lanes.exp_negative(_lanes.mul(_lanes.mul(d, inv_range), minus))
+        c = _lanes.add(
+            _lanes.nugget_where_zero(dx, dy, nuggets), _lanes.mul(psill, correlation)
+        )
+        _lanes.store(B, i * _lanes.WIDTH, c)
 
 
-#: Nodes solved together (columns of one batch).
-_BATCH = 32
+#: Nodes solved together: one per lane.
+_BATCH = _lanes.WIDTH
 
 
 @njit(cache=True, nogil=True, error_model="numpy")
@@ -1023,11 +1077,8 @@ def _solve_batch(
     B,
     V,
     F0,
-    acc,
-    var,
     w,
-    xy,
-    column,
+    lanes_xy,
     want_weights,
     want_slope,
     drift_work,
@@ -1037,17 +1088,22 @@ def _solve_batch(
     out_slope,
     out_negative,
 ):
-    """Means and variances of ``r`` nodes (``batch``) that share one neighbour set.
+    """Means and variances of ``r <= 8`` nodes (``batch``) that share one
+    neighbour set, one node per lane (:mod:`seabed.geostats._lanes`).
 
-    Each node is one column of ``B``, and every loop over nodes is innermost, so
-    the solves run as vector operations across nodes while each node receives
-    exactly the operations, in exactly the order, it would receive alone.
+    Row ``i`` of ``B`` holds the eight nodes' values for sample ``i``; every
+    operation acts on whole rows, so each node receives exactly the
+    operations, in exactly the order, it would receive alone. Lanes beyond
+    ``r`` repeat the last node and are not written out.
     """
     p = A.shape[0]
     m = alpha.shape[0]
-    if _is_point_exponential(table, disc):  # vectorised, same bits as below
+    width = _lanes.WIDTH
+    for t in range(r, width):
+        batch[t] = batch[r - 1]
+    if _is_point_exponential(table, disc):
         _point_exponential_covariances(
-            r, batch, n, pos, cx, cy, node_x, node_y, table, nugget, B, xy, column
+            batch, n, pos, cx, cy, node_x, node_y, table, nugget, B, lanes_xy
         )
     else:
         for t in range(r):  # sample-to-node covariances
@@ -1059,57 +1115,58 @@ def _solve_batch(
                 B[i, t] = _sample_to_node_covariance(
                     table, nugget, disc, cx[c], cy[c], x0, y0
                 )
-    for t in range(r):
+        for i in range(n):
+            for t in range(r, width):
+                B[i, t] = B[i, r - 1]
+    for t in range(width):
         for col in range(p):
             F0[col, t] = node_f[batch[t], col]
     for o in range(m):  # mean = drift + c0 . alpha
-        base = sk_mean[o] if p == 0 else 0.0
-        for t in range(r):
-            acc[t] = base
+        acc = _lanes.splat(sk_mean[o] if p == 0 else 0.0)
         for col in range(p):
-            bco = beta[col, o]
-            for t in range(r):
-                acc[t] += F0[col, t] * bco
+            acc = _lanes.add(
+                acc,
+                _lanes.mul(_lanes.load(F0, col * width), _lanes.splat(beta[col, o])),
+            )
         for i in range(n):
-            aoi = alpha[o, i]
-            for t in range(r):
-                acc[t] += B[i, t] * aoi
+            acc = _lanes.add(
+                acc, _lanes.mul(_lanes.load(B, i * width), _lanes.splat(alpha[o, i]))
+            )
         for t in range(r):
-            out_mean[batch[t], o] = acc[t]
+            out_mean[batch[t], o] = _lanes.get(acc, t)
     for j in range(n):  # B <- U^-T B, forward substitution
-        ujj = U[j, j]
-        for t in range(r):
-            B[j, t] = B[j, t] * ujj
+        bj = _lanes.mul(_lanes.load(B, j * width), _lanes.splat(U[j, j]))
+        _lanes.store(B, j * width, bj)
         for i in range(j + 1, n):
-            uji = U[j, i]
-            for t in range(r):
-                B[i, t] -= uji * B[j, t]
-    for t in range(r):
-        var[t] = c00
+            bi = _lanes.load(B, i * width)
+            _lanes.store(
+                B, i * width, _lanes.sub(bi, _lanes.mul(_lanes.splat(U[j, i]), bj))
+            )
+    var = _lanes.splat(c00)
     for i in range(n):
-        for t in range(r):
-            var[t] -= B[i, t] * B[i, t]
+        bi = _lanes.load(B, i * width)
+        var = _lanes.sub(var, _lanes.mul(bi, bi))
     if p > 0:  # the price of estimating the drift: |Rq^-T (f0 - F'C^-1 c0)|^2
         for col in range(p):
-            for t in range(r):
-                V[col, t] = F0[col, t]
+            v = _lanes.load(F0, col * width)
             for i in range(n):
-                aci = A[col, i]
-                for t in range(r):
-                    V[col, t] -= aci * B[i, t]
+                v = _lanes.sub(
+                    v, _lanes.mul(_lanes.splat(A[col, i]), _lanes.load(B, i * width))
+                )
+            _lanes.store(V, col * width, v)
         for j in range(p):
-            rjj = Rq[j, j]
-            for t in range(r):
-                V[j, t] = V[j, t] * rjj
+            vj = _lanes.mul(_lanes.load(V, j * width), _lanes.splat(Rq[j, j]))
+            _lanes.store(V, j * width, vj)
             for i in range(j + 1, p):
-                rji = Rq[j, i]
-                for t in range(r):
-                    V[i, t] -= rji * V[j, t]
+                vi = _lanes.load(V, i * width)
+                _lanes.store(
+                    V, i * width, _lanes.sub(vi, _lanes.mul(_lanes.splat(Rq[j, i]), vj))
+                )
         for col in range(p):
-            for t in range(r):
-                var[t] += V[col, t] * V[col, t]
+            vc = _lanes.load(V, col * width)
+            var = _lanes.add(var, _lanes.mul(vc, vc))
     for t in range(r):
-        out_var[batch[t]] = var[t]
+        out_var[batch[t]] = _lanes.get(var, t)
     if want_slope:
         _slopes(r, batch, n, p, B, V, F0, Rq, drift_work, out_slope)
     want_negative = out_negative.shape[0] > 0
@@ -1360,7 +1417,17 @@ def _neighbour_loop(hood, g, buffers, ps, min_used, sets, idw, out):
     for jj in range(size):
         node = order[start + jj]
         exclude = node_exclude[node]
-        _search_distances(cx, cy, node_x[node], node_y[node], nc, d2, ellipse)
+        if ellipse.shape[0] == 0:
+            # _squared_distances written out: an inlined call in this loop
+            # costs four reference counts per node (6 % of the kernel)
+            x0 = node_x[node]
+            y0 = node_y[node]
+            for c in range(nc):
+                dx = cx[c] - x0
+                dy = cy[c] - y0
+                d2[c] = dx * dx + dy * dy
+        else:
+            _search_distances(cx, cy, node_x[node], node_y[node], nc, d2, ellipse)
         if restricted.shape[0] > 0:
             _restrict_high_values(d2, cand, nc, restricted, restricted_d2)
         same = n_member >= 0 and _keeps_selection(
@@ -1488,10 +1555,10 @@ def krige_groups(g_begin, g_end, hood, model, out):
     slot_n = np.full(n_slots, -1, dtype=np.int64)
     slot_hash = np.zeros(n_slots, dtype=np.uint64)
     slot_status = np.zeros(n_slots, dtype=np.int64)
-    slot_U = np.empty((n_slots, kk, kk))
-    slot_A = np.empty((n_slots, p, kk))
-    slot_Rq = np.empty((n_slots, p, p))
-    slot_alpha = np.empty((n_slots, m, kk))
+    slot_U = np.empty((n_slots, kk, padded(kk)))
+    slot_A = np.empty((n_slots, p, padded(kk)))
+    slot_Rq = np.empty((n_slots, p, padded(p)))
+    slot_alpha = np.empty((n_slots, m, padded(kk)))
     slot_beta = np.empty((n_slots, p, m))
     next_slot = 0
 
@@ -1514,11 +1581,8 @@ def krige_groups(g_begin, g_end, hood, model, out):
     B = np.empty((kk, _BATCH))
     V = np.empty((max(p, 1), _BATCH))
     F0 = np.empty((max(p, 1), _BATCH))
-    acc = np.empty(_BATCH)
-    var = np.empty(_BATCH)
     w = np.empty(kk)
-    xy = np.empty((2, kk))
-    column = np.empty(kk)
+    lanes_xy = np.empty((2, _BATCH))
 
     sets = (set_idx, set_pos, set_n, set_hash, node_set)
     for g in range(g_begin, g_end):
@@ -1606,11 +1670,8 @@ def krige_groups(g_begin, g_end, hood, model, out):
                         B,
                         V,
                         F0,
-                        acc,
-                        var,
                         w,
-                        xy,
-                        column,
+                        lanes_xy,
                         want_weights,
                         want_slope,
                         drift_work,

@@ -35,6 +35,7 @@ Examples
 
 from __future__ import annotations
 
+import functools
 import itertools
 import math
 import os
@@ -62,9 +63,12 @@ __all__ = [
     "group_nodes",
     "nearest_neighbors",
     "neighbourhood",
+    "pieces",
     "plan_search",
     "resolve_n_jobs",
     "run_groups",
+    "run_pieces",
+    "with_plan",
 ]
 
 #: Nodes per group: larger groups query the tree less often but examine more
@@ -163,6 +167,7 @@ def plan_search(
     n_restricted: int = 0,
     group_size: int = GROUP_SIZE,
     workers: int = 1,
+    grouping: tuple[NDArray[np.int64], NDArray[np.int64]] | None = None,
 ) -> SearchPlan:
     """Group the nodes and gather each group's candidate samples.
 
@@ -185,9 +190,12 @@ def plan_search(
         Nodes per group, roughly.
     workers : int
         Threads for the tree queries.
+    grouping : (order, group_ptr), optional
+        Groups already made (by :func:`group_nodes`, or a piece of them from
+        :func:`pieces`): only their candidates are gathered.
     """
     n = tree.n
-    order, group_ptr = group_nodes(nodes, group_size)
+    order, group_ptr = group_nodes(nodes, group_size) if grouping is None else grouping
     n_groups = len(group_ptr) - 1
     extra = int(leave_one_out) + n_restricted
     k = None if n_neighbors is None else min(n_neighbors + extra, n)
@@ -278,6 +286,17 @@ def neighbourhood(
     )
 
 
+def with_plan(hood: Neighbourhood, plan: SearchPlan) -> Neighbourhood:
+    """The kernels' record of a search with ``plan`` (groups and candidates)."""
+    return hood._replace(
+        order=plan.order,
+        group_ptr=plan.group_ptr,
+        cand_lo=plan.cand_lo,
+        cand_hi=plan.cand_hi,
+        cand_idx=plan.cand_idx,
+    )
+
+
 def ellipse_terms(azimuth: float, ratio: float) -> NDArray[np.float64]:
     """``(sin, cos, 1 / ratio)`` of a search ellipse, as the kernels read it.
 
@@ -320,6 +339,28 @@ def resolve_n_jobs(n_jobs: int | None) -> int:
     return max(1, n_jobs)
 
 
+def _balanced_bounds(group_ptr: NDArray[np.int64], n_chunks: int) -> NDArray[np.int64]:
+    """Bounds of at most ``n_chunks`` runs of consecutive groups, of about equal
+    node counts."""
+    n_groups = len(group_ptr) - 1
+    targets = np.linspace(0, group_ptr[-1], min(n_groups, n_chunks) + 1)
+    bounds = np.unique(np.searchsorted(group_ptr, targets))
+    bounds[0], bounds[-1] = 0, n_groups
+    return np.unique(bounds)
+
+
+def _run_threads(n_jobs: int, calls: list[Callable[[], None]]) -> None:
+    """Run ``calls`` on ``n_jobs`` threads (in order when one), re-raising errors."""
+    if n_jobs <= 1 or len(calls) < 2:
+        for call in calls:
+            call()
+        return
+    with ThreadPoolExecutor(max_workers=n_jobs) as pool:
+        futures = [pool.submit(call) for call in calls]
+        for future in futures:
+            future.result()
+
+
 def run_groups(
     plan: SearchPlan, n_jobs: int, kernel: Callable[[int, int], None]
 ) -> None:
@@ -328,23 +369,58 @@ def run_groups(
     The kernels release the GIL and write each node's result at its own index,
     so the split changes nothing in the results.
     """
-    n_groups = plan.n_groups
-    if n_jobs <= 1 or n_groups < 2:
-        kernel(0, n_groups)
+    if n_jobs <= 1 or plan.n_groups < 2:
+        kernel(0, plan.n_groups)
         return
     # several chunks per thread, of about equal node counts, to balance the load
-    n_chunks = min(n_groups, 4 * n_jobs)
-    targets = np.linspace(0, plan.group_ptr[-1], n_chunks + 1)
-    bounds = np.unique(np.searchsorted(plan.group_ptr, targets))
-    bounds[0], bounds[-1] = 0, n_groups
-    bounds = np.unique(bounds)
-    with ThreadPoolExecutor(max_workers=n_jobs) as pool:
-        futures = [
-            pool.submit(kernel, int(lo), int(hi))
+    bounds = _balanced_bounds(plan.group_ptr, 4 * n_jobs)
+    _run_threads(
+        n_jobs,
+        [
+            functools.partial(kernel, int(lo), int(hi))
             for lo, hi in itertools.pairwise(bounds)
-        ]
-        for future in futures:
-            future.result()
+        ],
+    )
+
+
+def pieces(
+    order: NDArray[np.int64], group_ptr: NDArray[np.int64], n_pieces: int
+) -> list[tuple[NDArray[np.int64], NDArray[np.int64]]]:
+    """Cut a grouping (of :func:`group_nodes`) into at most ``n_pieces`` runs of
+    consecutive groups of about equal node counts, each an ``(order,
+    group_ptr)`` grouping of its own for :func:`plan_search` (node indices
+    unchanged).
+
+    Examples
+    --------
+    >>> order, ptr = np.arange(6), np.array([0, 2, 3, 6])
+    >>> [(o.tolist(), p.tolist()) for o, p in pieces(order, ptr, 2)]
+    [([0, 1, 2], [0, 2, 3]), ([3, 4, 5], [0, 3])]
+    """
+    bounds = _balanced_bounds(group_ptr, n_pieces)
+    return [
+        (order[group_ptr[lo] : group_ptr[hi]], group_ptr[lo : hi + 1] - group_ptr[lo])
+        for lo, hi in itertools.pairwise(bounds)
+    ]
+
+
+def run_pieces(
+    grouping: tuple[NDArray[np.int64], NDArray[np.int64]],
+    n_jobs: int,
+    work: Callable[[tuple[NDArray[np.int64], NDArray[np.int64]]], None],
+) -> None:
+    """Call ``work(piece)`` over the :func:`pieces` of a grouping, on ``n_jobs``
+    threads, four pieces per thread (one piece on one thread).
+
+    Each piece gathers its own candidates and kriges its own nodes, so the
+    threads share all the work of a call but its grouping; the pieces change
+    nothing in the results (the grouping never does).
+    """
+    n_pieces = 1 if n_jobs <= 1 else 4 * n_jobs
+    _run_threads(
+        n_jobs,
+        [functools.partial(work, piece) for piece in pieces(*grouping, n_pieces)],
+    )
 
 
 def nearest_neighbors(

@@ -942,13 +942,13 @@ def test_vectorised_exponential_covariances_equal_the_generic_ones():
     assert covs[0][1, 3] == 2.3
     nodes_x = np.append(rng.uniform(0, 500, 5), sx[1])
     nodes_y = np.append(rng.uniform(0, 500, 5), sy[1])
-    batch, pos = np.arange(6), rng.permutation(40)[:32]
+    # eight lanes: six nodes, the last repeated
+    batch, pos = np.array([0, 1, 2, 3, 4, 5, 5, 5]), rng.permutation(40)[:32]
     pos[0] = 1
-    B = np.empty((32, 6))
+    B = np.empty((32, 8))
     _point_exponential_covariances(
-        6, batch, 32, pos, sx, sy, nodes_x, nodes_y, fast, 0.3, B,
-        np.empty((2, 32)), np.empty(32),
-    )  # fmt: skip
+        batch, 32, pos, sx, sy, nodes_x, nodes_y, fast, 0.3, B, np.empty((2, 8))
+    )
     for t in range(6):
         for i in range(32):
             ref = point_covariance(

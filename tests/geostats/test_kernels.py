@@ -1,0 +1,143 @@
+"""The eight-lane arithmetic of the kernels: the bits of the scalar code."""
+
+import math
+
+import numpy as np
+import pytest
+from numba import njit
+
+from seabed.geostats import Variogram, _lanes
+from seabed.geostats._kernels import (
+    _cholesky_upper,
+    _solve_rows_transposed,
+    exp_negative,
+    padded,
+)
+from seabed.geostats._search import pieces
+from seabed.geostats.kriging import OrdinaryKriging
+
+
+@njit
+def _exp_in_lanes(x, out):
+    for i in range(0, x.shape[0], _lanes.WIDTH):
+        _lanes.store(out, i, _lanes.exp_negative(_lanes.load(x, i)))
+
+
+@njit
+def _exp_one_by_one(x, out):
+    for i in range(x.shape[0]):
+        out[i] = exp_negative(x[i])
+
+
+@njit
+def _cholesky(M, n, diag):
+    return _cholesky_upper(M, n, 1e-12, diag)
+
+
+@njit
+def _forward(U, n, X, row):
+    _solve_rows_transposed(U, n, X, row)
+
+
+def test_exp_in_lanes_has_the_bits_of_the_scalar_exp():
+    rng = np.random.default_rng(0)
+    x = -np.concatenate(
+        [rng.exponential(3.0, 4000), [0.0, 1e-300, 0.5, 700.0, 708.0, 709.0, 1e5, 0.0]]
+    )
+    lanes, scalar = np.empty_like(x), np.empty_like(x)
+    _exp_in_lanes(x, lanes)
+    _exp_one_by_one(x, scalar)
+    np.testing.assert_array_equal(lanes.view(np.int64), scalar.view(np.int64))
+    ordinary = x > -700
+    assert np.allclose(lanes[ordinary], np.exp(x[ordinary]), rtol=3e-16, atol=0)
+
+
+def _scalar_cholesky(C):
+    """The right-looking row Cholesky of the kernels, in plain Python."""
+    M = C.copy()
+    n = len(M)
+    for j in range(n):
+        inv = 1.0 / math.sqrt(M[j, j])
+        M[j, j] = inv
+        for c in range(j + 1, n):
+            M[j, c] = M[j, c] * inv
+        for i in range(j + 1, n):
+            for c in range(i, n):
+                M[i, c] -= M[j, i] * M[j, c]
+    return M
+
+
+@pytest.mark.parametrize("n", [1, 7, 8, 9, 23, 32, 33])
+def test_cholesky_in_lanes_has_the_bits_of_the_scalar_one(n):
+    rng = np.random.default_rng(n)
+    A = rng.normal(size=(n, n))
+    C = A @ A.T + n * np.eye(n)
+    M = np.zeros((n, padded(n)))
+    M[:, :n] = np.triu(C)
+    assert _cholesky(M, n, np.empty(n))
+    upper = np.triu_indices(n)
+    np.testing.assert_array_equal(M[:, :n][upper], _scalar_cholesky(C)[upper])
+    # and it is the factor: U'U = C, with 1 / U[j, j] on the diagonal
+    U = np.triu(M[:, :n])
+    np.fill_diagonal(U, 1.0 / np.diag(U))
+    np.testing.assert_allclose(U.T @ U, C, rtol=1e-13, atol=1e-12 * n)
+    # the forward substitution in lanes: U' x = b, bit for bit as in axpy form
+    b = rng.normal(size=n)
+    X = np.zeros((2, padded(n)))
+    X[1, :n] = b
+    _forward(M, n, X, 1)
+    expected = b.copy()
+    for j in range(n):
+        expected[j] *= M[j, j]
+        for i in range(j + 1, n):
+            expected[i] -= M[j, i] * expected[j]
+    np.testing.assert_array_equal(X[1, :n], expected)
+    assert not X[0].any() and not X[1, n:].any()
+
+
+def test_cholesky_in_lanes_reports_a_singular_matrix():
+    C = np.ones((9, 9))  # rank one
+    M = np.zeros((9, padded(9)))
+    M[:, :9] = np.triu(C)
+    assert not _cholesky(M, 9, np.empty(9))
+
+
+def test_pieces_cover_every_group_once_in_order():
+    order = np.arange(1000)[::-1].copy()
+    group_ptr = np.array([0, 10, 400, 410, 700, 1000])
+    parts = pieces(order, group_ptr, 3)
+    assert 1 < len(parts) <= 3
+    assert np.array_equal(np.concatenate([o for o, _ in parts]), order)
+    for piece_order, piece_ptr in parts:
+        assert piece_ptr[0] == 0 and piece_ptr[-1] == len(piece_order)
+    sizes = np.concatenate([np.diff(p) for _, p in parts])
+    assert np.array_equal(sizes, np.diff(group_ptr))
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        {},
+        {"max_per_sector": 3, "block_size": 40.0},
+        {"max_distance": 120.0, "min_neighbors": 4},
+    ],
+    ids=["ok", "sectors_block", "radius"],
+)
+def test_thread_counts_give_the_same_bits(params):
+    # more threads, more pieces (four per thread), each gathering its own
+    # candidates: the results must not move by a bit
+    rng = np.random.default_rng(7)
+    X = rng.uniform(0, 1000, size=(300, 2))
+    y = np.column_stack([np.sin(X[:, 0] / 150.0), np.cos(X[:, 1] / 200.0)])
+    vg = Variogram("exponential", psill=1.0, range=250.0, nugget=0.05)
+    g = np.arange(0.0, 1000.0, 9.0)
+    nodes = np.column_stack([a.ravel() for a in np.meshgrid(g, g)])
+    results = []
+    for n_jobs in (1, 2, 3, 5):
+        ok = OrdinaryKriging(vg, n_neighbors=12, n_jobs=n_jobs, **params).fit(X, y)
+        mean, std = ok.predict(nodes, return_std=True)
+        results.append((mean, std))
+    for mean, std in results[1:]:
+        assert np.array_equal(mean, results[0][0], equal_nan=True)
+        assert np.array_equal(std, results[0][1], equal_nan=True)
+    assert np.isfinite(results[0][0]).mean() > 0.5
