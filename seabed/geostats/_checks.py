@@ -327,7 +327,7 @@ def check_samples(
             ) from err
         raise _input_error(err, "y" if "target" in text else "X") from err
     check_columns(Xa, *columns, hint=hint)
-    return Xa, ya
+    return _writable(Xa), _writable(ya)
 
 
 def check_points(
@@ -349,4 +349,14 @@ def check_points(
         raise _input_error(err, "X") from err
     if columns is not None:
         check_columns(Xa, *columns, hint=hint)
-    return Xa
+    return _writable(Xa)
+
+
+def _writable(a: NDArray[np.float64]) -> NDArray[np.float64]:
+    """``a``, copied if it is read-only.
+
+    numba compiles its kernels once per array type, and a read-only array is
+    another type: a memory-mapped or frozen input would cost a second compilation
+    of every kernel (about 10 s) for nothing.
+    """
+    return a if a.flags.writeable else a.copy()

@@ -956,3 +956,23 @@ def test_vectorised_exponential_covariances_equal_the_generic_ones():
             )
             assert B[i, t] == ref
     assert B[0, 5] == 2.3
+
+
+def test_read_only_inputs_give_the_same_prediction_and_are_not_kept_read_only():
+    """Frozen or memory-mapped arrays (scikit-learn's pickle checks, dask) are
+    copied once: the compiled kernels see the array type they were built for."""
+    rng = np.random.default_rng(3)
+    X = rng.uniform(0, 10_000, (60, 2))
+    y = rng.normal(1000, 100, 60)
+    nodes = rng.uniform(0, 10_000, (25, 2))
+    model = Variogram("exponential", psill=1e4, range=3000.0, nugget=100.0)
+    expected = OrdinaryKriging(model, n_neighbors=12).fit(X, y)
+    frozen = [a.copy() for a in (X, y, nodes)]
+    for a in frozen:
+        a.flags.writeable = False
+    fitted = OrdinaryKriging(model, n_neighbors=12).fit(frozen[0], frozen[1])
+    assert fitted.X_.flags.writeable and fitted.y_.flags.writeable
+    mean, std = fitted.predict(frozen[2], return_std=True)
+    want_mean, want_std = expected.predict(nodes, return_std=True)
+    np.testing.assert_array_equal(mean, want_mean)
+    np.testing.assert_array_equal(std, want_std)
