@@ -48,19 +48,21 @@ _MIN_HALVINGS = 8
 _MAX_HALVINGS = 48
 
 
-@njit(cache=True, nogil=True, error_model="numpy")
-def _expansion(
-    scaled: NDArray[np.float64], roots: NDArray[np.float64], y: float
-) -> tuple[float, float]:
-    """``sum scaled_n H_n(y)`` and its derivative (``H_n' = sqrt(n) H_{n-1}``)."""
-    value = scaled[0]
+@njit(cache=True, nogil=True, error_model="numpy", inline="always")
+def _expansion(weights: NDArray[np.float64], y: float) -> tuple[float, float]:
+    """``sum weights_n He_n(y)`` and its derivative (``He_n' = n He_{n-1}``).
+
+    The probabilists' polynomials ``He_n`` (``H_n sqrt(n!)``) have a recurrence
+    without divisions, ``He_{n+1} = y He_n - n He_{n-1}``: the division of each
+    step of the normalised recurrence was the evaluation's bottleneck.
+    """
+    value = weights[0]
     slope = 0.0
-    previous, current = 0.0, 1.0  # H_{n-1}, H_n for n = 0
-    for n in range(1, scaled.shape[0]):
-        # H_n from the recurrence; roots[n] = sqrt(n)
-        following = (y * current - roots[n - 1] * previous) / roots[n]
-        slope += scaled[n] * roots[n] * current
-        value += scaled[n] * following
+    previous, current = 0.0, 1.0  # He_{n-1}, He_n for n = 0
+    for n in range(1, weights.shape[0]):
+        following = y * current - (n - 1) * previous  # He_n
+        slope += weights[n] * n * current
+        value += weights[n] * following
         previous, current = current, following
     return value, slope
 
@@ -81,13 +83,16 @@ def panel_gaussian(
     expansion's range (or NaN) is bisected the 48 times to the bracket's end.
     """
     n_terms = coefficients.shape[0]
-    roots = np.sqrt(np.arange(n_terms).astype(np.float64))
+    # phi_n s^n H_n = phi_n s^n / sqrt(n!) He_n
+    inverse_root_factorial = np.ones(n_terms)
+    for n in range(1, n_terms):
+        inverse_root_factorial[n] = inverse_root_factorial[n - 1] / np.sqrt(n)
     scaled = np.empty(n_terms)
     out = np.empty(grade.shape[0])
     for i in range(grade.shape[0]):
         power = 1.0
         for n in range(n_terms):
-            scaled[n] = coefficients[n] * power
+            scaled[n] = coefficients[n] * inverse_root_factorial[n] * power
             power *= s[i]
         constant = s[i] == 0.0
         target = grade[i]
@@ -95,7 +100,7 @@ def panel_gaussian(
         halvings = 0
         while halvings < _MAX_HALVINGS:
             middle = (low + high) / 2.0
-            value = scaled[0] if constant else _expansion(scaled, roots, middle)[0]
+            value = scaled[0] if constant else _expansion(scaled, middle)[0]
             if value < target:
                 low = middle
             else:
@@ -106,24 +111,23 @@ def panel_gaussian(
         if halvings == _MAX_HALVINGS:
             out[i] = (low + high) / 2.0
             continue
-        out[i] = _newton_in_bracket(scaled, roots, target, low, high)
+        out[i] = _newton_in_bracket(scaled, target, low, high)
     return out
 
 
 @njit(cache=True, nogil=True, error_model="numpy")
 def _newton_in_bracket(
     scaled: NDArray[np.float64],
-    roots: NDArray[np.float64],
     target: float,
     low: float,
     high: float,
 ) -> float:
-    """The root of ``sum scaled_n H_n(y) = target`` in ``(low, high)``, where the
+    """The root of ``sum scaled_n He_n(y) = target`` in ``(low, high)``, where the
     expansion is below the target at ``low`` and not below it at ``high``."""
     y = (low + high) / 2.0
     last_step = high - low
     for _ in range(200):
-        value, slope = _expansion(scaled, roots, y)
+        value, slope = _expansion(scaled, y)
         if value < target:
             low = y
         else:
@@ -141,12 +145,17 @@ def _newton_in_bracket(
     return y
 
 
-@njit(cache=True, nogil=True, error_model="numpy")
+@njit(cache=True, nogil=True, error_model="numpy", inline="always")
 def _interp_uniform(
-    x: float, grid: NDArray[np.float64], inverse_step: float, table: NDArray[np.float64]
+    x: float,
+    grid: NDArray[np.float64],
+    inverse_step: float,
+    table: NDArray[np.float64],
+    slopes: NDArray[np.float64],
 ) -> float:
     """``np.interp(x, grid, table)`` for a uniform ``grid``, the interval found by
-    arithmetic instead of a search (the same arithmetic on it as NumPy's)."""
+    arithmetic instead of a search (the same arithmetic on it as NumPy's, with
+    its ``slopes``)."""
     last = grid.shape[0] - 1
     if np.isnan(x):
         return x
@@ -161,7 +170,7 @@ def _interp_uniform(
         j += 1
     if j == last or grid[j] == x:
         return table[j]
-    slope = (table[j + 1] - table[j]) / (grid[j + 1] - grid[j])
+    slope = slopes[j]
     result = slope * (x - grid[j]) + table[j]
     if np.isnan(result):
         result = slope * (x - grid[j + 1]) + table[j + 1]
@@ -178,16 +187,19 @@ def above(
     spread: NDArray[np.float64],
     cutoff_gaussian: NDArray[np.float64],
     node_shares: NDArray[np.float64],
+    node_scores: NDArray[np.float64],
     weights: NDArray[np.float64],
 ) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
     """``T`` and ``Q`` above the Gaussian cut-offs for ``Y_v ~ N(center, spread^2)``.
 
     ``Q`` is the Gauss-Legendre quadrature, on the probabilities ``p`` above the
     cut-off (``node_shares`` = the nodes mapped to (0, 1)), of the tabulated
-    anamorphosis at ``center + spread G^-1(p)``.
+    anamorphosis at ``center + spread G^-1(p)``; ``node_scores`` are
+    ``G^-1(node_shares)``, the nodes' scores where no SMU is below the cut-off.
     """
     inverse_step = (grid.shape[0] - 1) / (grid[grid.shape[0] - 1] - grid[0])
     n_cutoffs, m = cutoff_gaussian.shape[0], center.shape[0]
+    slopes = (table[1:] - table[:-1]) / (grid[1:] - grid[:-1])  # as np.interp's
     tonnage = np.empty((n_cutoffs, m))
     metal = np.empty((n_cutoffs, m))
     for i in range(m):
@@ -198,10 +210,16 @@ def above(
         for k in range(n_cutoffs):
             p_low = _ndtr((cutoff_gaussian[k] - mean) / sd, 0)
             total = 0.0
-            for j in range(node_shares.shape[0]):
-                p = p_low + (1.0 - p_low) * node_shares[j]
-                y = mean + sd * _ndtri(p, 0)
-                total += weights[j] * _interp_uniform(y, grid, inverse_step, table)
+            if p_low != 1.0:  # else none above: Q = 0 whatever the sum
+                for j in range(node_shares.shape[0]):
+                    if p_low == 0.0:
+                        score = node_scores[j]
+                    else:
+                        score = _ndtri(p_low + (1.0 - p_low) * node_shares[j], 0)
+                    value = _interp_uniform(
+                        mean + sd * score, grid, inverse_step, table, slopes
+                    )
+                    total += weights[j] * value
             tonnage[k, i] = 1.0 - p_low
             metal[k, i] = (1.0 - p_low) * total / 2.0
     return tonnage, metal

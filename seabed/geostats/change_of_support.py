@@ -71,6 +71,7 @@ from typing import Any, ClassVar
 import numpy as np
 import pandas as pd
 from numpy.typing import ArrayLike, NDArray
+from scipy.special import ndtri
 from sklearn.base import BaseEstimator
 from sklearn.utils.validation import check_is_fitted
 
@@ -94,6 +95,9 @@ _Y = np.linspace(-6.0, 6.0, 4801)
 _U = np.linspace(0.0, 1.0, 4001)
 #: Gauss-Legendre nodes on (0, 1) for the conditional expectations of UC.
 _GL_NODES, _GL_WEIGHTS = np.polynomial.legendre.leggauss(64)
+#: The nodes mapped to (0, 1), and their normal scores.
+_GL_SHARES = (_GL_NODES + 1) / 2
+_GL_SCORES = ndtri(_GL_SHARES)
 
 
 def hermite_polynomials(y: ArrayLike, n_terms: int) -> NDArray[np.float64]:
@@ -473,7 +477,8 @@ class DiscreteGaussianModel(BaseEstimator):
             np.ascontiguousarray(center, dtype=float),
             np.ascontiguousarray(spread, dtype=float),
             cutoff_gaussian,
-            (_GL_NODES + 1) / 2,
+            _GL_SHARES,
+            _GL_SCORES,
             _GL_WEIGHTS,
         )
 
