@@ -71,11 +71,12 @@ from typing import Any, ClassVar
 import numpy as np
 import pandas as pd
 from numpy.typing import ArrayLike, NDArray
-from scipy.special import ndtr, ndtri
+from scipy.special import ndtri
 from sklearn.base import BaseEstimator
 from sklearn.utils.validation import check_is_fitted
 
 from seabed.exceptions import InputError
+from seabed.geostats import _uc
 from seabed.geostats._checks import InstanceOf, Interval, Sizes, validate_params
 from seabed.geostats.simulation import NormalScoreTransform
 from seabed.geostats.support import block_discretization
@@ -94,6 +95,9 @@ _Y = np.linspace(-6.0, 6.0, 4801)
 _U = np.linspace(0.0, 1.0, 4001)
 #: Gauss-Legendre nodes on (0, 1) for the conditional expectations of UC.
 _GL_NODES, _GL_WEIGHTS = np.polynomial.legendre.leggauss(64)
+#: The nodes mapped to (0, 1), and their normal scores.
+_GL_SHARES = (_GL_NODES + 1) / 2
+_GL_SCORES = ndtri(_GL_SHARES)
 
 
 def hermite_polynomials(y: ArrayLike, n_terms: int) -> NDArray[np.float64]:
@@ -440,18 +444,13 @@ class DiscreteGaussianModel(BaseEstimator):
     def _panel_gaussian(
         self, grade: NDArray[np.float64], s: NDArray[np.float64]
     ) -> NDArray[np.float64]:
-        """``y*`` with ``sum phi_n s^n H_n(y*) = grade``, by bisection on [-6, 6]."""
-        coefficients = self.anamorphosis_.coefficients_
-        powers = s[None, :] ** np.arange(len(coefficients))[:, None]
-        scaled = coefficients[:, None] * powers
-        low, high = np.full_like(grade, -6.0), np.full_like(grade, 6.0)
-        for _ in range(48):
-            middle = (low + high) / 2.0
-            value = np.sum(scaled * hermite_polynomials(middle, len(coefficients)), 0)
-            below = value < grade
-            low = np.where(below, middle, low)
-            high = np.where(below, high, middle)
-        return (low + high) / 2.0
+        """``y*`` with ``sum phi_n s^n H_n(y*) = grade`` in [-6, 6] (the panel
+        anamorphosis is increasing; the ends for grades outside its range)."""
+        return _uc.panel_gaussian(
+            self.anamorphosis_.coefficients_,
+            np.ascontiguousarray(grade, dtype=float),
+            np.ascontiguousarray(s, dtype=float),
+        )
 
     def _above(
         self,
@@ -463,24 +462,25 @@ class DiscreteGaussianModel(BaseEstimator):
         table = self.table_
         # a strictly increasing copy of the table, to invert it
         increasing = table + 1e-9 * np.arange(len(table)) * max(1.0, table[-1])
-        spread = np.maximum(spread, 1e-12)
-        tonnage = np.empty((len(cutoffs), len(center)))
-        metal = np.empty_like(tonnage)
+        cutoff_gaussian = np.empty(len(cutoffs))
         for i, cutoff in enumerate(cutoffs):
             if cutoff <= table[0]:
-                y_c = np.full_like(center, -np.inf)
+                cutoff_gaussian[i] = -np.inf
+            elif cutoff > table[-1]:
+                cutoff_gaussian[i] = np.inf
             else:
-                y_c = np.full_like(center, float(np.interp(cutoff, increasing, _Y)))
-                if cutoff > table[-1]:
-                    y_c[:] = np.inf
-            p_low = ndtr((y_c - center) / spread)  # share of SMUs below the cut-off
-            tonnage[i] = 1.0 - p_low
-            # Q = integral over p in (p_low, 1) of phi_v(center + spread G^-1(p)) dp
-            p = p_low[None, :] + (1.0 - p_low[None, :]) * (_GL_NODES[:, None] + 1) / 2
-            y = center[None, :] + spread[None, :] * ndtri(p)
-            values = np.interp(y, _Y, table)
-            metal[i] = (1.0 - p_low) * (_GL_WEIGHTS @ values) / 2.0
-        return tonnage, metal
+                cutoff_gaussian[i] = float(np.interp(cutoff, increasing, _Y))
+        # Q = integral over p in (p_low, 1) of phi_v(center + spread G^-1(p)) dp
+        return _uc.above(
+            _Y,
+            table,
+            np.ascontiguousarray(center, dtype=float),
+            np.ascontiguousarray(spread, dtype=float),
+            cutoff_gaussian,
+            _GL_SHARES,
+            _GL_SCORES,
+            _GL_WEIGHTS,
+        )
 
 
 def _trapezoid_weights(x: NDArray[np.float64]) -> NDArray[np.float64]:

@@ -1,0 +1,129 @@
+"""The compiled uniform-conditioning kernels against the vectorised code they
+replaced, kept here as the reference (same numbers to 1e-9)."""
+
+import numpy as np
+import pytest
+from scipy.special import ndtr, ndtri
+
+from seabed.geostats import Variogram
+from seabed.geostats.change_of_support import (
+    _GL_NODES,
+    _GL_WEIGHTS,
+    _Y,
+    DiscreteGaussianModel,
+    hermite_polynomials,
+)
+
+
+def reference_panel_gaussian(model, grade, s):
+    """The former vectorised bisection (48 halvings of [-6, 6])."""
+    coefficients = model.anamorphosis_.coefficients_
+    powers = s[None, :] ** np.arange(len(coefficients))[:, None]
+    scaled = coefficients[:, None] * powers
+    low, high = np.full_like(grade, -6.0), np.full_like(grade, 6.0)
+    for _ in range(48):
+        middle = (low + high) / 2.0
+        value = np.sum(scaled * hermite_polynomials(middle, len(coefficients)), 0)
+        below = value < grade
+        low = np.where(below, middle, low)
+        high = np.where(below, high, middle)
+    return (low + high) / 2.0
+
+
+def reference_above(model, center, spread, cutoffs):
+    """The former vectorised quadrature, with np.interp into the table."""
+    table = model.table_
+    increasing = table + 1e-9 * np.arange(len(table)) * max(1.0, table[-1])
+    spread = np.maximum(spread, 1e-12)
+    tonnage = np.empty((len(cutoffs), len(center)))
+    metal = np.empty_like(tonnage)
+    for i, cutoff in enumerate(cutoffs):
+        if cutoff <= table[0]:
+            y_c = np.full_like(center, -np.inf)
+        else:
+            y_c = np.full_like(center, float(np.interp(cutoff, increasing, _Y)))
+            if cutoff > table[-1]:
+                y_c[:] = np.inf
+        p_low = ndtr((y_c - center) / spread)
+        tonnage[i] = 1.0 - p_low
+        p = p_low[None, :] + (1.0 - p_low[None, :]) * (_GL_NODES[:, None] + 1) / 2
+        y = center[None, :] + spread[None, :] * ndtri(p)
+        values = np.interp(y, _Y, table)
+        metal[i] = (1.0 - p_low) * (_GL_WEIGHTS @ values) / 2.0
+    return tonnage, metal
+
+
+def reference_uniform_conditioning(model, grade, std, panel_size, cutoffs):
+    grade = np.asarray(grade, dtype=float).ravel()
+    std = np.asarray(std, dtype=float).ravel()
+    ana = model.anamorphosis_
+    relative = model._relative(panel_size) - np.nan_to_num(std) ** 2 / (
+        model.variogram.sill
+    )
+    panel_variance = np.clip(relative, 0.0, None) * ana.variance_
+    s = np.minimum(ana.gaussian_coefficient(panel_variance), model.r_)
+    y_star = reference_panel_gaussian(model, grade, s)
+    rho = s / model.r_ if model.r_ > 0 else np.zeros_like(s)
+    return reference_above(model, rho * y_star, np.sqrt(1.0 - rho**2), cutoffs)
+
+
+@pytest.fixture(scope="module", params=[0.4, 1.2])
+def model(request):
+    """A lognormal anamorphosis, mildly and strongly skewed, with a nugget."""
+    rng = np.random.default_rng(11)
+    values = rng.lognormal(6.8, request.param, 600)
+    vg = Variogram("spherical", psill=values.var(), range=5000.0, nugget=0.2)
+    return DiscreteGaussianModel(vg, smu_size=250.0).fit(values)
+
+
+@pytest.fixture(scope="module")
+def panels(model):
+    """Random panels and the edge cases: std 0, NaN std, a std above the panel
+    variance, grades NaN, below the table's first and above its last value."""
+    rng = np.random.default_rng(5)
+    table = model.table_
+    sd = np.sqrt(model.variogram.sill)
+    grade = np.exp(rng.uniform(np.log(table[0] + 1.0), np.log(table[-1]), 3000))
+    std = rng.uniform(0.0, 1.2 * sd, grade.size)
+    edge_grade = [table[0] - 1.0, 0.0, table[-1] * 2, np.nan, 900.0, 900.0, 900.0]
+    edge_std = [0.3 * sd, 0.3 * sd, 0.3 * sd, 0.3 * sd, 0.0, np.nan, 10.0 * sd]
+    return np.concatenate([grade, edge_grade]), np.concatenate([std, edge_std])
+
+
+def cutoffs_of(model):
+    table = model.table_
+    inner = list(np.quantile(table, [0.2, 0.5, 0.8, 0.99]))
+    return [table[0] - 5.0, table[0], *inner, table[-1], table[-1] + 1.0]
+
+
+def test_panel_gaussian_finds_the_bisection_root(model, panels):
+    grade, _ = panels
+    s = np.random.default_rng(2).uniform(0.0, model.r_, grade.size)
+    s[:3] = [0.0, model.r_, 1e-9]
+    expected = reference_panel_gaussian(model, grade, s)
+    got = model._panel_gaussian(grade, s)
+    # the same root, to the rounding of the sum where the expansion is flat (the
+    # lower tail, or s -> 0: there y* moves the conditional mean rho y* little)
+    np.testing.assert_allclose(s * got, s * expected, rtol=0, atol=1e-10)
+    assert np.isfinite(got).all()
+
+
+def test_uniform_conditioning_matches_the_vectorised_code(model, panels):
+    grade, std = panels
+    cutoffs = cutoffs_of(model)
+    tonnage, metal = model.uniform_conditioning(grade, std, 1000.0, cutoffs)
+    want_t, want_q = reference_uniform_conditioning(model, grade, std, 1000.0, cutoffs)
+    np.testing.assert_allclose(tonnage, want_t, rtol=1e-9, atol=1e-300)
+    np.testing.assert_allclose(metal, want_q, rtol=1e-9, atol=1e-300)
+    assert tonnage[0] == pytest.approx(1.0) and (tonnage[-1] == 0).all()
+
+
+def test_above_matches_the_vectorised_code_on_odd_spreads(model):
+    """Spreads 0 and NaN, centres far outside [-6, 6] and on the grid's nodes."""
+    center = np.array([0.0, -8.0, 8.0, 0.5, _Y[1234], _Y[-1], -6.0, np.nan, 1.0])
+    spread = np.array([0.0, 0.5, 0.5, 1.0, 1e-13, 0.3, 1.0, 0.5, np.nan])
+    cutoffs = cutoffs_of(model)
+    tonnage, metal = model._above(center, spread, cutoffs)
+    want_t, want_q = reference_above(model, center, spread, cutoffs)
+    np.testing.assert_allclose(tonnage, want_t, rtol=1e-12, atol=1e-300)
+    np.testing.assert_allclose(metal, want_q, rtol=1e-12, atol=1e-300)
