@@ -1,7 +1,8 @@
 """Uncertainty beyond space: the sources a simulation's P10 / P50 / P90 can carry
 besides the spatial one, and the tonnage factors of the density and the thickness.
 
-The variogram's uncertainty and the grades' measurement error are drawn by
+The histogram's and the variogram's uncertainty and the grades' measurement
+error are drawn by
 :class:`~seabed.geostats.simulation.ConditionalSimulation` itself; the density and
 the window's thickness scale each realisation's tonnes (:class:`TonnageUncertainty`).
 Each source's share is the P10-P90 width with it alone beside the spatial one
@@ -24,8 +25,9 @@ from seabed.geostats.simulation import ConditionalSimulation
 __all__ = ["SOURCES", "TonnageUncertainty"]
 
 #: Sources of uncertainty, in the order reported: the spatial one (always), those
-#: of the simulation (variogram, grade measurement error), those of the tonnes.
-SOURCES = ("spatial", "variogram", "grade_error", "density", "thickness")
+#: of the simulation (histogram, variogram, grade measurement error), those of the
+#: tonnes.
+SOURCES = ("spatial", "histogram", "variogram", "grade_error", "density", "thickness")
 
 
 # tonnes columns that scale with the density and the thickness
@@ -118,6 +120,8 @@ def _alone(
 ) -> ConditionalSimulation:
     """A fitted copy of ``simulation`` with only one of its sources (None: none)."""
     copy = shallow_copy(simulation)  # fitted attributes shared, not refitted
+    if source != "histogram":
+        copy.histogram_uncertainty = False
     if source != "variogram":
         copy.variogram_uncertainty, copy.variograms_ = False, []
     if source != "grade_error":

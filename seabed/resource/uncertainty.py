@@ -289,6 +289,7 @@ def simulate_resource(
     depths: bool = False,
     tonnage: TonnageUncertainty | None = None,
     batch_size: int = 16,
+    by_source: bool = True,
     progress: bool = False,
 ) -> SimulatedResource:
     """Run every realisation through the resource accounting and summarise.
@@ -320,6 +321,10 @@ def simulate_resource(
         the tonnes per realisation); none by default.
     batch_size : int
         Realisations drawn together (memory: cells x batch_size floats).
+    by_source : bool
+        Also draw the statement with each source of uncertainty alone
+        (``sources``; see the notes). False skips those passes: the summary, the
+        maps and the per-realisation tables do not change.
     progress : bool
         Show a progress bar over the realisations.
 
@@ -357,7 +362,7 @@ def simulate_resource(
     factors = (tonnage or TonnageUncertainty()).factors(
         int(simulation.seed_), simulation.n_realizations
     )
-    passes = _passes(simulation, factors)
+    passes = _passes(simulation, factors, by_source)
     bar = _progress(
         simulation.n_realizations * len(set(map(id, passes.values()))), progress
     )
@@ -445,7 +450,9 @@ def _draw(
 
 
 def _passes(
-    simulation: ConditionalSimulation, factors: dict[str, NDArray]
+    simulation: ConditionalSimulation,
+    factors: dict[str, NDArray],
+    by_source: bool = True,
 ) -> dict[str, ConditionalSimulation]:
     """The simulations to draw: all sources, and each source alone when several.
 
@@ -457,13 +464,14 @@ def _passes(
     own = [
         name
         for name, on in (
+            ("histogram", bool(simulation.histogram_uncertainty)),
             ("variogram", bool(simulation.variogram_uncertainty)),
             ("grade_error", simulation.grade_relative_sd > 0),
         )
         if on
     ]
     passes = {"combined": simulation}
-    if not own and not factors:
+    if not by_source or (not own and not factors):
         return passes
     passes["spatial"] = _alone(simulation, None) if own else simulation
     for name in own:
@@ -479,7 +487,7 @@ def _source_table(
     """Rows of the whole grid per source alone (then combined) and realisation."""
     spatial = drawn[id(passes["spatial"])].tables["total"]
     parts = {"spatial": spatial}
-    for name in ("variogram", "grade_error"):
+    for name in ("histogram", "variogram", "grade_error"):
         if name in passes:
             parts[name] = drawn[id(passes[name])].tables["total"]
     for name, factor in factors.items():
@@ -794,9 +802,10 @@ def _method_record(simulation: ConditionalSimulation) -> dict[str, Any]:
         else list(np.broadcast_to(np.asarray(simulation.block_size, float), (2,))),
         "block_discretization": simulation.block_discretization,
         "upper_tail_power": simulation.upper_tail_power,
+        "histogram_uncertainty": bool(simulation.histogram_uncertainty),
         "variogram_uncertainty": bool(simulation.variogram_uncertainty),
         "realizations_per_variogram": simulation.realizations_per_variogram
-        if simulation.variogram_uncertainty
+        if simulation.variogram_uncertainty or simulation.histogram_uncertainty
         else None,
         "bootstrap_variograms": [v.to_dict() for v in simulation.variograms_],
         "grade_relative_sd": simulation.grade_relative_sd,
