@@ -22,7 +22,7 @@ from numpy.typing import NDArray
 from seabed.exceptions import InputError
 from seabed.geostats.simulation import ConditionalSimulation
 
-__all__ = ["SOURCES", "TonnageUncertainty"]
+__all__ = ["SOURCES", "TonnageUncertainty", "included_sources"]
 
 #: Sources of uncertainty, in the order reported: the spatial one (always), those
 #: of the simulation (histogram, variogram, grade measurement error), those of the
@@ -151,3 +151,25 @@ def _tonnage_record(tonnage: TonnageUncertainty | None) -> dict[str, Any]:
         else list(tonnage.density_values_t_m3),
         "thickness_relative_sd": tonnage.thickness_relative_sd,
     }
+
+
+def included_sources(method: dict[str, Any]) -> list[str]:
+    """The sources of uncertainty a simulated statement carries, from its method
+    record (``SimulatedResource.method``), in the order of :data:`SOURCES`.
+
+    Examples
+    --------
+    >>> included_sources({"histogram_uncertainty": True, "grade_relative_sd": 0.0})
+    ['spatial', 'histogram']
+    """
+    on = {
+        "spatial": True,
+        "histogram": bool(method.get("histogram_uncertainty")),
+        "variogram": bool(method.get("variogram_uncertainty")),
+        "grade_error": bool(method.get("grade_relative_sd")),
+        "density": bool(
+            method.get("density_range_t_m3") or method.get("density_values_t_m3")
+        ),
+        "thickness": bool(method.get("thickness_relative_sd")),
+    }
+    return [name for name in SOURCES if on[name]]

@@ -65,6 +65,7 @@ from seabed.resource.sources import (
     _alone,
     _scaled,
     _tonnage_record,
+    included_sources,
 )
 from seabed.resource.statements import combine_tables
 from seabed.resource.tonnage import cell_tonnage
@@ -268,6 +269,11 @@ class SimulatedResource:
             "zones": _records(self.zones),
             "method": self.method,
             "uncertainty": {
+                "included": included_sources(self.method),
+                "included_meaning": "the sources of uncertainty P10/P50/P90 carry: "
+                "spatial (the grade between the cores), histogram (the cores' "
+                "histogram resampled per realisation), variogram, grade_error, "
+                "density, thickness (docs/uncertainty.md)",
                 "sources": _records(self.source_widths()),
                 "treo_sources": _records(self.source_widths("treo_t")),
                 "meaning": "P10/P50/P90 of REY (sources) and TREO (treo_sources) "
