@@ -324,3 +324,18 @@ def test_simulation_weights_do_not_bias_the_mean_low() -> None:
     assert abs(np.mean(spacing) - 1.0) < 0.03
     # the same grades: the difference is the choice of cell size alone
     assert np.mean(np.subtract(spacing, minimum)) > 0.015
+
+
+def test_by_source_false_skips_the_shares_not_the_statement(everything) -> None:
+    sim, tonnage, result = everything
+    alone = run(sim, tonnage=tonnage, by_source=False)
+    pd.testing.assert_frame_equal(alone.summary, result.summary)
+    assert len(alone.sources) == 0
+    assert alone.to_dict()["uncertainty"]["included"] == [
+        "spatial",
+        "histogram",
+        "variogram",
+        "grade_error",
+        "density",
+        "thickness",
+    ]
