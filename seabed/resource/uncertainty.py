@@ -811,7 +811,7 @@ def _method_record(simulation: ConditionalSimulation) -> dict[str, Any]:
         "histogram_uncertainty": bool(simulation.histogram_uncertainty),
         "variogram_uncertainty": bool(simulation.variogram_uncertainty),
         "realizations_per_variogram": simulation.realizations_per_variogram
-        if simulation.variogram_uncertainty or simulation.histogram_uncertainty
+        if simulation.variogram_uncertainty
         else None,
         "bootstrap_variograms": [v.to_dict() for v in simulation.variograms_],
         "grade_relative_sd": simulation.grade_relative_sd,
