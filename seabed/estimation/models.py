@@ -516,6 +516,7 @@ def fit_simulation(
     block = (config.grid.resolution_m,) * 2 if est.support == "block" else None
     sources = config.simulation
     return ConditionalSimulation(
+        histogram_uncertainty=sources.histogram_uncertainty,
         variogram_uncertainty=sources.variogram_uncertainty,
         realizations_per_variogram=sources.realizations_per_variogram,
         grade_relative_sd=sources.grade_relative_sd,

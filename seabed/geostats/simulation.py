@@ -77,7 +77,12 @@ from seabed.geostats._parameters import (
     block_pair,
 )
 from seabed.geostats._search import resolve_n_jobs
-from seabed.geostats.fitting import BOUNDED_CANDIDATES, auto_variogram
+from seabed.geostats.experimental import ExperimentalVariogram, experimental_variogram
+from seabed.geostats.fitting import (
+    BOUNDED_CANDIDATES,
+    auto_variogram,
+    fit_variogram,
+)
 from seabed.geostats.gridding import fit_inputs
 from seabed.geostats.kriging import SimpleKriging
 from seabed.geostats.variogram import Structure, Variogram
@@ -89,7 +94,8 @@ __all__ = [
 ]
 
 # Tags of the random streams of the uncertainty sources (see _stream)
-_VARIOGRAM_STREAM, _GRADE_ERROR_STREAM = 1, 2
+# (tags 3 and 4 are the tonnage sources' streams, seabed.resource.sources)
+_VARIOGRAM_STREAM, _GRADE_ERROR_STREAM, _HISTOGRAM_STREAM = 1, 2, 5
 # Phase matrix elements (points x features) computed at once: bounds memory (~32 MB).
 _PHASE_BLOCK = 4 * 2**20
 # Spherical model: the 3-D spectral density of a ball's autocorrelation, tabulated
@@ -447,6 +453,17 @@ default 0
     n_jobs : int, optional
         Threads for the fields and the kriging (None or -1: all cores; -2: all
         but one); results do not depend on it.
+    histogram_uncertainty : bool, default True
+        Propagate the uncertainty of the data's histogram (its mean, spread and
+        tails), which the normal-score transform otherwise takes as the truth's:
+        each realisation uses its own transform, fitted to a bootstrap resample
+        of the data (drawn with replacement, with their ``sample_weight``), and
+        conditions on the data's scores by that transform (one kriging pass
+        still serves every realisation). The realisations still honour
+        the data; away from them they follow the resample's histogram. The error
+        of a histogram read from a few tens of cores is common to every node, so
+        it does not average out in the tonnage of a large grid: without it the
+        P10-P90 of the tonnage is too narrow (``docs/validation.md``).
     variogram_uncertainty : bool, default False
         Propagate the uncertainty of the fitted variogram: each group of
         ``realizations_per_variogram`` realisations uses its own normal-score
@@ -474,6 +491,8 @@ default 0
     origin_ : ndarray of shape (2,)
         Coordinates subtracted before evaluating the fields (the data's mean,
         fixed at fit, so that phases stay small and the same for every tile).
+    weights_ : ndarray of shape (n,)
+        The data's ``sample_weight`` (ones when not given).
     variograms_ : list of Variogram
         With ``variogram_uncertainty``: the bootstrap variogram of each group of
         realisations (group ``r // realizations_per_variogram``); else empty.
@@ -503,6 +522,7 @@ default 0
         ],
         "min_value": NormalScoreTransform._parameter_constraints["min_value"],
         "n_jobs": NEIGHBOURHOOD_CONSTRAINTS["n_jobs"],
+        "histogram_uncertainty": [InstanceOf((bool, np.bool_), "True or False")],
         "variogram_uncertainty": [InstanceOf((bool, np.bool_), "True or False")],
         "realizations_per_variogram": [Interval(numbers.Integral, 1)],
         "grade_relative_sd": [Interval(numbers.Real, 0.0, 1.0, open_high=True)],
@@ -523,6 +543,7 @@ default 0
         upper_tail_power: float = 2.5,
         min_value: float = 0.0,
         n_jobs: int | None = None,
+        histogram_uncertainty: bool = True,
         variogram_uncertainty: bool = False,
         realizations_per_variogram: int = 10,
         grade_relative_sd: float = 0.0,
@@ -538,6 +559,7 @@ default 0
         self.upper_tail_power = upper_tail_power
         self.min_value = min_value
         self.n_jobs = n_jobs
+        self.histogram_uncertainty = histogram_uncertainty
         self.variogram_uncertainty = variogram_uncertainty
         self.realizations_per_variogram = realizations_per_variogram
         self.grade_relative_sd = grade_relative_sd
@@ -566,9 +588,12 @@ default 0
             X, y, sample_weight, groups_name="sample_weight"
         )
         Xa, ya = check_samples(self, X, y, multi_output=False)
-        self.transform_ = NormalScoreTransform(
-            min_value=self.min_value, upper_tail_power=self.upper_tail_power
-        ).fit(ya, sample_weight)
+        self.weights_ = (
+            np.ones(len(ya))
+            if sample_weight is None
+            else _finite_vector(sample_weight, "sample_weight")
+        )
+        self.transform_ = self._new_transform().fit(ya, self.weights_)
         self.scores_ = self.transform_.transform(ya)
         self.variogram_ = self._normal_score_variogram(Xa, self.scores_)
         self.seed_ = _seed_from(self.random_state)
@@ -579,6 +604,32 @@ default 0
         )
         return self
 
+    def _new_transform(self) -> NormalScoreTransform:
+        return NormalScoreTransform(
+            min_value=self.min_value, upper_tail_power=self.upper_tail_power
+        )
+
+    def _resample(self, index: int, tag: int) -> NDArray[np.int64]:
+        """Indices of the data drawn with replacement (a bootstrap resample)."""
+        rng = _stream(self.seed_, index, tag)
+        return rng.integers(0, len(self.X_), len(self.X_))
+
+    def transform_of(self, index: int) -> NormalScoreTransform:
+        """The normal-score transform of realisation ``index``.
+
+        ``transform_`` itself, or with ``histogram_uncertainty`` the transform
+        of the realisation's own bootstrap resample of the data. It is fitted
+        when asked for (a sort of the data), so memory does not grow with the
+        number of realisations.
+        """
+        check_is_fitted(self)
+        if not self.histogram_uncertainty:
+            return self.transform_
+        drawn = self._resample(index, _HISTOGRAM_STREAM)
+        if np.ptp(self.y_[drawn]) == 0 or self.weights_[drawn].sum() == 0:
+            return self.transform_  # one distinct value drawn (tiny data)
+        return self._new_transform().fit(self.y_[drawn], self.weights_[drawn])
+
     def _bootstrap_variograms(self) -> list[Variogram]:
         """One normal-score variogram per group of realisations, from resampled data."""
         if isinstance(self.variogram, Variogram):
@@ -587,11 +638,10 @@ default 0
                 'variogram="auto", not a given model',
                 column="variogram_uncertainty",
             )
-        n_groups = -(-self.n_realizations // self.realizations_per_variogram)
         out = []
+        n_groups = -(-self.n_realizations // self.realizations_per_variogram)
         for group in range(n_groups):
-            rng = _stream(self.seed_, group, _VARIOGRAM_STREAM)
-            drawn = np.unique(rng.integers(0, len(self.X_), len(self.X_)))
+            drawn = np.unique(self._resample(group, _VARIOGRAM_STREAM))
             try:
                 with warnings.catch_warnings():
                     # a resample's fit may not converge: still a plausible model
@@ -626,18 +676,22 @@ default 0
     def _data_scores(self, realizations: range) -> NDArray[np.float64]:
         """Normal scores of the data each realisation honours, (n, len(realizations)).
 
-        Without measurement error, the data's own scores; with it, those of the
-        data times a relative error drawn per realisation.
+        Without measurement error, the data's own scores (by the realisation's
+        transform); with it, those of the data times a relative error drawn per
+        realisation.
         """
-        if self.grade_relative_sd == 0:
-            return np.repeat(self.scores_[:, None], len(realizations), axis=1)
         columns = []
         for r in realizations:
-            noise = _stream(self.seed_, r, _GRADE_ERROR_STREAM).standard_normal(
-                len(self.y_)
-            )
-            factor = np.maximum(1.0 + self.grade_relative_sd * noise, 0.05)
-            columns.append(self.transform_.transform(self.y_ * factor))
+            grades = self.y_
+            if self.grade_relative_sd > 0:
+                noise = _stream(self.seed_, r, _GRADE_ERROR_STREAM).standard_normal(
+                    len(self.y_)
+                )
+                grades = grades * np.maximum(1.0 + self.grade_relative_sd * noise, 0.05)
+            if grades is self.y_ and not self.histogram_uncertainty:
+                columns.append(self.scores_)
+            else:
+                columns.append(self.transform_of(r).transform(grades))
         return np.column_stack(columns)
 
     def _normal_score_variogram(
@@ -650,15 +704,7 @@ default 0
         fitted = auto_variogram(X, scores, models=BOUNDED_CANDIDATES)
         if not fitted.sill > 0:
             fitted = _first_regular_fit(X, scores)
-        # normal scores have unit variance: the sill is known, only its split is fitted
-        scale = 1.0 / fitted.sill
-        return Variogram(
-            structures=[
-                Structure(s.model, s.psill * scale, s.range, s.anis, s.kappa)
-                for s in fitted.structures
-            ],
-            nugget=fitted.nugget * scale,
-        )
+        return _unit_sill(fitted, experimental_variogram(X, scores))
 
     # --------------------------------------------------------------- realisations
     def realization(self, index: int) -> Any:
@@ -732,7 +778,15 @@ default 0
         offsets = self._block_offsets()
         points = (nodes[:, None, :] + offsets[None, :, :]).reshape(-1, 2)
         scores = self.conditional_scores(points, wanted)
-        grades = self.transform_.inverse_transform(scores)
+        if self.histogram_uncertainty:
+            grades = np.column_stack(
+                [
+                    self.transform_of(r).inverse_transform(scores[:, column])
+                    for column, r in enumerate(wanted)
+                ]
+            )
+        else:
+            grades = self.transform_.inverse_transform(scores)
         return grades.reshape(len(nodes), len(offsets), len(wanted)).mean(axis=1)
 
     def iter_batches(
@@ -758,6 +812,53 @@ default 0
         fractions = (np.arange(n) + 0.5) / n - 0.5
         gx, gy = np.meshgrid(bx * fractions, by * fractions, indexing="ij")
         return np.column_stack([gx.ravel(), gy.ravel()])
+
+
+def _unit_sill(fitted: Variogram, ev: ExperimentalVariogram) -> Variogram:
+    """The fitted model with its sill set to 1, the ranges refitted to ``ev``.
+
+    Normal scores have unit variance, so the sill is known. Dividing a fit by its
+    own sill is not enough: when the experimental variogram still rises at its
+    cutoff (a third of the data's extent), the free fit runs to a range of
+    hundreds of km and a sill of several units, and dividing it by that sill
+    flattens the variogram at the lags of the data (to 0.1 where the data say
+    0.7), which makes the realisations far too alike. Here the nugget keeps its
+    fitted value (capped at 1), the structures share ``1 - nugget`` in their
+    fitted proportions, and only the ranges are fitted again.
+    """
+    nugget = min(fitted.nugget, 1.0)
+    total = sum(s.psill for s in fitted.structures)
+    if nugget >= 1.0 or total <= 0:
+        return Variogram("Nug", psill=1.0)
+    scale = (1.0 - nugget) / total
+
+    def unit(ranges: list[float]) -> Variogram:
+        return Variogram(
+            structures=[
+                Structure(s.model, s.psill * scale, r, s.anis, s.kappa)
+                for s, r in zip(fitted.structures, ranges, strict=True)
+            ],
+            nugget=nugget,
+        )
+
+    # the free fit's ranges may be where the fit ran off to: start also from a
+    # third of the cutoff (auto_variogram's start), keep the closer fit
+    best, best_sse = unit([s.range for s in fitted.structures]), math.inf
+    for start in (
+        [s.range for s in fitted.structures],
+        [ev.cutoff / 3.0] * len(fitted.structures),
+    ):
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", SeabedWarning)
+                model, info = fit_variogram(
+                    ev, unit(start), fit_sills=False, return_info=True
+                )
+        except InputError:  # the ranges cannot be fitted from this start
+            continue
+        if info.sse < best_sse:
+            best, best_sse = model, info.sse
+    return best
 
 
 def _first_regular_fit(X: NDArray[np.float64], scores: NDArray[np.float64]) -> Any:

@@ -1,7 +1,8 @@
 """Uncertainty beyond space: the sources a simulation's P10 / P50 / P90 can carry
 besides the spatial one, and the tonnage factors of the density and the thickness.
 
-The variogram's uncertainty and the grades' measurement error are drawn by
+The histogram's and the variogram's uncertainty and the grades' measurement
+error are drawn by
 :class:`~seabed.geostats.simulation.ConditionalSimulation` itself; the density and
 the window's thickness scale each realisation's tonnes (:class:`TonnageUncertainty`).
 Each source's share is the P10-P90 width with it alone beside the spatial one
@@ -21,11 +22,12 @@ from numpy.typing import NDArray
 from seabed.exceptions import InputError
 from seabed.geostats.simulation import ConditionalSimulation
 
-__all__ = ["SOURCES", "TonnageUncertainty"]
+__all__ = ["SOURCES", "TonnageUncertainty", "included_sources"]
 
 #: Sources of uncertainty, in the order reported: the spatial one (always), those
-#: of the simulation (variogram, grade measurement error), those of the tonnes.
-SOURCES = ("spatial", "variogram", "grade_error", "density", "thickness")
+#: of the simulation (histogram, variogram, grade measurement error), those of the
+#: tonnes.
+SOURCES = ("spatial", "histogram", "variogram", "grade_error", "density", "thickness")
 
 
 # tonnes columns that scale with the density and the thickness
@@ -118,6 +120,8 @@ def _alone(
 ) -> ConditionalSimulation:
     """A fitted copy of ``simulation`` with only one of its sources (None: none)."""
     copy = shallow_copy(simulation)  # fitted attributes shared, not refitted
+    if source != "histogram":
+        copy.histogram_uncertainty = False
     if source != "variogram":
         copy.variogram_uncertainty, copy.variograms_ = False, []
     if source != "grade_error":
@@ -147,3 +151,25 @@ def _tonnage_record(tonnage: TonnageUncertainty | None) -> dict[str, Any]:
         else list(tonnage.density_values_t_m3),
         "thickness_relative_sd": tonnage.thickness_relative_sd,
     }
+
+
+def included_sources(method: dict[str, Any]) -> list[str]:
+    """The sources of uncertainty a simulated statement carries, from its method
+    record (``SimulatedResource.method``), in the order of :data:`SOURCES`.
+
+    Examples
+    --------
+    >>> included_sources({"histogram_uncertainty": True, "grade_relative_sd": 0.0})
+    ['spatial', 'histogram']
+    """
+    on = {
+        "spatial": True,
+        "histogram": bool(method.get("histogram_uncertainty")),
+        "variogram": bool(method.get("variogram_uncertainty")),
+        "grade_error": bool(method.get("grade_relative_sd")),
+        "density": bool(
+            method.get("density_range_t_m3") or method.get("density_values_t_m3")
+        ),
+        "thickness": bool(method.get("thickness_relative_sd")),
+    }
+    return [name for name in SOURCES if on[name]]

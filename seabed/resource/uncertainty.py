@@ -65,6 +65,7 @@ from seabed.resource.sources import (
     _alone,
     _scaled,
     _tonnage_record,
+    included_sources,
 )
 from seabed.resource.statements import combine_tables
 from seabed.resource.tonnage import cell_tonnage
@@ -268,6 +269,11 @@ class SimulatedResource:
             "zones": _records(self.zones),
             "method": self.method,
             "uncertainty": {
+                "included": included_sources(self.method),
+                "included_meaning": "the sources of uncertainty P10/P50/P90 carry: "
+                "spatial (the grade between the cores), histogram (the cores' "
+                "histogram resampled per realisation), variogram, grade_error, "
+                "density, thickness (docs/uncertainty.md)",
                 "sources": _records(self.source_widths()),
                 "treo_sources": _records(self.source_widths("treo_t")),
                 "meaning": "P10/P50/P90 of REY (sources) and TREO (treo_sources) "
@@ -289,6 +295,7 @@ def simulate_resource(
     depths: bool = False,
     tonnage: TonnageUncertainty | None = None,
     batch_size: int = 16,
+    by_source: bool = True,
     progress: bool = False,
 ) -> SimulatedResource:
     """Run every realisation through the resource accounting and summarise.
@@ -320,6 +327,10 @@ def simulate_resource(
         the tonnes per realisation); none by default.
     batch_size : int
         Realisations drawn together (memory: cells x batch_size floats).
+    by_source : bool
+        Also draw the statement with each source of uncertainty alone
+        (``sources``; see the notes). False skips those passes: the summary, the
+        maps and the per-realisation tables do not change.
     progress : bool
         Show a progress bar over the realisations.
 
@@ -357,7 +368,7 @@ def simulate_resource(
     factors = (tonnage or TonnageUncertainty()).factors(
         int(simulation.seed_), simulation.n_realizations
     )
-    passes = _passes(simulation, factors)
+    passes = _passes(simulation, factors, by_source)
     bar = _progress(
         simulation.n_realizations * len(set(map(id, passes.values()))), progress
     )
@@ -445,7 +456,9 @@ def _draw(
 
 
 def _passes(
-    simulation: ConditionalSimulation, factors: dict[str, NDArray]
+    simulation: ConditionalSimulation,
+    factors: dict[str, NDArray],
+    by_source: bool = True,
 ) -> dict[str, ConditionalSimulation]:
     """The simulations to draw: all sources, and each source alone when several.
 
@@ -457,13 +470,14 @@ def _passes(
     own = [
         name
         for name, on in (
+            ("histogram", bool(simulation.histogram_uncertainty)),
             ("variogram", bool(simulation.variogram_uncertainty)),
             ("grade_error", simulation.grade_relative_sd > 0),
         )
         if on
     ]
     passes = {"combined": simulation}
-    if not own and not factors:
+    if not by_source or (not own and not factors):
         return passes
     passes["spatial"] = _alone(simulation, None) if own else simulation
     for name in own:
@@ -479,7 +493,7 @@ def _source_table(
     """Rows of the whole grid per source alone (then combined) and realisation."""
     spatial = drawn[id(passes["spatial"])].tables["total"]
     parts = {"spatial": spatial}
-    for name in ("variogram", "grade_error"):
+    for name in ("histogram", "variogram", "grade_error"):
         if name in passes:
             parts[name] = drawn[id(passes[name])].tables["total"]
     for name, factor in factors.items():
@@ -794,6 +808,7 @@ def _method_record(simulation: ConditionalSimulation) -> dict[str, Any]:
         else list(np.broadcast_to(np.asarray(simulation.block_size, float), (2,))),
         "block_discretization": simulation.block_discretization,
         "upper_tail_power": simulation.upper_tail_power,
+        "histogram_uncertainty": bool(simulation.histogram_uncertainty),
         "variogram_uncertainty": bool(simulation.variogram_uncertainty),
         "realizations_per_variogram": simulation.realizations_per_variogram
         if simulation.variogram_uncertainty

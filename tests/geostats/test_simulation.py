@@ -314,3 +314,69 @@ def test_a_degenerate_automatic_fit_is_replaced_by_a_regular_one(monkeypatch):
         sim = ConditionalSimulation(n_realizations=2).fit(X, y)
     assert sim.variogram_.sill == pytest.approx(1.0)
     assert sim.variogram_.structures[0].psill > 0.5
+
+
+def test_unit_sill_refits_the_range_instead_of_flattening_the_variogram() -> None:
+    """Scores that still rise at the cutoff: the free fit runs to a range far beyond
+    the data and a sill of several units. Divided by that sill, the model stayed
+    near 0 at the data's lags; with the sill fixed at 1 it follows them."""
+    rng = np.random.default_rng(3)
+    X = rng.uniform(0, 20_000, (80, 2))
+    y = np.exp(6.8 + X[:, 0] / 10_000.0 + rng.normal(0, 0.1, 80))  # a drift
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", SeabedWarning)
+        sim = ConditionalSimulation(n_realizations=1).fit(X, y)
+    ev = experimental_variogram(X, sim.scores_)
+    assert sim.variogram_.sill == pytest.approx(1.0)
+    # the free fit divided by its sill (range 260 km, sill 16) gave 0.03 at the
+    # last lags, where the scores' semivariance is 0.5-0.6; now 0.37-0.42
+    model = sim.variogram_.semivariance(ev.dist)
+    np.testing.assert_allclose(model, ev.gamma, atol=0.25)
+    assert (model[-3:] > 0.3).all()
+
+
+# ------------------------------------------------------ histogram uncertainty
+@pytest.fixture(scope="module")
+def few_cores() -> tuple[np.ndarray, np.ndarray]:
+    """30 log-normal grades over a 20 km square: a histogram known roughly."""
+    rng = np.random.default_rng(21)
+    X = rng.uniform(0.0, 20_000.0, size=(30, 2))
+    return X, np.exp(LOG_MEAN + LOG_SD * gaussian_truth(21, X))
+
+
+def test_histogram_uncertainty_spreads_the_mean_away_from_the_data(few_cores):
+    X, y = few_cores
+    make = ConditionalSimulation(
+        TRUE_MODEL, n_realizations=60, random_state=2, n_features=100
+    ).set_params
+    # far beyond the data and from one another (the range is 4 km)
+    far = np.random.default_rng(0).uniform(100_000.0, 2_000_000.0, (300, 2))
+    fixed = make(histogram_uncertainty=False).fit(X, y).sample(far)
+    resampled = make(histogram_uncertainty=True).fit(X, y)
+    spread = resampled.sample(far)
+    # far from the data every realisation follows its own resample's histogram:
+    # the realisations' mean grades spread about as a bootstrap of the mean
+    standard_error = y.std() / np.sqrt(len(y))
+    assert spread.mean(axis=0).std() > 1.5 * fixed.mean(axis=0).std()
+    assert 0.5 < spread.mean(axis=0).std() / standard_error < 2.0
+    # and the data are still honoured
+    np.testing.assert_allclose(resampled.sample(X[:5]), np.repeat(y[:5, None], 60, 1))
+    # one resample per realisation, drawn from the seed alone
+    a, b = resampled.transform_of(3), resampled.transform_of(4)
+    assert not np.array_equal(a.values_, b.values_)
+    np.testing.assert_array_equal(a.values_, resampled.transform_of(3).values_)
+    plain = make(histogram_uncertainty=False).fit(X, y)
+    assert plain.transform_of(3) is plain.transform_
+
+
+def test_histogram_uncertainty_does_not_depend_on_batches(few_cores) -> None:
+    X, y = few_cores
+    sim = ConditionalSimulation(
+        TRUE_MODEL, n_realizations=6, random_state=4, n_features=50
+    ).fit(X, y)
+    nodes = grid_nodes(10, 2000.0)
+    whole = sim.sample(nodes)
+    batches = np.column_stack([g for _, g in sim.iter_batches(nodes, batch_size=4)])
+    assert np.array_equal(whole, batches)
+    assert np.array_equal(whole[:, 3:5], sim.sample(nodes, range(3, 5)))
+    assert np.array_equal(whole[:40], sim.sample(nodes[:40]))

@@ -612,6 +612,7 @@ def test_simulation_block_in_outputs(tmp_path):
     sources = document["simulation"]["uncertainty"]["sources"]
     assert {row["source"] for row in sources} == {
         "spatial",
+        "histogram",  # on by default
         "variogram",
         "density",
         "thickness",

@@ -418,6 +418,8 @@ def test_uncertainty_maps_and_spread_draw_the_simulation(result, monkeypatch):
     page.feed(sections.uncertainty_html(report.report_context(result)))
     assert page.alts == [
         "distribution of TREO over the realisations",
+        # the histogram's uncertainty is on by default: a source beside space
+        "tornado chart of the sources of uncertainty",
         "e-type REY grade",
         "probability above 400 ppm",  # none at 0 ppm: it is 1 everywhere
         "probability above 2000 ppm",

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
 from seabed.report import charts
 from seabed.report.html import _by_part_html, _figure, _figure_html, _table_html
 from seabed.report.sections.statement import depth_tables_html
+from seabed.resource.sources import included_sources
 
 if TYPE_CHECKING:
     from seabed.report.context import ReportContext
@@ -180,11 +181,40 @@ def _uncertainty_text(simulated: SimulatedResource) -> str:
         "grade maps that each honour the cores and the variogram, any one as "
         "likely as another. Each went through the same accounting as the kriged "
         "estimate (cell areas, zones and rules, depth window, dry density, cut-offs) "
-        "and gave its own statement.</p>"
+        f"and gave its own statement. {_sources_sentence(simulated.method)}</p>"
         "<p><b>P10</b> is the low figure: 90 % of the realisations give more. "
         "<b>P50</b> is the middle one and <b>P90</b> the high one, exceeded by only "
         "10 %. Each quantity is ranked on its own, so the figures of one row need "
         "not come from one realisation. Where the kriged figure lies off the P50, "
         "or outside P10-P90, that is the smoothing of kriging at work: at cut-offs "
         "above the mean grade the kriged tonnes are too low.</p>"
+    )
+
+
+def _sources_sentence(method: dict[str, Any]) -> str:
+    """Which uncertainties the realisations carry (``SimulatedResource.method``),
+    in plain words.
+
+    >>> _sources_sentence({"histogram_uncertainty": True})[:60]
+    'They carry the uncertainty of the grade between the cores an'
+    """
+    words = {
+        "histogram": "that of the cores' grade distribution (each realisation "
+        "follows its own bootstrap resample of the cores' histogram)",
+        "variogram": "that of the variogram",
+        "grade_error": "the grades' measurement error",
+        "density": "that of the dry density",
+        "thickness": "that of the window's thickness",
+    }
+    extra = [words[name] for name in included_sources(method)[1:]]
+    if not extra:
+        return (
+            "They carry only the uncertainty of the grade between the cores: "
+            "the cores' grade distribution and the variogram are taken as known, "
+            "so P10-P90 is too narrow (docs/validation.md)."
+        )
+    return (
+        "They carry the uncertainty of the grade between the cores and "
+        + ", ".join(extra)
+        + "."
     )
