@@ -201,9 +201,11 @@ def test_report_embeds_every_figure_as_a_drawn_png(written):
     _, page = written
     # 5 maps, location, variogram, directional variograms, cross-validation scatter
     # and map, log-probability, 3 swaths, Q-Q, grade-tonnage, depth profile; TREO
-    # over the realisations, e-type map, 3 probability maps; the neighbourhood
-    # analysis (slope and efficiency)
-    assert len(page.images) == 23
+    # over the realisations, the tornado chart (the histogram's uncertainty is a
+    # source beside space by default), e-type map, 3 probability maps; the
+    # neighbourhood analysis (slope and efficiency)
+    assert len(page.images) == 24
+    assert "tornado chart of the sources of uncertainty" in page.alts
     for alt in ("log-probability plot", "swath plot depth", "Q-Q plot"):
         assert alt in page.alts
     for png in page.images:
