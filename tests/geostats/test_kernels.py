@@ -106,7 +106,10 @@ def test_pieces_cover_every_group_once_in_order():
     order = np.arange(1000)[::-1].copy()
     group_ptr = np.array([0, 10, 400, 410, 700, 1000])
     parts = pieces(order, group_ptr, 3)
-    assert 1 < len(parts) <= 3
+    # groups of 10, 390, 10, 290 and 300 nodes, cut at group boundaries nearest
+    # to thirds of the 1,000 nodes
+    assert [len(o) for o, _ in parts] == [400, 300, 300]
+    assert [len(o) for o, _ in pieces(order, group_ptr, 1)] == [1000]
     assert np.array_equal(np.concatenate([o for o, _ in parts]), order)
     for piece_order, piece_ptr in parts:
         assert piece_ptr[0] == 0 and piece_ptr[-1] == len(piece_order)
