@@ -38,6 +38,8 @@ Competent Person signs it.
 The rules act on per-cell arrays (:func:`class_diagnostics` computes them from the
 grid, the cores and the estimator; :func:`assign_classes` applies the rules), so
 that diagnostics from another source (the kriging kernel's own) can be swapped in.
+The cores of each cell's search are counted by compiled kernels
+(:mod:`seabed.resource._sectors`).
 
 Examples
 --------
@@ -63,12 +65,11 @@ from typing import Any
 
 import numpy as np
 import xarray as xr
-from numba import njit
 from numpy.typing import ArrayLike, NDArray
 
 from seabed.exceptions import ConfigError
 from seabed.geostats import Variogram
-from seabed.geostats._search import nearest_neighbors
+from seabed.resource import _sectors
 
 __all__ = [
     "CLASSES",
@@ -97,11 +98,8 @@ CLASS_CODES: Mapping[str, int] = {
 #: Classes in the order a cell is tested for them, most confident first.
 CLASSES: tuple[str, ...] = ("measured", "indicated", "inferred")
 
-# Nodes per search, so that neighbour arrays stay small (32 x 65536 x 16 B).
-_CHUNK = 65_536
 # Share of the sill at which asymptotic models reach their practical range.
 _PRACTICAL_SILL_SHARE = 0.95
-_TWO_PI = 2 * math.pi
 
 
 @dataclass(frozen=True)
@@ -275,103 +273,9 @@ def search_statistics(
     nodes = np.asarray(nodes, dtype=float).reshape(-1, 2)
     cores = np.asarray(cores, dtype=float).reshape(-1, 2)
     k = len(cores) if n_neighbors is None else min(int(n_neighbors), len(cores))
-    nearest = np.full(len(nodes), np.inf)
-    n_cores = np.zeros(len(nodes), dtype=np.int64)
-    n_found_sectors = np.zeros(len(nodes), dtype=np.int64)
-    n_within = np.zeros((len(radii), len(nodes)), dtype=np.int64)
-    radii_m = np.asarray(radii, dtype=float)
-    if k == 0:
-        return {
-            "nearest_m": nearest,
-            "n_cores": n_cores,
-            "n_sectors": n_found_sectors,
-            "n_cores_within": n_within,
-        }
-    for start in range(0, len(nodes), _CHUNK):
-        chunk = slice(start, start + _CHUNK)
-        # the kriging's own search: exact, ties broken by core index
-        index, distance = nearest_neighbors(
-            cores, nodes[chunk], k, max_distance=max_distance
-        )
-        nearest[chunk] = distance[:, 0]
-        _count_search(
-            np.ascontiguousarray(nodes[chunk]),
-            cores,
-            index,
-            distance,
-            n_sectors,
-            radii_m,
-            n_cores[chunk],
-            n_found_sectors[chunk],
-            n_within[:, chunk],
-        )
-    return {
-        "nearest_m": nearest,
-        "n_cores": n_cores,
-        "n_sectors": n_found_sectors,
-        "n_cores_within": n_within,
-    }
-
-
-@njit(cache=True, nogil=True, error_model="numpy")
-def _sector(dx: float, dy: float, n_sectors: int) -> int:
-    """The sector of an offset, as ``min(floor(mod(atan2(dx, dy), 2 pi) / (2 pi)
-    * n_sectors), 7)`` (clockwise from north), without the arctangent where the
-    signs decide it (1, 2 or 4 sectors, away from the axes)."""
-    if n_sectors in (1, 2, 4) and dx != 0.0 and dy != 0.0:
-        ratio = abs(dx) / abs(dy)
-        if 1e-6 < ratio < 1e6:
-            if n_sectors == 1:
-                return 0
-            east = dx > 0.0
-            if n_sectors == 2:
-                return 0 if east else 1
-            if east:
-                return 0 if dy > 0.0 else 1
-            return 2 if dy < 0.0 else 3
-    angle = math.atan2(dx, dy)  # in [-pi, pi]: numpy's mod adds 2 pi below 0
-    if angle < 0.0:
-        angle += _TWO_PI
-    elif angle == 0.0:
-        angle = 0.0  # no -0.0, as numpy's mod
-    return min(int(angle / _TWO_PI * n_sectors), 7)
-
-
-@njit(cache=True, nogil=True, error_model="numpy")
-def _count_search(
-    nodes: NDArray[np.float64],
-    cores: NDArray[np.float64],
-    index: NDArray[np.int64],
-    distance: NDArray[np.float64],
-    n_sectors: int,
-    radii: NDArray[np.float64],
-    n_cores: NDArray[np.int64],
-    n_found_sectors: NDArray[np.int64],
-    n_within: NDArray[np.int64],
-) -> None:
-    """Per node, from its search (``distance`` inf where none was found): the cores
-    found, the sectors holding one, and those within each radius."""
-    for i in range(nodes.shape[0]):
-        bits = 0
-        found = 0
-        for j in range(distance.shape[1]):
-            d = distance[i, j]
-            if not np.isfinite(d):
-                continue
-            found += 1
-            for r in range(radii.shape[0]):
-                if d <= radii[r]:
-                    n_within[r, i] += 1
-            core = index[i, j]
-            dx = cores[core, 0] - nodes[i, 0]
-            dy = cores[core, 1] - nodes[i, 1]
-            bits |= 1 << _sector(dx, dy, n_sectors)
-        n_cores[i] = found
-        count = 0
-        while bits:
-            count += bits & 1
-            bits >>= 1
-        n_found_sectors[i] = count
+    return _sectors.count_search(
+        nodes, cores, k, max_distance=max_distance, n_sectors=n_sectors, radii=radii
+    )
 
 
 def default_rules(
@@ -966,8 +870,8 @@ def _slope_of_regression(
     nodes = np.column_stack([ds["x"].values[columns], ds["y"].values[rows]])
     slope = np.full(grade.shape, np.nan)
     # in chunks, like the search statistics, so that memory stays bounded
-    for start in range(0, len(nodes), _CHUNK):
-        chunk = slice(start, start + _CHUNK)
+    for start in range(0, len(nodes), _sectors.NODES_PER_CHUNK):
+        chunk = slice(start, start + _sectors.NODES_PER_CHUNK)
         values = estimator.slope_of_regression(nodes[chunk])
         slope[rows[chunk], columns[chunk]] = np.asarray(values, dtype=float)
     return slope

@@ -234,7 +234,7 @@ def test_slope_of_regression_rule(layout, monkeypatch):
     asked = np.concatenate(estimator.asked)
     assert len(asked) == estimated.sum()
     # chunk by chunk gives the same classes
-    monkeypatch.setattr("seabed.resource.classes._CHUNK", 7)
+    monkeypatch.setattr("seabed.resource._sectors.NODES_PER_CHUNK", 7)
     chunked = SlopeStandIn()
     again = classify_cells(grid, cores, rules=rules, estimator=chunked)
     np.testing.assert_array_equal(again.values, codes.values)
