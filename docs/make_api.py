@@ -37,6 +37,11 @@ SECTIONS: tuple[tuple[str, tuple[str, ...]], ...] = (
         (
             "seabed",
             "seabed.config",
+            "seabed.config.inputs",
+            "seabed.config.estimate",
+            "seabed.config.resource",
+            "seabed.config.run",
+            "seabed.config.loading",
             "seabed.config_errors",
             "seabed.schedulers",
             "seabed.exceptions",
