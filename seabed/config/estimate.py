@@ -1,5 +1,4 @@
-"""The sections of the estimate: ``[composite]``, ``[estimate]``, ``[kna]`` and
-``[simulation]``.
+"""The ``[composite]``, ``[estimate]``, ``[kna]`` and ``[simulation]`` sections.
 
 How the cores are composited over the depth window, how grades are estimated on the
 grid (method, variogram, search passes), how the kriging neighbourhood is analysed,

@@ -1,4 +1,4 @@
-"""The sections of the resource: ``[rules]``, ``[resource]`` and ``[classification]``.
+"""The ``[rules]``, ``[resource]`` and ``[classification]`` sections.
 
 Which cells the bathymetry rules leave out, how the tonnes are stated (density,
 cut-offs, oxide forms, demand, selective mining unit) and the rules of the resource
