@@ -205,6 +205,10 @@ def _newton_in_bracket(
         if high - low < _ROOT_TOLERANCE:
             return (low + high) / 2.0
         following = y - (value - target) / slope if slope > 0.0 else np.nan
+        if abs(following - y) < _ROOT_TOLERANCE:
+            # converged: halving the bracket from here (Newton keeps one end
+            # where it was) would take 30 steps to the same root
+            return min(max(following, low), high)
         # halve instead where Newton leaves the bracket or converges slowly
         if not low < following < high or abs(following - y) > last_step / 2.0:
             following = (low + high) / 2.0
