@@ -116,6 +116,8 @@ _ROOT_TOLERANCE = 1e-13
 _MIN_HALVINGS = 8
 #: Halvings of bisection alone (the former vectorised solver's count).
 _MAX_HALVINGS = 48
+#: Panels whose first halvings are done side by side (a vector's width).
+_LANES = 8
 
 
 @njit(cache=True, nogil=True, error_model="numpy", inline="always")
@@ -151,38 +153,91 @@ def panel_gaussian(
     swing (then one root lies in it), and Newton's method inside the bracket
     (a halving whenever Newton would leave it or stall). A grade outside the
     expansion's range (or NaN) is bisected the 48 times to the bracket's end.
+    The first halvings, the same for every panel, are done for ``_LANES``
+    panels at a time, which the compiler vectorises (the same arithmetic, so
+    the same brackets).
     """
-    n_terms = coefficients.shape[0]
+    n_terms, m = coefficients.shape[0], grade.shape[0]
     # phi_n s^n H_n = phi_n s^n / sqrt(n!) He_n
     inverse_root_factorial = np.ones(n_terms)
     for n in range(1, n_terms):
         inverse_root_factorial[n] = inverse_root_factorial[n - 1] / np.sqrt(n)
-    scaled = np.empty(n_terms)
-    out = np.empty(grade.shape[0])
-    for i in range(grade.shape[0]):
-        power = 1.0
-        for n in range(n_terms):
-            scaled[n] = coefficients[n] * inverse_root_factorial[n] * power
-            power *= s[i]
-        constant = s[i] == 0.0
-        target = grade[i]
-        low, high = -6.0, 6.0
-        halvings = 0
-        while halvings < _MAX_HALVINGS:
-            middle = (low + high) / 2.0
-            value = scaled[0] if constant else _expansion(scaled, middle)[0]
-            if value < target:
-                low = middle
-            else:
-                high = middle
-            halvings += 1
-            if halvings >= _MIN_HALVINGS and low > -6.0 and high < 6.0:
-                break
-        if halvings == _MAX_HALVINGS:
-            out[i] = (low + high) / 2.0
-            continue
-        out[i] = _newton_in_bracket(scaled, target, low, high)
+    scaled = np.empty((n_terms, _LANES))  # the panels side by side
+    target = np.empty(_LANES)
+    low = np.empty(_LANES)
+    high = np.empty(_LANES)
+    one = np.empty(n_terms)
+    work = np.empty((4, _LANES))
+    out = np.empty(m)
+    for start in range(0, m, _LANES):
+        width = min(_LANES, m - start)
+        for lane in range(_LANES):
+            i = start + min(lane, width - 1)  # a short last group repeats a panel
+            power = 1.0
+            for n in range(n_terms):
+                scaled[n, lane] = coefficients[n] * inverse_root_factorial[n] * power
+                power *= s[i]
+            target[lane] = grade[i]
+            low[lane], high[lane] = -6.0, 6.0
+        for _ in range(_MIN_HALVINGS):
+            _halve(scaled, target, low, high, work)
+        for lane in range(width):
+            one[:] = scaled[:, lane]
+            out[start + lane] = _root_in_bracket(
+                one, target[lane], low[lane], high[lane]
+            )
     return out
+
+
+@njit(cache=True, nogil=True, error_model="numpy")
+def _halve(
+    scaled: NDArray[np.float64],
+    target: NDArray[np.float64],
+    low: NDArray[np.float64],
+    high: NDArray[np.float64],
+    work: NDArray[np.float64],
+) -> None:
+    """One bisection step for each lane (column) of ``scaled``, in place: the
+    expansion at the middle as :func:`_expansion` sums it, lanes innermost
+    (``work``: 4 rows of scratch, one column per lane)."""
+    middle, value, previous, current = work[0], work[1], work[2], work[3]
+    lanes = target.shape[0]
+    for lane in range(lanes):
+        middle[lane] = (low[lane] + high[lane]) / 2.0
+        value[lane] = scaled[0, lane]
+        previous[lane] = 0.0
+        current[lane] = 1.0
+    for n in range(1, scaled.shape[0]):
+        for lane in range(lanes):
+            following = middle[lane] * current[lane] - (n - 1) * previous[lane]
+            value[lane] += scaled[n, lane] * following
+            previous[lane] = current[lane]
+            current[lane] = following
+    for lane in range(lanes):
+        if value[lane] < target[lane]:
+            low[lane] = middle[lane]
+        else:
+            high[lane] = middle[lane]
+
+
+@njit(cache=True, nogil=True, error_model="numpy")
+def _root_in_bracket(
+    scaled: NDArray[np.float64], target: float, low: float, high: float
+) -> float:
+    """The root after the first ``_MIN_HALVINGS`` halvings: more halvings until
+    neither end of the bracket is an end of [-6, 6] (at most ``_MAX_HALVINGS``
+    in all, then the middle), then Newton's method in the bracket."""
+    halvings = _MIN_HALVINGS
+    while halvings < _MAX_HALVINGS and not (low > -6.0 and high < 6.0):
+        middle = (low + high) / 2.0
+        if _expansion(scaled, middle)[0] < target:
+            low = middle
+        else:
+            high = middle
+        halvings += 1
+    if halvings == _MAX_HALVINGS:
+        return (low + high) / 2.0
+    return _newton_in_bracket(scaled, target, low, high)
 
 
 @njit(cache=True, nogil=True, error_model="numpy")

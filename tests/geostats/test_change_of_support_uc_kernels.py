@@ -155,3 +155,19 @@ def test_repeated_cutoffs_share_one_sum(model):
         np.testing.assert_array_equal(tonnage[k], alone_t[0])
         np.testing.assert_array_equal(metal[k], alone_q[0])
     assert (tonnage[1] == 1).all() and (metal[1] == metal[2]).all()
+
+
+def test_panel_gaussian_does_not_depend_on_its_neighbours(model, panels):
+    """Panels are bisected side by side in groups: each panel's root is the same
+    alone, in any group and in a short last group, to the last bit."""
+    grade, _ = panels
+    s = np.random.default_rng(4).uniform(0.0, model.r_, grade.size)
+    s[-20:-10] = 0.0
+    whole = model._panel_gaussian(grade, s)
+    for start, stop in [(0, 1), (5, 12), (grade.size - 13, grade.size)]:
+        part = model._panel_gaussian(grade[start:stop], s[start:stop])
+        np.testing.assert_array_equal(part, whole[start:stop])
+    shuffled = np.random.default_rng(5).permutation(grade.size)
+    np.testing.assert_array_equal(
+        model._panel_gaussian(grade[shuffled], s[shuffled]), whole[shuffled]
+    )
