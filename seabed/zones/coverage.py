@@ -10,7 +10,10 @@ that only cells the zone's boundary crosses need a polygon intersection:
    inside or outside, which one point-in-polygon test per block decides;
 3. in the remaining blocks the same two steps run cell by cell, and the cells the
    boundary crosses get ``intersection(cell, zone).area``, against the zone already
-   clipped to the block so that each intersection stays small.
+   clipped to the block so that each intersection stays small. Only the cells
+   within a segment's envelope, found by arithmetic on the cell edges, are made
+   into polygons and tested against the segments; the others take the
+   point-in-polygon test of their centre.
 
 Zones given in another CRS (EPSG:4326 usually) are densified before they are
 reprojected, so that long edges, such as a parallel or the arc of a 200-nmi circle,
@@ -534,14 +537,51 @@ def _cell_coverage(
     pieces: NDArray,
 ) -> NDArray[np.float64]:
     """Coverage of single cells; only those the boundary crosses are intersected."""
-    boxes = layout.boxes(rows, cols)
-    crossed = _touching(boundary, boxes)
-    coverage = np.empty(boxes.size)
+    # only the cells within a segment's envelope can touch it: the others are
+    # never made into polygons
+    near = np.isin(rows * layout.shape[1] + cols, _cells_near(boundary, layout))
+    boxes = layout.boxes(rows[near], cols[near])
+    touching = _touching(boundary, boxes)
+    crossed = np.zeros(rows.size, dtype=bool)
+    crossed[np.flatnonzero(near)[touching]] = True
+    coverage = np.empty(rows.size)
     x, y = layout.centres(rows[~crossed], cols[~crossed])
     coverage[~crossed] = shapely.contains_xy(polygon, x, y)
-    overlap = shapely.intersection(boxes[crossed], pieces[crossed])
+    overlap = shapely.intersection(boxes[touching], pieces[crossed])
     coverage[crossed] = shapely.area(overlap) / layout.cell_area
     return coverage
+
+
+def _cells_near(boundary: shapely.STRtree, layout: _CellLayout) -> NDArray[np.intp]:
+    """Flat indices (row-major) of the cells that meet a segment's envelope."""
+    x_min, y_min, x_max, y_max = shapely.bounds(boundary.geometries).T
+    first_row, last_row = _cells_meeting(layout.y_edges, y_min, y_max)
+    first_col, last_col = _cells_meeting(layout.x_edges, x_min, x_max)
+    n_rows = np.maximum(last_row - first_row + 1, 0)
+    n_cols = np.maximum(last_col - first_col + 1, 0)
+    count = n_rows * n_cols
+    segment = np.repeat(np.arange(count.size), count)
+    offset = np.arange(count.sum()) - np.repeat(np.cumsum(count) - count, count)
+    row = first_row[segment] + offset // n_cols[segment]
+    col = first_col[segment] + offset % n_cols[segment]
+    return np.unique(row * layout.shape[1] + col)
+
+
+def _cells_meeting(
+    edges: NDArray[np.float64], low: NDArray[np.float64], high: NDArray[np.float64]
+) -> tuple[NDArray[np.intp], NDArray[np.intp]]:
+    """First and last index of the cells between consecutive ``edges`` (either
+    order) whose closed interval meets each closed interval [low, high]."""
+    n_cells = edges.size - 1
+    ascending = edges[-1] > edges[0]
+    rising = edges if ascending else edges[::-1]
+    first = np.clip(np.searchsorted(rising, low, side="left") - 1, 0, n_cells - 1)
+    last = np.clip(np.searchsorted(rising, high, side="right") - 1, 0, n_cells - 1)
+    last = np.where(rising[last] <= high, last, -1)  # wholly outside: no cell
+    first = np.where(rising[first + 1] >= low, first, n_cells)
+    if ascending:
+        return first, last
+    return n_cells - 1 - last, n_cells - 1 - first
 
 
 def _block_boxes(layout: _CellLayout, rows: slice, cols: slice) -> NDArray:

@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 from scipy.special import ndtr, ndtri
 
-from seabed.geostats import Variogram
+from seabed.geostats import Variogram, _uc
 from seabed.geostats.change_of_support import (
     _GL_NODES,
     _GL_WEIGHTS,
@@ -127,3 +127,47 @@ def test_above_matches_the_vectorised_code_on_odd_spreads(model):
     want_t, want_q = reference_above(model, center, spread, cutoffs)
     np.testing.assert_allclose(tonnage, want_t, rtol=1e-12, atol=1e-300)
     np.testing.assert_allclose(metal, want_q, rtol=1e-12, atol=1e-300)
+
+
+def test_normal_quantile_matches_scipy_ndtri():
+    """The compiled quantile (AS 241) at the quadrature's probabilities, the far
+    tails and the edges: SciPy's ndtri to 2e-15 relative, its infinities and NaN."""
+    shares = (_GL_NODES + 1) / 2
+    p_low = np.concatenate([ndtr(np.linspace(-9.0, 9.0, 301)), [1e-300, 1 - 1e-15]])
+    p = (p_low[:, None] + (1 - p_low[:, None]) * shares).ravel()
+    p = np.concatenate([p, [5e-324, 1e-300, 0.075, 0.925, 0.5, 1 - 2**-53]])
+    got = np.array([_uc.normal_quantile(value) for value in p])
+    np.testing.assert_allclose(got, ndtri(p), rtol=2e-15, atol=0)
+    edges = [0.0, 1.0, np.nan, -0.5, 1.5]
+    got = [_uc.normal_quantile(value) for value in edges]
+    np.testing.assert_array_equal(got, ndtri(edges))
+
+
+def test_repeated_cutoffs_share_one_sum(model):
+    """Cut-offs whose probability below is the same (all SMUs above, or the same
+    cut-off twice) take one quadrature: the same values as alone, in any order."""
+    center = np.array([-0.3, 0.0, 0.8, 2.0])
+    spread = np.array([0.4, 0.6, 0.2, 0.5])
+    low, high = model.table_[0], float(np.quantile(model.table_, 0.6))
+    tonnage, metal = model._above(center, spread, [high, low, low - 1.0, high, low])
+    for k, cutoff in enumerate([high, low, low - 1.0, high, low]):
+        alone_t, alone_q = model._above(center, spread, [cutoff])
+        np.testing.assert_array_equal(tonnage[k], alone_t[0])
+        np.testing.assert_array_equal(metal[k], alone_q[0])
+    assert (tonnage[1] == 1).all() and (metal[1] == metal[2]).all()
+
+
+def test_panel_gaussian_does_not_depend_on_its_neighbours(model, panels):
+    """Panels are bisected side by side in groups: each panel's root is the same
+    alone, in any group and in a short last group, to the last bit."""
+    grade, _ = panels
+    s = np.random.default_rng(4).uniform(0.0, model.r_, grade.size)
+    s[-20:-10] = 0.0
+    whole = model._panel_gaussian(grade, s)
+    for start, stop in [(0, 1), (5, 12), (grade.size - 13, grade.size)]:
+        part = model._panel_gaussian(grade[start:stop], s[start:stop])
+        np.testing.assert_array_equal(part, whole[start:stop])
+    shuffled = np.random.default_rng(5).permutation(grade.size)
+    np.testing.assert_array_equal(
+        model._panel_gaussian(grade[shuffled], s[shuffled]), whole[shuffled]
+    )

@@ -347,3 +347,27 @@ def test_load_report_zones(tmp_path):
     squares.assign(name=["A", None, "B", "C"]).to_file(tmp_path / "gap.gpkg")
     with pytest.raises(InputError, match=r"row 2.*no name"):
         load_report_zones(tmp_path / "gap.gpkg")
+
+
+def test_cells_near_the_boundary_include_every_cell_it_touches(tricky_polygon):
+    """Only the cells within a boundary segment's envelope are tested against the
+    boundary: they must include every cell it touches (edges along grid lines and
+    corners included), on both the rising x and the falling y edges."""
+    from seabed.zones.coverage import (
+        _boundary_segments,
+        _CellLayout,
+        _cells_near,
+        _touching,
+    )
+
+    layout = _CellLayout.from_grid(local_grid())
+    assert (
+        layout.x_edges[1] > layout.x_edges[0] and layout.y_edges[1] < layout.y_edges[0]
+    )
+    polygon = shapely.intersection(tricky_polygon, layout.extent)
+    tree = shapely.STRtree(_boundary_segments(polygon, layout.cell_side))
+    rows, cols = np.indices(layout.shape).reshape(2, -1)
+    touched = np.flatnonzero(_touching(tree, layout.boxes(rows, cols)))
+    near = _cells_near(tree, layout)
+    assert np.isin(touched, near).all()
+    assert near.size < 1.25 * touched.size  # not every cell: the point of it
