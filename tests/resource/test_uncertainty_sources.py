@@ -13,7 +13,8 @@ from seabed.config import SimulationConfig
 from seabed.estimation.models import declustering_weights
 from seabed.exceptions import InputError, SeabedWarning
 from seabed.geostats.declustering import cell_declustering
-from seabed.geostats.simulation import ConditionalSimulation, spectral_frequencies
+from seabed.geostats.simulation import ConditionalSimulation
+from seabed.geostats.spectral import spectral_frequencies
 from seabed.geostats.variogram import Structure, Variogram
 from seabed.resource import (
     TonnageUncertainty,
