@@ -225,3 +225,13 @@ class SimulationConfig(Section):
                     "give density_range_t_m3 or density_from_cores = true, not both"
                 )
         return self
+
+    @field_validator("histogram_uncertainty", mode="before")
+    @classmethod
+    def _known_resampling(cls, value: Any) -> Any:
+        if isinstance(value, bool) or value in ("spatial", "independent"):
+            return value
+        raise ValueError(
+            f'{value!r} is not a resampling: use "spatial", "independent", true '
+            "or false"
+        )
