@@ -109,6 +109,24 @@ def summarize(frame: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+def markdown(table: pd.DataFrame) -> str:
+    """The summary as a markdown table (percentages for the shares)."""
+    lines = [
+        "| histogram | cut-off ppm | quantity | truths | inside P10-P90 | coverage "
+        "| 95 % interval | mean within 10 % | mean error | sd of the error |",
+        "|---|---|---|---|---|---|---|---|---|---|",
+    ]
+    lines += [
+        f"| {row.histogram} | {row.cutoff_ppm:,.0f} | {row.quantity} "
+        f"| {row.truths} | {round(row.coverage * row.truths)} "
+        f"| {row.coverage:.0%} | {row.ci_low:.0%}-{row.ci_high:.0%} "
+        f"| {row.mean_within_10pct:.0%} | {row.mean_error:+.1%} "
+        f"| {row.sd_error:.1%} |"
+        for row in table.itertuples(index=False)
+    ]
+    return "\n".join(lines)
+
+
 def seeds_of(text: str) -> list[int]:
     first, _, last = text.partition("-")
     return list(range(int(first), int(last or first) + 1))
@@ -123,7 +141,7 @@ def main() -> None:
     args = parser.parse_args()
     if args.summarize:
         frame = pd.concat([pd.read_csv(p) for p in args.summarize])
-        print(summarize(frame).to_markdown(index=False, floatfmt=".3f"))
+        print(markdown(summarize(frame)))
         return
     histogram = {"true": True, "false": False}.get(args.histogram, args.histogram)
     parts = []
