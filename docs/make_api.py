@@ -76,6 +76,8 @@ SECTIONS: tuple[tuple[str, tuple[str, ...]], ...] = (
             "seabed.geostats.validation",
             "seabed.geostats.declustering",
             "seabed.geostats.outliers",
+            "seabed.geostats.normal_scores",
+            "seabed.geostats.spectral",
             "seabed.geostats.simulation",
             "seabed.geostats.kna",
             "seabed.geostats.change_of_support",

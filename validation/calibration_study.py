@@ -62,7 +62,10 @@ DEMO_CORES = 120  # over DEMO_BOUNDS (seabed synthetic --n-cores 120)
 THICKNESS_M, DENSITY_T_M3 = 10.0, 0.55
 PROBABILITY_BINS = np.linspace(0.0, 1.0, 11)
 #: the methods whose runs are summarised (see ``variant``), newest first
-VARIANTS = ("histogram", "spacing", "min")
+#: file names of the methods: the spatial bootstrap of the cores' histogram (a run's
+#: default), the independent bootstrap ("histogram", the previous study), and the
+#: fixed histogram of the code before it, by declustering
+VARIANTS = ("spatial", "histogram", "spacing", "min")
 
 
 def demo_core_density() -> float:
@@ -141,7 +144,7 @@ def one_truth(
     generator: str,
     seed: int,
     declustering: str = "spacing",
-    histogram_uncertainty: bool = True,
+    histogram_uncertainty: bool | str = "spatial",
 ) -> tuple[list, np.ndarray]:
     """Rows of the truth table and the reliability counts of one truth."""
     field, true_cells = study.truth(generator, seed)
@@ -218,9 +221,12 @@ def run(args: argparse.Namespace) -> None:
     rows: list = []
     counts = np.zeros((len(CUTOFFS_PPM), 10, 2))
     start = time.time()
+    resampling = {"none": False}.get(
+        args.histogram_uncertainty, args.histogram_uncertainty
+    )
     for seed in range(args.first_seed, args.first_seed + args.n_truths):
         found, reliability = one_truth(
-            study, args.generator, seed, args.declustering, args.histogram_uncertainty
+            study, args.generator, seed, args.declustering, resampling
         )
         rows.extend(found)
         counts += reliability
@@ -245,11 +251,13 @@ def run(args: argparse.Namespace) -> None:
 
 
 def variant(args: argparse.Namespace) -> str:
-    """The name of a run's method in its files: ``histogram`` (what a run does
-    now: the transform resampled per realisation, weights of the nominal
-    spacing); ``spacing`` and ``min`` are the runs of the code before it (fixed
+    """The name of a run's method in its files: ``spatial`` (what a run does now:
+    the transform of a spatial bootstrap of the cores per realisation, weights of
+    the nominal spacing), ``histogram`` (an independent bootstrap, the previous
+    study); ``spacing`` and ``min`` are the runs of the code before them (fixed
     histogram, and the variogram divided by its fitted sill)."""
-    return "histogram" if args.histogram_uncertainty else args.declustering
+    names = {"spatial": "spatial", "independent": "histogram"}
+    return names.get(args.histogram_uncertainty, args.declustering)
 
 
 def binomial_interval(k: int, n: int) -> tuple[float, float]:
@@ -416,10 +424,10 @@ def main() -> None:
     )
     parser.add_argument(
         "--histogram-uncertainty",
-        action=argparse.BooleanOptionalAction,
-        default=True,
-        help="resample the normal-score transform per realisation (a run's default);"
-        " --no-histogram-uncertainty runs the older method (with --declustering)",
+        choices=["spatial", "independent", "none"],
+        default="spatial",
+        help="how each realisation resamples the cores' histogram (a run's default:"
+        " spatial); none runs the older method (with --declustering)",
     )
     parser.add_argument("--out", default="docs/validation")
     parser.add_argument(

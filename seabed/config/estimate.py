@@ -193,9 +193,11 @@ class SimulationConfig(Section):
     realizations: Annotated[int, Field(ge=1, le=100_000)] = 100
     seed: int = 1
     #: the uncertainty of the cores' histogram, on by default (docs/uncertainty.md):
-    #: each realisation's normal-score transform from a bootstrap resample of the
-    #: cores; without it P10-P90 is too narrow (docs/validation.md)
-    histogram_uncertainty: bool = True
+    #: each realisation's normal-score transform from a resample of the cores,
+    #: "spatial" (a spatial bootstrap: correlated cores move together; true means
+    #: it) or "independent" (drawn with replacement); without it P10-P90 is too
+    #: narrow (docs/validation.md)
+    histogram_uncertainty: Literal["spatial", "independent"] | StrictBool = "spatial"
     #: other sources of uncertainty besides the spatial one, off by default: the
     #: normal-score variogram refitted on a bootstrap resample of the cores for
     #: each group of realizations_per_variogram realisations
@@ -223,3 +225,13 @@ class SimulationConfig(Section):
                     "give density_range_t_m3 or density_from_cores = true, not both"
                 )
         return self
+
+    @field_validator("histogram_uncertainty", mode="before")
+    @classmethod
+    def _known_resampling(cls, value: Any) -> Any:
+        if isinstance(value, bool) or value in ("spatial", "independent"):
+            return value
+        raise ValueError(
+            f'{value!r} is not a resampling: use "spatial", "independent", true '
+            "or false"
+        )

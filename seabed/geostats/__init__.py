@@ -20,8 +20,9 @@ from seabed.geostats.kriging import (
     SimpleKriging,
     UniversalKriging,
 )
+from seabed.geostats.normal_scores import NormalScoreTransform
 from seabed.geostats.plot import plot_variogram
-from seabed.geostats.simulation import ConditionalSimulation, NormalScoreTransform
+from seabed.geostats.simulation import ConditionalSimulation
 from seabed.geostats.support import block_discretization
 from seabed.geostats.validation import (
     CrossValidation,

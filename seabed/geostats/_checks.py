@@ -360,3 +360,18 @@ def _writable(a: NDArray[np.float64]) -> NDArray[np.float64]:
     of every kernel (about 10 s) for nothing.
     """
     return a if a.flags.writeable else a.copy()
+
+
+def check_vector(values: ArrayLike, name: str) -> NDArray[np.float64]:
+    """``values`` as a 1-D float array of finite numbers, or an InputError naming ``name``."""
+    try:
+        array = np.asarray(values, dtype=float)
+    except (TypeError, ValueError):
+        raise InputError(f"{name} must be numbers", column=name) from None
+    if array.ndim != 1 or not np.isfinite(array).all():
+        raise InputError(
+            f"{name} must be a 1-D array of finite numbers (shape {array.shape})",
+            column=name,
+            hint="drop missing values before simulating",
+        )
+    return array

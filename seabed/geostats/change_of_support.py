@@ -78,7 +78,7 @@ from sklearn.utils.validation import check_is_fitted
 from seabed.exceptions import InputError
 from seabed.geostats import _uc
 from seabed.geostats._checks import InstanceOf, Interval, Sizes, validate_params
-from seabed.geostats.simulation import NormalScoreTransform
+from seabed.geostats.normal_scores import NormalScoreTransform
 from seabed.geostats.support import block_discretization
 from seabed.geostats.variogram import Variogram
 

@@ -49,7 +49,6 @@ True
 
 from __future__ import annotations
 
-import functools
 import math
 import numbers
 import warnings
@@ -59,7 +58,6 @@ from typing import Any, ClassVar
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
-from scipy.special import ndtr, ndtri
 from sklearn.base import BaseEstimator
 from sklearn.utils.validation import check_is_fitted
 
@@ -67,7 +65,9 @@ from seabed.exceptions import InputError, SeabedWarning
 from seabed.geostats._checks import (
     InstanceOf,
     Interval,
+    Options,
     check_samples,
+    check_vector,
     validate_params,
 )
 from seabed.geostats._parameters import (
@@ -85,331 +85,19 @@ from seabed.geostats.fitting import (
 )
 from seabed.geostats.gridding import fit_inputs
 from seabed.geostats.kriging import SimpleKriging
+from seabed.geostats.normal_scores import NormalScoreTransform
+from seabed.geostats.spectral import GaussianField
 from seabed.geostats.variogram import Structure, Variogram
 
-__all__ = [
-    "ConditionalSimulation",
-    "NormalScoreTransform",
-    "spectral_frequencies",
-]
+__all__ = ["HISTOGRAM_RESAMPLING", "ConditionalSimulation", "histogram_resampling"]
+
+#: How the data's histogram may be resampled per realisation (see
+#: ``ConditionalSimulation``'s ``histogram_uncertainty``)
+HISTOGRAM_RESAMPLING = ("spatial", "independent")
 
 # Tags of the random streams of the uncertainty sources (see _stream)
 # (tags 3 and 4 are the tonnage sources' streams, seabed.resource.sources)
 _VARIOGRAM_STREAM, _GRADE_ERROR_STREAM, _HISTOGRAM_STREAM = 1, 2, 5
-# Phase matrix elements (points x features) computed at once: bounds memory (~32 MB).
-_PHASE_BLOCK = 4 * 2**20
-# Spherical model: the 3-D spectral density of a ball's autocorrelation, tabulated
-# on [0, _U_MAX] in the reduced frequency u = omega * range / 2; beyond it the
-# density behaves as cos(u)^2 / u^2 and its tail is drawn in closed form.
-_U_MAX = 2000.0
-_U_NODES = 400_001
-_SPHERICAL_NORM = math.pi / 6.0  # integral of (sin u - u cos u)^2 / u^4 over u > 0
-
-
-# ---------------------------------------------------------------- normal scores
-class NormalScoreTransform(BaseEstimator):
-    """Map values to standard normal scores and back, with tails (GSLIB style).
-
-    The empirical distribution of the data (plotting positions
-    ``(cumulative weight - w_i / 2) / total weight``, i.e. ``(i - 0.5) / n`` for
-    equal weights) is matched to the standard normal one. Between data values the
-    map is linear; below the smallest value the cumulative probability falls
-    linearly to 0 at ``min_value``; above the largest it follows a hyperbolic
-    (power-law) tail ``1 - F(z) = (1 - F(z_max)) (z_max / z) ** upper_tail_power``,
-    so that realisations may exceed the largest datum, as the truth may.
-
-    Parameters
-    ----------
-    min_value : float, default 0.0
-        The smallest possible value (grades cannot be negative).
-    upper_tail_power : float, default 2.5
-        Exponent of the hyperbolic upper tail (> 1; larger is a lighter tail).
-
-    Attributes
-    ----------
-    values_ : ndarray
-        Distinct data values, ascending.
-    cdf_ : ndarray
-        Their cumulative probabilities (plotting positions).
-    scores_ : ndarray
-        Their normal scores, ``ndtri(cdf_)``.
-
-    Examples
-    --------
-    >>> nst = NormalScoreTransform().fit([10.0, 20.0, 30.0, 40.0])
-    >>> nst.transform([25.0]).round(4).tolist()      # half way between 20 and 30
-    [0.0]
-    >>> nst.inverse_transform(nst.transform([12.0, 33.0])).round(9).tolist()
-    [12.0, 33.0]
-    >>> bool(nst.inverse_transform([4.0])[0] > 40.0)  # the upper tail goes beyond
-    True
-    """
-
-    _parameter_constraints: ClassVar[dict[str, list[Any]]] = {
-        "min_value": [Interval(numbers.Real, None)],
-        # > 1: a finite mean
-        "upper_tail_power": [Interval(numbers.Real, 1.0, open_low=True)],
-    }
-
-    def __init__(self, *, min_value: float = 0.0, upper_tail_power: float = 2.5):
-        self.min_value = min_value
-        self.upper_tail_power = upper_tail_power
-
-    def fit(
-        self, y: ArrayLike, sample_weight: ArrayLike | None = None
-    ) -> NormalScoreTransform:
-        """Learn the data's distribution.
-
-        Parameters
-        ----------
-        y : array-like of shape (n,)
-            Data values, all >= ``min_value``.
-        sample_weight : array-like of shape (n,), optional
-            Declustering weights (>= 0); equal by default.
-
-        Returns
-        -------
-        self
-        """
-        validate_params(self)
-        values = _finite_vector(y, "y")
-        if len(values) < 2:
-            raise InputError(
-                f"a normal-score transform needs at least 2 values, got {len(values)}",
-                column="y",
-            )
-        weights = (
-            np.ones_like(values)
-            if sample_weight is None
-            else _finite_vector(sample_weight, "sample_weight")
-        )
-        if len(weights) != len(values) or (weights < 0).any() or weights.sum() <= 0:
-            raise InputError(
-                "sample_weight must hold one weight >= 0 per value, not all zero",
-                column="sample_weight",
-            )
-        if values.min() < self.min_value:
-            raise InputError(
-                f"a value ({values.min():g}) is below min_value ({self.min_value:g})",
-                column="y",
-                hint="check the data, or lower min_value",
-            )
-        distinct, inverse = np.unique(values, return_inverse=True)
-        if len(distinct) < 2:
-            raise InputError("all values are equal: nothing to simulate", column="y")
-        # tied values share one point of the distribution, with their total weight
-        weight = np.bincount(inverse, weights=weights) / weights.sum()
-        self.values_ = distinct
-        self.cdf_ = np.cumsum(weight) - weight / 2.0
-        self.scores_ = ndtri(self.cdf_)
-        return self
-
-    def transform(self, y: ArrayLike) -> NDArray[np.float64]:
-        """Normal scores of values (any shape)."""
-        check_is_fitted(self)
-        z = np.asarray(y, dtype=float)
-        # linear in the scores between data values: the exact inverse of the below
-        scores = np.interp(z, self.values_, self.scores_)
-        outside = (z < self.values_[0]) | (z > self.values_[-1])
-        scores[outside] = ndtri(self._tail_cdf(z[outside]))
-        return scores
-
-    def inverse_transform(self, scores: ArrayLike) -> NDArray[np.float64]:
-        """Values of normal scores (any shape): the back-transform."""
-        check_is_fitted(self)
-        s = np.asarray(scores, dtype=float)
-        z_lo, z_hi = self.values_[0], self.values_[-1]
-        p_lo, p_hi = self.cdf_[0], self.cdf_[-1]
-        out = np.interp(s, self.scores_, self.values_)
-        p = ndtr(s)
-        low = s < self.scores_[0]
-        out[low] = self.min_value + (z_lo - self.min_value) * p[low] / p_lo
-        high = s > self.scores_[-1]
-        # the survival function of the tail, inverted; ndtr(-s) keeps its precision
-        tail = ndtr(-s[high]) / (1.0 - p_hi)
-        out[high] = z_hi * tail ** (-1.0 / self.upper_tail_power)
-        return out
-
-    def _tail_cdf(self, z: NDArray[np.float64]) -> NDArray[np.float64]:
-        """Cumulative probability of values beyond the data's range."""
-        z_lo, z_hi = self.values_[0], self.values_[-1]
-        p_lo, p_hi = self.cdf_[0], self.cdf_[-1]
-        p = np.empty_like(z)
-        low = z < z_lo
-        span = z_lo - self.min_value
-        p[low] = p_lo * np.clip((z[low] - self.min_value) / span, 0.0, 1.0)
-        high = ~low
-        p[high] = 1.0 - (1.0 - p_hi) * (z_hi / z[high]) ** self.upper_tail_power
-        return p
-
-
-# ---------------------------------------------------------------- spectral draws
-def spectral_frequencies(
-    structure: Structure, rng: np.random.Generator, n: int
-) -> NDArray[np.float64]:
-    """Draw ``n`` frequencies (radians per metre) from a structure's spectral density.
-
-    By Bochner's theorem a stationary correlation ``rho(h)`` equals
-    ``E[cos(w . h)]`` for ``w`` drawn from its normalised spectral density, so
-    ``sum a_k cos(w_k . x) + b_k sin(w_k . x)`` with ``a_k, b_k ~ N(0, 1 / n)``
-    has that correlation. The
-    densities, for gstat's range parameter ``a``:
-
-    - exponential and Matern (smoothness ``k``): ``(1 + a^2 |w|^2) ^ -(k + 1)``
-      in 2-D, drawn by inverting its radial distribution
-      ``1 - (1 + a^2 |w|^2) ^ -k``;
-    - Gaussian ``exp(-(h/a)^2)``: ``w ~ N(0, 2 / a^2)`` per axis;
-    - spherical: the model is the autocorrelation of a ball of diameter ``a``, so
-      its 3-D spectral density is the squared Fourier transform of the ball,
-      ``(sin u - u cos u)^2 / u^6`` with ``u = |w| a / 2``; 3-D frequencies are
-      drawn (isotropic direction, tabulated radial law) and projected on the
-      plane, which gives the model's restriction to 2-D.
-
-    Anisotropy maps the frequencies back from the rotated and stretched space in
-    which the structure is isotropic.
-
-    Parameters
-    ----------
-    structure : Structure
-        One nested structure of a :class:`~seabed.geostats.variogram.Variogram`.
-    rng : numpy.random.Generator
-    n : int
-        Number of frequencies.
-
-    Returns
-    -------
-    ndarray of shape (n, 2)
-        Frequencies along (east, north).
-
-    Examples
-    --------
-    >>> rng = np.random.default_rng(0)
-    >>> w = spectral_frequencies(Structure("exponential", 1.0, 500.0), rng, 200_000)
-    >>> lag = np.array([500.0, 0.0])
-    >>> round(float(np.cos(w @ lag).mean()), 2)    # exp(-500 / 500)
-    0.37
-    """
-    a = structure.range
-    if structure.model == "gaussian":
-        unit = rng.standard_normal((n, 2)) * math.sqrt(2.0)
-    elif structure.model in ("exponential", "matern"):
-        kappa = 0.5 if structure.model == "exponential" else structure.kappa
-        radius = np.sqrt(rng.random(n) ** (-1.0 / kappa) - 1.0)
-        unit = radius[:, None] * _unit_circle(rng, n)
-    else:  # spherical
-        u = _spherical_radius(rng, n)
-        cos_polar = rng.uniform(-1.0, 1.0, n)
-        planar = 2.0 * u * np.sqrt(1.0 - cos_polar**2)  # |w| a, projected
-        unit = planar[:, None] * _unit_circle(rng, n)
-    unit /= a
-    if structure.anis is None:
-        return unit
-    angle, ratio = structure.anis
-    theta = math.radians(angle)
-    # The correlation is isotropic in (along, across / ratio), a linear map T of
-    # (east, north); a frequency w' there is T^T w' in (east, north).
-    transform = np.array(
-        [
-            [math.sin(theta), math.cos(theta)],
-            [math.cos(theta) / ratio, -math.sin(theta) / ratio],
-        ]
-    )
-    return unit @ transform
-
-
-def _unit_circle(rng: np.random.Generator, n: int) -> NDArray[np.float64]:
-    angle = rng.uniform(0.0, 2.0 * math.pi, n)
-    return np.column_stack([np.cos(angle), np.sin(angle)])
-
-
-@functools.cache
-def _spherical_table() -> tuple[NDArray[np.float64], NDArray[np.float64]]:
-    """Cumulative radial law of the spherical model's 3-D spectral density."""
-    u = np.linspace(0.0, _U_MAX, _U_NODES)
-    uu = np.maximum(u, 1e-3)
-    # series near 0 avoids cancellation: (sin u - u cos u) ~ u^3 / 3
-    density = np.where(
-        u < 1e-3, u**2 / 9.0, (np.sin(uu) - uu * np.cos(uu)) ** 2 / uu**4
-    )
-    steps = np.diff(u) * (density[1:] + density[:-1]) / 2.0
-    cdf = np.concatenate([[0.0], np.cumsum(steps)]) / _SPHERICAL_NORM
-    return u, cdf
-
-
-def _spherical_radius(rng: np.random.Generator, n: int) -> NDArray[np.float64]:
-    u_table, cdf = _spherical_table()
-    p = rng.random(n)
-    inside = p < cdf[-1]
-    out = np.empty(n)
-    out[inside] = np.interp(p[inside], cdf, u_table)
-    # tail: P(U > t) ~ 1 / (2 t norm), matched to the table's end
-    survival = 1.0 - p[~inside]
-    out[~inside] = (1.0 - cdf[-1]) * _U_MAX / np.maximum(survival, 1e-300)
-    return out
-
-
-class _GaussianRealization:
-    """One unconditional standard Gaussian field, evaluable at any point."""
-
-    def __init__(
-        self, variogram: Variogram, seed: int, index: int, n_features: int
-    ) -> None:
-        # realisation ``index`` has its own stream: the same whatever the batch
-        rng = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(index,)))
-        frequencies, scales = [], []
-        for structure in variogram.structures:
-            frequencies.append(spectral_frequencies(structure, rng, n_features))
-            scales.append(np.full(n_features, math.sqrt(structure.psill / n_features)))
-        self.frequencies = (
-            np.concatenate(frequencies) if frequencies else np.zeros((0, 2))
-        )
-        scale = np.concatenate(scales) if scales else np.zeros(0)
-        # a cos + b sin with a, b ~ N(0, scale^2), which makes the field Gaussian
-        # given the frequencies, written as one cosine: r cos(. + phase)
-        a, b = scale * rng.standard_normal((2, len(scale)))
-        self.weights = np.hypot(a, b)
-        self.phases = np.arctan2(-b, a)
-        self.nugget_sd = math.sqrt(variogram.nugget)
-        self.nugget_key = np.uint64(rng.integers(0, 2**63, dtype=np.uint64))
-
-    def __call__(self, X: NDArray[np.float64]) -> NDArray[np.float64]:
-        """Values at the rows of ``X`` (origin-centred metres); row by row exact."""
-        out = np.zeros(len(X))
-        n_features = len(self.weights)
-        step = max(1, _PHASE_BLOCK // max(n_features, 1))
-        for start in range(0, len(X) * (n_features > 0), step):
-            part = slice(start, start + step)
-            phase = np.multiply.outer(X[part, 0], self.frequencies[:, 0])
-            phase += np.multiply.outer(X[part, 1], self.frequencies[:, 1])
-            phase += self.phases
-            np.cos(phase, out=phase)
-            phase *= self.weights
-            # a reduction along each row: a row's value does not depend on the chunk
-            out[part] = np.add.reduce(phase, axis=1)
-        if self.nugget_sd > 0:
-            out += self.nugget_sd * _hashed_normal(X, self.nugget_key)
-        return out
-
-
-def _splitmix64(v: NDArray[np.uint64]) -> NDArray[np.uint64]:
-    """The SplitMix64 finaliser: a bijective, well-mixed hash of 64-bit integers."""
-    with np.errstate(over="ignore"):
-        v = v + np.uint64(0x9E3779B97F4A7C15)
-        v = (v ^ (v >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
-        v = (v ^ (v >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
-    return v ^ (v >> np.uint64(31))
-
-
-def _hashed_normal(X: NDArray[np.float64], key: np.uint64) -> NDArray[np.float64]:
-    """Standard normal white noise keyed by the exact coordinates and a key.
-
-    A nugget is independent from point to point; hashing the coordinates' bits
-    (instead of drawing in node order) keeps it the same whatever the tiling.
-    """
-    bits = np.ascontiguousarray(X[:, :2], dtype=np.float64).view(np.uint64)
-    h = _splitmix64(_splitmix64(bits[:, 0] ^ key) ^ bits[:, 1])
-    uniform = ((h >> np.uint64(11)).astype(np.float64) + 0.5) * 2.0**-53
-    return ndtri(uniform)
 
 
 # ----------------------------------------------------------------- simulation
@@ -453,17 +141,26 @@ default 0
     n_jobs : int, optional
         Threads for the fields and the kriging (None or -1: all cores; -2: all
         but one); results do not depend on it.
-    histogram_uncertainty : bool, default True
+    histogram_uncertainty : {"spatial", "independent"} or bool, default "spatial"
         Propagate the uncertainty of the data's histogram (its mean, spread and
         tails), which the normal-score transform otherwise takes as the truth's:
-        each realisation uses its own transform, fitted to a bootstrap resample
-        of the data (drawn with replacement, with their ``sample_weight``), and
-        conditions on the data's scores by that transform (one kriging pass
-        still serves every realisation). The realisations still honour
-        the data; away from them they follow the resample's histogram. The error
-        of a histogram read from a few tens of cores is common to every node, so
-        it does not average out in the tonnage of a large grid: without it the
-        P10-P90 of the tonnage is too narrow (``docs/validation.md``).
+        each realisation uses its own transform, fitted to a resample of the data
+        (with their ``sample_weight``), and conditions on the data's scores by
+        that transform (one kriging pass still serves every realisation). The
+        realisations still honour the data; away from them they follow the
+        resample's histogram. The error of a histogram read from a few tens of
+        cores is common to every node, so it does not average out in the tonnage
+        of a large grid: without it the P10-P90 of the tonnage is too narrow
+        (``docs/validation.md``).
+
+        - ``"spatial"`` (or True): a *spatial bootstrap*: the resample is the
+          data's distribution read at a Gaussian field of the normal-score
+          variogram drawn at the data's locations, so that nearby (correlated)
+          data move together and the resample's mean varies as much as the mean
+          of correlated data does;
+        - ``"independent"``: the data drawn with replacement, as if independent
+          (narrower when the data are closer than the variogram's range);
+        - False: the data's histogram is taken as the truth's.
     variogram_uncertainty : bool, default False
         Propagate the uncertainty of the fitted variogram: each group of
         ``realizations_per_variogram`` realisations uses its own normal-score
@@ -522,7 +219,10 @@ default 0
         ],
         "min_value": NormalScoreTransform._parameter_constraints["min_value"],
         "n_jobs": NEIGHBOURHOOD_CONSTRAINTS["n_jobs"],
-        "histogram_uncertainty": [InstanceOf((bool, np.bool_), "True or False")],
+        "histogram_uncertainty": [
+            Options(HISTOGRAM_RESAMPLING),
+            InstanceOf((bool, np.bool_), "True or False"),
+        ],
         "variogram_uncertainty": [InstanceOf((bool, np.bool_), "True or False")],
         "realizations_per_variogram": [Interval(numbers.Integral, 1)],
         "grade_relative_sd": [Interval(numbers.Real, 0.0, 1.0, open_high=True)],
@@ -543,7 +243,7 @@ default 0
         upper_tail_power: float = 2.5,
         min_value: float = 0.0,
         n_jobs: int | None = None,
-        histogram_uncertainty: bool = True,
+        histogram_uncertainty: bool | str = "spatial",
         variogram_uncertainty: bool = False,
         realizations_per_variogram: int = 10,
         grade_relative_sd: float = 0.0,
@@ -591,7 +291,7 @@ default 0
         self.weights_ = (
             np.ones(len(ya))
             if sample_weight is None
-            else _finite_vector(sample_weight, "sample_weight")
+            else check_vector(sample_weight, "sample_weight")
         )
         self.transform_ = self._new_transform().fit(ya, self.weights_)
         self.scores_ = self.transform_.transform(ya)
@@ -618,17 +318,27 @@ default 0
         """The normal-score transform of realisation ``index``.
 
         ``transform_`` itself, or with ``histogram_uncertainty`` the transform
-        of the realisation's own bootstrap resample of the data. It is fitted
-        when asked for (a sort of the data), so memory does not grow with the
-        number of realisations.
+        of the realisation's own resample of the data (spatial or independent).
+        It is fitted when asked for (a sort of the data), so memory does not
+        grow with the number of realisations.
         """
         check_is_fitted(self)
-        if not self.histogram_uncertainty:
+        resampling = histogram_resampling(self.histogram_uncertainty)
+        if resampling is None:
             return self.transform_
-        drawn = self._resample(index, _HISTOGRAM_STREAM)
-        if np.ptp(self.y_[drawn]) == 0 or self.weights_[drawn].sum() == 0:
+        if resampling == "spatial":
+            # the data's distribution read at a field correlated as the data are
+            field = GaussianField(
+                self.variogram_, self.seed_, (index, _HISTOGRAM_STREAM), self.n_features
+            )
+            values = self.transform_.inverse_transform(field(self.X_ - self.origin_))
+            weights = self.weights_
+        else:
+            drawn = self._resample(index, _HISTOGRAM_STREAM)
+            values, weights = self.y_[drawn], self.weights_[drawn]
+        if np.ptp(values) == 0 or weights.sum() == 0:
             return self.transform_  # one distinct value drawn (tiny data)
-        return self._new_transform().fit(self.y_[drawn], self.weights_[drawn])
+        return self._new_transform().fit(values, weights)
 
     def _bootstrap_variograms(self) -> list[Variogram]:
         """One normal-score variogram per group of realisations, from resampled data."""
@@ -710,8 +420,8 @@ default 0
     def realization(self, index: int) -> Any:
         """The unconditional Gaussian field of realisation ``index`` (a callable)."""
         check_is_fitted(self)
-        return _GaussianRealization(
-            self._variogram_of(index), self.seed_, index, self.n_features
+        return GaussianField(
+            self._variogram_of(index), self.seed_, (index,), self.n_features
         )
 
     def unconditional(self, X: ArrayLike, realizations: range) -> NDArray[np.float64]:
@@ -814,6 +524,19 @@ default 0
         return np.column_stack([gx.ravel(), gy.ravel()])
 
 
+def histogram_resampling(histogram_uncertainty: bool | str) -> str | None:
+    """The resampling a ``histogram_uncertainty`` value names, or None for none.
+
+    >>> histogram_resampling(True), histogram_resampling("independent")
+    ('spatial', 'independent')
+    >>> histogram_resampling(False) is None
+    True
+    """
+    if isinstance(histogram_uncertainty, str):
+        return histogram_uncertainty
+    return "spatial" if histogram_uncertainty else None
+
+
 def _unit_sill(fitted: Variogram, ev: ExperimentalVariogram) -> Variogram:
     """The fitted model with its sill set to 1, the ranges refitted to ``ev``.
 
@@ -896,17 +619,3 @@ def _seed_from(random_state: Any) -> int:
     if isinstance(random_state, np.random.RandomState):
         return int(random_state.randint(0, 2**63 - 1, dtype=np.int64))
     return int(random_state)  # an integer >= 0, checked at fit
-
-
-def _finite_vector(values: ArrayLike, name: str) -> NDArray[np.float64]:
-    try:
-        array = np.asarray(values, dtype=float)
-    except (TypeError, ValueError):
-        raise InputError(f"{name} must be numbers", column=name) from None
-    if array.ndim != 1 or not np.isfinite(array).all():
-        raise InputError(
-            f"{name} must be a 1-D array of finite numbers (shape {array.shape})",
-            column=name,
-            hint="drop missing values before simulating",
-        )
-    return array

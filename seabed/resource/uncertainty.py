@@ -59,7 +59,7 @@ import xarray as xr
 from numpy.typing import NDArray
 
 from seabed.exceptions import InputError
-from seabed.geostats.simulation import ConditionalSimulation
+from seabed.geostats.simulation import ConditionalSimulation, histogram_resampling
 from seabed.resource.sources import (
     TonnageUncertainty,
     _alone,
@@ -808,7 +808,8 @@ def _method_record(simulation: ConditionalSimulation) -> dict[str, Any]:
         else list(np.broadcast_to(np.asarray(simulation.block_size, float), (2,))),
         "block_discretization": simulation.block_discretization,
         "upper_tail_power": simulation.upper_tail_power,
-        "histogram_uncertainty": bool(simulation.histogram_uncertainty),
+        "histogram_uncertainty": histogram_resampling(simulation.histogram_uncertainty)
+        or False,
         "variogram_uncertainty": bool(simulation.variogram_uncertainty),
         "realizations_per_variogram": simulation.realizations_per_variogram
         if simulation.variogram_uncertainty

@@ -39,7 +39,8 @@ from seabed.geostats.kriging import (
     SimpleKriging,
     UniversalKriging,
 )
-from seabed.geostats.simulation import ConditionalSimulation, NormalScoreTransform
+from seabed.geostats.normal_scores import NormalScoreTransform
+from seabed.geostats.simulation import ConditionalSimulation
 from seabed.geostats.support import block_discretization
 from seabed.geostats.validation import leave_one_out
 from seabed.geostats.variogram import _matern_correlation

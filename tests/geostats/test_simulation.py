@@ -1,4 +1,4 @@
-"""Tests of seabed.geostats.simulation: normal scores, spectral fields, conditioning."""
+"""Tests of seabed.geostats.simulation: unconditional fields, conditioning, sources."""
 
 from __future__ import annotations
 
@@ -6,17 +6,12 @@ import warnings
 
 import numpy as np
 import pytest
-from scipy.special import ndtri
 
 from seabed.exceptions import ConfigError, InputError, SeabedWarning
 from seabed.geostats import Variogram
 from seabed.geostats.experimental import experimental_variogram
-from seabed.geostats.simulation import (
-    ConditionalSimulation,
-    NormalScoreTransform,
-    spectral_frequencies,
-)
-from seabed.geostats.variogram import Structure
+from seabed.geostats.simulation import ConditionalSimulation
+from seabed.geostats.spectral import spectral_frequencies
 
 # the normal-score variogram of the synthetic data, and their log-normal grades
 TRUE_MODEL = Variogram("spherical", psill=0.9, range=4000.0, nugget=0.1)
@@ -48,8 +43,13 @@ def samples() -> tuple[np.ndarray, np.ndarray]:
 @pytest.fixture(scope="module")
 def fitted(samples: tuple[np.ndarray, np.ndarray]) -> ConditionalSimulation:
     X, y = samples
+    # the data's histogram taken as known: the realisations should reproduce it
     return ConditionalSimulation(
-        TRUE_MODEL, n_realizations=12, random_state=5, n_features=300
+        TRUE_MODEL,
+        n_realizations=12,
+        random_state=5,
+        n_features=300,
+        histogram_uncertainty=False,
     ).fit(X, y)
 
 
@@ -57,86 +57,6 @@ def grid_nodes(n: int, cell_m: float) -> np.ndarray:
     centres = (np.arange(n) + 0.5) * cell_m
     xx, yy = np.meshgrid(centres, centres[::-1])
     return np.column_stack([xx.ravel(), yy.ravel()])
-
-
-# ------------------------------------------------------------------ normal scores
-def test_normal_scores_of_the_data_are_the_plotting_positions() -> None:
-    y = np.array([5.0, 1.0, 4.0, 2.0, 3.0])
-    nst = NormalScoreTransform().fit(y)
-    expected = ndtri((np.array([5, 1, 4, 2, 3]) - 0.5) / 5)
-    np.testing.assert_allclose(nst.transform(y), expected, atol=1e-12)
-    np.testing.assert_allclose(nst.inverse_transform(expected), y, rtol=1e-12)
-
-
-def test_normal_scores_with_weights_and_ties() -> None:
-    nst = NormalScoreTransform().fit([1.0, 2.0, 2.0, 3.0], sample_weight=[2, 1, 1, 0])
-    # weights 0.5, 0.5 (the tie), 0: positions 0.25, 0.75, 1.0
-    np.testing.assert_allclose(nst.cdf_, [0.25, 0.75, 1.0])
-    assert nst.values_.tolist() == [1.0, 2.0, 3.0]
-
-
-def test_back_transform_tails_are_monotone_and_bounded() -> None:
-    nst = NormalScoreTransform(min_value=0.0, upper_tail_power=2.5).fit(
-        np.linspace(100.0, 1000.0, 10)
-    )
-    scores = np.linspace(-6.0, 6.0, 2001)
-    values = nst.inverse_transform(scores)
-    assert np.all(np.diff(values) > 0)
-    assert values[0] >= 0.0 and values[-1] > 1000.0
-    # the tails are inverted exactly too
-    np.testing.assert_allclose(nst.transform(values), scores, atol=1e-9)
-
-
-def test_back_transform_reproduces_the_data_histogram() -> None:
-    rng = np.random.default_rng(3)
-    y = np.exp(rng.normal(LOG_MEAN, LOG_SD, 500))
-    nst = NormalScoreTransform().fit(y)
-    draws = nst.inverse_transform(np.random.default_rng(4).standard_normal(200_000))
-    quantiles = [0.1, 0.25, 0.5, 0.75, 0.9]
-    np.testing.assert_allclose(
-        np.quantile(draws, quantiles), np.quantile(y, quantiles), rtol=0.02
-    )
-    assert abs(draws.mean() / y.mean() - 1) < 0.02
-
-
-@pytest.mark.parametrize(
-    ("values", "weights", "error"),
-    [
-        ([1.0, np.nan], None, InputError),
-        ([3.0, 3.0, 3.0], None, InputError),
-        ([-1.0, 2.0], None, InputError),  # below min_value = 0
-        ([1.0, 2.0], [1.0, -1.0], InputError),
-    ],
-)
-def test_normal_score_errors(values, weights, error) -> None:
-    with pytest.raises(error):
-        NormalScoreTransform().fit(values, sample_weight=weights)
-
-
-def test_light_tail_power_is_refused() -> None:
-    with pytest.raises(ConfigError, match="upper_tail_power"):
-        NormalScoreTransform(upper_tail_power=1.0).fit([1.0, 2.0])
-
-
-# ----------------------------------------------------------- spectral densities
-@pytest.mark.parametrize(
-    "structure",
-    [
-        Structure("spherical", 1.0, 1000.0),
-        Structure("exponential", 1.0, 300.0),
-        Structure("gaussian", 1.0, 500.0),
-        Structure("matern", 1.0, 300.0, kappa=1.5),
-        Structure("spherical", 1.0, 1000.0, anis=(30.0, 0.5)),
-    ],
-    ids=["sph", "exp", "gau", "mat", "sph-anis"],
-)
-def test_spectral_frequencies_reproduce_the_correlation(structure) -> None:
-    w = spectral_frequencies(structure, np.random.default_rng(1), 200_000)
-    lags = np.array([[100.0, 0.0], [400.0, 0.0], [0.0, 800.0], [600.0, 600.0]])
-    empirical = np.cos(w @ lags.T).mean(axis=0)
-    model = Variogram(structures=[structure]).covariance(lags[:, 0], lags[:, 1])
-    # Monte Carlo error of 200,000 draws: ~0.002
-    np.testing.assert_allclose(empirical, model, atol=0.01)
 
 
 def test_unconditional_fields_have_the_model_covariance(fitted) -> None:
@@ -352,7 +272,7 @@ def test_histogram_uncertainty_spreads_the_mean_away_from_the_data(few_cores):
     # far beyond the data and from one another (the range is 4 km)
     far = np.random.default_rng(0).uniform(100_000.0, 2_000_000.0, (300, 2))
     fixed = make(histogram_uncertainty=False).fit(X, y).sample(far)
-    resampled = make(histogram_uncertainty=True).fit(X, y)
+    resampled = make(histogram_uncertainty="independent").fit(X, y)
     spread = resampled.sample(far)
     # far from the data every realisation follows its own resample's histogram:
     # the realisations' mean grades spread about as a bootstrap of the mean
@@ -380,3 +300,37 @@ def test_histogram_uncertainty_does_not_depend_on_batches(few_cores) -> None:
     assert np.array_equal(whole, batches)
     assert np.array_equal(whole[:, 3:5], sim.sample(nodes, range(3, 5)))
     assert np.array_equal(whole[:40], sim.sample(nodes[:40]))
+
+
+def test_spatial_histogram_resampling_moves_correlated_cores_together() -> None:
+    """The spatial bootstrap's resamples vary as the mean of correlated data does.
+
+    100 cores on a 1 km grid under a 2 km exponential range (6 km practical): the
+    mean of their normal scores has a standard deviation of the square root of the
+    mean covariance between them (0.38 here; measured 0.40), where drawing them as
+    independent gives 1 / 10 (measured 0.10). The scores of the data by each
+    realisation's transform move against that realisation's draw.
+    """
+    nodes = np.arange(10) * 1000.0
+    X = np.column_stack([a.ravel() for a in np.meshgrid(nodes, nodes)])
+    y = np.exp(LOG_MEAN + LOG_SD * np.random.default_rng(8).standard_normal(100))
+    model = Variogram("exponential", psill=1.0, range=2000.0)
+    distances = np.hypot(*(X[:, None, :] - X[None, :, :]).transpose(2, 0, 1))
+    mean_covariance = np.exp(-distances / 2000.0).mean()
+
+    def spread(resampling) -> float:
+        sim = ConditionalSimulation(
+            model,
+            n_realizations=300,
+            random_state=1,
+            n_features=500,
+            histogram_uncertainty=resampling,
+        ).fit(X, y)
+        return np.std([sim.transform_of(r).transform(y).mean() for r in range(300)])
+
+    spatial, independent = spread("spatial"), spread("independent")
+    # 300 draws: the standard deviation is known to about 4 % (more for the
+    # spectral field's few long waves)
+    assert spatial == pytest.approx(np.sqrt(mean_covariance), rel=0.2)
+    assert independent == pytest.approx(0.1, rel=0.2)
+    assert spread(True) == spatial  # True means the spatial bootstrap

@@ -9,7 +9,8 @@ import xarray as xr
 
 from seabed.exceptions import InputError
 from seabed.geostats import OrdinaryKriging, Variogram
-from seabed.geostats.simulation import ConditionalSimulation, spectral_frequencies
+from seabed.geostats.simulation import ConditionalSimulation
+from seabed.geostats.spectral import spectral_frequencies
 from seabed.resource import (
     QUANTITIES,
     cell_tonnage,

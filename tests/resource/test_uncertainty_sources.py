@@ -13,7 +13,8 @@ from seabed.config import SimulationConfig
 from seabed.estimation.models import declustering_weights
 from seabed.exceptions import InputError, SeabedWarning
 from seabed.geostats.declustering import cell_declustering
-from seabed.geostats.simulation import ConditionalSimulation, spectral_frequencies
+from seabed.geostats.simulation import ConditionalSimulation
+from seabed.geostats.spectral import spectral_frequencies
 from seabed.geostats.variogram import Structure, Variogram
 from seabed.resource import (
     TonnageUncertainty,
@@ -246,10 +247,17 @@ def test_config_switches_each_source() -> None:
     )
     assert config.density_range_t_m3 == (0.5, 0.6)
     assert config.realizations_per_variogram == 10
-    assert config.histogram_uncertainty  # on by default, and can be switched off
-    assert not SimulationConfig.model_validate(
-        {"histogram_uncertainty": False}
-    ).histogram_uncertainty
+    # on by default (the spatial bootstrap), and can be switched off
+    assert config.histogram_uncertainty == "spatial"
+    for value in ("spatial", "independent", True, False):
+        assert (
+            SimulationConfig.model_validate(
+                {"histogram_uncertainty": value}
+            ).histogram_uncertainty
+            == value
+        )
+    with pytest.raises(ValueError, match="not a resampling"):
+        SimulationConfig.model_validate({"histogram_uncertainty": "blocks"})
     with pytest.raises(ValueError, match="not both"):
         SimulationConfig.model_validate(
             {"density_range_t_m3": [0.5, 0.6], "density_from_cores": True}

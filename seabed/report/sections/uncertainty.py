@@ -200,7 +200,13 @@ def _sources_sentence(method: dict[str, Any]) -> str:
     """
     words = {
         "histogram": "that of the cores' grade distribution (each realisation "
-        "follows its own bootstrap resample of the cores' histogram)",
+        + (
+            "follows its own resample of the cores' histogram, drawn as if the "
+            "cores were independent)"
+            if method.get("histogram_uncertainty") == "independent"
+            else "follows its own spatial bootstrap of the cores' histogram: "
+            "nearby cores, being correlated, move together)"
+        ),
         "variogram": "that of the variogram",
         "grade_error": "the grades' measurement error",
         "density": "that of the dry density",
