@@ -471,7 +471,7 @@ def _compressed_chunks(
         flat = np.ascontiguousarray(piece).reshape(-1).view(np.uint8)
         shuffled = np.ascontiguousarray(flat.reshape(-1, values.itemsize).T)
         offset = tuple(o + row if axis == at_y else o for axis, o in enumerate(local))
-        yield offset, zlib.compress(memoryview(shuffled), DEFLATE_LEVEL)
+        yield offset, zlib.compress(shuffled.data, DEFLATE_LEVEL)
 
 
 def chunk_rows(block_rows: int) -> int:
