@@ -340,6 +340,7 @@ def _run(
                 "residuals; the uncertainty of the covariates' trend is not in it"
             )
         dataset = _whole(kept, frame) if keep else _opened(map_files, frame)
+        kept.clear()  # the blocks now live in the whole grid's dataset only
         validation, validation_notes = validation_summary(
             used=used,
             X=X,
