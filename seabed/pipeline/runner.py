@@ -307,8 +307,11 @@ def _run(
                 cells=cells if keep else None,
             )
 
-        # blocks run side by side, but are taken (and written) in their order
-        done = _in_order(pool, account, blocks, ahead=in_flight)
+        # blocks run side by side, but are taken (and written) in their order;
+        # one more is queued, so that a worker done before the block ahead of
+        # it is taken starts the next at once (a finished block waiting holds
+        # only its compressed chunks and maps)
+        done = _in_order(pool, account, blocks, ahead=in_flight + 1)
         for (start, _), finished in zip(
             blocks,
             _progress_over(done, len(blocks), progress and not single),
