@@ -23,6 +23,7 @@ __all__ = [
     "AREA_FACTOR_CELLS",
     "BLOCK_CELLS",
     "COG_TILE",
+    "GDAL_CACHE_BYTES",
     "IN_MEMORY_CELLS",
     "MAX_MAP_CELLS",
     "READ_CHUNK",
@@ -48,6 +49,12 @@ AREA_FACTOR_CELLS = 2**18
 #: Side of the tiles of every GeoTIFF written (pixels): GDAL's COG default, small
 #: enough that the overviews of a survey-sized grid still have a few levels.
 COG_TILE = 256
+
+#: Bytes of GDAL's block cache while a run makes its COGs and reads its maps back
+#: (the report, the checks): GDAL's default, 5 % of the machine's memory, is
+#: filled by the tiles of a 10^8-cell map (400 MB each) and kept; 256 MiB is
+#: plenty for reading and writing tiles in order.
+GDAL_CACHE_BYTES = 2**28
 
 #: Side of the chunks (cells) the written maps are read back in, lazily, when the
 #: cells are not kept in memory: four COG tiles a side, 8 MB of float64 per chunk.

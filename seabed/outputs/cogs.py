@@ -207,8 +207,22 @@ class CogBuilder:
 
     def write(self, block: xr.DataArray, *, row: int) -> None:
         """Write a block of whole rows, ``row`` being its first row in the grid."""
+        self.write_band(*self.band_of(block, self.nodata), row=row)
+
+    @staticmethod
+    def band_of(
+        block: xr.DataArray, nodata: float | None = None
+    ) -> tuple[np.ndarray, float]:
+        """A block's values as the file stores them (float32, or uint8 classes;
+        north up) and their nodata (default: NaN for floats, 255 for classes): the
+        conversion of :meth:`write`, apart from the file, so that it can be done
+        in the thread that computed the block, before the builder exists."""
         raster = _north_up(block) if block.ndim == 2 else block
-        values, nodata = _band_values(raster, self.nodata)
+        return _band_values(raster, nodata)
+
+    def write_band(self, values: np.ndarray, nodata: float, *, row: int) -> None:
+        """Write rows from :meth:`band_of`, ``row`` being their first row in the
+        grid."""
         if self._dataset is None:
             self._open(values.dtype, nodata)
         window = rasterio.windows.Window(0, row, values.shape[1], values.shape[0])
@@ -220,8 +234,14 @@ class CogBuilder:
         ):
             dataset.write(values, 1, window=window)
 
-    def close(self) -> Path:
-        """Make the COG from the blocks written, atomically; return its path."""
+    def close(self, *, threads: int = 1) -> Path:
+        """Make the COG from the blocks written, atomically; return its path.
+
+        ``threads`` compress its tiles and compute its overviews (GDAL's
+        ``NUM_THREADS``; the file is the same for any number). GDAL's block cache
+        is held to :data:`seabed.chunks.GDAL_CACHE_BYTES` meanwhile: by default it
+        may take 5 % of the machine's memory for every map of a large grid.
+        """
         if self._dataset is None:
             raise InputError(
                 "no block was written", path=self.path, hint="write() rows first"
@@ -230,10 +250,11 @@ class CogBuilder:
             **_COG_OPTIONS,
             "blocksize": chunks.COG_TILE,
             "overview_resampling": "nearest" if self._is_class else "average",
+            "num_threads": str(max(1, threads)),
         }
         with (
             atomic_path(self.path) as temporary,
-            rasterio.Env(GDAL_PAM_ENABLED="NO"),
+            rasterio.Env(GDAL_PAM_ENABLED="NO", GDAL_CACHEMAX=chunks.GDAL_CACHE_BYTES),
         ):
             rasterio.shutil.copy(self._scratch, temporary, driver="COG", **options)
         self.discard()

@@ -161,6 +161,11 @@ def output_name(name: str) -> bool:
     )
 
 
+#: One block of a map, ready for its file: values (north up, as stored), nodata,
+#: band description and units.
+_Band = tuple[np.ndarray, float, str, str]
+
+
 class _MapWriter:
     """The run's GeoTIFF maps, written block of rows by block of rows."""
 
@@ -171,7 +176,22 @@ class _MapWriter:
     def write(
         self, cells: xr.Dataset, simulated: SimulatedResource | None, *, row: int
     ) -> None:
+        self.write_bands(self.bands(cells, simulated), row=row)
+
+    def bands(
+        self, cells: xr.Dataset, simulated: SimulatedResource | None
+    ) -> dict[str, _Band]:
+        """Every map of one block, converted as the files store them (touches no
+        file: done in the thread that computed the block)."""
+        crs = self.frame.rio.crs
+        bands = {}
         for filename, (da, description, units) in _map_layers(cells, simulated).items():
+            values, nodata = CogBuilder.band_of(da.rio.write_crs(crs))
+            bands[filename] = (values, nodata, description, units)
+        return bands
+
+    def write_bands(self, bands: dict[str, _Band], *, row: int) -> None:
+        for filename, (values, nodata, description, units) in bands.items():
             if filename not in self.builders:
                 self.builders[filename] = CogBuilder(
                     self.folder / f"{filename}.tif",
@@ -182,11 +202,13 @@ class _MapWriter:
                     description=description,
                     units=units,
                 )
-            self.builders[filename].write(da.rio.write_crs(self.frame.rio.crs), row=row)
+            self.builders[filename].write_band(values, nodata, row=row)
 
-    def close(self) -> list[Path]:
+    def close(self, *, threads: int = 1) -> list[Path]:
         try:
-            return [builder.close() for builder in self.builders.values()]
+            return [
+                builder.close(threads=threads) for builder in self.builders.values()
+            ]
         finally:
             for builder in self.builders.values():
                 builder.discard()

@@ -32,12 +32,15 @@ from collections import deque
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
+import rasterio
 import xarray as xr
 
+from seabed import chunks
 from seabed.config import Config
 from seabed.estimation.models import (
     fit_change_of_support,
@@ -50,7 +53,12 @@ from seabed.grid import grid_rows
 from seabed.outputs import PROVENANCE_TAG, SYNTHETIC_TAG
 from seabed.outputs.checkpoints import TileFolder
 from seabed.outputs.cogs import _provenance_json
-from seabed.outputs.dataset import DATASET_FILES, DatasetWriter, provenance_attrs
+from seabed.outputs.dataset import (
+    DATASET_FILES,
+    DatasetWriter,
+    EncodedBlock,
+    provenance_attrs,
+)
 from seabed.outputs.folder import TILES_FOLDER, _staging
 from seabed.outputs.writer import (
     _MapWriter,
@@ -129,7 +137,12 @@ def run(
     -------
     RunResult
     """
-    with errors_name(config.source):
+    # GDAL's block cache held small: by default it takes up to 5 % of the
+    # machine's memory, filled by the tiles of the maps read and written
+    with (
+        errors_name(config.source),
+        rasterio.Env(GDAL_CACHEMAX=chunks.GDAL_CACHE_BYTES),
+    ):
         # every warning of the run is recorded (the SeabedWarnings go into the
         # notes), then issued again once it has succeeded, each message once
         with warnings.catch_warnings(record=True) as caught:
@@ -274,8 +287,8 @@ def _run(
             block_rows=blocks[0][1] - blocks[0][0],
         )
 
-        def account(rows: tuple[int, int]) -> tuple[_BlockAccount, xr.Dataset]:
-            return _account_block(
+        def account(rows: tuple[int, int]) -> _Finished:
+            block, cells = _account_block(
                 context,
                 grid_rows(frame, *rows),
                 tile_size=tile,
@@ -283,23 +296,36 @@ def _run(
                 progress=progress and single,
                 checkpoint=checkpoint,
             )
+            # the files' conversion and compression done here, side by side in
+            # the workers; the cells themselves are dropped unless kept
+            return _Finished(
+                account=block,
+                bands=maps.bands(cells, block.simulated),
+                encoded=None
+                if data is None
+                else data.encode(dataset_block(cells, block.simulated), row=rows[0]),
+                cells=cells if keep else None,
+            )
 
-        # blocks run side by side, but are taken (and written) in their order
-        done = _in_order(pool, account, blocks, ahead=in_flight)
-        for (start, _), (block, cells) in zip(
+        # blocks run side by side, but are taken (and written) in their order;
+        # one more is queued, so that a worker done before the block ahead of
+        # it is taken starts the next at once (a finished block waiting holds
+        # only its compressed chunks and maps)
+        done = _in_order(pool, account, blocks, ahead=in_flight + 1)
+        for (start, _), finished in zip(
             blocks,
             _progress_over(done, len(blocks), progress and not single),
             strict=True,
         ):
-            maps.write(cells, block.simulated, row=start)
-            if data is not None:
-                data.write(dataset_block(cells, block.simulated), row=start)
-            accounts.append(block)
-            if keep:
-                kept.append(cells)
-            del cells
+            maps.write_bands(finished.bands, row=start)
+            if data is not None and finished.encoded is not None:
+                data.write_encoded(finished.encoded)
+            accounts.append(finished.account)
+            if finished.cells is not None:
+                kept.append(finished.cells)
+            del finished
             _return_freed_memory()
-        map_files = maps.close()
+        map_files = maps.close(threads=in_flight)
         if data is not None:
             data.close()
         tables = _combined(accounts, config)
@@ -317,6 +343,7 @@ def _run(
                 "residuals; the uncertainty of the covariates' trend is not in it"
             )
         dataset = _whole(kept, frame) if keep else _opened(map_files, frame)
+        kept.clear()  # the blocks now live in the whole grid's dataset only
         validation, validation_notes = validation_summary(
             used=used,
             X=X,
@@ -413,6 +440,17 @@ def _dataset_writer(
         attrs=attrs,
         block_rows=block_rows,
     )
+
+
+@dataclass
+class _Finished:
+    """A block of rows as a worker hands it over: its tables, its maps and its
+    dataset chunks ready to store, and its cells when the run keeps them."""
+
+    account: _BlockAccount
+    bands: dict[str, Any]
+    encoded: EncodedBlock | None
+    cells: xr.Dataset | None
 
 
 class _ContextPool(ThreadPoolExecutor):

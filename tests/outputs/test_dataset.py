@@ -3,6 +3,7 @@ whole, bit for bit; CF-1.10 attributes; the CRS comes back through rioxarray."""
 
 import json
 
+import h5py
 import numpy as np
 import pytest
 import rioxarray  # noqa: F401  (registers the ``.rio`` accessor)
@@ -12,6 +13,7 @@ from seabed.grid import make_grid
 from seabed.outputs.dataset import (
     CONVENTIONS,
     DATASET_FILES,
+    DEFLATE_LEVEL,
     DatasetWriter,
     provenance_attrs,
     write_dataset,
@@ -174,3 +176,38 @@ def test_chunks_hold_the_rows_of_one_block(cells, tmp_path, kind):
         np.testing.assert_array_equal(
             back["slice_rey_ppm"].values, cells["slice_rey_ppm"].values
         )
+
+
+@pytest.mark.parametrize("rows", [3, 4])
+def test_blocks_compressed_apart_give_the_file_written_whole(cells, tmp_path, rows):
+    """Blocks encoded (compressed) away from the writer, in any order, then stored
+    as they are, give the values written whole, bit for bit: blocks of 3 rows fill
+    whole chunks (the last one cut by the grid's edge), blocks of 4 rows share
+    chunks of 3 and go through HDF5."""
+    whole = write_dataset(cells.assign_attrs(run_id="ab12"), tmp_path / "whole.nc")
+    frame = make_grid(BOUNDS, 5000, frame_only=True)
+    writer = DatasetWriter(
+        tmp_path / "result.nc", frame, attrs={"run_id": "ab12"}, block_rows=3
+    )
+    starts = list(range(0, cells.sizes["y"], rows))
+    encoded = [
+        writer.encode(cells.isel(y=slice(start, start + rows)), row=start)
+        for start in reversed(starts)
+    ]
+    aligned = rows == 3
+    assert all(bool(e.chunks) == aligned for e in encoded)
+    assert all(bool(e.values) != aligned for e in encoded)
+    for block in reversed(encoded):
+        writer.write_encoded(block)
+    path = writer.close()
+    with open_raw(whole, "netcdf") as one, open_raw(path, "netcdf") as other:
+        xr.testing.assert_identical(one, other)
+        for name in ("rey_ppm", "resource_class", "slice_rey_ppm", "lon"):
+            assert one[name].to_numpy().tobytes() == other[name].to_numpy().tobytes()
+    with h5py.File(path) as file:
+        stored = file["rey_ppm"]
+        assert stored.chunks == (3, 13)
+        assert stored.compression == "gzip" and stored.shuffle
+        assert stored.compression_opts == DEFLATE_LEVEL
+        # a chunk written directly decompresses through HDF5's own filters
+        np.testing.assert_array_equal(stored[6:9], cells["rey_ppm"][6:9])
