@@ -990,10 +990,10 @@ def _is_point_exponential(table, disc):
 
 @njit(cache=True, nogil=True, error_model="numpy", inline="always")
 def _point_exponential_covariances(
-    batch, n, pos, cx, cy, node_x, node_y, table, nugget, B, lanes_xy
+    batch, n, xy, node_x, node_y, table, nugget, B, lanes_xy
 ):
     """Rows ``B[:n]`` of sample-to-node covariances, one node per lane, for the
-    common model of :func:`_is_point_exponential`.
+    common model of :func:`_is_point_exponential` (samples at ``xy[:, :n]``).
 
     The operations of :func:`point_covariance`, in its order (so the same
     bits), on the eight nodes of ``batch`` at once.
@@ -1008,8 +1008,8 @@ def _point_exponential_covariances(
     nuggets = _lanes.splat(nugget)
     minus = _lanes.splat(-1.0)
     for i in range(n):
-        dx = _lanes.sub(_lanes.splat(cx[pos[i]]), x0)
-        dy = _lanes.sub(_lanes.splat(cy[pos[i]]), y0)
+        dx = _lanes.sub(_lanes.splat(xy[0, i]), x0)
+        dy = _lanes.sub(_lanes.splat(xy[1, i]), y0)
         d = _lanes.sqrt(_lanes.add(_lanes.mul(dx, dx), _lanes.mul(dy, dy)))
         correlation = _lanes.exp_negative(_lanes.mul(_lanes.mul(d, inv_range), minus))
         c = _lanes.add(
@@ -1055,47 +1055,24 @@ def _slopes(r, batch, n, p, B, V, F0, Rq, h, out_slope):
 
 @njit(cache=True, nogil=True, error_model="numpy")
 def _solve_batch(
-    r,
-    batch,
-    n,
-    pos,
-    cx,
-    cy,
-    node_x,
-    node_y,
-    node_f,
-    table,
-    nugget,
-    disc,
-    c00,
-    sk_mean,
-    U,
-    A,
-    Rq,
-    alpha,
-    beta,
-    B,
-    V,
-    F0,
-    w,
-    lanes_xy,
-    want_weights,
-    want_slope,
-    drift_work,
-    out_mean,
-    out_var,
-    out_w,
-    out_slope,
-    out_negative,
+    r, batch, n, xy, node_data, model, U, A, Rq, alpha, beta, scratch, outputs
 ):
     """Means and variances of ``r <= 8`` nodes (``batch``) that share one
     neighbour set, one node per lane (:mod:`seabed.geostats._lanes`).
 
+    ``xy`` holds the coordinates of the set's samples (x in row 0, y in row 1).
     Row ``i`` of ``B`` holds the eight nodes' values for sample ``i``; every
     operation acts on whole rows, so each node receives exactly the
     operations, in exactly the order, it would receive alone. Lanes beyond
     ``r`` repeat the last node and are not written out.
     """
+    node_x, node_y, node_f = node_data
+    B, V, F0, w, lanes_xy, drift_work = scratch
+    out_mean, out_var, out_w, out_slope, out_negative = outputs
+    table = model.table
+    nugget = model.nugget
+    disc = model.disc
+    sk_mean = model.sk_mean
     p = A.shape[0]
     m = alpha.shape[0]
     width = _lanes.WIDTH
@@ -1103,7 +1080,7 @@ def _solve_batch(
         batch[t] = batch[r - 1]
     if _is_point_exponential(table, disc):
         _point_exponential_covariances(
-            batch, n, pos, cx, cy, node_x, node_y, table, nugget, B, lanes_xy
+            batch, n, xy, node_x, node_y, table, nugget, B, lanes_xy
         )
     else:
         for t in range(r):  # sample-to-node covariances
@@ -1111,9 +1088,8 @@ def _solve_batch(
             x0 = node_x[node]
             y0 = node_y[node]
             for i in range(n):
-                c = pos[i]
                 B[i, t] = _sample_to_node_covariance(
-                    table, nugget, disc, cx[c], cy[c], x0, y0
+                    table, nugget, disc, xy[0, i], xy[1, i], x0, y0
                 )
         for i in range(n):
             for t in range(r, width):
@@ -1142,7 +1118,7 @@ def _solve_batch(
             _lanes.store(
                 B, i * width, _lanes.sub(bi, _lanes.mul(_lanes.splat(U[j, i]), bj))
             )
-    var = _lanes.splat(c00)
+    var = _lanes.splat(model.c00)
     for i in range(n):
         bi = _lanes.load(B, i * width)
         var = _lanes.sub(var, _lanes.mul(bi, bi))
@@ -1167,9 +1143,10 @@ def _solve_batch(
             var = _lanes.add(var, _lanes.mul(vc, vc))
     for t in range(r):
         out_var[batch[t]] = _lanes.get(var, t)
-    if want_slope:
+    if model.want_slope:
         _slopes(r, batch, n, p, B, V, F0, Rq, drift_work, out_slope)
     want_negative = out_negative.shape[0] > 0
+    want_weights = model.want_weights
     if want_weights or want_negative:  # lambda = C^-1 (c0 + F Q^-1 (f0 - F'C^-1 c0))
         z = np.empty(max(p, 1))
         for t in range(r):
@@ -1205,6 +1182,78 @@ def _find_set(idx, n, h, table_idx, table_n, table_hash, n_entries):
             if equal:
                 return s
     return -1
+
+
+@njit(cache=True, nogil=True, error_model="numpy")
+def _bucket_count(n_slots):
+    """Buckets of the slots' hash table: a power of two, at least twice the slots."""
+    n = 1
+    while n < 2 * n_slots:
+        n *= 2
+    return n
+
+
+@njit(cache=True, nogil=True, error_model="numpy", inline="always")
+def _bucket(h, n_buckets):
+    return np.int64(h >> np.uint64(40)) & (n_buckets - 1)
+
+
+@njit(cache=True, nogil=True, error_model="numpy", inline="always")
+def _find_slot(idx, n, h, slot_idx, slot_n, slot_hash, bucket_first, slot_next):
+    """Slot holding the set ``idx[:n]`` (hash ``h``), or -1: the slots of a
+    bucket are chained through ``slot_next``."""
+    slot = bucket_first[_bucket(h, bucket_first.shape[0])]
+    while slot >= 0:
+        if slot_hash[slot] == h and slot_n[slot] == n:
+            equal = True
+            for i in range(n):
+                if slot_idx[slot, i] != idx[i]:
+                    equal = False
+                    break
+            if equal:
+                return slot
+        slot = slot_next[slot]
+    return -1
+
+
+@njit(cache=True, nogil=True, error_model="numpy", inline="always")
+def _link_slot(slot, h, bucket_first, slot_next):
+    b = _bucket(h, bucket_first.shape[0])
+    slot_next[slot] = bucket_first[b]
+    bucket_first[b] = slot
+
+
+@njit(cache=True, nogil=True, error_model="numpy", inline="always")
+def _unlink_slot(slot, h, bucket_first, slot_next):
+    b = _bucket(h, bucket_first.shape[0])
+    if bucket_first[b] == slot:
+        bucket_first[b] = slot_next[slot]
+        return
+    s = bucket_first[b]
+    while slot_next[s] != slot:
+        s = slot_next[s]
+    slot_next[s] = slot_next[slot]
+
+
+@njit(cache=True, nogil=True, error_model="numpy", inline="always")
+def _nodes_by_set(node_set, size, n_sets, set_first, set_nodes):
+    """A group's nodes sorted by set (a counting sort, keeping their order):
+    set ``s`` has ``set_nodes[set_first[s]:set_first[s + 1]]``."""
+    for s in range(n_sets + 1):
+        set_first[s] = 0
+    for j in range(size):
+        if node_set[j] >= 0:
+            set_first[node_set[j] + 1] += 1
+    for s in range(n_sets):
+        set_first[s + 1] += set_first[s]
+    for j in range(size):
+        s = node_set[j]
+        if s >= 0:
+            set_nodes[set_first[s]] = j
+            set_first[s] += 1
+    for s in range(n_sets, 0, -1):
+        set_first[s] = set_first[s - 1]
+    set_first[0] = 0
 
 
 # ------------------------------------------------------------------ records
@@ -1509,8 +1558,12 @@ def krige_groups(g_begin, g_end, hood, model, out):
     For each group: gather its candidates once; pick each node's neighbours
     among them (:func:`_neighbour_loop`, which :func:`idw_groups` shares), which
     sorts the nodes into the group's distinct neighbour sets; then for each set
-    find or build its factorisation (in a small cache of slots kept across
-    groups) and solve its nodes together. Outputs (:class:`KrigingOutputs`)
+    find or build its factorisation (in a cache of slots kept across groups,
+    found by hash). A set's nodes wait in its slot, with those of earlier
+    groups that chose the same set, until they fill the eight lanes of a
+    batch (:func:`_solve_batch`), or the slot is reused, or the groups end:
+    batches are fuller than a group's nodes alone would make them, and a
+    node's arithmetic does not depend on its batch. Outputs (:class:`KrigingOutputs`)
     are written at each node's own index. A node gets NaN when its search finds
     fewer than ``hood.min_count`` samples (before the quadrant limit, as gstat
     counts ``nmin``) or it keeps fewer than the drift has coefficients.
@@ -1526,12 +1579,8 @@ def krige_groups(g_begin, g_end, hood, model, out):
     sample_y = model.sample_y
     table = model.table
     nugget = model.nugget
-    disc = model.disc
-    c00 = model.c00
     sk_mean = model.sk_mean
     n_slots = model.n_slots
-    want_weights = model.want_weights
-    want_slope = model.want_slope
     out_mean = out.mean
     out_var = out.var
     out_status = out.status
@@ -1550,7 +1599,8 @@ def krige_groups(g_begin, g_end, hood, model, out):
     for g in range(g_begin, g_end):
         mg = max(mg, group_ptr[g + 1] - group_ptr[g])
 
-    # factorisations of recent sets, kept across groups
+    # factorisations of recent sets, kept across groups, each with the nodes
+    # waiting for it (solved eight at a time, one per lane), found by hash
     slot_idx = np.empty((n_slots, kk), dtype=np.int64)
     slot_n = np.full(n_slots, -1, dtype=np.int64)
     slot_hash = np.zeros(n_slots, dtype=np.uint64)
@@ -1560,6 +1610,12 @@ def krige_groups(g_begin, g_end, hood, model, out):
     slot_Rq = np.empty((n_slots, p, padded(p)))
     slot_alpha = np.empty((n_slots, m, padded(kk)))
     slot_beta = np.empty((n_slots, p, m))
+    slot_xy = np.empty((n_slots, 2, kk))
+    slot_batch = np.empty((n_slots, _BATCH), dtype=np.int64)
+    slot_waiting = np.zeros(n_slots, dtype=np.int64)
+    n_buckets = _bucket_count(n_slots)
+    bucket_first = np.full(n_buckets, -1, dtype=np.int64)
+    slot_next = np.full(n_slots, -1, dtype=np.int64)
     next_slot = 0
 
     # covariances among a group's candidates, built at its first factorisation,
@@ -1573,16 +1629,20 @@ def krige_groups(g_begin, g_end, hood, model, out):
     set_n = np.empty(mg, dtype=np.int64)
     set_hash = np.zeros(mg, dtype=np.uint64)
     node_set = np.empty(mg, dtype=np.int64)
+    set_first = np.empty(mg + 1, dtype=np.int64)
+    set_nodes = np.empty(mg, dtype=np.int64)
 
     min_used = max(p, 1)
     work = np.empty(max(kk, p, 1))
     drift_work = np.empty(max(p, 1))
-    batch = np.empty(_BATCH, dtype=np.int64)
     B = np.empty((kk, _BATCH))
     V = np.empty((max(p, 1), _BATCH))
     F0 = np.empty((max(p, 1), _BATCH))
     w = np.empty(kk)
     lanes_xy = np.empty((2, _BATCH))
+    scratch = (B, V, F0, w, lanes_xy, drift_work)
+    node_data = (node_x, node_y, node_f)
+    outputs = (out_mean, out_var, out_w, out_slope, out_negative)
 
     sets = (set_idx, set_pos, set_n, set_hash, node_set)
     for g in range(g_begin, g_end):
@@ -1590,19 +1650,37 @@ def krige_groups(g_begin, g_end, hood, model, out):
         start = group_ptr[g]
         # pass 1: each node's neighbours, as one of the group's distinct sets
         nc, n_sets = _neighbour_loop(hood, g, buffers, ps, min_used, sets, None, out)
+        _nodes_by_set(node_set, size, n_sets, set_first, set_nodes)
 
-        # pass 2: factor each set once, solve its nodes together
+        # pass 2: find or build each set's factorisation; its nodes join the
+        # nodes of earlier groups that wait for it, solved as lanes fill up
         cov_ready = False
         for s in range(n_sets):
             n = set_n[s]
             idx = set_idx[s]
             pos = set_pos[s]
-            slot = _find_set(idx, n, set_hash[s], slot_idx, slot_n, slot_hash, n_slots)
+            slot = _find_slot(
+                idx, n, set_hash[s], slot_idx, slot_n, slot_hash, bucket_first,
+                slot_next,
+            )  # fmt: skip
             if slot < 0:
                 slot = next_slot
                 next_slot = (next_slot + 1) % n_slots
+                if slot_waiting[slot] > 0:  # its last nodes, before it goes
+                    _solve_batch(
+                        slot_waiting[slot], slot_batch[slot], slot_n[slot],
+                        slot_xy[slot], node_data, model, slot_U[slot],
+                        slot_A[slot], slot_Rq[slot], slot_alpha[slot],
+                        slot_beta[slot], scratch, outputs,
+                    )  # fmt: skip
+                    slot_waiting[slot] = 0
+                if slot_n[slot] >= 0:
+                    _unlink_slot(slot, slot_hash[slot], bucket_first, slot_next)
+                _link_slot(slot, set_hash[s], bucket_first, slot_next)
                 for i in range(n):
                     slot_idx[slot, i] = idx[i]
+                    slot_xy[slot, 0, i] = cx[pos[i]]
+                    slot_xy[slot, 1, i] = cy[pos[i]]
                 slot_n[slot] = n
                 slot_hash[slot] = set_hash[s]
                 if mcc > 0 and not cov_ready:
@@ -1628,60 +1706,38 @@ def krige_groups(g_begin, g_end, hood, model, out):
                     work,
                 )
             status = slot_status[slot]
-            r = 0
-            for jj in range(size + 1):
-                if jj < size and node_set[jj] == s:
-                    node = order[start + jj]
-                    if status != STATUS_OK:
-                        out_status[node] = status
-                        for o in range(m):
-                            out_mean[node, o] = np.nan
-                        out_var[node] = np.nan
-                        continue
-                    if want_diagnostics:
-                        _search_diagnostics(
-                            node, n, idx, pos, cx, cy, node_x[node], node_y[node],
-                            hood.sample_group, seen, out.nearest,
-                            out.mean_distance, out.n_cores,
-                        )  # fmt: skip
-                    batch[r] = node
-                    r += 1
-                if r > 0 and (r == _BATCH or jj == size):
+            for j in range(set_first[s], set_first[s + 1]):
+                node = order[start + set_nodes[j]]
+                if status != STATUS_OK:
+                    out_status[node] = status
+                    for o in range(m):
+                        out_mean[node, o] = np.nan
+                    out_var[node] = np.nan
+                    continue
+                if want_diagnostics:
+                    _search_diagnostics(
+                        node, n, idx, pos, cx, cy, node_x[node], node_y[node],
+                        hood.sample_group, seen, out.nearest,
+                        out.mean_distance, out.n_cores,
+                    )  # fmt: skip
+                r = slot_waiting[slot]
+                slot_batch[slot, r] = node
+                r += 1
+                if r == _BATCH:
                     _solve_batch(
-                        r,
-                        batch,
-                        n,
-                        pos,
-                        cx,
-                        cy,
-                        node_x,
-                        node_y,
-                        node_f,
-                        table,
-                        nugget,
-                        disc,
-                        c00,
-                        sk_mean,
-                        slot_U[slot],
-                        slot_A[slot],
-                        slot_Rq[slot],
-                        slot_alpha[slot],
-                        slot_beta[slot],
-                        B,
-                        V,
-                        F0,
-                        w,
-                        lanes_xy,
-                        want_weights,
-                        want_slope,
-                        drift_work,
-                        out_mean,
-                        out_var,
-                        out_w,
-                        out_slope,
-                        out_negative,
-                    )
+                        r, slot_batch[slot], n, slot_xy[slot], node_data, model,
+                        slot_U[slot], slot_A[slot], slot_Rq[slot],
+                        slot_alpha[slot], slot_beta[slot], scratch, outputs,
+                    )  # fmt: skip
                     r = 0
+                slot_waiting[slot] = r
+    for slot in range(n_slots):  # the nodes still waiting
+        if slot_waiting[slot] > 0:
+            _solve_batch(
+                slot_waiting[slot], slot_batch[slot], slot_n[slot], slot_xy[slot],
+                node_data, model, slot_U[slot], slot_A[slot], slot_Rq[slot],
+                slot_alpha[slot], slot_beta[slot], scratch, outputs,
+            )  # fmt: skip
 
 
 @njit(cache=True, nogil=True, error_model="numpy")
