@@ -1362,9 +1362,9 @@ def _neighbour_buffers(hood, g_begin, g_end):
     mc = _max_candidates(hood.cand_lo, hood.cand_hi, g_begin, g_end)
     ps = min(hood.per_sector, kk)
     buffers = (
-        np.empty(mc),  # candidates' x
-        np.empty(mc),  # candidates' y
-        np.empty(mc),  # their squared distances to the node
+        np.empty(padded(mc)),  # candidates' x (padded: lanes, see _neighbour_loop)
+        np.empty(padded(mc)),  # candidates' y
+        np.empty(padded(mc)),  # their squared distances to the node
         np.zeros(mc, dtype=np.bool_),  # the node's k nearest
         np.empty(kk),
         np.empty(kk, dtype=np.int64),
@@ -1376,6 +1376,7 @@ def _neighbour_buffers(hood, g_begin, g_end):
         np.empty(kk),
         np.empty(kk, dtype=np.int64),
         np.zeros(max(hood.n_groups, 1), dtype=np.int64),  # members per group
+        np.zeros(padded(mc)),  # the k nearest again, as 1.0 (0.0 for the others)
     )
     return kk, ps, buffers
 
@@ -1440,7 +1441,10 @@ def _neighbour_loop(hood, g, buffers, ps, min_used, sets, idw, out):
     out_count = out.n_used
     m = out_mean.shape[1]
     cx, cy, d2, member, buf_d2, buf_pos, chosen, sec_d2, sec_pos, fill = buffers[:10]
-    kept, ord_d2, ord_pos, group_count = buffers[10:]
+    kept, ord_d2, ord_pos, group_count, inside = buffers[10:]
+    no_d2 = _lanes.splat(-1.0)
+    far = _lanes.splat(np.inf)
+    reach = _lanes.splat(max_d2)
     pg = hood.per_group
     ellipse = hood.ellipse
     restricted = hood.restricted
@@ -1463,30 +1467,70 @@ def _neighbour_loop(hood, g, buffers, ps, min_used, sets, idw, out):
     n_sets = 0
     n_member = -1  # no previous choice in this group yet
     current = -1
+    # circles and no restriction: distances and the check of the previous
+    # choice in one pass of whole lanes (a node leaving a sample out: below)
+    in_lanes = ellipse.shape[0] == 0 and restricted.shape[0] == 0
+    if in_lanes:
+        for c in range(nc, padded(nc)):  # padding that no check selects
+            cx[c] = np.nan
+            cy[c] = np.nan
     for jj in range(size):
         node = order[start + jj]
         exclude = node_exclude[node]
-        if ellipse.shape[0] == 0:
-            # _squared_distances written out: an inlined call in this loop
-            # costs four reference counts per node (6 % of the kernel)
-            x0 = node_x[node]
-            y0 = node_y[node]
-            for c in range(nc):
-                dx = cx[c] - x0
-                dy = cy[c] - y0
-                d2[c] = dx * dx + dy * dy
+        if in_lanes and exclude < 0:
+            # _keeps_selection's pass in lanes, with the distances (written
+            # out: an inlined call here costs reference counts per node)
+            x0 = _lanes.splat(node_x[node])
+            y0 = _lanes.splat(node_y[node])
+            worst = _lanes.splat(-1.0)
+            best = _lanes.splat(np.inf)
+            for c in range(0, nc, _lanes.WIDTH):
+                dx = _lanes.sub(_lanes.load(cx, c), x0)
+                dy = _lanes.sub(_lanes.load(cy, c), y0)
+                dd = _lanes.add(_lanes.mul(dx, dx), _lanes.mul(dy, dy))
+                _lanes.store(d2, c, dd)
+                flag = _lanes.load(inside, c)
+                worst = _lanes.maximum(worst, _lanes.where_positive(flag, dd, no_d2))
+                outside = _lanes.where_le(dd, reach, dd, far)
+                best = _lanes.minimum(best, _lanes.where_positive(flag, far, outside))
+            worst_d2 = -1.0
+            best_d2 = np.inf
+            for t in range(_lanes.WIDTH):
+                worst_d2 = max(worst_d2, _lanes.get(worst, t))
+                best_d2 = min(best_d2, _lanes.get(best, t))
+            if n_member < 0 or not worst_d2 <= max_d2 or best_d2 < worst_d2:
+                same = False
+            elif best_d2 > worst_d2 and best_d2 < np.inf:
+                same = n_member >= k
+            else:  # a tie, or nothing left out
+                same = _same_selection(
+                    d2, cand, nc, exclude, k, max_d2, member, n_member
+                )
         else:
-            _search_distances(cx, cy, node_x[node], node_y[node], nc, d2, ellipse)
-        if restricted.shape[0] > 0:
-            _restrict_high_values(d2, cand, nc, restricted, restricted_d2)
-        same = n_member >= 0 and _keeps_selection(
-            d2, cand, nc, exclude, k, max_d2, member, n_member
-        )
+            if ellipse.shape[0] == 0:
+                x0 = node_x[node]
+                y0 = node_y[node]
+                for c in range(nc):
+                    dx = cx[c] - x0
+                    dy = cy[c] - y0
+                    d2[c] = dx * dx + dy * dy
+            else:
+                _search_distances(cx, cy, node_x[node], node_y[node], nc, d2, ellipse)
+            if restricted.shape[0] > 0:
+                _restrict_high_values(d2, cand, nc, restricted, restricted_d2)
+            same = n_member >= 0 and _keeps_selection(
+                d2, cand, nc, exclude, k, max_d2, member, n_member
+            )
         if not same:
             n_member = _select_members(
                 d2, cand, nc, exclude, k, max_d2, buf_d2, buf_pos, member
             )
             current = -1
+            if in_lanes:
+                for c in range(nc):
+                    inside[c] = 1.0 if member[c] else 0.0
+                for c in range(nc, padded(nc)):
+                    inside[c] = 0.0
         n = n_member
         n_found = n_member
         if pg > 0:  # at most pg per core, then the count that min_count sees
@@ -1594,7 +1638,7 @@ def krige_groups(g_begin, g_end, hood, model, out):
     m = sample_y.shape[1]
     kk, ps, buffers = _neighbour_buffers(hood, g_begin, g_end)
     cx, cy = buffers[0], buffers[1]
-    mc = cx.shape[0]
+    mc = _max_candidates(hood.cand_lo, hood.cand_hi, g_begin, g_end)
     mg = 1
     for g in range(g_begin, g_end):
         mg = max(mg, group_ptr[g + 1] - group_ptr[g])
@@ -1769,7 +1813,7 @@ def neighbor_groups(g_begin, g_end, hood, out_idx, out_d2, out_count):
     max_d2 = hood.max_d2
     _, ps, buffers = _neighbour_buffers(hood, g_begin, g_end)
     cx, cy, d2, member, buf_d2, buf_pos, chosen, sec_d2, sec_pos, fill = buffers[:10]
-    kept, ord_d2, ord_pos, group_count = buffers[10:]
+    kept, ord_d2, ord_pos, group_count = buffers[10:14]
     pg = hood.per_group
     for g in range(g_begin, g_end):
         lo = hood.cand_lo[g]

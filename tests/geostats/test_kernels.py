@@ -44,6 +44,28 @@ def _forward(U, n, X, row):
     _solve_rows_transposed(U, n, X, row)
 
 
+@njit
+def _choices_in_lanes(x, y, out):
+    a, b = _lanes.load(x, 0), _lanes.load(y, 0)
+    _lanes.store(out, 0, _lanes.maximum(a, b))
+    _lanes.store(out, 8, _lanes.minimum(a, b))
+    _lanes.store(out, 16, _lanes.where_le(a, b, a, _lanes.splat(-7.0)))
+    _lanes.store(out, 24, _lanes.where_positive(a, b, _lanes.splat(-7.0)))
+
+
+def test_lanes_choose_as_the_scalar_code():
+    x = np.array([1.0, -2.0, 3.0, 0.0, np.inf, np.nan, 5.0, -0.5])
+    y = np.array([2.0, -3.0, 3.0, 1.0, 1.0, 1.0, -np.inf, 0.0])
+    out = np.empty(32)
+    _choices_in_lanes(x, y, out)
+    numbers = ~np.isnan(x)
+    assert out[:8][numbers].tolist() == np.maximum(x, y)[numbers].tolist()
+    assert out[8:16][numbers].tolist() == np.minimum(x, y)[numbers].tolist()
+    # a NaN is not <= anything, nor positive: the other choice
+    assert out[16:24].tolist() == np.where(x <= y, x, -7.0).tolist()
+    assert out[24:].tolist() == np.where(x > 0, y, -7.0).tolist()
+
+
 def test_exp_in_lanes_has_the_bits_of_the_scalar_exp():
     rng = np.random.default_rng(0)
     x = -np.concatenate(
