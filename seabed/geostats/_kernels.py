@@ -336,39 +336,57 @@ def padded(n):
 def _cholesky_upper(M, n, rtol, diag):
     """In-place Cholesky ``M = U'U`` on the upper triangle of ``M[:n, :n]``.
 
-    Right-looking, row by row, each row in whole lanes (:mod:`._lanes`): the
-    rows of ``M`` are :func:`padded`, zero beyond column ``n``, and every entry
-    is finite. The lanes also sweep the start of each row below the
-    diagonal, which the factor never reads (it fills with harmless finite
-    values); each entry of the upper triangle receives the operations of the
-    scalar algorithm, in its order. The diagonal receives ``1 / U[j, j]``: the
-    solves below multiply instead of divide. Returns False when a pivot falls
+    Row by row, each row in whole lanes (:mod:`._lanes`): the rows of ``M``
+    are :func:`padded`, zero beyond column ``n``, and every entry is finite.
+    Row ``i`` gathers the updates of the rows above it in registers, two
+    lanes at a time, then is scaled: each entry of the upper triangle receives
+    the operations of the scalar right-looking algorithm, in its order
+    (``M[i, c] - U[0, i] U[0, c] - U[1, i] U[1, c] - ...``), without a store
+    per update. The lanes also sweep the start of each row below the diagonal,
+    which the factor never reads (it fills with harmless finite values). The
+    diagonal receives ``1 / U[j, j]``: the solves below multiply instead of
+    divide; ``diag`` the diagonal of ``M``. Returns False when a pivot falls
     below ``rtol`` times its diagonal entry.
     """
     width = _lanes.WIDTH
     stride = M.shape[1]
     end = padded(n)
-    for j in range(n):
-        diag[j] = M[j, j]
-    for j in range(n):
-        d = M[j, j]
-        if not d > rtol * diag[j]:
+    for i in range(n):
+        diag[i] = M[i, i]
+        row_i = i * stride
+        first = (i // width) * width
+        c = first
+        while c < end:
+            if c + width < end:  # two independent chains of updates
+                low = _lanes.load(M, row_i + c)
+                high = _lanes.load(M, row_i + c + width)
+                for j in range(i):
+                    uji = _lanes.splat(M[j, i])
+                    above = j * stride + c
+                    low = _lanes.sub(low, _lanes.mul(uji, _lanes.load(M, above)))
+                    high = _lanes.sub(
+                        high, _lanes.mul(uji, _lanes.load(M, above + width))
+                    )
+                _lanes.store(M, row_i + c, low)
+                _lanes.store(M, row_i + c + width, high)
+                c += 2 * width
+            else:
+                low = _lanes.load(M, row_i + c)
+                for j in range(i):
+                    uji = _lanes.splat(M[j, i])
+                    low = _lanes.sub(
+                        low, _lanes.mul(uji, _lanes.load(M, j * stride + c))
+                    )
+                _lanes.store(M, row_i + c, low)
+                c += width
+        d = M[i, i]
+        if not d > rtol * diag[i]:
             return False
         inv = 1.0 / math.sqrt(d)
-        row_j = j * stride
         scale = _lanes.splat(inv)
-        for c in range(row_j + (j // width) * width, row_j + end, width):
+        for c in range(row_i + first, row_i + end, width):
             _lanes.store(M, c, _lanes.mul(_lanes.load(M, c), scale))
-        M[j, j] = inv
-        for i in range(j + 1, n):
-            uji = _lanes.splat(M[j, i])
-            first = (i // width) * width
-            for c in range(first, end, width):
-                target = _lanes.load(M, i * stride + c)
-                source = _lanes.load(M, row_j + c)
-                _lanes.store(
-                    M, i * stride + c, _lanes.sub(target, _lanes.mul(uji, source))
-                )
+        M[i, i] = inv
     return True
 
 
