@@ -1071,6 +1071,38 @@ def _slopes(r, batch, n, p, B, V, F0, Rq, h, out_slope):
         out_slope[batch[t]] = cov / var_estimate if var_estimate > 0.0 else np.nan
 
 
+@njit(cache=True, nogil=True, error_model="numpy", inline="always")
+def _forward_rows(U, n, B):
+    """``B <- U^-T B`` for rows of eight lanes, two rows at a time in registers.
+
+    Row ``i`` receives ``B[i] - U[0, i] b_0 - U[1, i] b_1 - ...``, then the
+    factor ``U[i, i]``: the operations of the forward substitution in axpy
+    form, in its order, without a store and a reload per update.
+    """
+    width = _lanes.WIDTH
+    i = 0
+    while i + 1 < n:
+        low = _lanes.load(B, i * width)
+        high = _lanes.load(B, (i + 1) * width)
+        for j in range(i):
+            bj = _lanes.load(B, j * width)
+            low = _lanes.sub(low, _lanes.mul(_lanes.splat(U[j, i]), bj))
+            high = _lanes.sub(high, _lanes.mul(_lanes.splat(U[j, i + 1]), bj))
+        low = _lanes.mul(low, _lanes.splat(U[i, i]))
+        _lanes.store(B, i * width, low)
+        high = _lanes.sub(high, _lanes.mul(_lanes.splat(U[i, i + 1]), low))
+        _lanes.store(
+            B, (i + 1) * width, _lanes.mul(high, _lanes.splat(U[i + 1, i + 1]))
+        )
+        i += 2
+    if i < n:
+        last = _lanes.load(B, i * width)
+        for j in range(i):
+            bj = _lanes.load(B, j * width)
+            last = _lanes.sub(last, _lanes.mul(_lanes.splat(U[j, i]), bj))
+        _lanes.store(B, i * width, _lanes.mul(last, _lanes.splat(U[i, i])))
+
+
 @njit(cache=True, nogil=True, error_model="numpy")
 def _solve_batch(
     r, batch, n, xy, node_data, model, U, A, Rq, alpha, beta, scratch, outputs
@@ -1128,14 +1160,7 @@ def _solve_batch(
             )
         for t in range(r):
             out_mean[batch[t], o] = _lanes.get(acc, t)
-    for j in range(n):  # B <- U^-T B, forward substitution
-        bj = _lanes.mul(_lanes.load(B, j * width), _lanes.splat(U[j, j]))
-        _lanes.store(B, j * width, bj)
-        for i in range(j + 1, n):
-            bi = _lanes.load(B, i * width)
-            _lanes.store(
-                B, i * width, _lanes.sub(bi, _lanes.mul(_lanes.splat(U[j, i]), bj))
-            )
+    _forward_rows(U, n, B)
     var = _lanes.splat(model.c00)
     for i in range(n):
         bi = _lanes.load(B, i * width)
