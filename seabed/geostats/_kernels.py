@@ -1073,7 +1073,7 @@ def _slopes(r, batch, n, p, B, V, F0, Rq, h, out_slope):
 
 @njit(cache=True, nogil=True, error_model="numpy", inline="always")
 def _forward_rows(U, n, B):
-    """``B <- U^-T B`` for rows of eight lanes, two rows at a time in registers.
+    """``B <- U^-T B`` for rows of eight lanes, four rows at a time in registers.
 
     Row ``i`` receives ``B[i] - U[0, i] b_0 - U[1, i] b_1 - ...``, then the
     factor ``U[i, i]``: the operations of the forward substitution in axpy
@@ -1081,6 +1081,32 @@ def _forward_rows(U, n, B):
     """
     width = _lanes.WIDTH
     i = 0
+    while i + 3 < n:  # four rows: four chains of updates side by side
+        r0 = _lanes.load(B, i * width)
+        r1 = _lanes.load(B, (i + 1) * width)
+        r2 = _lanes.load(B, (i + 2) * width)
+        r3 = _lanes.load(B, (i + 3) * width)
+        for j in range(i):
+            bj = _lanes.load(B, j * width)
+            r0 = _lanes.sub(r0, _lanes.mul(_lanes.splat(U[j, i]), bj))
+            r1 = _lanes.sub(r1, _lanes.mul(_lanes.splat(U[j, i + 1]), bj))
+            r2 = _lanes.sub(r2, _lanes.mul(_lanes.splat(U[j, i + 2]), bj))
+            r3 = _lanes.sub(r3, _lanes.mul(_lanes.splat(U[j, i + 3]), bj))
+        r0 = _lanes.mul(r0, _lanes.splat(U[i, i]))
+        r1 = _lanes.sub(r1, _lanes.mul(_lanes.splat(U[i, i + 1]), r0))
+        r2 = _lanes.sub(r2, _lanes.mul(_lanes.splat(U[i, i + 2]), r0))
+        r3 = _lanes.sub(r3, _lanes.mul(_lanes.splat(U[i, i + 3]), r0))
+        r1 = _lanes.mul(r1, _lanes.splat(U[i + 1, i + 1]))
+        r2 = _lanes.sub(r2, _lanes.mul(_lanes.splat(U[i + 1, i + 2]), r1))
+        r3 = _lanes.sub(r3, _lanes.mul(_lanes.splat(U[i + 1, i + 3]), r1))
+        r2 = _lanes.mul(r2, _lanes.splat(U[i + 2, i + 2]))
+        r3 = _lanes.sub(r3, _lanes.mul(_lanes.splat(U[i + 2, i + 3]), r2))
+        r3 = _lanes.mul(r3, _lanes.splat(U[i + 3, i + 3]))
+        _lanes.store(B, i * width, r0)
+        _lanes.store(B, (i + 1) * width, r1)
+        _lanes.store(B, (i + 2) * width, r2)
+        _lanes.store(B, (i + 3) * width, r3)
+        i += 4
     while i + 1 < n:
         low = _lanes.load(B, i * width)
         high = _lanes.load(B, (i + 1) * width)
