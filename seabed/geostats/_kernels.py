@@ -19,9 +19,10 @@ Conventions
 - A neighbour *set* is a list of sample indices in ascending order. Its factorisation
   (a "slot") holds the upper Cholesky factor ``U`` of the sample covariance matrix
   (``U'U = C``), ``A = (U^-T F)'`` for the drift ``F``, the upper Cholesky factor
-  ``Rq`` of ``Q = F'C^-1F``, the drift coefficients ``beta`` and the dual weights
-  ``alpha = C^-1 (y - F beta)``; one dot product then gives a node's mean, one
-  triangular solve its variance.
+  ``Rq`` of ``Q = F'C^-1F``, the drift coefficients ``beta`` and the residuals
+  in the factor's basis, ``alpha = U^-T (y - F beta)``. A node's one triangular
+  solve ``a = U^-T c0`` gives its variance, and then one dot product its mean,
+  ``f0.beta + a.alpha`` (``= f0.beta + c0' C^-1 (y - F beta)``).
 - ``p == 0`` drift columns means simple kriging with known means ``sk_mean``.
 """
 
@@ -990,8 +991,6 @@ def _factor_set(
                 for a in range(p):
                     r -= A[a, i] * beta[a, o]
                 alpha[o, i] = r
-    for o in range(m):
-        _solve_upper(U, n, alpha[o])
     return STATUS_OK
 
 
@@ -1173,7 +1172,8 @@ def _solve_batch(
     for t in range(width):
         for col in range(p):
             F0[col, t] = node_f[batch[t], col]
-    for o in range(m):  # mean = drift + c0 . alpha
+    _forward_rows(U, n, B)
+    for o in range(m):  # mean = drift + (U^-T c0) . U^-T (y - F beta)
         acc = _lanes.splat(sk_mean[o] if p == 0 else 0.0)
         for col in range(p):
             acc = _lanes.add(
@@ -1186,7 +1186,6 @@ def _solve_batch(
             )
         for t in range(r):
             out_mean[batch[t], o] = _lanes.get(acc, t)
-    _forward_rows(U, n, B)
     var = _lanes.splat(model.c00)
     for i in range(n):
         bi = _lanes.load(B, i * width)
