@@ -19,9 +19,10 @@ Conventions
 - A neighbour *set* is a list of sample indices in ascending order. Its factorisation
   (a "slot") holds the upper Cholesky factor ``U`` of the sample covariance matrix
   (``U'U = C``), ``A = (U^-T F)'`` for the drift ``F``, the upper Cholesky factor
-  ``Rq`` of ``Q = F'C^-1F``, the drift coefficients ``beta`` and the dual weights
-  ``alpha = C^-1 (y - F beta)``; one dot product then gives a node's mean, one
-  triangular solve its variance.
+  ``Rq`` of ``Q = F'C^-1F``, the drift coefficients ``beta`` and the residuals
+  in the factor's basis, ``alpha = U^-T (y - F beta)``. A node's one triangular
+  solve ``a = U^-T c0`` gives its variance, and then one dot product its mean,
+  ``f0.beta + a.alpha`` (``= f0.beta + c0' C^-1 (y - F beta)``).
 - ``p == 0`` drift columns means simple kriging with known means ``sk_mean``.
 """
 
@@ -336,39 +337,57 @@ def padded(n):
 def _cholesky_upper(M, n, rtol, diag):
     """In-place Cholesky ``M = U'U`` on the upper triangle of ``M[:n, :n]``.
 
-    Right-looking, row by row, each row in whole lanes (:mod:`._lanes`): the
-    rows of ``M`` are :func:`padded`, zero beyond column ``n``, and every entry
-    is finite. The lanes also sweep the start of each row below the
-    diagonal, which the factor never reads (it fills with harmless finite
-    values); each entry of the upper triangle receives the operations of the
-    scalar algorithm, in its order. The diagonal receives ``1 / U[j, j]``: the
-    solves below multiply instead of divide. Returns False when a pivot falls
+    Row by row, each row in whole lanes (:mod:`._lanes`): the rows of ``M``
+    are :func:`padded`, zero beyond column ``n``, and every entry is finite.
+    Row ``i`` gathers the updates of the rows above it in registers, two
+    lanes at a time, then is scaled: each entry of the upper triangle receives
+    the operations of the scalar right-looking algorithm, in its order
+    (``M[i, c] - U[0, i] U[0, c] - U[1, i] U[1, c] - ...``), without a store
+    per update. The lanes also sweep the start of each row below the diagonal,
+    which the factor never reads (it fills with harmless finite values). The
+    diagonal receives ``1 / U[j, j]``: the solves below multiply instead of
+    divide; ``diag`` the diagonal of ``M``. Returns False when a pivot falls
     below ``rtol`` times its diagonal entry.
     """
     width = _lanes.WIDTH
     stride = M.shape[1]
     end = padded(n)
-    for j in range(n):
-        diag[j] = M[j, j]
-    for j in range(n):
-        d = M[j, j]
-        if not d > rtol * diag[j]:
+    for i in range(n):
+        diag[i] = M[i, i]
+        row_i = i * stride
+        first = (i // width) * width
+        c = first
+        while c < end:
+            if c + width < end:  # two independent chains of updates
+                low = _lanes.load(M, row_i + c)
+                high = _lanes.load(M, row_i + c + width)
+                for j in range(i):
+                    uji = _lanes.splat(M[j, i])
+                    above = j * stride + c
+                    low = _lanes.sub(low, _lanes.mul(uji, _lanes.load(M, above)))
+                    high = _lanes.sub(
+                        high, _lanes.mul(uji, _lanes.load(M, above + width))
+                    )
+                _lanes.store(M, row_i + c, low)
+                _lanes.store(M, row_i + c + width, high)
+                c += 2 * width
+            else:
+                low = _lanes.load(M, row_i + c)
+                for j in range(i):
+                    uji = _lanes.splat(M[j, i])
+                    low = _lanes.sub(
+                        low, _lanes.mul(uji, _lanes.load(M, j * stride + c))
+                    )
+                _lanes.store(M, row_i + c, low)
+                c += width
+        d = M[i, i]
+        if not d > rtol * diag[i]:
             return False
         inv = 1.0 / math.sqrt(d)
-        row_j = j * stride
         scale = _lanes.splat(inv)
-        for c in range(row_j + (j // width) * width, row_j + end, width):
+        for c in range(row_i + first, row_i + end, width):
             _lanes.store(M, c, _lanes.mul(_lanes.load(M, c), scale))
-        M[j, j] = inv
-        for i in range(j + 1, n):
-            uji = _lanes.splat(M[j, i])
-            first = (i // width) * width
-            for c in range(first, end, width):
-                target = _lanes.load(M, i * stride + c)
-                source = _lanes.load(M, row_j + c)
-                _lanes.store(
-                    M, i * stride + c, _lanes.sub(target, _lanes.mul(uji, source))
-                )
+        M[i, i] = inv
     return True
 
 
@@ -972,8 +991,6 @@ def _factor_set(
                 for a in range(p):
                     r -= A[a, i] * beta[a, o]
                 alpha[o, i] = r
-    for o in range(m):
-        _solve_upper(U, n, alpha[o])
     return STATUS_OK
 
 
@@ -990,10 +1007,10 @@ def _is_point_exponential(table, disc):
 
 @njit(cache=True, nogil=True, error_model="numpy", inline="always")
 def _point_exponential_covariances(
-    batch, n, pos, cx, cy, node_x, node_y, table, nugget, B, lanes_xy
+    batch, n, xy, node_x, node_y, table, nugget, B, lanes_xy
 ):
     """Rows ``B[:n]`` of sample-to-node covariances, one node per lane, for the
-    common model of :func:`_is_point_exponential`.
+    common model of :func:`_is_point_exponential` (samples at ``xy[:, :n]``).
 
     The operations of :func:`point_covariance`, in its order (so the same
     bits), on the eight nodes of ``batch`` at once.
@@ -1008,8 +1025,8 @@ def _point_exponential_covariances(
     nuggets = _lanes.splat(nugget)
     minus = _lanes.splat(-1.0)
     for i in range(n):
-        dx = _lanes.sub(_lanes.splat(cx[pos[i]]), x0)
-        dy = _lanes.sub(_lanes.splat(cy[pos[i]]), y0)
+        dx = _lanes.sub(_lanes.splat(xy[0, i]), x0)
+        dy = _lanes.sub(_lanes.splat(xy[1, i]), y0)
         d = _lanes.sqrt(_lanes.add(_lanes.mul(dx, dx), _lanes.mul(dy, dy)))
         correlation = _lanes.exp_negative(_lanes.mul(_lanes.mul(d, inv_range), minus))
         c = _lanes.add(
@@ -1053,49 +1070,84 @@ def _slopes(r, batch, n, p, B, V, F0, Rq, h, out_slope):
         out_slope[batch[t]] = cov / var_estimate if var_estimate > 0.0 else np.nan
 
 
+@njit(cache=True, nogil=True, error_model="numpy", inline="always")
+def _forward_rows(U, n, B):
+    """``B <- U^-T B`` for rows of eight lanes, four rows at a time in registers.
+
+    Row ``i`` receives ``B[i] - U[0, i] b_0 - U[1, i] b_1 - ...``, then the
+    factor ``U[i, i]``: the operations of the forward substitution in axpy
+    form, in its order, without a store and a reload per update.
+    """
+    width = _lanes.WIDTH
+    i = 0
+    while i + 3 < n:  # four rows: four chains of updates side by side
+        r0 = _lanes.load(B, i * width)
+        r1 = _lanes.load(B, (i + 1) * width)
+        r2 = _lanes.load(B, (i + 2) * width)
+        r3 = _lanes.load(B, (i + 3) * width)
+        for j in range(i):
+            bj = _lanes.load(B, j * width)
+            r0 = _lanes.sub(r0, _lanes.mul(_lanes.splat(U[j, i]), bj))
+            r1 = _lanes.sub(r1, _lanes.mul(_lanes.splat(U[j, i + 1]), bj))
+            r2 = _lanes.sub(r2, _lanes.mul(_lanes.splat(U[j, i + 2]), bj))
+            r3 = _lanes.sub(r3, _lanes.mul(_lanes.splat(U[j, i + 3]), bj))
+        r0 = _lanes.mul(r0, _lanes.splat(U[i, i]))
+        r1 = _lanes.sub(r1, _lanes.mul(_lanes.splat(U[i, i + 1]), r0))
+        r2 = _lanes.sub(r2, _lanes.mul(_lanes.splat(U[i, i + 2]), r0))
+        r3 = _lanes.sub(r3, _lanes.mul(_lanes.splat(U[i, i + 3]), r0))
+        r1 = _lanes.mul(r1, _lanes.splat(U[i + 1, i + 1]))
+        r2 = _lanes.sub(r2, _lanes.mul(_lanes.splat(U[i + 1, i + 2]), r1))
+        r3 = _lanes.sub(r3, _lanes.mul(_lanes.splat(U[i + 1, i + 3]), r1))
+        r2 = _lanes.mul(r2, _lanes.splat(U[i + 2, i + 2]))
+        r3 = _lanes.sub(r3, _lanes.mul(_lanes.splat(U[i + 2, i + 3]), r2))
+        r3 = _lanes.mul(r3, _lanes.splat(U[i + 3, i + 3]))
+        _lanes.store(B, i * width, r0)
+        _lanes.store(B, (i + 1) * width, r1)
+        _lanes.store(B, (i + 2) * width, r2)
+        _lanes.store(B, (i + 3) * width, r3)
+        i += 4
+    while i + 1 < n:
+        low = _lanes.load(B, i * width)
+        high = _lanes.load(B, (i + 1) * width)
+        for j in range(i):
+            bj = _lanes.load(B, j * width)
+            low = _lanes.sub(low, _lanes.mul(_lanes.splat(U[j, i]), bj))
+            high = _lanes.sub(high, _lanes.mul(_lanes.splat(U[j, i + 1]), bj))
+        low = _lanes.mul(low, _lanes.splat(U[i, i]))
+        _lanes.store(B, i * width, low)
+        high = _lanes.sub(high, _lanes.mul(_lanes.splat(U[i, i + 1]), low))
+        _lanes.store(
+            B, (i + 1) * width, _lanes.mul(high, _lanes.splat(U[i + 1, i + 1]))
+        )
+        i += 2
+    if i < n:
+        last = _lanes.load(B, i * width)
+        for j in range(i):
+            bj = _lanes.load(B, j * width)
+            last = _lanes.sub(last, _lanes.mul(_lanes.splat(U[j, i]), bj))
+        _lanes.store(B, i * width, _lanes.mul(last, _lanes.splat(U[i, i])))
+
+
 @njit(cache=True, nogil=True, error_model="numpy")
 def _solve_batch(
-    r,
-    batch,
-    n,
-    pos,
-    cx,
-    cy,
-    node_x,
-    node_y,
-    node_f,
-    table,
-    nugget,
-    disc,
-    c00,
-    sk_mean,
-    U,
-    A,
-    Rq,
-    alpha,
-    beta,
-    B,
-    V,
-    F0,
-    w,
-    lanes_xy,
-    want_weights,
-    want_slope,
-    drift_work,
-    out_mean,
-    out_var,
-    out_w,
-    out_slope,
-    out_negative,
+    r, batch, n, xy, node_data, model, U, A, Rq, alpha, beta, scratch, outputs
 ):
     """Means and variances of ``r <= 8`` nodes (``batch``) that share one
     neighbour set, one node per lane (:mod:`seabed.geostats._lanes`).
 
+    ``xy`` holds the coordinates of the set's samples (x in row 0, y in row 1).
     Row ``i`` of ``B`` holds the eight nodes' values for sample ``i``; every
     operation acts on whole rows, so each node receives exactly the
     operations, in exactly the order, it would receive alone. Lanes beyond
     ``r`` repeat the last node and are not written out.
     """
+    node_x, node_y, node_f = node_data
+    B, V, F0, w, lanes_xy, drift_work = scratch
+    out_mean, out_var, out_w, out_slope, out_negative = outputs
+    table = model.table
+    nugget = model.nugget
+    disc = model.disc
+    sk_mean = model.sk_mean
     p = A.shape[0]
     m = alpha.shape[0]
     width = _lanes.WIDTH
@@ -1103,7 +1155,7 @@ def _solve_batch(
         batch[t] = batch[r - 1]
     if _is_point_exponential(table, disc):
         _point_exponential_covariances(
-            batch, n, pos, cx, cy, node_x, node_y, table, nugget, B, lanes_xy
+            batch, n, xy, node_x, node_y, table, nugget, B, lanes_xy
         )
     else:
         for t in range(r):  # sample-to-node covariances
@@ -1111,9 +1163,8 @@ def _solve_batch(
             x0 = node_x[node]
             y0 = node_y[node]
             for i in range(n):
-                c = pos[i]
                 B[i, t] = _sample_to_node_covariance(
-                    table, nugget, disc, cx[c], cy[c], x0, y0
+                    table, nugget, disc, xy[0, i], xy[1, i], x0, y0
                 )
         for i in range(n):
             for t in range(r, width):
@@ -1121,7 +1172,8 @@ def _solve_batch(
     for t in range(width):
         for col in range(p):
             F0[col, t] = node_f[batch[t], col]
-    for o in range(m):  # mean = drift + c0 . alpha
+    _forward_rows(U, n, B)
+    for o in range(m):  # mean = drift + (U^-T c0) . U^-T (y - F beta)
         acc = _lanes.splat(sk_mean[o] if p == 0 else 0.0)
         for col in range(p):
             acc = _lanes.add(
@@ -1134,15 +1186,7 @@ def _solve_batch(
             )
         for t in range(r):
             out_mean[batch[t], o] = _lanes.get(acc, t)
-    for j in range(n):  # B <- U^-T B, forward substitution
-        bj = _lanes.mul(_lanes.load(B, j * width), _lanes.splat(U[j, j]))
-        _lanes.store(B, j * width, bj)
-        for i in range(j + 1, n):
-            bi = _lanes.load(B, i * width)
-            _lanes.store(
-                B, i * width, _lanes.sub(bi, _lanes.mul(_lanes.splat(U[j, i]), bj))
-            )
-    var = _lanes.splat(c00)
+    var = _lanes.splat(model.c00)
     for i in range(n):
         bi = _lanes.load(B, i * width)
         var = _lanes.sub(var, _lanes.mul(bi, bi))
@@ -1167,9 +1211,10 @@ def _solve_batch(
             var = _lanes.add(var, _lanes.mul(vc, vc))
     for t in range(r):
         out_var[batch[t]] = _lanes.get(var, t)
-    if want_slope:
+    if model.want_slope:
         _slopes(r, batch, n, p, B, V, F0, Rq, drift_work, out_slope)
     want_negative = out_negative.shape[0] > 0
+    want_weights = model.want_weights
     if want_weights or want_negative:  # lambda = C^-1 (c0 + F Q^-1 (f0 - F'C^-1 c0))
         z = np.empty(max(p, 1))
         for t in range(r):
@@ -1205,6 +1250,78 @@ def _find_set(idx, n, h, table_idx, table_n, table_hash, n_entries):
             if equal:
                 return s
     return -1
+
+
+@njit(cache=True, nogil=True, error_model="numpy")
+def _bucket_count(n_slots):
+    """Buckets of the slots' hash table: a power of two, at least twice the slots."""
+    n = 1
+    while n < 2 * n_slots:
+        n *= 2
+    return n
+
+
+@njit(cache=True, nogil=True, error_model="numpy", inline="always")
+def _bucket(h, n_buckets):
+    return np.int64(h >> np.uint64(40)) & (n_buckets - 1)
+
+
+@njit(cache=True, nogil=True, error_model="numpy", inline="always")
+def _find_slot(idx, n, h, slot_idx, slot_n, slot_hash, bucket_first, slot_next):
+    """Slot holding the set ``idx[:n]`` (hash ``h``), or -1: the slots of a
+    bucket are chained through ``slot_next``."""
+    slot = bucket_first[_bucket(h, bucket_first.shape[0])]
+    while slot >= 0:
+        if slot_hash[slot] == h and slot_n[slot] == n:
+            equal = True
+            for i in range(n):
+                if slot_idx[slot, i] != idx[i]:
+                    equal = False
+                    break
+            if equal:
+                return slot
+        slot = slot_next[slot]
+    return -1
+
+
+@njit(cache=True, nogil=True, error_model="numpy", inline="always")
+def _link_slot(slot, h, bucket_first, slot_next):
+    b = _bucket(h, bucket_first.shape[0])
+    slot_next[slot] = bucket_first[b]
+    bucket_first[b] = slot
+
+
+@njit(cache=True, nogil=True, error_model="numpy", inline="always")
+def _unlink_slot(slot, h, bucket_first, slot_next):
+    b = _bucket(h, bucket_first.shape[0])
+    if bucket_first[b] == slot:
+        bucket_first[b] = slot_next[slot]
+        return
+    s = bucket_first[b]
+    while slot_next[s] != slot:
+        s = slot_next[s]
+    slot_next[s] = slot_next[slot]
+
+
+@njit(cache=True, nogil=True, error_model="numpy", inline="always")
+def _nodes_by_set(node_set, size, n_sets, set_first, set_nodes):
+    """A group's nodes sorted by set (a counting sort, keeping their order):
+    set ``s`` has ``set_nodes[set_first[s]:set_first[s + 1]]``."""
+    for s in range(n_sets + 1):
+        set_first[s] = 0
+    for j in range(size):
+        if node_set[j] >= 0:
+            set_first[node_set[j] + 1] += 1
+    for s in range(n_sets):
+        set_first[s + 1] += set_first[s]
+    for j in range(size):
+        s = node_set[j]
+        if s >= 0:
+            set_nodes[set_first[s]] = j
+            set_first[s] += 1
+    for s in range(n_sets, 0, -1):
+        set_first[s] = set_first[s - 1]
+    set_first[0] = 0
 
 
 # ------------------------------------------------------------------ records
@@ -1313,9 +1430,9 @@ def _neighbour_buffers(hood, g_begin, g_end):
     mc = _max_candidates(hood.cand_lo, hood.cand_hi, g_begin, g_end)
     ps = min(hood.per_sector, kk)
     buffers = (
-        np.empty(mc),  # candidates' x
-        np.empty(mc),  # candidates' y
-        np.empty(mc),  # their squared distances to the node
+        np.empty(padded(mc)),  # candidates' x (padded: lanes, see _neighbour_loop)
+        np.empty(padded(mc)),  # candidates' y
+        np.empty(padded(mc)),  # their squared distances to the node
         np.zeros(mc, dtype=np.bool_),  # the node's k nearest
         np.empty(kk),
         np.empty(kk, dtype=np.int64),
@@ -1327,6 +1444,7 @@ def _neighbour_buffers(hood, g_begin, g_end):
         np.empty(kk),
         np.empty(kk, dtype=np.int64),
         np.zeros(max(hood.n_groups, 1), dtype=np.int64),  # members per group
+        np.zeros(padded(mc)),  # the k nearest again, as 1.0 (0.0 for the others)
     )
     return kk, ps, buffers
 
@@ -1391,7 +1509,10 @@ def _neighbour_loop(hood, g, buffers, ps, min_used, sets, idw, out):
     out_count = out.n_used
     m = out_mean.shape[1]
     cx, cy, d2, member, buf_d2, buf_pos, chosen, sec_d2, sec_pos, fill = buffers[:10]
-    kept, ord_d2, ord_pos, group_count = buffers[10:]
+    kept, ord_d2, ord_pos, group_count, inside = buffers[10:]
+    no_d2 = _lanes.splat(-1.0)
+    far = _lanes.splat(np.inf)
+    reach = _lanes.splat(max_d2)
     pg = hood.per_group
     ellipse = hood.ellipse
     restricted = hood.restricted
@@ -1414,30 +1535,70 @@ def _neighbour_loop(hood, g, buffers, ps, min_used, sets, idw, out):
     n_sets = 0
     n_member = -1  # no previous choice in this group yet
     current = -1
+    # circles and no restriction: distances and the check of the previous
+    # choice in one pass of whole lanes (a node leaving a sample out: below)
+    in_lanes = ellipse.shape[0] == 0 and restricted.shape[0] == 0
+    if in_lanes:
+        for c in range(nc, padded(nc)):  # padding that no check selects
+            cx[c] = np.nan
+            cy[c] = np.nan
     for jj in range(size):
         node = order[start + jj]
         exclude = node_exclude[node]
-        if ellipse.shape[0] == 0:
-            # _squared_distances written out: an inlined call in this loop
-            # costs four reference counts per node (6 % of the kernel)
-            x0 = node_x[node]
-            y0 = node_y[node]
-            for c in range(nc):
-                dx = cx[c] - x0
-                dy = cy[c] - y0
-                d2[c] = dx * dx + dy * dy
+        if in_lanes and exclude < 0:
+            # _keeps_selection's pass in lanes, with the distances (written
+            # out: an inlined call here costs reference counts per node)
+            x0 = _lanes.splat(node_x[node])
+            y0 = _lanes.splat(node_y[node])
+            worst = _lanes.splat(-1.0)
+            best = _lanes.splat(np.inf)
+            for c in range(0, nc, _lanes.WIDTH):
+                dx = _lanes.sub(_lanes.load(cx, c), x0)
+                dy = _lanes.sub(_lanes.load(cy, c), y0)
+                dd = _lanes.add(_lanes.mul(dx, dx), _lanes.mul(dy, dy))
+                _lanes.store(d2, c, dd)
+                flag = _lanes.load(inside, c)
+                worst = _lanes.maximum(worst, _lanes.where_positive(flag, dd, no_d2))
+                outside = _lanes.where_le(dd, reach, dd, far)
+                best = _lanes.minimum(best, _lanes.where_positive(flag, far, outside))
+            worst_d2 = -1.0
+            best_d2 = np.inf
+            for t in range(_lanes.WIDTH):
+                worst_d2 = max(worst_d2, _lanes.get(worst, t))
+                best_d2 = min(best_d2, _lanes.get(best, t))
+            if n_member < 0 or not worst_d2 <= max_d2 or best_d2 < worst_d2:
+                same = False
+            elif best_d2 > worst_d2 and best_d2 < np.inf:
+                same = n_member >= k
+            else:  # a tie, or nothing left out
+                same = _same_selection(
+                    d2, cand, nc, exclude, k, max_d2, member, n_member
+                )
         else:
-            _search_distances(cx, cy, node_x[node], node_y[node], nc, d2, ellipse)
-        if restricted.shape[0] > 0:
-            _restrict_high_values(d2, cand, nc, restricted, restricted_d2)
-        same = n_member >= 0 and _keeps_selection(
-            d2, cand, nc, exclude, k, max_d2, member, n_member
-        )
+            if ellipse.shape[0] == 0:
+                x0 = node_x[node]
+                y0 = node_y[node]
+                for c in range(nc):
+                    dx = cx[c] - x0
+                    dy = cy[c] - y0
+                    d2[c] = dx * dx + dy * dy
+            else:
+                _search_distances(cx, cy, node_x[node], node_y[node], nc, d2, ellipse)
+            if restricted.shape[0] > 0:
+                _restrict_high_values(d2, cand, nc, restricted, restricted_d2)
+            same = n_member >= 0 and _keeps_selection(
+                d2, cand, nc, exclude, k, max_d2, member, n_member
+            )
         if not same:
             n_member = _select_members(
                 d2, cand, nc, exclude, k, max_d2, buf_d2, buf_pos, member
             )
             current = -1
+            if in_lanes:
+                for c in range(nc):
+                    inside[c] = 1.0 if member[c] else 0.0
+                for c in range(nc, padded(nc)):
+                    inside[c] = 0.0
         n = n_member
         n_found = n_member
         if pg > 0:  # at most pg per core, then the count that min_count sees
@@ -1509,8 +1670,12 @@ def krige_groups(g_begin, g_end, hood, model, out):
     For each group: gather its candidates once; pick each node's neighbours
     among them (:func:`_neighbour_loop`, which :func:`idw_groups` shares), which
     sorts the nodes into the group's distinct neighbour sets; then for each set
-    find or build its factorisation (in a small cache of slots kept across
-    groups) and solve its nodes together. Outputs (:class:`KrigingOutputs`)
+    find or build its factorisation (in a cache of slots kept across groups,
+    found by hash). A set's nodes wait in its slot, with those of earlier
+    groups that chose the same set, until they fill the eight lanes of a
+    batch (:func:`_solve_batch`), or the slot is reused, or the groups end:
+    batches are fuller than a group's nodes alone would make them, and a
+    node's arithmetic does not depend on its batch. Outputs (:class:`KrigingOutputs`)
     are written at each node's own index. A node gets NaN when its search finds
     fewer than ``hood.min_count`` samples (before the quadrant limit, as gstat
     counts ``nmin``) or it keeps fewer than the drift has coefficients.
@@ -1526,12 +1691,8 @@ def krige_groups(g_begin, g_end, hood, model, out):
     sample_y = model.sample_y
     table = model.table
     nugget = model.nugget
-    disc = model.disc
-    c00 = model.c00
     sk_mean = model.sk_mean
     n_slots = model.n_slots
-    want_weights = model.want_weights
-    want_slope = model.want_slope
     out_mean = out.mean
     out_var = out.var
     out_status = out.status
@@ -1545,12 +1706,13 @@ def krige_groups(g_begin, g_end, hood, model, out):
     m = sample_y.shape[1]
     kk, ps, buffers = _neighbour_buffers(hood, g_begin, g_end)
     cx, cy = buffers[0], buffers[1]
-    mc = cx.shape[0]
+    mc = _max_candidates(hood.cand_lo, hood.cand_hi, g_begin, g_end)
     mg = 1
     for g in range(g_begin, g_end):
         mg = max(mg, group_ptr[g + 1] - group_ptr[g])
 
-    # factorisations of recent sets, kept across groups
+    # factorisations of recent sets, kept across groups, each with the nodes
+    # waiting for it (solved eight at a time, one per lane), found by hash
     slot_idx = np.empty((n_slots, kk), dtype=np.int64)
     slot_n = np.full(n_slots, -1, dtype=np.int64)
     slot_hash = np.zeros(n_slots, dtype=np.uint64)
@@ -1560,6 +1722,12 @@ def krige_groups(g_begin, g_end, hood, model, out):
     slot_Rq = np.empty((n_slots, p, padded(p)))
     slot_alpha = np.empty((n_slots, m, padded(kk)))
     slot_beta = np.empty((n_slots, p, m))
+    slot_xy = np.empty((n_slots, 2, kk))
+    slot_batch = np.empty((n_slots, _BATCH), dtype=np.int64)
+    slot_waiting = np.zeros(n_slots, dtype=np.int64)
+    n_buckets = _bucket_count(n_slots)
+    bucket_first = np.full(n_buckets, -1, dtype=np.int64)
+    slot_next = np.full(n_slots, -1, dtype=np.int64)
     next_slot = 0
 
     # covariances among a group's candidates, built at its first factorisation,
@@ -1573,16 +1741,20 @@ def krige_groups(g_begin, g_end, hood, model, out):
     set_n = np.empty(mg, dtype=np.int64)
     set_hash = np.zeros(mg, dtype=np.uint64)
     node_set = np.empty(mg, dtype=np.int64)
+    set_first = np.empty(mg + 1, dtype=np.int64)
+    set_nodes = np.empty(mg, dtype=np.int64)
 
     min_used = max(p, 1)
     work = np.empty(max(kk, p, 1))
     drift_work = np.empty(max(p, 1))
-    batch = np.empty(_BATCH, dtype=np.int64)
     B = np.empty((kk, _BATCH))
     V = np.empty((max(p, 1), _BATCH))
     F0 = np.empty((max(p, 1), _BATCH))
     w = np.empty(kk)
     lanes_xy = np.empty((2, _BATCH))
+    scratch = (B, V, F0, w, lanes_xy, drift_work)
+    node_data = (node_x, node_y, node_f)
+    outputs = (out_mean, out_var, out_w, out_slope, out_negative)
 
     sets = (set_idx, set_pos, set_n, set_hash, node_set)
     for g in range(g_begin, g_end):
@@ -1590,19 +1762,37 @@ def krige_groups(g_begin, g_end, hood, model, out):
         start = group_ptr[g]
         # pass 1: each node's neighbours, as one of the group's distinct sets
         nc, n_sets = _neighbour_loop(hood, g, buffers, ps, min_used, sets, None, out)
+        _nodes_by_set(node_set, size, n_sets, set_first, set_nodes)
 
-        # pass 2: factor each set once, solve its nodes together
+        # pass 2: find or build each set's factorisation; its nodes join the
+        # nodes of earlier groups that wait for it, solved as lanes fill up
         cov_ready = False
         for s in range(n_sets):
             n = set_n[s]
             idx = set_idx[s]
             pos = set_pos[s]
-            slot = _find_set(idx, n, set_hash[s], slot_idx, slot_n, slot_hash, n_slots)
+            slot = _find_slot(
+                idx, n, set_hash[s], slot_idx, slot_n, slot_hash, bucket_first,
+                slot_next,
+            )  # fmt: skip
             if slot < 0:
                 slot = next_slot
                 next_slot = (next_slot + 1) % n_slots
+                if slot_waiting[slot] > 0:  # its last nodes, before it goes
+                    _solve_batch(
+                        slot_waiting[slot], slot_batch[slot], slot_n[slot],
+                        slot_xy[slot], node_data, model, slot_U[slot],
+                        slot_A[slot], slot_Rq[slot], slot_alpha[slot],
+                        slot_beta[slot], scratch, outputs,
+                    )  # fmt: skip
+                    slot_waiting[slot] = 0
+                if slot_n[slot] >= 0:
+                    _unlink_slot(slot, slot_hash[slot], bucket_first, slot_next)
+                _link_slot(slot, set_hash[s], bucket_first, slot_next)
                 for i in range(n):
                     slot_idx[slot, i] = idx[i]
+                    slot_xy[slot, 0, i] = cx[pos[i]]
+                    slot_xy[slot, 1, i] = cy[pos[i]]
                 slot_n[slot] = n
                 slot_hash[slot] = set_hash[s]
                 if mcc > 0 and not cov_ready:
@@ -1628,60 +1818,38 @@ def krige_groups(g_begin, g_end, hood, model, out):
                     work,
                 )
             status = slot_status[slot]
-            r = 0
-            for jj in range(size + 1):
-                if jj < size and node_set[jj] == s:
-                    node = order[start + jj]
-                    if status != STATUS_OK:
-                        out_status[node] = status
-                        for o in range(m):
-                            out_mean[node, o] = np.nan
-                        out_var[node] = np.nan
-                        continue
-                    if want_diagnostics:
-                        _search_diagnostics(
-                            node, n, idx, pos, cx, cy, node_x[node], node_y[node],
-                            hood.sample_group, seen, out.nearest,
-                            out.mean_distance, out.n_cores,
-                        )  # fmt: skip
-                    batch[r] = node
-                    r += 1
-                if r > 0 and (r == _BATCH or jj == size):
+            for j in range(set_first[s], set_first[s + 1]):
+                node = order[start + set_nodes[j]]
+                if status != STATUS_OK:
+                    out_status[node] = status
+                    for o in range(m):
+                        out_mean[node, o] = np.nan
+                    out_var[node] = np.nan
+                    continue
+                if want_diagnostics:
+                    _search_diagnostics(
+                        node, n, idx, pos, cx, cy, node_x[node], node_y[node],
+                        hood.sample_group, seen, out.nearest,
+                        out.mean_distance, out.n_cores,
+                    )  # fmt: skip
+                r = slot_waiting[slot]
+                slot_batch[slot, r] = node
+                r += 1
+                if r == _BATCH:
                     _solve_batch(
-                        r,
-                        batch,
-                        n,
-                        pos,
-                        cx,
-                        cy,
-                        node_x,
-                        node_y,
-                        node_f,
-                        table,
-                        nugget,
-                        disc,
-                        c00,
-                        sk_mean,
-                        slot_U[slot],
-                        slot_A[slot],
-                        slot_Rq[slot],
-                        slot_alpha[slot],
-                        slot_beta[slot],
-                        B,
-                        V,
-                        F0,
-                        w,
-                        lanes_xy,
-                        want_weights,
-                        want_slope,
-                        drift_work,
-                        out_mean,
-                        out_var,
-                        out_w,
-                        out_slope,
-                        out_negative,
-                    )
+                        r, slot_batch[slot], n, slot_xy[slot], node_data, model,
+                        slot_U[slot], slot_A[slot], slot_Rq[slot],
+                        slot_alpha[slot], slot_beta[slot], scratch, outputs,
+                    )  # fmt: skip
                     r = 0
+                slot_waiting[slot] = r
+    for slot in range(n_slots):  # the nodes still waiting
+        if slot_waiting[slot] > 0:
+            _solve_batch(
+                slot_waiting[slot], slot_batch[slot], slot_n[slot], slot_xy[slot],
+                node_data, model, slot_U[slot], slot_A[slot], slot_Rq[slot],
+                slot_alpha[slot], slot_beta[slot], scratch, outputs,
+            )  # fmt: skip
 
 
 @njit(cache=True, nogil=True, error_model="numpy")
@@ -1713,7 +1881,7 @@ def neighbor_groups(g_begin, g_end, hood, out_idx, out_d2, out_count):
     max_d2 = hood.max_d2
     _, ps, buffers = _neighbour_buffers(hood, g_begin, g_end)
     cx, cy, d2, member, buf_d2, buf_pos, chosen, sec_d2, sec_pos, fill = buffers[:10]
-    kept, ord_d2, ord_pos, group_count = buffers[10:]
+    kept, ord_d2, ord_pos, group_count = buffers[10:14]
     pg = hood.per_group
     for g in range(g_begin, g_end):
         lo = hood.cand_lo[g]

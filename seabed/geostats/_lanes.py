@@ -44,12 +44,16 @@ __all__ = [
     "get",
     "lanes",
     "load",
+    "maximum",
+    "minimum",
     "mul",
     "nugget_where_zero",
     "splat",
     "sqrt",
     "store",
     "sub",
+    "where_le",
+    "where_positive",
 ]
 
 #: Lanes per value: eight doubles, one AVX-512 register (two AVX2 registers).
@@ -166,6 +170,44 @@ def sqrt(typingctx, x):
         return builder.call(function, [args[0]])
 
     return lanes(lanes), codegen
+
+
+def _choice(predicate: str, doc: str) -> Any:
+    """Lanes of ``a`` where ``x predicate y``, else of ``b`` (ordered: a NaN
+    compares false)."""
+
+    @_intrinsic
+    def operation(typingctx, x, y, a, b):
+        def codegen(context, builder, signature, args):
+            holds = builder.fcmp_ordered(predicate, args[0], args[1])
+            return builder.select(holds, args[2], args[3])
+
+        return lanes(lanes, lanes, lanes, lanes), codegen
+
+    operation.__doc__ = doc
+    return operation
+
+
+_where_greater = _choice(">", "``a`` where ``x > y``, else ``b``.")
+where_le = _choice("<=", "``a`` where ``x <= y``, else ``b`` (NaN: ``b``).")
+
+
+@njit(cache=True, nogil=True, error_model="numpy", inline="always")
+def where_positive(mask, a, b):
+    """``a`` in the lanes where ``mask > 0``, else ``b``."""
+    return _where_greater(mask, splat(0.0), a, b)
+
+
+@njit(cache=True, nogil=True, error_model="numpy", inline="always")
+def maximum(a, b):
+    """The larger of ``a`` and ``b`` in each lane (for numbers, not NaN)."""
+    return _where_greater(a, b, a, b)
+
+
+@njit(cache=True, nogil=True, error_model="numpy", inline="always")
+def minimum(a, b):
+    """The smaller of ``a`` and ``b`` in each lane (for numbers, not NaN)."""
+    return _where_greater(a, b, b, a)
 
 
 @_intrinsic

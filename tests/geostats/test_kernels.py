@@ -6,10 +6,15 @@ import numpy as np
 import pytest
 from numba import njit
 
-from seabed.geostats import Variogram, _lanes
+from seabed.geostats import Variogram, _base, _lanes
 from seabed.geostats._kernels import (
+    _bucket_count,
     _cholesky_upper,
+    _find_slot,
+    _link_slot,
+    _nodes_by_set,
     _solve_rows_transposed,
+    _unlink_slot,
     exp_negative,
     padded,
 )
@@ -37,6 +42,28 @@ def _cholesky(M, n, diag):
 @njit
 def _forward(U, n, X, row):
     _solve_rows_transposed(U, n, X, row)
+
+
+@njit
+def _choices_in_lanes(x, y, out):
+    a, b = _lanes.load(x, 0), _lanes.load(y, 0)
+    _lanes.store(out, 0, _lanes.maximum(a, b))
+    _lanes.store(out, 8, _lanes.minimum(a, b))
+    _lanes.store(out, 16, _lanes.where_le(a, b, a, _lanes.splat(-7.0)))
+    _lanes.store(out, 24, _lanes.where_positive(a, b, _lanes.splat(-7.0)))
+
+
+def test_lanes_choose_as_the_scalar_code():
+    x = np.array([1.0, -2.0, 3.0, 0.0, np.inf, np.nan, 5.0, -0.5])
+    y = np.array([2.0, -3.0, 3.0, 1.0, 1.0, 1.0, -np.inf, 0.0])
+    out = np.empty(32)
+    _choices_in_lanes(x, y, out)
+    numbers = ~np.isnan(x)
+    assert out[:8][numbers].tolist() == np.maximum(x, y)[numbers].tolist()
+    assert out[8:16][numbers].tolist() == np.minimum(x, y)[numbers].tolist()
+    # a NaN is not <= anything, nor positive: the other choice
+    assert out[16:24].tolist() == np.where(x <= y, x, -7.0).tolist()
+    assert out[24:].tolist() == np.where(x > 0, y, -7.0).tolist()
 
 
 def test_exp_in_lanes_has_the_bits_of_the_scalar_exp():
@@ -144,3 +171,69 @@ def test_thread_counts_give_the_same_bits(params):
         assert np.array_equal(mean, results[0][0], equal_nan=True)
         assert np.array_equal(std, results[0][1], equal_nan=True)
     assert np.isfinite(results[0][0]).mean() > 0.5
+
+
+@pytest.mark.parametrize("n_slots", [1, 3])
+def test_fewer_cached_factorisations_give_the_same_bits(monkeypatch, n_slots):
+    # nodes wait in their set's slot for a full batch; a small cache flushes
+    # them early (a slot reused) and refactors sets: the results must not move
+    rng = np.random.default_rng(3)
+    X = rng.uniform(0, 1000, size=(200, 2))
+    y = np.sin(X[:, 0] / 150.0) + np.cos(X[:, 1] / 200.0)
+    vg = Variogram("exponential", psill=1.0, range=250.0, nugget=0.05)
+    g = np.arange(0.0, 1000.0, 13.0)
+    nodes = np.column_stack([a.ravel() for a in np.meshgrid(g, g)])
+
+    def run():
+        ok = OrdinaryKriging(vg, n_neighbors=10, max_per_sector=4).fit(X, y)
+        return ok.predict(nodes, return_std=True)
+
+    mean, std = run()
+    monkeypatch.setattr(_base, "_MAX_SLOTS", n_slots)
+    small_mean, small_std = run()
+    assert np.array_equal(small_mean, mean) and np.array_equal(small_std, std)
+    assert np.isfinite(mean).all()
+
+
+@njit
+def _chain(hashes, unlink, probe):
+    """Link slots with these hashes, unlink some, then look each probe up."""
+    n = hashes.shape[0]
+    slot_idx = np.zeros((n, 1), dtype=np.int64)
+    for s in range(n):
+        slot_idx[s, 0] = s
+    slot_n = np.ones(n, dtype=np.int64)
+    bucket_first = np.full(_bucket_count(n), -1, dtype=np.int64)
+    slot_next = np.full(n, -1, dtype=np.int64)
+    for s in range(n):
+        _link_slot(s, hashes[s], bucket_first, slot_next)
+    for s in unlink:
+        _unlink_slot(s, hashes[s], bucket_first, slot_next)
+    found = np.empty(probe.shape[0], dtype=np.int64)
+    idx = np.zeros(1, dtype=np.int64)
+    for j in range(probe.shape[0]):
+        idx[0] = probe[j]
+        found[j] = _find_slot(
+            idx, 1, hashes[probe[j]], slot_idx, slot_n, hashes, bucket_first, slot_next
+        )
+    return found
+
+
+def test_slots_are_found_by_hash_through_chains():
+    # six slots, all in one bucket (the same high bits): a chain of six, from
+    # which the first, a middle and the last linked are removed
+    hashes = (np.uint64(5) << np.uint64(40)) + np.arange(6, dtype=np.uint64)
+    found = _chain(hashes, np.array([0, 3, 5]), np.arange(6))
+    assert found.tolist() == [-1, 1, 2, -1, 4, -1]
+    assert _chain(hashes, np.zeros(0, dtype=np.int64), np.arange(6)).tolist() == [
+        0, 1, 2, 3, 4, 5,
+    ]  # fmt: skip
+
+
+def test_nodes_are_sorted_by_set_in_their_order():
+    node_set = np.array([2, 0, -1, 2, 1, 0, 2, -9, 7])
+    set_first = np.empty(4, dtype=np.int64)
+    set_nodes = np.empty(9, dtype=np.int64)
+    _nodes_by_set(node_set, 7, 3, set_first, set_nodes)  # the last two: not ours
+    assert set_first.tolist() == [0, 2, 3, 6]
+    assert set_nodes[:6].tolist() == [1, 5, 4, 0, 3, 6]

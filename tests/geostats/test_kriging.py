@@ -947,8 +947,9 @@ def test_vectorised_exponential_covariances_equal_the_generic_ones():
     batch, pos = np.array([0, 1, 2, 3, 4, 5, 5, 5]), rng.permutation(40)[:32]
     pos[0] = 1
     B = np.empty((32, 8))
+    xy = np.array([sx[pos], sy[pos]])  # the set's samples, as its slot holds them
     _point_exponential_covariances(
-        batch, 32, pos, sx, sy, nodes_x, nodes_y, fast, 0.3, B, np.empty((2, 8))
+        batch, 32, xy, nodes_x, nodes_y, fast, 0.3, B, np.empty((2, 8))
     )
     for t in range(6):
         for i in range(32):
