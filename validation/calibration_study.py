@@ -362,8 +362,10 @@ def markdown_table(result: dict) -> str:
 
 
 def _plots(result: dict, plt, out: Path) -> None:
-    # the method of today and the 150 truths of before (not the 25-truth check)
-    generators = [name for name in result["runs"] if not name.endswith("/spacing")]
+    # the method of today and the first 150 truths of before (the fixed histogram)
+    generators = [
+        name for name in result["runs"] if name.split("/")[1] in ("spatial", "min")
+    ]
     fig, axes = plt.subplots(
         len(generators), 3, figsize=(10, 3 * len(generators)), squeeze=False
     )
