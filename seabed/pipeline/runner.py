@@ -308,10 +308,9 @@ def _run(
             )
 
         # blocks run side by side, but are taken (and written) in their order;
-        # one more is queued, so that a worker done before the block ahead of
-        # it is taken starts the next at once (a finished block waiting holds
-        # only its compressed chunks and maps)
-        done = _in_order(pool, account, blocks, ahead=in_flight + 1)
+        # no more are queued than run: one more queued saved 3 % of the time of
+        # a 10^7-cell run and cost 0.5 GB of peak memory (3.6 GB against 3.1)
+        done = _in_order(pool, account, blocks, ahead=in_flight)
         for (start, _), finished in zip(
             blocks,
             _progress_over(done, len(blocks), progress and not single),
