@@ -127,6 +127,21 @@ def markdown(table: pd.DataFrame) -> str:
     return "\n".join(lines)
 
 
+def expected_coverage(n_realizations: int, n_trials: int = 200_000) -> float:
+    """How often P10-P90 of ``n_realizations`` draws holds one more draw of the same
+    law: the coverage of a perfectly calibrated simulation with that many
+    realisations (percentiles interpolated as numpy's, the statement's way).
+
+    >>> round(expected_coverage(20), 2), round(expected_coverage(50), 2)
+    (0.73, 0.77)
+    """
+    rng = np.random.default_rng(0)
+    draws = rng.standard_normal((n_trials, n_realizations))
+    truth = rng.standard_normal(n_trials)
+    p10, p90 = np.quantile(draws, [0.1, 0.9], axis=1)
+    return float(np.mean((p10 <= truth) & (truth <= p90)))
+
+
 def seeds_of(text: str) -> list[int]:
     first, _, last = text.partition("-")
     return list(range(int(first), int(last or first) + 1))
@@ -142,6 +157,10 @@ def main() -> None:
     if args.summarize:
         frame = pd.concat([pd.read_csv(p) for p in args.summarize])
         print(markdown(summarize(frame)))
+        print(
+            "\nP10-P90 of 20 realisations holds a truth drawn from their own law "
+            f"{expected_coverage(20):.1%} of the time (a calibrated simulation)"
+        )
         return
     histogram = {"true": True, "false": False}.get(args.histogram, args.histogram)
     parts = []
