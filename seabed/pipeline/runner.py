@@ -88,6 +88,7 @@ from seabed.pipeline.kna import kna_for_run
 from seabed.pipeline.plan import errors_name, plan_run
 from seabed.pipeline.provenance import provenance
 from seabed.pipeline.validation import lattice_step, validation_summary
+from seabed.resource.uncertainty import few_realizations_doubt
 from seabed.result import SYNTHETIC_NOTICE, RunResult
 from seabed.schedulers import check_scheduler_address, scheduler_from_file
 from seabed.zones import include_within_area
@@ -362,6 +363,10 @@ def _run(
             *validation_notes,
             *class_doubts(config, frame, models.variogram),
         ]
+        if simulation is not None and (
+            doubt := few_realizations_doubt(simulation.n_realizations)
+        ):
+            doubts.append(doubt)
         notes.extend(doubts)
         notes.extend(recoverable_notes(config, change_of_support, simulation))
         notes.append(

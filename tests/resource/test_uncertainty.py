@@ -13,6 +13,7 @@ from seabed.geostats.simulation import ConditionalSimulation
 from seabed.geostats.spectral import spectral_frequencies
 from seabed.resource import (
     QUANTITIES,
+    calibrated_coverage,
     cell_tonnage,
     combine_simulations,
     simulate_resource,
@@ -375,3 +376,24 @@ def test_blocks_of_rows_combine_into_the_whole(small_run) -> None:
         )
     xr.testing.assert_equal(combined.etype_rey_ppm, whole.etype_rey_ppm)
     xr.testing.assert_equal(combined.probability_above, whole.probability_above)
+
+
+@pytest.mark.parametrize("n", [20, 50, 100])
+def test_calibrated_coverage_of_few_realisations_matches_draws(n) -> None:
+    """P10-P90 of n draws holds one more draw of the same law as often as said."""
+    rng = np.random.default_rng(n)
+    draws = rng.standard_normal((40_000, n))
+    truth = rng.standard_normal(40_000)
+    p10, p90 = np.quantile(draws, [0.1, 0.9], axis=1)
+    inside = np.mean((p10 <= truth) & (truth <= p90))
+    # 40,000 trials: the coverage is known to about 0.002
+    assert calibrated_coverage(n) == pytest.approx(inside, abs=0.012)
+    assert calibrated_coverage(n) < 0.8
+
+
+def test_few_realisations_are_said() -> None:
+    from seabed.resource.uncertainty import few_realizations_doubt
+
+    assert "only 20 realisations" in few_realizations_doubt(20)
+    assert "72 %" in few_realizations_doubt(20)
+    assert few_realizations_doubt(100) is None
