@@ -37,10 +37,7 @@ from seabed.resource import simulate_recoverable, summarize_recoverable
 def one_truth(seed: int, histogram: str | bool) -> pd.DataFrame:
     """The simulated recoverable tonnage of one truth against the truth's."""
     truth = case.LognormalTruth(seed)
-    rng = np.random.default_rng([seed, 1])
-    nodes = (np.arange(11) + 0.5) / 11 * case.SIDE_M
-    X = np.column_stack([a.ravel() for a in np.meshgrid(nodes, nodes)])[:120]
-    X = X + rng.uniform(-900, 900, X.shape)
+    X = case.survey_cores(seed)
     y = truth(X)
     cells = np.arange(case.CELL_M / 2, case.SIDE_M, case.CELL_M)
     ds = case.grid(np.zeros(len(cells) ** 2))

@@ -40,21 +40,13 @@ def grid(step: float) -> np.ndarray:
     return np.column_stack([xx.ravel(), yy.ravel()])
 
 
-def cores(seed: int) -> np.ndarray:
-    """The test's 120 cores of ``seed``: a jittered 11 x 11 survey less one."""
-    rng = np.random.default_rng([seed, 1])
-    nodes = (np.arange(11) + 0.5) / 11 * case.SIDE_M
-    X = np.column_stack([a.ravel() for a in np.meshgrid(nodes, nodes)])[:120]
-    return X + rng.uniform(-900, 900, X.shape)
-
-
 def check(seeds: list[int]) -> tuple[float, float]:
     """(standard deviation of the kriging error, the model's) over ``seeds``."""
     fine, coarse = grid(250.0), grid(500.0)
     errors, variances = [], []
     for seed in seeds:
         truth = case.LognormalTruth(seed)
-        X = cores(seed)
+        X = case.survey_cores(seed)
         at_cores = (np.log(truth(X)) - 6.8) / LOG_SD
         square_mean = ((np.log(truth(fine)) - 6.8) / LOG_SD).mean()
         n = len(X)

@@ -54,6 +54,14 @@ class LognormalTruth:
         return np.mean([self(points + o) for o in offsets], axis=0)
 
 
+def survey_cores(seed: int) -> np.ndarray:
+    """The 120 cores of truth ``seed``: a jittered 11 x 11 survey, less one core."""
+    rng = np.random.default_rng([seed, 1])
+    nodes = (np.arange(11) + 0.5) / 11 * SIDE_M
+    X = np.column_stack([a.ravel() for a in np.meshgrid(nodes, nodes)])[:120]
+    return X + rng.uniform(-900, 900, X.shape)
+
+
 def truth_recoverable(grades: np.ndarray) -> pd.DataFrame:
     tonnes = SMU_M**2 * THICKNESS_M * DENSITY
     return pd.DataFrame(
@@ -100,11 +108,7 @@ def truth_case(request):
     figures of one truth on 30 of the 64."""
     seed = request.param
     truth = LognormalTruth(seed)
-    rng = np.random.default_rng([seed, 1])
-    # a jittered 11 x 11 survey, less one core
-    nodes = (np.arange(11) + 0.5) / 11 * SIDE_M
-    X = np.column_stack([a.ravel() for a in np.meshgrid(nodes, nodes)])[:120]
-    X = X + rng.uniform(-900, 900, X.shape)
+    X = survey_cores(seed)
     y = truth(X)
     centres = np.arange(CELL_M / 2, SIDE_M, CELL_M)
     xx, yy = np.meshgrid(centres, centres)
