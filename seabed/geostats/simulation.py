@@ -98,6 +98,8 @@ HISTOGRAM_RESAMPLING = ("spatial", "independent")
 # Tags of the random streams of the uncertainty sources (see _stream)
 # (tags 3 and 4 are the tonnage sources' streams, seabed.resource.sources)
 _VARIOGRAM_STREAM, _GRADE_ERROR_STREAM, _HISTOGRAM_STREAM = 1, 2, 5
+# Resampled transforms kept for reuse (a few tens of KB each): a batch's worth
+_KEPT_TRANSFORMS = 64
 
 
 # ----------------------------------------------------------------- simulation
@@ -294,6 +296,7 @@ default 0
             else check_vector(sample_weight, "sample_weight")
         )
         self.transform_ = self._new_transform().fit(ya, self.weights_)
+        self._transforms: dict[tuple[str, int], NormalScoreTransform] = {}
         self.scores_ = self.transform_.transform(ya)
         self.variogram_ = self._normal_score_variogram(Xa, self.scores_)
         self.seed_ = _seed_from(self.random_state)
@@ -319,13 +322,24 @@ default 0
 
         ``transform_`` itself, or with ``histogram_uncertainty`` the transform
         of the realisation's own resample of the data (spatial or independent).
-        It is fitted when asked for (a sort of the data), so memory does not
-        grow with the number of realisations.
+        It is fitted when first asked for and kept among the last
+        ``_KEPT_TRANSFORMS`` (conditioning and back-transform ask for the same
+        one), so memory does not grow with the number of realisations.
         """
         check_is_fitted(self)
         resampling = histogram_resampling(self.histogram_uncertainty)
         if resampling is None:
             return self.transform_
+        key = (resampling, index)
+        if (transform := self._transforms.get(key)) is None:
+            if len(self._transforms) >= _KEPT_TRANSFORMS:
+                self._transforms.clear()
+            transform = self._resampled_transform(resampling, index)
+            self._transforms[key] = transform
+        return transform
+
+    def _resampled_transform(self, resampling: str, index: int) -> NormalScoreTransform:
+        """The transform of realisation ``index``'s resample of the data."""
         if resampling == "spatial":
             # the data's distribution read at a field correlated as the data are
             field = GaussianField(

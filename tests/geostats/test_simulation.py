@@ -334,3 +334,16 @@ def test_spatial_histogram_resampling_moves_correlated_cores_together() -> None:
     assert spatial == pytest.approx(np.sqrt(mean_covariance), rel=0.2)
     assert independent == pytest.approx(0.1, rel=0.2)
     assert spread(True) == spatial  # True means the spatial bootstrap
+
+
+def test_resampled_transforms_are_fitted_once_and_dropped_by_a_refit(few_cores):
+    """Conditioning and back-transform share realisation r's transform; a new fit
+    forgets the old ones."""
+    X, y = few_cores
+    sim = ConditionalSimulation(TRUE_MODEL, n_realizations=3, n_features=50).fit(X, y)
+    first = sim.transform_of(2)
+    assert sim.transform_of(2) is first
+    sim.set_params(histogram_uncertainty="independent")
+    assert sim.transform_of(2) is not first  # another resampling, another transform
+    sim.set_params(random_state=9).fit(X, y)
+    assert not np.array_equal(sim.transform_of(2).values_, first.values_)
