@@ -69,6 +69,7 @@ SECTIONS: tuple[tuple[str, tuple[str, ...]], ...] = (
             "seabed.geostats.variogram",
             "seabed.geostats.experimental",
             "seabed.geostats.fitting",
+            "seabed.geostats.model_selection",
             "seabed.geostats.support",
             "seabed.geostats.kriging",
             "seabed.geostats.idw",

@@ -34,7 +34,7 @@ from seabed.geostats.simulation import ConditionalSimulation
 from seabed.resource import simulate_recoverable, summarize_recoverable
 
 
-def one_truth(seed: int, histogram: str | bool) -> pd.DataFrame:
+def one_truth(seed: int, histogram: str | bool, n_realizations: int = 20) -> pd.DataFrame:
     """The simulated recoverable tonnage of one truth against the truth's."""
     truth = case.LognormalTruth(seed)
     X = case.survey_cores(seed)
@@ -42,7 +42,7 @@ def one_truth(seed: int, histogram: str | bool) -> pd.DataFrame:
     cells = np.arange(case.CELL_M / 2, case.SIDE_M, case.CELL_M)
     ds = case.grid(np.zeros(len(cells) ** 2))
     simulation = ConditionalSimulation(
-        n_realizations=20,
+        n_realizations=n_realizations,
         random_state=seed,
         n_features=200,
         n_neighbors=16,
@@ -65,6 +65,7 @@ def one_truth(seed: int, histogram: str | bool) -> pd.DataFrame:
         {
             "seed": seed,
             "histogram": str(histogram),
+            "realizations": n_realizations,
             "cutoff_ppm": cutoff,
             "quantity": quantity,
             "truth": true.at[cutoff, quantity],
@@ -148,6 +149,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--histogram", default="spatial")
     parser.add_argument("--seeds", default="5-36")
+    parser.add_argument("--realizations", type=int, default=20)
     parser.add_argument("--out", type=Path)
     parser.add_argument("--summarize", nargs="*", type=Path)
     args = parser.parse_args()
@@ -162,7 +164,7 @@ def main() -> None:
     histogram = {"true": True, "false": False}.get(args.histogram, args.histogram)
     parts = []
     for seed in seeds_of(args.seeds):
-        parts.append(one_truth(seed, histogram))
+        parts.append(one_truth(seed, histogram, args.realizations))
         print(f"seed {seed} done", flush=True)
         if args.out:  # written as it goes: a long run can be stopped and summarised
             pd.concat(parts).to_csv(args.out, index=False)

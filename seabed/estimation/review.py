@@ -30,7 +30,7 @@ from seabed.geostats import (
     fit_variogram,
     leave_one_out,
 )
-from seabed.geostats.fitting import BOUNDED_CANDIDATES, CANDIDATE_MODELS
+from seabed.geostats.model_selection import BOUNDED_CANDIDATES, CANDIDATE_MODELS
 from seabed.resource.classes import practical_range
 
 __all__ = [

@@ -12,7 +12,7 @@ from seabed.geostats.change_of_support import (
     mean_block_covariance,
 )
 from seabed.geostats.experimental import ExperimentalVariogram, experimental_variogram
-from seabed.geostats.fitting import FitInfo, auto_variogram, fit_variogram
+from seabed.geostats.fitting import FitInfo, fit_variogram
 from seabed.geostats.idw import InverseDistanceWeighting
 from seabed.geostats.kriging import (
     OrdinaryKriging,
@@ -20,6 +20,7 @@ from seabed.geostats.kriging import (
     SimpleKriging,
     UniversalKriging,
 )
+from seabed.geostats.model_selection import auto_variogram
 from seabed.geostats.normal_scores import NormalScoreTransform
 from seabed.geostats.plot import plot_variogram
 from seabed.geostats.simulation import ConditionalSimulation

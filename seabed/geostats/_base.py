@@ -152,7 +152,7 @@ def resolve_variogram(
     the) residuals; ``bounded`` keeps to models with a sill."""
     if isinstance(variogram, Variogram):
         return variogram
-    from seabed.geostats.fitting import BOUNDED_CANDIDATES, auto_variogram
+    from seabed.geostats.model_selection import BOUNDED_CANDIDATES, auto_variogram
 
     if bounded:
         return auto_variogram(X[:, :2], residuals[:, 0], models=BOUNDED_CANDIDATES)

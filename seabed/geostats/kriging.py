@@ -69,7 +69,7 @@ class OrdinaryKriging(_KrigingBase):
     ----------
     variogram : Variogram or "auto"
         The variogram model (gstat ``vgm()`` conventions); ``"auto"`` fits one to
-        the first output with :func:`seabed.geostats.fitting.auto_variogram`.
+        the first output with :func:`seabed.geostats.model_selection.auto_variogram`.
     n_neighbors : int or None, default 32
         Nearest samples used per prediction (gstat ``nmax``), by Euclidean distance
         in the (x, y) plane whatever the anisotropy, ties broken by sample index;

@@ -78,13 +78,10 @@ from seabed.geostats._parameters import (
 )
 from seabed.geostats._search import resolve_n_jobs
 from seabed.geostats.experimental import ExperimentalVariogram, experimental_variogram
-from seabed.geostats.fitting import (
-    BOUNDED_CANDIDATES,
-    auto_variogram,
-    fit_variogram,
-)
+from seabed.geostats.fitting import fit_variogram
 from seabed.geostats.gridding import fit_inputs
 from seabed.geostats.kriging import SimpleKriging
+from seabed.geostats.model_selection import BOUNDED_CANDIDATES, auto_variogram
 from seabed.geostats.normal_scores import NormalScoreTransform
 from seabed.geostats.spectral import GaussianField
 from seabed.geostats.variogram import Structure, Variogram
@@ -110,7 +107,7 @@ class ConditionalSimulation(BaseEstimator):
     ----------
     variogram : Variogram or "auto", default "auto"
         Variogram of the **normal scores**; ``"auto"`` fits one
-        (:func:`~seabed.geostats.fitting.auto_variogram`) and rescales it to the
+        (:func:`~seabed.geostats.model_selection.auto_variogram`) and rescales it to the
         unit sill of the normal scores. A given model is used as is.
     n_realizations : int, default 100
         Realisations drawn by :meth:`sample` and :meth:`iter_batches`.
@@ -602,7 +599,7 @@ def _first_regular_fit(X: NDArray[np.float64], scores: NDArray[np.float64]) -> A
     """The first candidate model whose fit alone has a positive sill.
 
     A degenerate fit (zero sill and nugget) can win the comparison of
-    :func:`~seabed.geostats.fitting.auto_variogram`; normal scores have unit
+    :func:`~seabed.geostats.model_selection.auto_variogram`; normal scores have unit
     variance, so such a model is refused here.
     """
     for model in ("spherical", "exponential"):

@@ -56,6 +56,20 @@ def gstat_reference() -> Callable[[str], pd.DataFrame]:
 
 
 @pytest.fixture(scope="session")
+def gstat_fit() -> Callable[[str], tuple[float, float, float, float]]:
+    """(nugget, psill, range, SSErr) of one of gstat's fits in fit_variogram.csv."""
+    reference = _read_reference("fit_variogram")
+
+    def parameters(case: str) -> tuple[float, float, float, float]:
+        rows = reference[reference["case"] == case]
+        nugget = rows.loc[rows["model"] == "Nug", "psill"].sum()
+        structure = rows[rows["model"] != "Nug"].iloc[0]
+        return nugget, structure["psill"], structure["range"], structure["sserr"]
+
+    return parameters
+
+
+@pytest.fixture(scope="session")
 def meuse() -> pd.DataFrame:
     return _read_reference("meuse").copy()
 

@@ -31,7 +31,6 @@ from seabed.geostats._kernels import (
     point_covariance,
     structure_table,
 )
-from seabed.geostats.fitting import auto_variogram
 from seabed.geostats.idw import InverseDistanceWeighting
 from seabed.geostats.kriging import (
     OrdinaryKriging,
@@ -39,6 +38,7 @@ from seabed.geostats.kriging import (
     SimpleKriging,
     UniversalKriging,
 )
+from seabed.geostats.model_selection import auto_variogram
 from seabed.geostats.normal_scores import NormalScoreTransform
 from seabed.geostats.simulation import ConditionalSimulation
 from seabed.geostats.support import block_discretization

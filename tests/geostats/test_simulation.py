@@ -216,16 +216,18 @@ def test_random_state_takes_an_int_a_generator_a_random_state_or_none(samples) -
 def test_a_degenerate_automatic_fit_is_replaced_by_a_regular_one(monkeypatch):
     """auto_variogram may pick a zero-sill fit (seen on a calibration truth); the
     simulation refits each model alone and keeps the first with a sill."""
-    from seabed.geostats import fitting
+    from seabed.geostats import simulation
 
-    real = fitting.auto_variogram
+    real = simulation.auto_variogram
+    calls = []
 
-    def degenerate_when_comparing(X, y, **options):
-        if "models" not in options:
+    def degenerate_when_comparing(X, y, *, models, **options):
+        calls.append(tuple(models))
+        if len(models) > 1:  # the comparison of candidates
             return Variogram("exponential", psill=0.0, range=5000.0)
-        return real(X, y, **options)
+        return real(X, y, models=models, **options)
 
-    monkeypatch.setattr(fitting, "auto_variogram", degenerate_when_comparing)
+    monkeypatch.setattr(simulation, "auto_variogram", degenerate_when_comparing)
     rng = np.random.default_rng(1)
     X = rng.uniform(0, 10_000, (40, 2))
     y = np.exp(6.8 + np.sin(X[:, 0] / 3000.0) + rng.normal(0, 0.1, 40))
@@ -234,6 +236,7 @@ def test_a_degenerate_automatic_fit_is_replaced_by_a_regular_one(monkeypatch):
         sim = ConditionalSimulation(n_realizations=2).fit(X, y)
     assert sim.variogram_.sill == pytest.approx(1.0)
     assert sim.variogram_.structures[0].psill > 0.5
+    assert len(calls[0]) > 1 and all(len(models) == 1 for models in calls[1:])
 
 
 def test_unit_sill_refits_the_range_instead_of_flattening_the_variogram() -> None:

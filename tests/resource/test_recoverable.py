@@ -9,7 +9,7 @@ import seabed
 from seabed.exceptions import ConfigError
 from seabed.geostats import OrdinaryKriging, Structure, Variogram, auto_variogram
 from seabed.geostats.change_of_support import DiscreteGaussianModel
-from seabed.geostats.fitting import BOUNDED_CANDIDATES
+from seabed.geostats.model_selection import BOUNDED_CANDIDATES
 from seabed.geostats.simulation import ConditionalSimulation
 from seabed.geostats.spectral import spectral_frequencies
 from seabed.io import datasets
