@@ -10,8 +10,11 @@ weighting (:mod:`seabed.geostats.idw`) shares the samples and the chunks.
 
 from __future__ import annotations
 
+import queue
 import warnings
 from collections.abc import Iterator
+from concurrent.futures import Executor
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
@@ -54,6 +57,7 @@ from seabed.geostats._parameters import (
     search_passes,
 )
 from seabed.geostats._search import (
+    CHUNKS_IN_FLIGHT,
     SearchPlan,
     ellipse_space,
     group_nodes,
@@ -61,6 +65,7 @@ from seabed.geostats._search import (
     neighbourhood,
     plan_search,
     resolve_n_jobs,
+    run_chunks,
     run_pieces,
     with_plan,
 )
@@ -73,8 +78,9 @@ _CACHE_BYTES = 64 * 2**20
 _MAX_SLOTS = 128
 # Nodes per chunk of one call: the per-node work (node copies, search plan,
 # statuses, results not asked for) is allocated one chunk at a time, so a call's
-# memory beyond its outputs stays that of a chunk (about 25 MiB) for any number
-# of nodes. Results do not depend on it: nodes are independent.
+# memory beyond its outputs stays that of a chunk (about 25 MiB; two on several
+# threads, see run_chunks) for any number of nodes. Results do not depend on it:
+# nodes are independent.
 _CHUNK_NODES = 2**18
 
 #: The search diagnostics the kernels compute when asked: (trailing shape,
@@ -628,14 +634,20 @@ class _KrigingBase(GridMixin, _SampleStore, RegressorMixin, BaseEstimator):
         specs |= {
             name: spec for name, spec in _DIAGNOSTIC_OUTPUTS.items() if name in outputs
         }
-        results = _Outputs(len(Xa), specs, outputs)
+        n_jobs = resolve_n_jobs(self.n_jobs)
+        in_flight = 1 if n_jobs <= 1 else CHUNKS_IN_FLIGHT
+        results = _Outputs(len(Xa), specs, outputs, in_flight)
         model = self._model(k, want_weights, "slope" in outputs)
-        failures = _Failures()
-        for lo, hi in results.chunks():
-            part = results.chunk(lo, hi)
+
+        def krige_chunk(lo: int, hi: int, pool: Executor | None) -> _Failures:
             part_exclude = None if exclude is None else exclude[lo:hi]
-            self._krige_passes(Xa[lo:hi], part_exclude, model, part, results)
-            failures.record(lo, Xa[lo:hi], part)
+            with results.chunk(lo, hi) as part:
+                self._krige_passes(Xa[lo:hi], part_exclude, model, part, results, pool)
+                return _Failures.of_chunk(lo, Xa[lo:hi], part)
+
+        failures = _Failures.merged(
+            run_chunks(list(results.chunks()), n_jobs, krige_chunk)
+        )
         if failures.first is not None:
             self._raise_singular(*failures.first, failures.n_failed, exclude)
         return results.full
@@ -655,26 +667,31 @@ class _KrigingBase(GridMixin, _SampleStore, RegressorMixin, BaseEstimator):
         model: KrigingModel,
         out: dict[str, NDArray[Any]],
         results: _Outputs,
+        pool: Executor | None = None,
     ) -> None:
         """Krige the rows of ``Xa`` pass by pass into ``out``: each pass takes the
         nodes that no earlier pass found enough samples for; ``search_pass``
         records the pass that estimated each node (0: none). A node whose
-        system is singular is not tried again."""
-        rows = np.arange(len(Xa))
-        for number, search in enumerate(self.passes_, 1):
-            if len(rows) == len(Xa):  # the first pass: straight into the outputs
-                self._krige_chunk(Xa, exclude, search, model, out)
-            else:
-                part = results.fresh(len(rows))
-                part_exclude = None if exclude is None else exclude[rows]
-                self._krige_chunk(Xa[rows], part_exclude, search, model, part)
-                for name, values in part.items():
-                    out[name][rows] = values
+        system is singular is not tried again. The pieces of each pass run on
+        ``pool`` (see :func:`~seabed.geostats._search.run_chunks`)."""
+        # the first pass: every row, straight into the outputs (masks, no indices)
+        self._krige_chunk(Xa, exclude, self.passes_[0], model, out, pool)
+        estimated = np.isfinite(out["var"])
+        out["search_pass"][estimated] = 1
+        if len(self.passes_) == 1:
+            return
+        rows = np.flatnonzero(~estimated & (out["status"] == STATUS_OK))
+        for number, search in enumerate(self.passes_[1:], 2):
+            if len(rows) == 0:
+                return
+            part = results.fresh(len(rows))
+            part_exclude = None if exclude is None else exclude[rows]
+            self._krige_chunk(Xa[rows], part_exclude, search, model, part, pool)
+            for name, values in part.items():
+                out[name][rows] = values
             estimated = np.isfinite(out["var"][rows])
             out["search_pass"][rows[estimated]] = number
             rows = rows[~estimated & (out["status"][rows] == STATUS_OK)]
-            if len(rows) == 0:
-                return
 
     def _model(self, k: int, want_weights: bool, want_slope: bool) -> KrigingModel:
         """The kernel's model: all but the drift at the nodes (``node_f``), the
@@ -712,9 +729,11 @@ class _KrigingBase(GridMixin, _SampleStore, RegressorMixin, BaseEstimator):
         search: SearchPass,
         model: KrigingModel,
         out: dict[str, NDArray[Any]],
+        pool: Executor | None = None,
     ) -> None:
         """Krige the rows of ``Xa`` with one search pass into ``out``, views of
-        the call's outputs (diagnostics left out of ``out`` are not computed)."""
+        the call's outputs (diagnostics left out of ``out`` are not computed);
+        its pieces on ``pool``'s threads when given."""
         nodes = np.ascontiguousarray(Xa[:, :2])
         n_jobs = resolve_n_jobs(self.n_jobs)
         setup = self._search_setup(nodes, search, exclude)
@@ -739,7 +758,7 @@ class _KrigingBase(GridMixin, _SampleStore, RegressorMixin, BaseEstimator):
             hood = with_plan(setup.hood, plan)
             krige_groups(0, plan.n_groups, hood, chunk_model, outputs)
 
-        run_pieces(group_nodes(setup.plan_nodes), n_jobs, krige_piece)
+        run_pieces(group_nodes(setup.plan_nodes), n_jobs, krige_piece, pool)
 
     def _raise_singular(
         self,
@@ -793,7 +812,8 @@ class _Outputs:
     ``specs`` maps each result to (trailing shape, dtype, initial value). The
     ``wanted`` results span all nodes (``full``); the others are scratch the
     size of one chunk, reset before each chunk, so that results nobody asked
-    for never take memory in proportion to the nodes.
+    for never take memory in proportion to the nodes. ``in_flight`` chunks
+    may be in progress at once (on threads), each with scratch of its own.
     """
 
     def __init__(
@@ -801,19 +821,27 @@ class _Outputs:
         n_nodes: int,
         specs: dict[str, tuple[tuple[int, ...], Any, Any]],
         wanted: list[str],
+        in_flight: int = 1,
     ) -> None:
         self.n_nodes = n_nodes
         self._specs = specs
+        # set to their initial values chunk by chunk (by the chunk's thread)
         self.full = {
-            name: np.full((n_nodes, *specs[name][0]), specs[name][2], specs[name][1])
+            name: np.empty((n_nodes, *specs[name][0]), specs[name][1])
             for name in wanted
         }
         size = min(n_nodes, _CHUNK_NODES)
-        self._scratch = {
-            name: np.empty((size, *tail), dtype)
-            for name, (tail, dtype, _) in specs.items()
-            if name not in self.full
-        }
+        self._free_scratch: queue.SimpleQueue[dict[str, NDArray[Any]]] = (
+            queue.SimpleQueue()
+        )
+        for _ in range(min(in_flight, -(-n_nodes // _CHUNK_NODES))):
+            self._free_scratch.put(
+                {
+                    name: np.empty((size, *tail), dtype)
+                    for name, (tail, dtype, _) in specs.items()
+                    if name not in self.full
+                }
+            )
 
     def fresh(self, n_nodes: int) -> dict[str, NDArray[Any]]:
         """Every result, for ``n_nodes`` nodes, at its initial value."""
@@ -827,14 +855,19 @@ class _Outputs:
         for lo in range(0, self.n_nodes, _CHUNK_NODES):
             yield lo, min(lo + _CHUNK_NODES, self.n_nodes)
 
-    def chunk(self, lo: int, hi: int) -> dict[str, NDArray[Any]]:
-        """Every result's rows ``lo:hi``: views of the full ones, fresh scratch."""
-        part = {name: values[lo:hi] for name, values in self.full.items()}
-        for name, values in self._scratch.items():
-            view = values[: hi - lo]
-            view.fill(self._specs[name][2])
-            part[name] = view
-        return part
+    @contextmanager
+    def chunk(self, lo: int, hi: int) -> Iterator[dict[str, NDArray[Any]]]:
+        """Every result's rows ``lo:hi`` at their initial values: views of the
+        full ones, and scratch that no other chunk uses until this one ends."""
+        scratch = self._free_scratch.get()
+        try:
+            part = {name: values[lo:hi] for name, values in self.full.items()}
+            part |= {name: values[: hi - lo] for name, values in scratch.items()}
+            for name, values in part.items():
+                values.fill(self._specs[name][2])
+            yield part
+        finally:
+            self._free_scratch.put(scratch)
 
 
 class _Failures:
@@ -844,18 +877,29 @@ class _Failures:
         self.first: tuple[int, tuple[float, float], int, int] | None = None
         self.n_failed = 0
 
-    def record(
-        self, lo: int, nodes: NDArray[np.float64], part: dict[str, NDArray[Any]]
-    ) -> None:
-        """Note the failures among the chunk of ``nodes`` starting at node ``lo``."""
+    @classmethod
+    def of_chunk(
+        cls, lo: int, nodes: NDArray[np.float64], part: dict[str, NDArray[Any]]
+    ) -> _Failures:
+        """The failures among the chunk of ``nodes`` starting at node ``lo``."""
+        failures = cls()
         failed = np.flatnonzero(part["status"] != STATUS_OK)
-        if len(failed) and self.first is None:
+        if len(failed):
             i = int(failed[0])
             x0, y0 = (float(v) for v in nodes[i, :2])
-            self.first = (
+            failures.first = (
                 lo + i,
                 (x0, y0),
                 int(part["status"][i]),
                 int(part["count"][i]),
             )
-        self.n_failed += len(failed)
+        failures.n_failed = len(failed)
+        return failures
+
+    @classmethod
+    def merged(cls, chunks: list[_Failures]) -> _Failures:
+        """The failures of a call from those of its chunks, in order."""
+        failures = cls()
+        failures.first = next((c.first for c in chunks if c.first is not None), None)
+        failures.n_failed = sum(c.n_failed for c in chunks)
+        return failures

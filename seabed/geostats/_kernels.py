@@ -50,6 +50,7 @@ __all__ = [
     "KrigingOutputs",
     "Neighbourhood",
     "block_covariance",
+    "bounding_box",
     "cell_keys",
     "exp_negative",
     "group_circles",
@@ -59,6 +60,7 @@ __all__ = [
     "neighbor_groups",
     "point_covariance",
     "quadrant",
+    "sort_by_key",
     "structure_table",
 ]
 
@@ -861,6 +863,59 @@ def cell_keys(x, y, x_min, y_min, cell, nx, ny):
             _spread_bits(np.uint64(iy)) << np.uint64(1)
         )
     return keys
+
+
+@njit(cache=True, nogil=True, error_model="numpy")
+def bounding_box(points):
+    """``(x_min, y_min, x_max, y_max)`` of points (m >= 1, 2), in one pass.
+
+    Examples
+    --------
+    >>> bounding_box(np.array([[1.0, 5.0], [-2.0, 3.0]]))
+    (-2.0, 3.0, 1.0, 5.0)
+    """
+    x_lo = x_hi = points[0, 0]
+    y_lo = y_hi = points[0, 1]
+    for i in range(1, points.shape[0]):
+        x_lo = min(x_lo, points[i, 0])
+        x_hi = max(x_hi, points[i, 0])
+        y_lo = min(y_lo, points[i, 1])
+        y_hi = max(y_hi, points[i, 1])
+    return x_lo, y_lo, x_hi, y_hi
+
+
+@njit(cache=True, nogil=True, error_model="numpy")
+def sort_by_key(keys, n_keys):
+    """Point indices in order of ``keys`` (below ``n_keys``), in their order on
+    equal keys (a counting sort: ``numpy.argsort(keys, kind="stable")``), and
+    the bounds of the runs of equal keys in that order.
+
+    Examples
+    --------
+    >>> order, bounds = sort_by_key(np.array([2, 0, 2, 1, 0], dtype=np.uint64), 3)
+    >>> order.tolist(), bounds.tolist()
+    ([1, 4, 3, 0, 2], [0, 2, 3, 5])
+    """
+    first = np.zeros(n_keys + 1, dtype=np.int64)
+    for i in range(keys.shape[0]):
+        first[np.int64(keys[i]) + 1] += 1
+    n_runs = 0
+    for key in range(n_keys):
+        n_runs += first[key + 1] > 0
+        first[key + 1] += first[key]
+    bounds = np.empty(n_runs + 1, dtype=np.int64)
+    run = 0
+    for key in range(n_keys):
+        if first[key + 1] > first[key]:
+            bounds[run] = first[key]
+            run += 1
+    bounds[n_runs] = keys.shape[0]
+    order = np.empty(keys.shape[0], dtype=np.int64)
+    for i in range(keys.shape[0]):
+        slot = np.int64(keys[i])
+        order[first[slot]] = i
+        first[slot] += 1
+    return order, bounds
 
 
 @njit(cache=True, nogil=True, error_model="numpy")
