@@ -20,7 +20,6 @@ from typing import Any, ClassVar
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
-from scipy.spatial import cKDTree
 from sklearn.base import BaseEstimator, RegressorMixin
 from sklearn.utils.validation import check_is_fitted
 
@@ -169,28 +168,21 @@ def resolve_variogram(
 class _Search:
     """One search pass over a set of nodes, but for its plan.
 
-    ``tree`` and ``plan_nodes`` are the samples' tree and the nodes in the
+    ``samples`` and ``plan_nodes`` are the samples and the nodes in the
     space where the search is a circle (the search ellipse's, or the plane);
     ``options`` the rest of :func:`plan_search`'s arguments; ``hood`` the
     kernels' record of the search, its plan empty until :func:`with_plan`.
     """
 
-    tree: cKDTree
+    samples: NDArray[np.float64]
     plan_nodes: NDArray[np.float64]
     options: dict[str, Any]
     hood: Any
 
-    def plan(
-        self, grouping: tuple[NDArray[np.int64], NDArray[np.int64]], workers: int
-    ) -> SearchPlan:
-        """The candidates of the groups of ``grouping``, gathered on ``workers``
-        threads."""
+    def plan(self, grouping: tuple[NDArray[np.int64], NDArray[np.int64]]) -> SearchPlan:
+        """The candidates of the groups of ``grouping``."""
         return plan_search(
-            self.tree,
-            self.plan_nodes,
-            grouping=grouping,
-            workers=workers,
-            **self.options,
+            self.samples, self.plan_nodes, grouping=grouping, **self.options
         )
 
 
@@ -204,10 +196,10 @@ _NO_PLAN = SearchPlan(
 
 
 class _SampleStore:
-    """The samples of a fitted estimator: duplicates merged, with their tree.
+    """The samples of a fitted estimator: duplicates merged.
 
     Sets ``X_`` (coordinates), ``y_`` (values, (n, m)), ``n_samples_``,
-    ``n_outputs_`` and the tree; returns the (merged) full X, covariates and all.
+    ``n_outputs_``; returns the (merged) full X, covariates and all.
     """
 
     X_: NDArray[np.float64]
@@ -215,7 +207,6 @@ class _SampleStore:
     n_samples_: int
     n_outputs_: int
     _y_ndim: int
-    _tree: cKDTree
 
     def _store_samples(
         self,
@@ -234,7 +225,6 @@ class _SampleStore:
         self.y_ = np.ascontiguousarray(y2)
         self.n_samples_ = len(self.X_)
         self.n_outputs_ = self.y_.shape[1]
-        self._tree = cKDTree(self.X_)
         return X
 
     def _neighbourhood(
@@ -249,7 +239,7 @@ class _SampleStore:
         threads they were searched on (the estimator's ``n_jobs``)."""
         n_jobs = resolve_n_jobs(getattr(self, "n_jobs", None))
         setup = self._search_setup(nodes, search, exclude)
-        plan = setup.plan(group_nodes(setup.plan_nodes), n_jobs)
+        plan = setup.plan(group_nodes(setup.plan_nodes))
         return plan, with_plan(setup.hood, plan), n_jobs
 
     def _search_setup(
@@ -264,9 +254,9 @@ class _SampleStore:
         restricted = getattr(self, "_restricted", None)
         radius = getattr(owner, "high_value_radius", None)
         ellipse = self._search_ellipse(search)
-        tree, plan_nodes = self._tree, nodes
-        if ellipse is not None:  # the plan's tree where the ellipse is a circle
-            tree = cKDTree(ellipse_space(self.X_, *ellipse))
+        samples, plan_nodes = self.X_, nodes
+        if ellipse is not None:  # the plan's space, where the ellipse is a circle
+            samples = ellipse_space(self.X_, *ellipse)
             plan_nodes = ellipse_space(nodes, *ellipse)
         hood = neighbourhood(
             _NO_PLAN,
@@ -289,7 +279,7 @@ class _SampleStore:
             "leave_one_out": exclude is not None and bool((exclude >= 0).any()),
             "n_restricted": 0 if restricted is None else int(restricted.sum()),
         }
-        return _Search(tree, plan_nodes, options, hood)
+        return _Search(samples, plan_nodes, options, hood)
 
     def _search_ellipse(self, search: SearchPass) -> tuple[float, float] | None:
         """``(azimuth, ratio)`` of the pass's search ellipse, or None (a circle).
@@ -754,7 +744,7 @@ class _KrigingBase(GridMixin, _SampleStore, RegressorMixin, BaseEstimator):
 
         def krige_piece(piece: tuple[NDArray[np.int64], NDArray[np.int64]]) -> None:
             # each thread gathers its piece's candidates and kriges its nodes
-            plan = setup.plan(piece, 1)
+            plan = setup.plan(piece)
             hood = with_plan(setup.hood, plan)
             krige_groups(0, plan.n_groups, hood, chunk_model, outputs)
 

@@ -53,6 +53,7 @@ __all__ = [
     "bounding_box",
     "cell_keys",
     "exp_negative",
+    "gather_candidates",
     "group_circles",
     "idw_groups",
     "krige_groups",
@@ -60,6 +61,7 @@ __all__ = [
     "neighbor_groups",
     "point_covariance",
     "quadrant",
+    "sample_cells",
     "sort_by_key",
     "structure_table",
 ]
@@ -916,6 +918,183 @@ def sort_by_key(keys, n_keys):
         order[first[slot]] = i
         first[slot] += 1
     return order, bounds
+
+
+@njit(cache=True, nogil=True, error_model="numpy")
+def sample_cells(points):
+    """Samples bucketed in square cells, about two per cell, for
+    :func:`gather_candidates`.
+
+    Returns ``(origin, cell, nx, ny, first, members)``: cell ``(i, j)`` (column
+    ``i`` from ``origin[0]``, row ``j`` from ``origin[1]``, side ``cell``) holds
+    the samples ``members[first[c]:first[c + 1]]``, ``c = j * nx + i``, in
+    ascending index.
+    """
+    n = points.shape[0]
+    x_lo, y_lo, x_hi, y_hi = bounding_box(points)
+    width = x_hi - x_lo
+    height = y_hi - y_lo
+    if width > 0.0 and height > 0.0:
+        cell = math.sqrt(2.0 * width * height / n)
+    else:  # on a line, or one point
+        cell = max(width, height) / max(n / 2.0, 1.0)
+    if not cell > 0.0:
+        cell = 1.0
+    nx = min(int(width / cell) + 1, 4 * n + 1)
+    ny = min(int(height / cell) + 1, 4 * n + 1)
+    first = np.zeros(nx * ny + 1, dtype=np.int64)
+    where = np.empty(n, dtype=np.int64)
+    for s in range(n):
+        i = min(int((points[s, 0] - x_lo) / cell), nx - 1)
+        j = min(int((points[s, 1] - y_lo) / cell), ny - 1)
+        where[s] = j * nx + i
+        first[where[s] + 1] += 1
+    for c in range(nx * ny):
+        first[c + 1] += first[c]
+    fill = first[:-1].copy()
+    members = np.empty(n, dtype=np.int64)
+    for s in range(n):  # in ascending index within each cell
+        members[fill[where[s]]] = s
+        fill[where[s]] += 1
+    return np.array([x_lo, y_lo]), cell, nx, ny, first, members
+
+
+@njit(cache=True, nogil=True, error_model="numpy", inline="always")
+def _cell_range(lo, hi, origin, cell, n_cells):
+    """Cells ``a .. b - 1`` along one axis that overlap ``[lo, hi]``."""
+    a = max(0, math.floor((lo - origin) / cell))
+    b = min(n_cells, math.floor((hi - origin) / cell) + 1)
+    return min(a, n_cells), max(b, 0)
+
+
+@njit(cache=True, nogil=True, error_model="numpy", inline="always")
+def _kth_smallest(values, n, k):
+    """The ``k``-th smallest (from 0) of ``values[:n]``, which it reorders
+    (Hoare's selection, middle pivot)."""
+    lo = 0
+    hi = n - 1
+    while lo < hi:
+        pivot = values[(lo + hi) // 2]
+        i = lo
+        j = hi
+        while i <= j:
+            while values[i] < pivot:
+                i += 1
+            while values[j] > pivot:
+                j -= 1
+            if i <= j:
+                values[i], values[j] = values[j], values[i]
+                i += 1
+                j -= 1
+        if k <= j:
+            hi = j
+        elif k >= i:
+            lo = i
+        else:
+            break
+    return values[k]
+
+
+@njit(cache=True, nogil=True, error_model="numpy", inline="always")
+def _kth_distance(points, cells, x0, y0, k, d2):
+    """Distance from ``(x0, y0)`` to its ``k``-th nearest sample (``k`` at most
+    the number of samples; ``d2`` a buffer of their number).
+
+    The squared distances of the samples in a square of cells around the
+    point's cell go to ``d2``; their ``k``-th smallest is the answer once
+    within the circle the square covers, else the square grows to cover it
+    (the ``k``-th smallest of a subset never falls below the true one).
+    """
+    origin, cell, nx, ny, first, members = cells
+    ci = min(max(math.floor((x0 - origin[0]) / cell), 0), nx - 1)
+    cj = min(max(math.floor((y0 - origin[1]) / cell), 0), ny - 1)
+    # a square of about twice the cells that hold k samples on average
+    per_cell = members.shape[0] / (nx * ny)
+    ring = int(math.sqrt(k / per_cell)) // 2 + 1
+    done = -1  # the rings searched so far: 0 .. done
+    found = 0
+    while True:
+        for j in range(max(cj - ring, 0), min(cj + ring, ny - 1) + 1):
+            for i in range(max(ci - ring, 0), min(ci + ring, nx - 1) + 1):
+                if max(abs(i - ci), abs(j - cj)) <= done:
+                    continue
+                c = j * nx + i
+                for q in range(first[c], first[c + 1]):
+                    s = members[q]
+                    dx = points[s, 0] - x0
+                    dy = points[s, 1] - y0
+                    d2[found] = dx * dx + dy * dy
+                    found += 1
+        done = ring
+        # every sample within `inner` of the point lies in the square searched
+        inner = np.inf
+        if ci - ring > 0:
+            inner = min(inner, x0 - (origin[0] + (ci - ring) * cell))
+        if ci + ring < nx - 1:
+            inner = min(inner, origin[0] + (ci + ring + 1) * cell - x0)
+        if cj - ring > 0:
+            inner = min(inner, y0 - (origin[1] + (cj - ring) * cell))
+        if cj + ring < ny - 1:
+            inner = min(inner, origin[1] + (cj + ring + 1) * cell - y0)
+        if found >= k:
+            kth = _kth_smallest(d2, found, k - 1)
+            if inner == np.inf or kth <= inner * inner:
+                return math.sqrt(kth)
+            ring = max(ring + 1, int(math.sqrt(kth) / cell) + 1)
+        else:
+            ring = 2 * ring + 1
+
+
+@njit(cache=True, nogil=True, error_model="numpy")
+def gather_candidates(points, cells, centres, radii, k, max_distance, slack):
+    """Each group's candidates: the samples within ``min(d_k + R, max_distance)
+    + R`` of its centre (``d_k`` the centre's ``k``-th neighbour distance, ``R``
+    its radius; ``k`` 0: no such bound), a relative ``slack`` more, in
+    ascending index (see :func:`~seabed.geostats._search.plan_search`).
+
+    ``cells`` are the samples' :func:`sample_cells`. Returns ``cand_lo``,
+    ``cand_hi`` and ``cand_idx`` of a search plan.
+    """
+    origin, cell, nx, ny, first, members = cells
+    n_groups = centres.shape[0]
+    cand_lo = np.empty(n_groups, dtype=np.int64)
+    cand_hi = np.empty(n_groups, dtype=np.int64)
+    cand_idx = np.empty(max(16, 64 * n_groups), dtype=np.int64)
+    d2 = np.empty(points.shape[0])
+    n = 0
+    for g in range(n_groups):
+        x0 = centres[g, 0]
+        y0 = centres[g, 1]
+        reach = max_distance
+        if k > 0:
+            reach = min(_kth_distance(points, cells, x0, y0, k, d2) + radii[g], reach)
+        radius = reach + radii[g]
+        radius += slack * (radius + max(abs(x0), abs(y0)) + 1.0)
+        r2 = radius * radius
+        i_lo, i_hi = _cell_range(x0 - radius, x0 + radius, origin[0], cell, nx)
+        j_lo, j_hi = _cell_range(y0 - radius, y0 + radius, origin[1], cell, ny)
+        cand_lo[g] = n
+        for j in range(j_lo, j_hi):
+            for i in range(i_lo, i_hi):
+                c = j * nx + i
+                for q in range(first[c], first[c + 1]):
+                    s = members[q]
+                    dx = points[s, 0] - x0
+                    dy = points[s, 1] - y0
+                    if dx * dx + dy * dy <= r2:
+                        if n == cand_idx.shape[0]:
+                            grown = np.empty(2 * n, dtype=np.int64)
+                            grown[:n] = cand_idx
+                            cand_idx = grown
+                        # in ascending index: an insertion, the lists are short
+                        t = n
+                        while t > cand_lo[g] and cand_idx[t - 1] > s:
+                            cand_idx[t] = cand_idx[t - 1]
+                            t -= 1
+                        cand_idx[t] = s
+                        n += 1
+        cand_hi[g] = n
+    return cand_lo, cand_hi, cand_idx[:n].copy()
 
 
 @njit(cache=True, nogil=True, error_model="numpy")

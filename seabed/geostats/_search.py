@@ -47,14 +47,15 @@ from typing import TypeVar
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
-from scipy.spatial import cKDTree
 
 from seabed.geostats._kernels import (
     Neighbourhood,
     bounding_box,
     cell_keys,
+    gather_candidates,
     group_circles,
     neighbor_groups,
+    sample_cells,
     sort_by_key,
 )
 
@@ -76,7 +77,7 @@ __all__ = [
     "with_plan",
 ]
 
-#: Nodes per group: larger groups query the tree less often but examine more
+#: Nodes per group: larger groups gather candidates less often but examine more
 #: candidates per node (the radius grows by twice the group radius).
 GROUP_SIZE = 128
 
@@ -173,7 +174,7 @@ def group_nodes(
 
 
 def plan_search(
-    tree: cKDTree,
+    samples: NDArray[np.float64],
     nodes: NDArray[np.float64],
     *,
     n_neighbors: int | None,
@@ -181,15 +182,14 @@ def plan_search(
     leave_one_out: bool = False,
     n_restricted: int = 0,
     group_size: int = GROUP_SIZE,
-    workers: int = 1,
     grouping: tuple[NDArray[np.int64], NDArray[np.int64]] | None = None,
 ) -> SearchPlan:
     """Group the nodes and gather each group's candidate samples.
 
     Parameters
     ----------
-    tree : scipy.spatial.cKDTree
-        Tree of the sample coordinates.
+    samples : ndarray of shape (n, 2)
+        Sample coordinates.
     nodes : ndarray of shape (m, 2)
         Prediction nodes.
     n_neighbors : int or None
@@ -203,13 +203,11 @@ def plan_search(
         for that many more, so that ``n_neighbors`` usable ones are among them.
     group_size : int
         Nodes per group, roughly.
-    workers : int
-        Threads for the tree queries.
     grouping : (order, group_ptr), optional
         Groups already made (by :func:`group_nodes`, or a piece of them from
         :func:`pieces`): only their candidates are gathered.
     """
-    n = tree.n
+    n = len(samples)
     order, group_ptr = group_nodes(nodes, group_size) if grouping is None else grouping
     n_groups = len(group_ptr) - 1
     extra = int(leave_one_out) + n_restricted
@@ -223,23 +221,18 @@ def plan_search(
             np.arange(n, dtype=np.int64),
         )
     centres, radii = group_circles(nodes[:, 0], nodes[:, 1], order, group_ptr)
-    reach = np.full(n_groups, np.inf)
-    if k is not None and k < n:
-        kth, _ = tree.query(centres, k=[k], workers=workers)
-        reach = kth[:, 0] + radii
-    if max_distance is not None:
-        reach = np.minimum(reach, max_distance)
-    radius = reach + radii
-    radius += _RADIUS_SLACK * (radius + np.abs(centres).max(axis=1) + 1.0)
-    lists = tree.query_ball_point(centres, radius, return_sorted=True, workers=workers)
-    counts = np.fromiter((len(c) for c in lists), dtype=np.int64, count=n_groups)
-    cand_hi = np.cumsum(counts)
-    cand_idx = (
-        np.concatenate([np.asarray(c, dtype=np.int64) for c in lists])
-        if cand_hi[-1] > 0
-        else np.zeros(0, dtype=np.int64)
+    # compiled, on a grid of cells: a tree's queries made a Python list per group
+    points = np.ascontiguousarray(samples, dtype=np.float64)
+    cand_lo, cand_hi, cand_idx = gather_candidates(
+        points,
+        sample_cells(points),
+        centres,
+        radii,
+        0 if k is None or k >= n else k,
+        np.inf if max_distance is None else float(max_distance),
+        _RADIUS_SLACK,
     )
-    return SearchPlan(order, group_ptr, cand_hi - counts, cand_hi, cand_idx)
+    return SearchPlan(order, group_ptr, cand_lo, cand_hi, cand_idx)
 
 
 def neighbourhood(
@@ -511,8 +504,7 @@ def nearest_neighbors(
     nodes = np.ascontiguousarray(nodes, dtype=float).reshape(-1, 2)
     n = len(samples)
     k = n if n_neighbors is None else min(n_neighbors, n)
-    tree = cKDTree(samples)
-    plan = plan_search(tree, nodes, n_neighbors=k, max_distance=max_distance)
+    plan = plan_search(samples, nodes, n_neighbors=k, max_distance=max_distance)
     m = len(nodes)
     out_idx = np.full((m, k), -1, dtype=np.int64)
     out_d2 = np.full((m, k), np.inf)
