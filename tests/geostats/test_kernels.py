@@ -8,6 +8,7 @@ from numba import njit
 
 from seabed.geostats import Variogram, _base, _lanes
 from seabed.geostats._kernels import (
+    _borrowed,
     _bucket_count,
     _cholesky_upper,
     _find_slot,
@@ -32,6 +33,27 @@ def _exp_in_lanes(x, out):
 def _exp_one_by_one(x, out):
     for i in range(x.shape[0]):
         out[i] = exp_negative(x[i])
+
+
+@njit
+def _through_borrowed_views(owned, scale):
+    values, (counts, factor) = _borrowed(owned)
+    for i in range(values.shape[0]):
+        values[i] *= scale * factor
+        counts[i] += 1
+    return values.sum(), counts[::2].copy()
+
+
+def test_borrowed_views_share_the_data():
+    """A borrowed view reads and writes its owner's data (nested tuples,
+    scalars passed through); what it returns by copy is owned anew."""
+    values = np.arange(4.0)
+    counts = np.zeros(4, dtype=np.int64)
+    total, every_other = _through_borrowed_views((values, (counts, 0.5)), 4.0)
+    assert total == 12.0 and values.tolist() == [0.0, 2.0, 4.0, 6.0]
+    assert counts.tolist() == [1, 1, 1, 1] and every_other.tolist() == [1, 1]
+    del counts
+    assert every_other.tolist() == [1, 1]
 
 
 @njit
