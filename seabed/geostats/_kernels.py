@@ -213,6 +213,7 @@ _borrowed: Any = intrinsic(_borrowed_views)
 def _keep_alive(owned):
     """Nothing: its call is the last use of ``owned``, whose arrays the
     :func:`_borrowed` views read until then."""
+    return None  # a statement after the docstring: numba's debug info needs one
 
 
 @njit(cache=True, nogil=True, error_model="numpy", inline="always")
