@@ -97,6 +97,9 @@ STATUS_SINGULAR = 1
 #: The drift matrix ``F'C^-1F`` is singular (collinear samples or covariates).
 STATUS_DRIFT_SINGULAR = 2
 
+#: Swaps tried on the previous node's neighbours before a selection anew.
+_MAX_SWAPS = 4
+
 #: Groups with at most this many candidates cache their covariances.
 _CANDIDATE_CACHE_MAX = 256
 
@@ -630,6 +633,46 @@ def _same_selection(d2, cand, nc, exclude, k, max_d2, member, n_member):
     if n_member < k:
         return False
     return best_d2 > worst_d2 or (best_d2 == worst_d2 and best_pos > worst_pos)
+
+
+@njit(cache=True, nogil=True, error_model="numpy", inline="always")
+def _swap_to_nearest(d2, nc, max_d2, member, inside, max_swaps):
+    """Turn ``member`` (``k`` valid candidates, flags also in ``inside`` as 1.0
+    and 0.0) into the ``k`` nearest valid ones by swaps, and say whether
+    ``max_swaps`` sufficed (else ``member`` is some other valid choice).
+
+    Candidates within ``max_d2`` are valid, none is left out. While the
+    nearest outsider ranks before the farthest member, in (distance,
+    position) order, they change places: each swap brings in a key smaller
+    than the one it drops, so the swaps end at the ``k`` smallest keys, the
+    choice of :func:`_select_members`. A node next to the previous one on a
+    grid needs one or two.
+    """
+    for _ in range(max_swaps + 1):
+        worst_d2 = -1.0
+        worst_pos = -1
+        best_d2 = np.inf
+        best_pos = nc
+        for c in range(nc):
+            dc = d2[c]
+            if member[c]:
+                if dc >= worst_d2:  # the last of equal distances ranks last
+                    worst_d2 = dc
+                    worst_pos = c
+            elif dc <= max_d2 and dc < best_d2:  # the first ranks first
+                best_d2 = dc
+                best_pos = c
+        if best_pos == nc or best_d2 > worst_d2:
+            return True
+        if best_d2 == worst_d2 and best_pos > worst_pos:
+            return True
+        if _ == max_swaps:
+            return False
+        member[worst_pos] = False
+        inside[worst_pos] = 0.0
+        member[best_pos] = True
+        inside[best_pos] = 1.0
+    return False
 
 
 @njit(cache=True, nogil=True, error_model="numpy", inline="always")
@@ -1846,8 +1889,13 @@ def _neighbour_loop(hood, g, buffers, ps, min_used, sets, idw, out):
             for t in range(_lanes.WIDTH):
                 worst_d2 = max(worst_d2, _lanes.get(worst, t))
                 best_d2 = min(best_d2, _lanes.get(best, t))
-            if n_member < 0 or not worst_d2 <= max_d2 or best_d2 < worst_d2:
+            if n_member < 0 or not worst_d2 <= max_d2:
                 same = False
+            elif best_d2 < worst_d2:  # most often one sample in, one out
+                same = n_member == k and _swap_to_nearest(
+                    d2, nc, max_d2, member, inside, _MAX_SWAPS
+                )
+                current = -1
             elif best_d2 > worst_d2 and best_d2 < np.inf:
                 same = n_member >= k
             else:  # a tie, or nothing left out

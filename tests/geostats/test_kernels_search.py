@@ -5,6 +5,8 @@ import pytest
 from scipy.spatial import cKDTree
 
 from seabed.geostats._kernels import (
+    _select_members,
+    _swap_to_nearest,
     gather_candidates,
     group_circles,
     sample_cells,
@@ -79,3 +81,35 @@ def test_chunks_come_back_in_order_and_raise():
     assert run_chunks(chunks, 2, work) == [(0, 2, False), (2, 3, False), (3, 4, False)]
     with pytest.raises(ValueError, match="chunk 4"):
         run_chunks([*chunks, (4, 6)], 2, work)
+
+
+def test_swaps_reach_the_selection_of_the_k_nearest():
+    """From any k valid candidates, swaps end at the choice of _select_members,
+    ties by position included (distances on a coarse lattice tie often)."""
+    rng = np.random.default_rng(8)
+    n_swapped = 0
+    for _ in range(400):
+        nc, k = int(rng.integers(2, 40)), int(rng.integers(1, 20))
+        d2 = rng.integers(0, 12, nc).astype(float)
+        max_d2 = float(rng.choice([5.0, 8.0, np.inf]))
+        cand = np.arange(nc)
+        expected = np.zeros(nc, dtype=np.bool_)
+        buf_d2, buf_pos = np.empty(k), np.empty(k, dtype=np.int64)
+        n = _select_members(d2, cand, nc, -1, k, max_d2, buf_d2, buf_pos, expected)
+        valid = np.flatnonzero(d2 <= max_d2)
+        if n < k:  # the swaps start from k valid members
+            continue
+        member = np.zeros(nc, dtype=np.bool_)
+        member[rng.choice(valid, k, replace=False)] = True
+        inside = member.astype(float)
+        assert _swap_to_nearest(d2, nc, max_d2, member, inside, nc)
+        np.testing.assert_array_equal(member, expected)
+        np.testing.assert_array_equal(inside, expected.astype(float))
+        # too few swaps allowed: it says so, or it was already there
+        again = np.zeros(nc, dtype=np.bool_)
+        again[rng.choice(valid, k, replace=False)] = True
+        if not _swap_to_nearest(d2, nc, max_d2, again, again.astype(float), 0):
+            n_swapped += 1
+        else:
+            np.testing.assert_array_equal(again, expected)
+    assert n_swapped > 50
