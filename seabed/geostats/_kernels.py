@@ -860,27 +860,34 @@ def _search_diagnostics(
 
 @njit(cache=True, nogil=True, error_model="numpy", inline="always")
 def _candidate_covariances(cx, cy, nc, table, nugget, out):
-    """Point covariances among a group's candidates (upper triangle)."""
+    """Point covariances among a group's candidates (upper triangle); ``out``'s
+    rows and the coordinates are :func:`padded`."""
     if (
         table.shape[0] == 1
         and table[0, CODE] == _EXPONENTIAL
         and table[0, ANISOTROPIC] == 0.0
     ):
-        # point_covariance's operations, in its order, in vectorisable loops
-        psill = table[0, PSILL]
-        inv_range = table[0, INV_RANGE]
+        # point_covariance's operations, in its order, in lanes: from the
+        # lane block of the diagonal to the row's padding (its rows are padded;
+        # the entries below the diagonal and beyond nc are never read)
+        psill = _lanes.splat(table[0, PSILL])
+        inv_range = _lanes.splat(table[0, INV_RANGE])
+        nuggets = _lanes.splat(nugget)
+        minus = _lanes.splat(-1.0)
+        stride = out.shape[1]
         for a in range(nc):
-            xa = cx[a]
-            ya = cy[a]
-            row = out[a, a:nc]
-            xb = cx[a:nc]
-            yb = cy[a:nc]
-            for b in range(nc - a):
-                dx = xa - xb[b]
-                dy = ya - yb[b]
-                c = nugget if (dx == 0.0 and dy == 0.0) else 0.0
-                r = math.sqrt(dx * dx + dy * dy) * inv_range
-                row[b] = c + psill * exp_negative(-r)
+            xa = _lanes.splat(cx[a])
+            ya = _lanes.splat(cy[a])
+            for b in range((a // _lanes.WIDTH) * _lanes.WIDTH, nc, _lanes.WIDTH):
+                dx = _lanes.sub(xa, _lanes.load(cx, b))
+                dy = _lanes.sub(ya, _lanes.load(cy, b))
+                d = _lanes.sqrt(_lanes.add(_lanes.mul(dx, dx), _lanes.mul(dy, dy)))
+                r = _lanes.mul(_lanes.mul(d, inv_range), minus)
+                c = _lanes.add(
+                    _lanes.nugget_where_zero(dx, dy, nuggets),
+                    _lanes.mul(psill, _lanes.exp_negative(r)),
+                )
+                _lanes.store(out, a * stride + b, c)
         return
     for a in range(nc):
         for b in range(a, nc):
@@ -2076,7 +2083,7 @@ def krige_groups(g_begin, g_end, hood, model, out):
     # covariances among a group's candidates, built at its first factorisation,
     # when that is cheaper than building each set's matrix on its own
     mcc = mc if (mc <= _CANDIDATE_CACHE_MAX and mc * mc <= 8 * kk * kk) else 0
-    cand_cov_owned = np.empty((mcc, mcc))
+    cand_cov_owned = np.empty((mcc, padded(mcc)))
     cand_cov = _borrowed(cand_cov_owned)
 
     # the group's distinct sets and each node's set

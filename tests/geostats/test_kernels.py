@@ -10,6 +10,7 @@ from seabed.geostats import Variogram, _base, _lanes
 from seabed.geostats._kernels import (
     _borrowed,
     _bucket_count,
+    _candidate_covariances,
     _cholesky_upper,
     _find_slot,
     _link_slot,
@@ -18,6 +19,8 @@ from seabed.geostats._kernels import (
     _unlink_slot,
     exp_negative,
     padded,
+    point_covariance,
+    structure_table,
 )
 from seabed.geostats._search import pieces
 from seabed.geostats.kriging import OrdinaryKriging
@@ -54,6 +57,25 @@ def test_borrowed_views_share_the_data():
     assert counts.tolist() == [1, 1, 1, 1] and every_other.tolist() == [1, 1]
     del counts
     assert every_other.tolist() == [1, 1]
+
+
+def test_candidate_covariances_in_lanes_have_the_bits_of_one_pair():
+    """The group's covariance table (lanes, the common exponential model) holds
+    point_covariance's bits for every pair above the diagonal, nugget on
+    coincident samples included."""
+    rng = np.random.default_rng(2)
+    nc = 29
+    cx, cy = np.full(padded(nc), np.nan), np.full(padded(nc), np.nan)
+    cx[:nc], cy[:nc] = rng.uniform(0, 5000, nc), rng.uniform(0, 5000, nc)
+    cx[7], cy[7] = cx[3], cy[3]  # two samples at one place
+    table = structure_table(Variogram("exponential", psill=2.0, range=900.0))
+    out = np.zeros((nc, padded(nc)))
+    _candidate_covariances(cx, cy, nc, table, 0.25, out)
+    for a in range(nc):
+        for b in range(a, nc):
+            dx, dy = cx[a] - cx[b], cy[a] - cy[b]
+            assert out[a, b] == point_covariance(table, 0.25, dx, dy)
+    assert out[3, 7] == 2.25
 
 
 @njit
