@@ -10,14 +10,16 @@ weighting (:mod:`seabed.geostats.idw`) shares the samples and the chunks.
 
 from __future__ import annotations
 
+import queue
 import warnings
 from collections.abc import Iterator
+from concurrent.futures import Executor
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
-from scipy.spatial import cKDTree
 from sklearn.base import BaseEstimator, RegressorMixin
 from sklearn.utils.validation import check_is_fitted
 
@@ -54,6 +56,7 @@ from seabed.geostats._parameters import (
     search_passes,
 )
 from seabed.geostats._search import (
+    CHUNKS_IN_FLIGHT,
     SearchPlan,
     ellipse_space,
     group_nodes,
@@ -61,6 +64,7 @@ from seabed.geostats._search import (
     neighbourhood,
     plan_search,
     resolve_n_jobs,
+    run_chunks,
     run_pieces,
     with_plan,
 )
@@ -73,8 +77,9 @@ _CACHE_BYTES = 64 * 2**20
 _MAX_SLOTS = 128
 # Nodes per chunk of one call: the per-node work (node copies, search plan,
 # statuses, results not asked for) is allocated one chunk at a time, so a call's
-# memory beyond its outputs stays that of a chunk (about 25 MiB) for any number
-# of nodes. Results do not depend on it: nodes are independent.
+# memory beyond its outputs stays that of a chunk (about 25 MiB; two on several
+# threads, see run_chunks) for any number of nodes. Results do not depend on it:
+# nodes are independent.
 _CHUNK_NODES = 2**18
 
 #: The search diagnostics the kernels compute when asked: (trailing shape,
@@ -163,28 +168,21 @@ def resolve_variogram(
 class _Search:
     """One search pass over a set of nodes, but for its plan.
 
-    ``tree`` and ``plan_nodes`` are the samples' tree and the nodes in the
+    ``samples`` and ``plan_nodes`` are the samples and the nodes in the
     space where the search is a circle (the search ellipse's, or the plane);
     ``options`` the rest of :func:`plan_search`'s arguments; ``hood`` the
     kernels' record of the search, its plan empty until :func:`with_plan`.
     """
 
-    tree: cKDTree
+    samples: NDArray[np.float64]
     plan_nodes: NDArray[np.float64]
     options: dict[str, Any]
     hood: Any
 
-    def plan(
-        self, grouping: tuple[NDArray[np.int64], NDArray[np.int64]], workers: int
-    ) -> SearchPlan:
-        """The candidates of the groups of ``grouping``, gathered on ``workers``
-        threads."""
+    def plan(self, grouping: tuple[NDArray[np.int64], NDArray[np.int64]]) -> SearchPlan:
+        """The candidates of the groups of ``grouping``."""
         return plan_search(
-            self.tree,
-            self.plan_nodes,
-            grouping=grouping,
-            workers=workers,
-            **self.options,
+            self.samples, self.plan_nodes, grouping=grouping, **self.options
         )
 
 
@@ -198,10 +196,10 @@ _NO_PLAN = SearchPlan(
 
 
 class _SampleStore:
-    """The samples of a fitted estimator: duplicates merged, with their tree.
+    """The samples of a fitted estimator: duplicates merged.
 
     Sets ``X_`` (coordinates), ``y_`` (values, (n, m)), ``n_samples_``,
-    ``n_outputs_`` and the tree; returns the (merged) full X, covariates and all.
+    ``n_outputs_``; returns the (merged) full X, covariates and all.
     """
 
     X_: NDArray[np.float64]
@@ -209,7 +207,6 @@ class _SampleStore:
     n_samples_: int
     n_outputs_: int
     _y_ndim: int
-    _tree: cKDTree
 
     def _store_samples(
         self,
@@ -228,7 +225,6 @@ class _SampleStore:
         self.y_ = np.ascontiguousarray(y2)
         self.n_samples_ = len(self.X_)
         self.n_outputs_ = self.y_.shape[1]
-        self._tree = cKDTree(self.X_)
         return X
 
     def _neighbourhood(
@@ -243,7 +239,7 @@ class _SampleStore:
         threads they were searched on (the estimator's ``n_jobs``)."""
         n_jobs = resolve_n_jobs(getattr(self, "n_jobs", None))
         setup = self._search_setup(nodes, search, exclude)
-        plan = setup.plan(group_nodes(setup.plan_nodes), n_jobs)
+        plan = setup.plan(group_nodes(setup.plan_nodes))
         return plan, with_plan(setup.hood, plan), n_jobs
 
     def _search_setup(
@@ -258,9 +254,9 @@ class _SampleStore:
         restricted = getattr(self, "_restricted", None)
         radius = getattr(owner, "high_value_radius", None)
         ellipse = self._search_ellipse(search)
-        tree, plan_nodes = self._tree, nodes
-        if ellipse is not None:  # the plan's tree where the ellipse is a circle
-            tree = cKDTree(ellipse_space(self.X_, *ellipse))
+        samples, plan_nodes = self.X_, nodes
+        if ellipse is not None:  # the plan's space, where the ellipse is a circle
+            samples = ellipse_space(self.X_, *ellipse)
             plan_nodes = ellipse_space(nodes, *ellipse)
         hood = neighbourhood(
             _NO_PLAN,
@@ -283,7 +279,7 @@ class _SampleStore:
             "leave_one_out": exclude is not None and bool((exclude >= 0).any()),
             "n_restricted": 0 if restricted is None else int(restricted.sum()),
         }
-        return _Search(tree, plan_nodes, options, hood)
+        return _Search(samples, plan_nodes, options, hood)
 
     def _search_ellipse(self, search: SearchPass) -> tuple[float, float] | None:
         """``(azimuth, ratio)`` of the pass's search ellipse, or None (a circle).
@@ -628,14 +624,20 @@ class _KrigingBase(GridMixin, _SampleStore, RegressorMixin, BaseEstimator):
         specs |= {
             name: spec for name, spec in _DIAGNOSTIC_OUTPUTS.items() if name in outputs
         }
-        results = _Outputs(len(Xa), specs, outputs)
+        n_jobs = resolve_n_jobs(self.n_jobs)
+        in_flight = 1 if n_jobs <= 1 else CHUNKS_IN_FLIGHT
+        results = _Outputs(len(Xa), specs, outputs, in_flight)
         model = self._model(k, want_weights, "slope" in outputs)
-        failures = _Failures()
-        for lo, hi in results.chunks():
-            part = results.chunk(lo, hi)
+
+        def krige_chunk(lo: int, hi: int, pool: Executor | None) -> _Failures:
             part_exclude = None if exclude is None else exclude[lo:hi]
-            self._krige_passes(Xa[lo:hi], part_exclude, model, part, results)
-            failures.record(lo, Xa[lo:hi], part)
+            with results.chunk(lo, hi) as part:
+                self._krige_passes(Xa[lo:hi], part_exclude, model, part, results, pool)
+                return _Failures.of_chunk(lo, Xa[lo:hi], part)
+
+        failures = _Failures.merged(
+            run_chunks(list(results.chunks()), n_jobs, krige_chunk)
+        )
         if failures.first is not None:
             self._raise_singular(*failures.first, failures.n_failed, exclude)
         return results.full
@@ -655,26 +657,31 @@ class _KrigingBase(GridMixin, _SampleStore, RegressorMixin, BaseEstimator):
         model: KrigingModel,
         out: dict[str, NDArray[Any]],
         results: _Outputs,
+        pool: Executor | None = None,
     ) -> None:
         """Krige the rows of ``Xa`` pass by pass into ``out``: each pass takes the
         nodes that no earlier pass found enough samples for; ``search_pass``
         records the pass that estimated each node (0: none). A node whose
-        system is singular is not tried again."""
-        rows = np.arange(len(Xa))
-        for number, search in enumerate(self.passes_, 1):
-            if len(rows) == len(Xa):  # the first pass: straight into the outputs
-                self._krige_chunk(Xa, exclude, search, model, out)
-            else:
-                part = results.fresh(len(rows))
-                part_exclude = None if exclude is None else exclude[rows]
-                self._krige_chunk(Xa[rows], part_exclude, search, model, part)
-                for name, values in part.items():
-                    out[name][rows] = values
+        system is singular is not tried again. The pieces of each pass run on
+        ``pool`` (see :func:`~seabed.geostats._search.run_chunks`)."""
+        # the first pass: every row, straight into the outputs (masks, no indices)
+        self._krige_chunk(Xa, exclude, self.passes_[0], model, out, pool)
+        estimated = np.isfinite(out["var"])
+        out["search_pass"][estimated] = 1
+        if len(self.passes_) == 1:
+            return
+        rows = np.flatnonzero(~estimated & (out["status"] == STATUS_OK))
+        for number, search in enumerate(self.passes_[1:], 2):
+            if len(rows) == 0:
+                return
+            part = results.fresh(len(rows))
+            part_exclude = None if exclude is None else exclude[rows]
+            self._krige_chunk(Xa[rows], part_exclude, search, model, part, pool)
+            for name, values in part.items():
+                out[name][rows] = values
             estimated = np.isfinite(out["var"][rows])
             out["search_pass"][rows[estimated]] = number
             rows = rows[~estimated & (out["status"][rows] == STATUS_OK)]
-            if len(rows) == 0:
-                return
 
     def _model(self, k: int, want_weights: bool, want_slope: bool) -> KrigingModel:
         """The kernel's model: all but the drift at the nodes (``node_f``), the
@@ -712,9 +719,11 @@ class _KrigingBase(GridMixin, _SampleStore, RegressorMixin, BaseEstimator):
         search: SearchPass,
         model: KrigingModel,
         out: dict[str, NDArray[Any]],
+        pool: Executor | None = None,
     ) -> None:
         """Krige the rows of ``Xa`` with one search pass into ``out``, views of
-        the call's outputs (diagnostics left out of ``out`` are not computed)."""
+        the call's outputs (diagnostics left out of ``out`` are not computed);
+        its pieces on ``pool``'s threads when given."""
         nodes = np.ascontiguousarray(Xa[:, :2])
         n_jobs = resolve_n_jobs(self.n_jobs)
         setup = self._search_setup(nodes, search, exclude)
@@ -735,11 +744,11 @@ class _KrigingBase(GridMixin, _SampleStore, RegressorMixin, BaseEstimator):
 
         def krige_piece(piece: tuple[NDArray[np.int64], NDArray[np.int64]]) -> None:
             # each thread gathers its piece's candidates and kriges its nodes
-            plan = setup.plan(piece, 1)
+            plan = setup.plan(piece)
             hood = with_plan(setup.hood, plan)
             krige_groups(0, plan.n_groups, hood, chunk_model, outputs)
 
-        run_pieces(group_nodes(setup.plan_nodes), n_jobs, krige_piece)
+        run_pieces(group_nodes(setup.plan_nodes), n_jobs, krige_piece, pool)
 
     def _raise_singular(
         self,
@@ -793,7 +802,8 @@ class _Outputs:
     ``specs`` maps each result to (trailing shape, dtype, initial value). The
     ``wanted`` results span all nodes (``full``); the others are scratch the
     size of one chunk, reset before each chunk, so that results nobody asked
-    for never take memory in proportion to the nodes.
+    for never take memory in proportion to the nodes. ``in_flight`` chunks
+    may be in progress at once (on threads), each with scratch of its own.
     """
 
     def __init__(
@@ -801,19 +811,27 @@ class _Outputs:
         n_nodes: int,
         specs: dict[str, tuple[tuple[int, ...], Any, Any]],
         wanted: list[str],
+        in_flight: int = 1,
     ) -> None:
         self.n_nodes = n_nodes
         self._specs = specs
+        # set to their initial values chunk by chunk (by the chunk's thread)
         self.full = {
-            name: np.full((n_nodes, *specs[name][0]), specs[name][2], specs[name][1])
+            name: np.empty((n_nodes, *specs[name][0]), specs[name][1])
             for name in wanted
         }
         size = min(n_nodes, _CHUNK_NODES)
-        self._scratch = {
-            name: np.empty((size, *tail), dtype)
-            for name, (tail, dtype, _) in specs.items()
-            if name not in self.full
-        }
+        self._free_scratch: queue.SimpleQueue[dict[str, NDArray[Any]]] = (
+            queue.SimpleQueue()
+        )
+        for _ in range(min(in_flight, -(-n_nodes // _CHUNK_NODES))):
+            self._free_scratch.put(
+                {
+                    name: np.empty((size, *tail), dtype)
+                    for name, (tail, dtype, _) in specs.items()
+                    if name not in self.full
+                }
+            )
 
     def fresh(self, n_nodes: int) -> dict[str, NDArray[Any]]:
         """Every result, for ``n_nodes`` nodes, at its initial value."""
@@ -827,14 +845,19 @@ class _Outputs:
         for lo in range(0, self.n_nodes, _CHUNK_NODES):
             yield lo, min(lo + _CHUNK_NODES, self.n_nodes)
 
-    def chunk(self, lo: int, hi: int) -> dict[str, NDArray[Any]]:
-        """Every result's rows ``lo:hi``: views of the full ones, fresh scratch."""
-        part = {name: values[lo:hi] for name, values in self.full.items()}
-        for name, values in self._scratch.items():
-            view = values[: hi - lo]
-            view.fill(self._specs[name][2])
-            part[name] = view
-        return part
+    @contextmanager
+    def chunk(self, lo: int, hi: int) -> Iterator[dict[str, NDArray[Any]]]:
+        """Every result's rows ``lo:hi`` at their initial values: views of the
+        full ones, and scratch that no other chunk uses until this one ends."""
+        scratch = self._free_scratch.get()
+        try:
+            part = {name: values[lo:hi] for name, values in self.full.items()}
+            part |= {name: values[: hi - lo] for name, values in scratch.items()}
+            for name, values in part.items():
+                values.fill(self._specs[name][2])
+            yield part
+        finally:
+            self._free_scratch.put(scratch)
 
 
 class _Failures:
@@ -844,18 +867,29 @@ class _Failures:
         self.first: tuple[int, tuple[float, float], int, int] | None = None
         self.n_failed = 0
 
-    def record(
-        self, lo: int, nodes: NDArray[np.float64], part: dict[str, NDArray[Any]]
-    ) -> None:
-        """Note the failures among the chunk of ``nodes`` starting at node ``lo``."""
+    @classmethod
+    def of_chunk(
+        cls, lo: int, nodes: NDArray[np.float64], part: dict[str, NDArray[Any]]
+    ) -> _Failures:
+        """The failures among the chunk of ``nodes`` starting at node ``lo``."""
+        failures = cls()
         failed = np.flatnonzero(part["status"] != STATUS_OK)
-        if len(failed) and self.first is None:
+        if len(failed):
             i = int(failed[0])
             x0, y0 = (float(v) for v in nodes[i, :2])
-            self.first = (
+            failures.first = (
                 lo + i,
                 (x0, y0),
                 int(part["status"][i]),
                 int(part["count"][i]),
             )
-        self.n_failed += len(failed)
+        failures.n_failed = len(failed)
+        return failures
+
+    @classmethod
+    def merged(cls, chunks: list[_Failures]) -> _Failures:
+        """The failures of a call from those of its chunks, in order."""
+        failures = cls()
+        failures.first = next((c.first for c in chunks if c.first is not None), None)
+        failures.n_failed = sum(c.n_failed for c in chunks)
+        return failures

@@ -29,11 +29,12 @@ Conventions
 from __future__ import annotations
 
 import math
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 import numpy as np
 from llvmlite import ir
 from numba import njit, types
+from numba.core import cgutils
 from numba.extending import intrinsic
 from numpy.typing import NDArray
 
@@ -50,8 +51,10 @@ __all__ = [
     "KrigingOutputs",
     "Neighbourhood",
     "block_covariance",
+    "bounding_box",
     "cell_keys",
     "exp_negative",
+    "gather_candidates",
     "group_circles",
     "idw_groups",
     "krige_groups",
@@ -59,6 +62,8 @@ __all__ = [
     "neighbor_groups",
     "point_covariance",
     "quadrant",
+    "sample_cells",
+    "sort_by_key",
     "structure_table",
 ]
 
@@ -91,6 +96,9 @@ STATUS_OK = 0
 STATUS_SINGULAR = 1
 #: The drift matrix ``F'C^-1F`` is singular (collinear samples or covariates).
 STATUS_DRIFT_SINGULAR = 2
+
+#: Swaps tried on the previous node's neighbours before a selection anew.
+_MAX_SWAPS = 4
 
 #: Groups with at most this many candidates cache their covariances.
 _CANDIDATE_CACHE_MAX = 256
@@ -164,6 +172,51 @@ def _float_from_bits(typingctx, bits):
         return builder.bitcast(args[0], ir.DoubleType())
 
     return types.float64(types.int64), codegen
+
+
+def _without_meminfo(context, builder, ty, value):
+    """``value`` (of numba type ``ty``) with every array's meminfo null."""
+    if isinstance(ty, types.Array):
+        array = context.make_array(ty)(context, builder, value=value)
+        array.meminfo = cgutils.get_null_value(array.meminfo.type)
+        return array._getvalue()
+    if isinstance(ty, types.BaseTuple):
+        members: tuple[types.Type, ...] = tuple(ty)  # type: ignore[arg-type]
+        for i, member in enumerate(members):
+            item = _without_meminfo(
+                context, builder, member, builder.extract_value(value, i)
+            )
+            value = builder.insert_value(value, item, i)
+    return value
+
+
+def _borrowed_views(typingctx, value):
+    """The arrays of ``value`` (an array, or a tuple of arrays and scalars,
+    nested) as borrowed views: the same data, without reference counting.
+
+    Every array a compiled function passes on, or takes out of a tuple, costs
+    two atomic operations on its reference count, and with two threads the
+    counts of the arrays they share move between the cores: 17 % of the
+    kriging kernel. A borrowed view skips them (the runtime ignores a null
+    meminfo). Only for arrays that some other reference keeps alive for as
+    long as the views are used.
+    """
+
+    def codegen(context, builder, signature, args):
+        return _without_meminfo(context, builder, signature.args[0], args[0])
+
+    return value(value), codegen
+
+
+# typed Any: mypy sees the typing function's arguments, not the compiled call's
+_borrowed: Any = intrinsic(_borrowed_views)
+
+
+@njit(cache=True, nogil=True, error_model="numpy")
+def _keep_alive(owned):
+    """Nothing: its call is the last use of ``owned``, whose arrays the
+    :func:`_borrowed` views read until then."""
+    return None  # a statement after the docstring: numba's debug info needs one
 
 
 @njit(cache=True, nogil=True, error_model="numpy", inline="always")
@@ -583,6 +636,46 @@ def _same_selection(d2, cand, nc, exclude, k, max_d2, member, n_member):
 
 
 @njit(cache=True, nogil=True, error_model="numpy", inline="always")
+def _swap_to_nearest(d2, nc, max_d2, member, inside, max_swaps):
+    """Turn ``member`` (``k`` valid candidates, flags also in ``inside`` as 1.0
+    and 0.0) into the ``k`` nearest valid ones by swaps, and say whether
+    ``max_swaps`` sufficed (else ``member`` is some other valid choice).
+
+    Candidates within ``max_d2`` are valid, none is left out. While the
+    nearest outsider ranks before the farthest member, in (distance,
+    position) order, they change places: each swap brings in a key smaller
+    than the one it drops, so the swaps end at the ``k`` smallest keys, the
+    choice of :func:`_select_members`. A node next to the previous one on a
+    grid needs one or two.
+    """
+    for _ in range(max_swaps + 1):
+        worst_d2 = -1.0
+        worst_pos = -1
+        best_d2 = np.inf
+        best_pos = nc
+        for c in range(nc):
+            dc = d2[c]
+            if member[c]:
+                if dc >= worst_d2:  # the last of equal distances ranks last
+                    worst_d2 = dc
+                    worst_pos = c
+            elif dc <= max_d2 and dc < best_d2:  # the first ranks first
+                best_d2 = dc
+                best_pos = c
+        if best_pos == nc or best_d2 > worst_d2:
+            return True
+        if best_d2 == worst_d2 and best_pos > worst_pos:
+            return True
+        if _ == max_swaps:
+            return False
+        member[worst_pos] = False
+        inside[worst_pos] = 0.0
+        member[best_pos] = True
+        inside[best_pos] = 1.0
+    return False
+
+
+@njit(cache=True, nogil=True, error_model="numpy", inline="always")
 def _keeps_selection(d2, cand, nc, exclude, k, max_d2, member, n_member):
     """:func:`_same_selection`, with a branch-free pass for the usual case.
 
@@ -767,27 +860,34 @@ def _search_diagnostics(
 
 @njit(cache=True, nogil=True, error_model="numpy", inline="always")
 def _candidate_covariances(cx, cy, nc, table, nugget, out):
-    """Point covariances among a group's candidates (upper triangle)."""
+    """Point covariances among a group's candidates (upper triangle); ``out``'s
+    rows and the coordinates are :func:`padded`."""
     if (
         table.shape[0] == 1
         and table[0, CODE] == _EXPONENTIAL
         and table[0, ANISOTROPIC] == 0.0
     ):
-        # point_covariance's operations, in its order, in vectorisable loops
-        psill = table[0, PSILL]
-        inv_range = table[0, INV_RANGE]
+        # point_covariance's operations, in its order, in lanes: from the
+        # lane block of the diagonal to the row's padding (its rows are padded;
+        # the entries below the diagonal and beyond nc are never read)
+        psill = _lanes.splat(table[0, PSILL])
+        inv_range = _lanes.splat(table[0, INV_RANGE])
+        nuggets = _lanes.splat(nugget)
+        minus = _lanes.splat(-1.0)
+        stride = out.shape[1]
         for a in range(nc):
-            xa = cx[a]
-            ya = cy[a]
-            row = out[a, a:nc]
-            xb = cx[a:nc]
-            yb = cy[a:nc]
-            for b in range(nc - a):
-                dx = xa - xb[b]
-                dy = ya - yb[b]
-                c = nugget if (dx == 0.0 and dy == 0.0) else 0.0
-                r = math.sqrt(dx * dx + dy * dy) * inv_range
-                row[b] = c + psill * exp_negative(-r)
+            xa = _lanes.splat(cx[a])
+            ya = _lanes.splat(cy[a])
+            for b in range((a // _lanes.WIDTH) * _lanes.WIDTH, nc, _lanes.WIDTH):
+                dx = _lanes.sub(xa, _lanes.load(cx, b))
+                dy = _lanes.sub(ya, _lanes.load(cy, b))
+                d = _lanes.sqrt(_lanes.add(_lanes.mul(dx, dx), _lanes.mul(dy, dy)))
+                r = _lanes.mul(_lanes.mul(d, inv_range), minus)
+                c = _lanes.add(
+                    _lanes.nugget_where_zero(dx, dy, nuggets),
+                    _lanes.mul(psill, _lanes.exp_negative(r)),
+                )
+                _lanes.store(out, a * stride + b, c)
         return
     for a in range(nc):
         for b in range(a, nc):
@@ -861,6 +961,236 @@ def cell_keys(x, y, x_min, y_min, cell, nx, ny):
             _spread_bits(np.uint64(iy)) << np.uint64(1)
         )
     return keys
+
+
+@njit(cache=True, nogil=True, error_model="numpy")
+def bounding_box(points):
+    """``(x_min, y_min, x_max, y_max)`` of points (m >= 1, 2), in one pass.
+
+    Examples
+    --------
+    >>> bounding_box(np.array([[1.0, 5.0], [-2.0, 3.0]]))
+    (-2.0, 3.0, 1.0, 5.0)
+    """
+    x_lo = x_hi = points[0, 0]
+    y_lo = y_hi = points[0, 1]
+    for i in range(1, points.shape[0]):
+        x_lo = min(x_lo, points[i, 0])
+        x_hi = max(x_hi, points[i, 0])
+        y_lo = min(y_lo, points[i, 1])
+        y_hi = max(y_hi, points[i, 1])
+    return x_lo, y_lo, x_hi, y_hi
+
+
+@njit(cache=True, nogil=True, error_model="numpy")
+def sort_by_key(keys, n_keys):
+    """Point indices in order of ``keys`` (below ``n_keys``), in their order on
+    equal keys (a counting sort: ``numpy.argsort(keys, kind="stable")``), and
+    the bounds of the runs of equal keys in that order.
+
+    Examples
+    --------
+    >>> order, bounds = sort_by_key(np.array([2, 0, 2, 1, 0], dtype=np.uint64), 3)
+    >>> order.tolist(), bounds.tolist()
+    ([1, 4, 3, 0, 2], [0, 2, 3, 5])
+    """
+    first = np.zeros(n_keys + 1, dtype=np.int64)
+    for i in range(keys.shape[0]):
+        first[np.int64(keys[i]) + 1] += 1
+    n_runs = 0
+    for key in range(n_keys):
+        n_runs += first[key + 1] > 0
+        first[key + 1] += first[key]
+    bounds = np.empty(n_runs + 1, dtype=np.int64)
+    run = 0
+    for key in range(n_keys):
+        if first[key + 1] > first[key]:
+            bounds[run] = first[key]
+            run += 1
+    bounds[n_runs] = keys.shape[0]
+    order = np.empty(keys.shape[0], dtype=np.int64)
+    for i in range(keys.shape[0]):
+        slot = np.int64(keys[i])
+        order[first[slot]] = i
+        first[slot] += 1
+    return order, bounds
+
+
+@njit(cache=True, nogil=True, error_model="numpy")
+def sample_cells(points):
+    """Samples bucketed in square cells, about two per cell, for
+    :func:`gather_candidates`.
+
+    Returns ``(origin, cell, nx, ny, first, members)``: cell ``(i, j)`` (column
+    ``i`` from ``origin[0]``, row ``j`` from ``origin[1]``, side ``cell``) holds
+    the samples ``members[first[c]:first[c + 1]]``, ``c = j * nx + i``, in
+    ascending index.
+    """
+    n = points.shape[0]
+    x_lo, y_lo, x_hi, y_hi = bounding_box(points)
+    width = x_hi - x_lo
+    height = y_hi - y_lo
+    if width > 0.0 and height > 0.0:
+        cell = math.sqrt(2.0 * width * height / n)
+    else:  # on a line, or one point
+        cell = max(width, height) / max(n / 2.0, 1.0)
+    if not cell > 0.0:
+        cell = 1.0
+    nx = min(int(width / cell) + 1, 4 * n + 1)
+    ny = min(int(height / cell) + 1, 4 * n + 1)
+    first = np.zeros(nx * ny + 1, dtype=np.int64)
+    where = np.empty(n, dtype=np.int64)
+    for s in range(n):
+        i = min(int((points[s, 0] - x_lo) / cell), nx - 1)
+        j = min(int((points[s, 1] - y_lo) / cell), ny - 1)
+        where[s] = j * nx + i
+        first[where[s] + 1] += 1
+    for c in range(nx * ny):
+        first[c + 1] += first[c]
+    fill = first[:-1].copy()
+    members = np.empty(n, dtype=np.int64)
+    for s in range(n):  # in ascending index within each cell
+        members[fill[where[s]]] = s
+        fill[where[s]] += 1
+    return np.array([x_lo, y_lo]), cell, nx, ny, first, members
+
+
+@njit(cache=True, nogil=True, error_model="numpy", inline="always")
+def _cell_range(lo, hi, origin, cell, n_cells):
+    """Cells ``a .. b - 1`` along one axis that overlap ``[lo, hi]``."""
+    a = max(0, math.floor((lo - origin) / cell))
+    b = min(n_cells, math.floor((hi - origin) / cell) + 1)
+    return min(a, n_cells), max(b, 0)
+
+
+@njit(cache=True, nogil=True, error_model="numpy", inline="always")
+def _kth_smallest(values, n, k):
+    """The ``k``-th smallest (from 0) of ``values[:n]``, which it reorders
+    (Hoare's selection, middle pivot)."""
+    lo = 0
+    hi = n - 1
+    while lo < hi:
+        pivot = values[(lo + hi) // 2]
+        i = lo
+        j = hi
+        while i <= j:
+            while values[i] < pivot:
+                i += 1
+            while values[j] > pivot:
+                j -= 1
+            if i <= j:
+                values[i], values[j] = values[j], values[i]
+                i += 1
+                j -= 1
+        if k <= j:
+            hi = j
+        elif k >= i:
+            lo = i
+        else:
+            break
+    return values[k]
+
+
+@njit(cache=True, nogil=True, error_model="numpy", inline="always")
+def _kth_distance(points, cells, x0, y0, k, d2):
+    """Distance from ``(x0, y0)`` to its ``k``-th nearest sample (``k`` at most
+    the number of samples; ``d2`` a buffer of their number).
+
+    The squared distances of the samples in a square of cells around the
+    point's cell go to ``d2``; their ``k``-th smallest is the answer once
+    within the circle the square covers, else the square grows to cover it
+    (the ``k``-th smallest of a subset never falls below the true one).
+    """
+    origin, cell, nx, ny, first, members = cells
+    ci = min(max(math.floor((x0 - origin[0]) / cell), 0), nx - 1)
+    cj = min(max(math.floor((y0 - origin[1]) / cell), 0), ny - 1)
+    # a square of about twice the cells that hold k samples on average
+    per_cell = members.shape[0] / (nx * ny)
+    ring = int(math.sqrt(k / per_cell)) // 2 + 1
+    done = -1  # the rings searched so far: 0 .. done
+    found = 0
+    while True:
+        for j in range(max(cj - ring, 0), min(cj + ring, ny - 1) + 1):
+            for i in range(max(ci - ring, 0), min(ci + ring, nx - 1) + 1):
+                if max(abs(i - ci), abs(j - cj)) <= done:
+                    continue
+                c = j * nx + i
+                for q in range(first[c], first[c + 1]):
+                    s = members[q]
+                    dx = points[s, 0] - x0
+                    dy = points[s, 1] - y0
+                    d2[found] = dx * dx + dy * dy
+                    found += 1
+        done = ring
+        # every sample within `inner` of the point lies in the square searched
+        inner = np.inf
+        if ci - ring > 0:
+            inner = min(inner, x0 - (origin[0] + (ci - ring) * cell))
+        if ci + ring < nx - 1:
+            inner = min(inner, origin[0] + (ci + ring + 1) * cell - x0)
+        if cj - ring > 0:
+            inner = min(inner, y0 - (origin[1] + (cj - ring) * cell))
+        if cj + ring < ny - 1:
+            inner = min(inner, origin[1] + (cj + ring + 1) * cell - y0)
+        if found >= k:
+            kth = _kth_smallest(d2, found, k - 1)
+            if inner == np.inf or kth <= inner * inner:
+                return math.sqrt(kth)
+            ring = max(ring + 1, int(math.sqrt(kth) / cell) + 1)
+        else:
+            ring = 2 * ring + 1
+
+
+@njit(cache=True, nogil=True, error_model="numpy")
+def gather_candidates(points, cells, centres, radii, k, max_distance, slack):
+    """Each group's candidates: the samples within ``min(d_k + R, max_distance)
+    + R`` of its centre (``d_k`` the centre's ``k``-th neighbour distance, ``R``
+    its radius; ``k`` 0: no such bound), a relative ``slack`` more, in
+    ascending index (see :func:`~seabed.geostats._search.plan_search`).
+
+    ``cells`` are the samples' :func:`sample_cells`. Returns ``cand_lo``,
+    ``cand_hi`` and ``cand_idx`` of a search plan.
+    """
+    origin, cell, nx, ny, first, members = cells
+    n_groups = centres.shape[0]
+    cand_lo = np.empty(n_groups, dtype=np.int64)
+    cand_hi = np.empty(n_groups, dtype=np.int64)
+    cand_idx = np.empty(max(16, 64 * n_groups), dtype=np.int64)
+    d2 = np.empty(points.shape[0])
+    n = 0
+    for g in range(n_groups):
+        x0 = centres[g, 0]
+        y0 = centres[g, 1]
+        reach = max_distance
+        if k > 0:
+            reach = min(_kth_distance(points, cells, x0, y0, k, d2) + radii[g], reach)
+        radius = reach + radii[g]
+        radius += slack * (radius + max(abs(x0), abs(y0)) + 1.0)
+        r2 = radius * radius
+        i_lo, i_hi = _cell_range(x0 - radius, x0 + radius, origin[0], cell, nx)
+        j_lo, j_hi = _cell_range(y0 - radius, y0 + radius, origin[1], cell, ny)
+        cand_lo[g] = n
+        for j in range(j_lo, j_hi):
+            for i in range(i_lo, i_hi):
+                c = j * nx + i
+                for q in range(first[c], first[c + 1]):
+                    s = members[q]
+                    dx = points[s, 0] - x0
+                    dy = points[s, 1] - y0
+                    if dx * dx + dy * dy <= r2:
+                        if n == cand_idx.shape[0]:
+                            grown = np.empty(2 * n, dtype=np.int64)
+                            grown[:n] = cand_idx
+                            cand_idx = grown
+                        # in ascending index: an insertion, the lists are short
+                        t = n
+                        while t > cand_lo[g] and cand_idx[t - 1] > s:
+                            cand_idx[t] = cand_idx[t - 1]
+                            t -= 1
+                        cand_idx[t] = s
+                        n += 1
+        cand_hi[g] = n
+    return cand_lo, cand_hi, cand_idx[:n].copy()
 
 
 @njit(cache=True, nogil=True, error_model="numpy")
@@ -1566,8 +1896,13 @@ def _neighbour_loop(hood, g, buffers, ps, min_used, sets, idw, out):
             for t in range(_lanes.WIDTH):
                 worst_d2 = max(worst_d2, _lanes.get(worst, t))
                 best_d2 = min(best_d2, _lanes.get(best, t))
-            if n_member < 0 or not worst_d2 <= max_d2 or best_d2 < worst_d2:
+            if n_member < 0 or not worst_d2 <= max_d2:
                 same = False
+            elif best_d2 < worst_d2:  # most often one sample in, one out
+                same = n_member == k and _swap_to_nearest(
+                    d2, nc, max_d2, member, inside, _MAX_SWAPS
+                )
+                current = -1
             elif best_d2 > worst_d2 and best_d2 < np.inf:
                 same = n_member >= k
             else:  # a tie, or nothing left out
@@ -1680,6 +2015,11 @@ def krige_groups(g_begin, g_end, hood, model, out):
     fewer than ``hood.min_count`` samples (before the quadrant limit, as gstat
     counts ``nmin``) or it keeps fewer than the drift has coefficients.
     """
+    # borrowed views (see _borrowed): the caller holds the records' arrays,
+    # and `owned` those made here, to the end
+    hood = _borrowed(hood)
+    model = _borrowed(model)
+    out = _borrowed(out)
     order = hood.order
     group_ptr = hood.group_ptr
     sx = hood.sx
@@ -1700,11 +2040,13 @@ def krige_groups(g_begin, g_end, hood, model, out):
     out_slope = out.slope
     out_negative = out.negative_weights
     want_diagnostics = out.nearest.shape[0] > 0
-    seen = np.zeros(max(hood.n_groups, 1), dtype=np.bool_)
+    seen_owned = np.zeros(max(hood.n_groups, 1), dtype=np.bool_)
+    seen = _borrowed(seen_owned)
 
     p = sample_f.shape[1]
     m = sample_y.shape[1]
-    kk, ps, buffers = _neighbour_buffers(hood, g_begin, g_end)
+    kk, ps, buffers_owned = _neighbour_buffers(hood, g_begin, g_end)
+    buffers = _borrowed(buffers_owned)
     cx, cy = buffers[0], buffers[1]
     mc = _max_candidates(hood.cand_lo, hood.cand_hi, g_begin, g_end)
     mg = 1
@@ -1713,46 +2055,63 @@ def krige_groups(g_begin, g_end, hood, model, out):
 
     # factorisations of recent sets, kept across groups, each with the nodes
     # waiting for it (solved eight at a time, one per lane), found by hash
-    slot_idx = np.empty((n_slots, kk), dtype=np.int64)
-    slot_n = np.full(n_slots, -1, dtype=np.int64)
-    slot_hash = np.zeros(n_slots, dtype=np.uint64)
-    slot_status = np.zeros(n_slots, dtype=np.int64)
-    slot_U = np.empty((n_slots, kk, padded(kk)))
-    slot_A = np.empty((n_slots, p, padded(kk)))
-    slot_Rq = np.empty((n_slots, p, padded(p)))
-    slot_alpha = np.empty((n_slots, m, padded(kk)))
-    slot_beta = np.empty((n_slots, p, m))
-    slot_xy = np.empty((n_slots, 2, kk))
-    slot_batch = np.empty((n_slots, _BATCH), dtype=np.int64)
-    slot_waiting = np.zeros(n_slots, dtype=np.int64)
-    n_buckets = _bucket_count(n_slots)
-    bucket_first = np.full(n_buckets, -1, dtype=np.int64)
-    slot_next = np.full(n_slots, -1, dtype=np.int64)
+    slots_owned = (
+        np.empty((n_slots, kk), dtype=np.int64),
+        np.full(n_slots, -1, dtype=np.int64),
+        np.zeros(n_slots, dtype=np.uint64),
+        np.zeros(n_slots, dtype=np.int64),
+        np.empty((n_slots, kk, padded(kk))),
+        np.empty((n_slots, p, padded(kk))),
+        np.empty((n_slots, p, padded(p))),
+        np.empty((n_slots, m, padded(kk))),
+        np.empty((n_slots, p, m)),
+        np.empty((n_slots, 2, kk)),
+        np.empty((n_slots, _BATCH), dtype=np.int64),
+        np.zeros(n_slots, dtype=np.int64),
+        np.full(_bucket_count(n_slots), -1, dtype=np.int64),
+        np.full(n_slots, -1, dtype=np.int64),
+    )
+    slot_idx, slot_n, slot_hash, slot_status, slot_U, slot_A, slot_Rq = _borrowed(
+        slots_owned[:7]
+    )
+    slot_alpha, slot_beta, slot_xy, slot_batch, slot_waiting = _borrowed(
+        slots_owned[7:12]
+    )
+    bucket_first, slot_next = _borrowed(slots_owned[12:])
     next_slot = 0
 
     # covariances among a group's candidates, built at its first factorisation,
     # when that is cheaper than building each set's matrix on its own
     mcc = mc if (mc <= _CANDIDATE_CACHE_MAX and mc * mc <= 8 * kk * kk) else 0
-    cand_cov = np.empty((mcc, mcc))
+    cand_cov_owned = np.empty((mcc, padded(mcc)))
+    cand_cov = _borrowed(cand_cov_owned)
 
     # the group's distinct sets and each node's set
-    set_idx = np.empty((mg, kk), dtype=np.int64)
-    set_pos = np.empty((mg, kk), dtype=np.int64)
-    set_n = np.empty(mg, dtype=np.int64)
-    set_hash = np.zeros(mg, dtype=np.uint64)
-    node_set = np.empty(mg, dtype=np.int64)
-    set_first = np.empty(mg + 1, dtype=np.int64)
-    set_nodes = np.empty(mg, dtype=np.int64)
+    sets_owned = (
+        np.empty((mg, kk), dtype=np.int64),
+        np.empty((mg, kk), dtype=np.int64),
+        np.empty(mg, dtype=np.int64),
+        np.zeros(mg, dtype=np.uint64),
+        np.empty(mg, dtype=np.int64),
+        np.empty(mg + 1, dtype=np.int64),
+        np.empty(mg, dtype=np.int64),
+    )
+    set_idx, set_pos, set_n, set_hash, node_set, set_first, set_nodes = _borrowed(
+        sets_owned
+    )
 
     min_used = max(p, 1)
-    work = np.empty(max(kk, p, 1))
-    drift_work = np.empty(max(p, 1))
-    B = np.empty((kk, _BATCH))
-    V = np.empty((max(p, 1), _BATCH))
-    F0 = np.empty((max(p, 1), _BATCH))
-    w = np.empty(kk)
-    lanes_xy = np.empty((2, _BATCH))
-    scratch = (B, V, F0, w, lanes_xy, drift_work)
+    work_owned = np.empty(max(kk, p, 1))
+    work = _borrowed(work_owned)
+    scratch_owned = (
+        np.empty((kk, _BATCH)),
+        np.empty((max(p, 1), _BATCH)),
+        np.empty((max(p, 1), _BATCH)),
+        np.empty(kk),
+        np.empty((2, _BATCH)),
+        np.empty(max(p, 1)),
+    )
+    scratch = _borrowed(scratch_owned)
     node_data = (node_x, node_y, node_f)
     outputs = (out_mean, out_var, out_w, out_slope, out_negative)
 
@@ -1850,6 +2209,10 @@ def krige_groups(g_begin, g_end, hood, model, out):
                 node_data, model, slot_U[slot], slot_A[slot], slot_Rq[slot],
                 slot_alpha[slot], slot_beta[slot], scratch, outputs,
             )  # fmt: skip
+    _keep_alive(
+        (seen_owned, buffers_owned, slots_owned, cand_cov_owned, sets_owned),
+    )
+    _keep_alive((work_owned, scratch_owned))
 
 
 @njit(cache=True, nogil=True, error_model="numpy")

@@ -40,22 +40,27 @@ import itertools
 import math
 import os
 import sys
-from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Callable, Sequence
+from concurrent.futures import Executor, ThreadPoolExecutor
 from dataclasses import dataclass
+from typing import TypeVar
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
-from scipy.spatial import cKDTree
 
 from seabed.geostats._kernels import (
     Neighbourhood,
+    bounding_box,
     cell_keys,
+    gather_candidates,
     group_circles,
     neighbor_groups,
+    sample_cells,
+    sort_by_key,
 )
 
 __all__ = [
+    "CHUNKS_IN_FLIGHT",
     "GROUP_SIZE",
     "SearchPlan",
     "ellipse_space",
@@ -66,17 +71,24 @@ __all__ = [
     "pieces",
     "plan_search",
     "resolve_n_jobs",
+    "run_chunks",
     "run_groups",
     "run_pieces",
     "with_plan",
 ]
 
-#: Nodes per group: larger groups query the tree less often but examine more
+#: Nodes per group: larger groups gather candidates less often but examine more
 #: candidates per node (the radius grows by twice the group radius).
 GROUP_SIZE = 128
 
 # relative slack on the candidate radius, far above rounding in the distances
 _RADIUS_SLACK = 1e-9
+
+#: Chunks of a call in progress at once on several threads: one is grouped or
+#: booked while the threads krige the other.
+CHUNKS_IN_FLIGHT = 2
+
+_Result = TypeVar("_Result")
 
 
 @dataclass(frozen=True)
@@ -125,10 +137,9 @@ def group_nodes(
     m = len(nodes)
     if m == 0:
         return np.zeros(0, dtype=np.int64), np.zeros(1, dtype=np.int64)
-    # column by column: numpy's reductions along axis 0 of an (m, 2) array are
-    # ten times slower
-    lower = np.array([nodes[:, 0].min(), nodes[:, 1].min()])
-    span = np.array([nodes[:, 0].max(), nodes[:, 1].max()]) - lower
+    x_min, y_min, x_max, y_max = bounding_box(nodes)
+    lower = np.array([x_min, y_min])
+    span = np.array([x_max, y_max]) - lower
     n_cells = max(1, math.ceil(m / group_size))
     if span[0] > 0 and span[1] > 0:
         cell = math.sqrt(span[0] * span[1] / n_cells)
@@ -143,10 +154,15 @@ def group_nodes(
     key = cell_keys(
         nodes[:, 0], nodes[:, 1], float(lower[0]), float(lower[1]), cell, nx, ny
     )
-    order = np.argsort(key, kind="stable").astype(np.int64)
-    sorted_key = key[order]
-    starts = np.flatnonzero(np.diff(sorted_key)) + 1
-    group_ptr = np.concatenate([[0], starts, [m]]).astype(np.int64)
+    # the largest key spreads the bits of the larger cell count: about its
+    # square for a square, far more for a long thin strip of cells
+    n_keys = 4 ** max(nx - 1, ny - 1, 1).bit_length()
+    if n_keys <= 4 * m:  # a counting sort, ten times faster
+        order, group_ptr = sort_by_key(key, n_keys)
+    else:
+        order = np.argsort(key, kind="stable").astype(np.int64)
+        starts = np.flatnonzero(np.diff(key[order])) + 1
+        group_ptr = np.concatenate([[0], starts, [m]]).astype(np.int64)
     # clustered nodes can crowd one cell: cut crowded cells, to bound the
     # kernels' per-group memory
     limit = 4 * group_size
@@ -158,7 +174,7 @@ def group_nodes(
 
 
 def plan_search(
-    tree: cKDTree,
+    samples: NDArray[np.float64],
     nodes: NDArray[np.float64],
     *,
     n_neighbors: int | None,
@@ -166,15 +182,14 @@ def plan_search(
     leave_one_out: bool = False,
     n_restricted: int = 0,
     group_size: int = GROUP_SIZE,
-    workers: int = 1,
     grouping: tuple[NDArray[np.int64], NDArray[np.int64]] | None = None,
 ) -> SearchPlan:
     """Group the nodes and gather each group's candidate samples.
 
     Parameters
     ----------
-    tree : scipy.spatial.cKDTree
-        Tree of the sample coordinates.
+    samples : ndarray of shape (n, 2)
+        Sample coordinates.
     nodes : ndarray of shape (m, 2)
         Prediction nodes.
     n_neighbors : int or None
@@ -188,13 +203,11 @@ def plan_search(
         for that many more, so that ``n_neighbors`` usable ones are among them.
     group_size : int
         Nodes per group, roughly.
-    workers : int
-        Threads for the tree queries.
     grouping : (order, group_ptr), optional
         Groups already made (by :func:`group_nodes`, or a piece of them from
         :func:`pieces`): only their candidates are gathered.
     """
-    n = tree.n
+    n = len(samples)
     order, group_ptr = group_nodes(nodes, group_size) if grouping is None else grouping
     n_groups = len(group_ptr) - 1
     extra = int(leave_one_out) + n_restricted
@@ -208,23 +221,18 @@ def plan_search(
             np.arange(n, dtype=np.int64),
         )
     centres, radii = group_circles(nodes[:, 0], nodes[:, 1], order, group_ptr)
-    reach = np.full(n_groups, np.inf)
-    if k is not None and k < n:
-        kth, _ = tree.query(centres, k=[k], workers=workers)
-        reach = kth[:, 0] + radii
-    if max_distance is not None:
-        reach = np.minimum(reach, max_distance)
-    radius = reach + radii
-    radius += _RADIUS_SLACK * (radius + np.abs(centres).max(axis=1) + 1.0)
-    lists = tree.query_ball_point(centres, radius, return_sorted=True, workers=workers)
-    counts = np.fromiter((len(c) for c in lists), dtype=np.int64, count=n_groups)
-    cand_hi = np.cumsum(counts)
-    cand_idx = (
-        np.concatenate([np.asarray(c, dtype=np.int64) for c in lists])
-        if cand_hi[-1] > 0
-        else np.zeros(0, dtype=np.int64)
+    # compiled, on a grid of cells: a tree's queries made a Python list per group
+    points = np.ascontiguousarray(samples, dtype=np.float64)
+    cand_lo, cand_hi, cand_idx = gather_candidates(
+        points,
+        sample_cells(points),
+        centres,
+        radii,
+        0 if k is None or k >= n else k,
+        np.inf if max_distance is None else float(max_distance),
+        _RADIUS_SLACK,
     )
-    return SearchPlan(order, group_ptr, cand_hi - counts, cand_hi, cand_idx)
+    return SearchPlan(order, group_ptr, cand_lo, cand_hi, cand_idx)
 
 
 def neighbourhood(
@@ -349,16 +357,21 @@ def _balanced_bounds(group_ptr: NDArray[np.int64], n_chunks: int) -> NDArray[np.
     return np.unique(bounds)
 
 
-def _run_threads(n_jobs: int, calls: list[Callable[[], None]]) -> None:
-    """Run ``calls`` on ``n_jobs`` threads (in order when one), re-raising errors."""
+def _run_threads(
+    n_jobs: int, calls: list[Callable[[], None]], pool: Executor | None = None
+) -> None:
+    """Run ``calls`` on ``n_jobs`` threads (in order when one), re-raising errors:
+    on ``pool`` when given (its threads), else on a pool of their own."""
     if n_jobs <= 1 or len(calls) < 2:
         for call in calls:
             call()
         return
-    with ThreadPoolExecutor(max_workers=n_jobs) as pool:
-        futures = [pool.submit(call) for call in calls]
-        for future in futures:
+    if pool is not None:
+        for future in [pool.submit(call) for call in calls]:
             future.result()
+        return
+    with ThreadPoolExecutor(max_workers=n_jobs) as own:
+        _run_threads(n_jobs, calls, own)
 
 
 def run_groups(
@@ -408,9 +421,11 @@ def run_pieces(
     grouping: tuple[NDArray[np.int64], NDArray[np.int64]],
     n_jobs: int,
     work: Callable[[tuple[NDArray[np.int64], NDArray[np.int64]]], None],
+    pool: Executor | None = None,
 ) -> None:
     """Call ``work(piece)`` over the :func:`pieces` of a grouping, on ``n_jobs``
-    threads, four pieces per thread (one piece on one thread).
+    threads, four pieces per thread (one piece on one thread); on ``pool``'s
+    threads when given (see :func:`run_chunks`).
 
     Each piece gathers its own candidates and kriges its own nodes, so the
     threads share all the work of a call but its grouping; the pieces change
@@ -420,7 +435,39 @@ def run_pieces(
     _run_threads(
         n_jobs,
         [functools.partial(work, piece) for piece in pieces(*grouping, n_pieces)],
+        pool,
     )
+
+
+def run_chunks(
+    chunks: Sequence[tuple[int, int]],
+    n_jobs: int,
+    work: Callable[[int, int, Executor | None], _Result],
+) -> list[_Result]:
+    """``work(lo, hi, pool)`` for each chunk ``(lo, hi)`` of a call's nodes, in
+    order of the chunks.
+
+    On one thread (or one chunk) the chunks go one after the other, ``pool``
+    None when one thread, else a pool of ``n_jobs`` threads. On several,
+    :data:`CHUNKS_IN_FLIGHT` chunks are in progress at once, all sending their
+    pieces (:func:`run_pieces`) to one shared ``pool`` of ``n_jobs`` threads:
+    the part of a chunk that runs on one thread (its grouping, its outputs'
+    bookkeeping) overlaps the kriging of the other, instead of leaving the
+    pool's threads waiting.
+
+    Examples
+    --------
+    >>> run_chunks([(0, 2), (2, 5)], 2, lambda lo, hi, pool: hi - lo)
+    [2, 3]
+    """
+    if n_jobs <= 1:
+        return [work(lo, hi, None) for lo, hi in chunks]
+    with ThreadPoolExecutor(max_workers=n_jobs) as pool:
+        if len(chunks) < 2:
+            return [work(lo, hi, pool) for lo, hi in chunks]
+        with ThreadPoolExecutor(max_workers=CHUNKS_IN_FLIGHT) as chunk_threads:
+            futures = [chunk_threads.submit(work, lo, hi, pool) for lo, hi in chunks]
+            return [future.result() for future in futures]
 
 
 def nearest_neighbors(
@@ -457,8 +504,7 @@ def nearest_neighbors(
     nodes = np.ascontiguousarray(nodes, dtype=float).reshape(-1, 2)
     n = len(samples)
     k = n if n_neighbors is None else min(n_neighbors, n)
-    tree = cKDTree(samples)
-    plan = plan_search(tree, nodes, n_neighbors=k, max_distance=max_distance)
+    plan = plan_search(samples, nodes, n_neighbors=k, max_distance=max_distance)
     m = len(nodes)
     out_idx = np.full((m, k), -1, dtype=np.int64)
     out_d2 = np.full((m, k), np.inf)

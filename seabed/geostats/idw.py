@@ -164,7 +164,8 @@ class InverseDistanceWeighting(GridMixin, _SampleStore, RegressorMixin, BaseEsti
         )
         for lo, hi in results.chunks():
             part_exclude = None if exclude is None else exclude[lo:hi]
-            self._interpolate_chunk(X[lo:hi], part_exclude, results.chunk(lo, hi))
+            with results.chunk(lo, hi) as part:
+                self._interpolate_chunk(X[lo:hi], part_exclude, part)
         return results.full
 
     def _interpolate_chunk(

@@ -8,7 +8,9 @@ from numba import njit
 
 from seabed.geostats import Variogram, _base, _lanes
 from seabed.geostats._kernels import (
+    _borrowed,
     _bucket_count,
+    _candidate_covariances,
     _cholesky_upper,
     _find_slot,
     _link_slot,
@@ -17,6 +19,8 @@ from seabed.geostats._kernels import (
     _unlink_slot,
     exp_negative,
     padded,
+    point_covariance,
+    structure_table,
 )
 from seabed.geostats._search import pieces
 from seabed.geostats.kriging import OrdinaryKriging
@@ -32,6 +36,46 @@ def _exp_in_lanes(x, out):
 def _exp_one_by_one(x, out):
     for i in range(x.shape[0]):
         out[i] = exp_negative(x[i])
+
+
+@njit
+def _through_borrowed_views(owned, scale):
+    values, (counts, factor) = _borrowed(owned)
+    for i in range(values.shape[0]):
+        values[i] *= scale * factor
+        counts[i] += 1
+    return values.sum(), counts[::2].copy()
+
+
+def test_borrowed_views_share_the_data():
+    """A borrowed view reads and writes its owner's data (nested tuples,
+    scalars passed through); what it returns by copy is owned anew."""
+    values = np.arange(4.0)
+    counts = np.zeros(4, dtype=np.int64)
+    total, every_other = _through_borrowed_views((values, (counts, 0.5)), 4.0)
+    assert total == 12.0 and values.tolist() == [0.0, 2.0, 4.0, 6.0]
+    assert counts.tolist() == [1, 1, 1, 1] and every_other.tolist() == [1, 1]
+    del counts
+    assert every_other.tolist() == [1, 1]
+
+
+def test_candidate_covariances_in_lanes_have_the_bits_of_one_pair():
+    """The group's covariance table (lanes, the common exponential model) holds
+    point_covariance's bits for every pair above the diagonal, nugget on
+    coincident samples included."""
+    rng = np.random.default_rng(2)
+    nc = 29
+    cx, cy = np.full(padded(nc), np.nan), np.full(padded(nc), np.nan)
+    cx[:nc], cy[:nc] = rng.uniform(0, 5000, nc), rng.uniform(0, 5000, nc)
+    cx[7], cy[7] = cx[3], cy[3]  # two samples at one place
+    table = structure_table(Variogram("exponential", psill=2.0, range=900.0))
+    out = np.zeros((nc, padded(nc)))
+    _candidate_covariances(cx, cy, nc, table, 0.25, out)
+    for a in range(nc):
+        for b in range(a, nc):
+            dx, dy = cx[a] - cx[b], cy[a] - cy[b]
+            assert out[a, b] == point_covariance(table, 0.25, dx, dy)
+    assert out[3, 7] == 2.25
 
 
 @njit

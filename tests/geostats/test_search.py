@@ -2,7 +2,6 @@
 
 import numpy as np
 import pytest
-from scipy.spatial import cKDTree
 
 from seabed.geostats._kernels import (
     _keeps_selection,
@@ -145,7 +144,7 @@ def test_candidates_hold_every_true_neighbour(lattice, leave_one_out):
     samples, nodes = lattice
     k = 10
     plan = plan_search(
-        cKDTree(samples),
+        samples,
         nodes,
         n_neighbors=k,
         max_distance=None,
@@ -163,16 +162,14 @@ def test_candidates_hold_every_true_neighbour(lattice, leave_one_out):
 
 def test_global_plan_shares_one_candidate_list(lattice):
     samples, nodes = lattice
-    plan = plan_search(cKDTree(samples), nodes, n_neighbors=None, max_distance=None)
+    plan = plan_search(samples, nodes, n_neighbors=None, max_distance=None)
     assert len(plan.cand_idx) == len(samples)
     assert np.all(plan.cand_lo == 0) and np.all(plan.cand_hi == len(samples))
 
 
 def test_threads_cover_every_group(lattice):
     samples, nodes = lattice
-    plan = plan_search(
-        cKDTree(samples), nodes, n_neighbors=4, max_distance=None, group_size=20
-    )
+    plan = plan_search(samples, nodes, n_neighbors=4, max_distance=None, group_size=20)
     seen = np.zeros(plan.n_groups, dtype=int)
 
     def mark(lo, hi):
