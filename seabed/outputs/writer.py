@@ -186,7 +186,10 @@ class _MapWriter:
         crs = self.frame.rio.crs
         bands = {}
         for filename, (da, description, units) in _map_layers(cells, simulated).items():
-            values, nodata = CogBuilder.band_of(da.rio.write_crs(crs))
+            # a shallow copy: rioxarray's write_crs copies the values, and the
+            # lon/lat of every cell, unless in place (12 MB per map of 2^19 cells)
+            located = da.copy(deep=False).rio.write_crs(crs, inplace=True)
+            values, nodata = CogBuilder.band_of(located)
             bands[filename] = (values, nodata, description, units)
         return bands
 
