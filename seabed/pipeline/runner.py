@@ -59,7 +59,7 @@ from seabed.outputs.dataset import (
     EncodedBlock,
     provenance_attrs,
 )
-from seabed.outputs.folder import TILES_FOLDER, _staging
+from seabed.outputs.folder import TILES_FOLDER, _digest_ahead, _staging
 from seabed.outputs.writer import (
     _MapWriter,
     _opened,
@@ -325,9 +325,13 @@ def _run(
                 kept.append(finished.cells)
             del finished
             _return_freed_memory()
-        map_files = maps.close(threads=in_flight)
+        # result.nc closed first and hashed for the manifest meanwhile (the
+        # largest file: 2.8 GB at 10^7 cells), while the maps are finished
         if data is not None:
-            data.close()
+            _digest_ahead(data.close())
+        map_files = maps.close(threads=in_flight)
+        for path in map_files:
+            _digest_ahead(path)
         tables = _combined(accounts, config)
         density_record = _density_record(config, used, accounts)
         notes.extend(_block_notes(accounts))
