@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 import string
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -208,10 +209,13 @@ class _MapWriter:
             self.builders[filename].write_band(values, nodata, row=row)
 
     def close(self, *, threads: int = 1) -> list[Path]:
+        """Make every COG, ``threads`` at a time (GDAL works outside the GIL, and
+        each file is the same however many are made at once); their paths in the
+        maps' order."""
+        builders = list(self.builders.values())
         try:
-            return [
-                builder.close(threads=threads) for builder in self.builders.values()
-            ]
+            with ThreadPoolExecutor(max(1, threads)) as pool:
+                return list(pool.map(lambda builder: builder.close(), builders))
         finally:
             for builder in self.builders.values():
                 builder.discard()

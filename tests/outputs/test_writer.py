@@ -172,3 +172,20 @@ def test_a_blocks_maps_are_converted_without_copying_its_cells(tmp_path):
     assert bands["rey_ppm"][0].dtype == np.float32
     np.testing.assert_array_equal(bands["rey_ppm"][0], ramp.astype(np.float32))
     xr.testing.assert_identical(cells, before)
+
+
+def test_maps_made_side_by_side_are_the_same_files(cells, tmp_path):
+    """The COGs are made two at a time at the end of a run: each file is the one
+    made alone, byte for byte, and the paths come in the maps' order."""
+    made = {}
+    for threads in (1, 2):
+        folder = tmp_path / f"threads{threads}"
+        folder.mkdir()
+        maps = writer._MapWriter(folder, cells, {})
+        for start in range(0, cells.sizes["y"], 2):
+            maps.write(cells.isel(y=slice(start, start + 2)), None, row=start)
+        made[threads] = maps.close(threads=threads)
+    assert [p.name for p in made[1]] == [p.name for p in made[2]]
+    assert len(made[1]) >= 5
+    for one, two in zip(made[1], made[2], strict=True):
+        assert one.read_bytes() == two.read_bytes(), one.name
