@@ -11,8 +11,9 @@ block and the grid's size, and each block fills its rows. What it writes equals 
 
 Compressing the chunks is most of the cost of writing ``result.nc``, and HDF5 does
 it under the GIL. :meth:`DatasetWriter.encode` does it instead, in the thread that
-computed the block (``zlib`` releases the GIL): it returns the block's chunks
-shuffled and DEFLATE-compressed as HDF5's filters would, and
+computed the block (libdeflate, or zlib where it is missing: both release the
+GIL; :mod:`seabed.outputs._deflate`): it returns the block's chunks shuffled and
+DEFLATE-compressed as HDF5's filters would, and
 :meth:`DatasetWriter.write_encoded` only stores them (HDF5's direct chunk write),
 so the blocks of a run are compressed side by side while one thread writes.
 
@@ -41,7 +42,6 @@ import json
 import os
 import secrets
 import shutil
-import zlib
 from collections.abc import Hashable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -56,6 +56,7 @@ import xarray as xr
 
 from seabed import chunks
 from seabed.exceptions import InputError
+from seabed.outputs._deflate import compress as deflate
 from seabed.outputs.cogs import CLASS_NODATA
 from seabed.outputs.files import _jsonable, atomic_path
 
@@ -471,7 +472,7 @@ def _compressed_chunks(
         flat = np.ascontiguousarray(piece).reshape(-1).view(np.uint8)
         shuffled = np.ascontiguousarray(flat.reshape(-1, values.itemsize).T)
         offset = tuple(o + row if axis == at_y else o for axis, o in enumerate(local))
-        yield offset, zlib.compress(shuffled.data, DEFLATE_LEVEL)
+        yield offset, deflate(shuffled.data, DEFLATE_LEVEL)
 
 
 def chunk_rows(block_rows: int) -> int:

@@ -779,7 +779,9 @@ def _coverage_dataset(
         | {"reason": ("reason", reasons, {"long_name": "exclusion reason"})},
         attrs={"include_zones": int(has_include), "area_of_interest": int(has_area)},
     )
-    return coverage.rio.write_crs(layout.crs).rio.write_transform(grid.rio.transform())
+    # in place: rioxarray copies the whole dataset otherwise, lon/lat included
+    coverage.rio.write_crs(layout.crs, inplace=True)
+    return coverage.rio.write_transform(grid.rio.transform(), inplace=True)
 
 
 def _attrs(where: str) -> dict[str, str]:

@@ -438,3 +438,27 @@ def test_every_warning_is_printed_once_in_one_line(tmp_path, monkeypatch):
     notes = json.loads((folder / "out" / "resource.json").read_text())["notes"]
     assert "seabed's warning" in notes
     assert not [n for n in notes if "library" in n]
+
+
+def test_a_file_hashed_ahead_is_not_read_again(tmp_path, monkeypatch):
+    """result.nc and the maps are hashed while the report is made; publishing
+    takes those digests, unless the file changed since (then it hashes again)."""
+    from seabed.outputs import folder
+
+    kept, changed = tmp_path / "result.nc", tmp_path / "rey_ppm.tif"
+    kept.write_bytes(os.urandom(3 << 20))
+    changed.write_bytes(b"a" * 1000)
+    for path in (kept, changed):
+        folder._digest_ahead(path)
+        folder._AHEAD[path.absolute()].result()
+    changed.write_bytes(b"b" * 2000)
+    expected = {path: sha256(path) for path in (kept, changed)}
+    assert folder._entry_of(changed)["sha256"] == expected[changed]
+
+    def no_second_read(path):
+        raise AssertionError(f"{path} read again")
+
+    monkeypatch.setattr(folder, "_entry", no_second_read)
+    entry = folder._entry_of(kept)
+    assert entry["sha256"] == expected[kept] and entry["size"] == 3 << 20
+    assert not folder._AHEAD

@@ -143,3 +143,49 @@ def test_on_grid_restores_what_assignments_drop(cells):
     assert placed.x.attrs["standard_name"] == "projection_x_coordinate"
     assert placed.lat.attrs["units"] == "degrees_north"
     assert placed.rio.crs == cells.rio.crs
+
+
+def test_a_blocks_maps_are_converted_without_copying_its_cells(tmp_path):
+    """Converting a block's maps takes the float32 bands themselves, not a copy
+    of each layer with the block's lon/lat (rioxarray's write_crs copies unless
+    in place), and leaves the cells as they were."""
+    import tracemalloc
+
+    grid = make_grid(BOX, 250)  # 60,000 cells: arrays outweigh Python's objects
+    shape = (grid.sizes["y"], grid.sizes["x"])
+    ramp = np.linspace(0.0, 1.0, shape[0] * shape[1]).reshape(shape)
+    names = ("rey_ppm", "treo_ppm", "thickness_m", "excluded_total_fraction")
+    cells = grid.assign(
+        {name: (("y", "x"), ramp + i, cf_attrs(name)) for i, name in enumerate(names)}
+    )
+    before = cells.copy(deep=True)
+    maps = writer._MapWriter(tmp_path, cells, {})
+    tracemalloc.start()
+    try:
+        bands = maps.bands(cells, None)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert set(bands) == {"rey_ppm", "treo_ppm", "thickness_m", "excluded_fraction"}
+    held = sum(values.nbytes for values, *_ in bands.values())
+    assert peak < held + 2 * cells["rey_ppm"].nbytes  # one layer at a time
+    assert bands["rey_ppm"][0].dtype == np.float32
+    np.testing.assert_array_equal(bands["rey_ppm"][0], ramp.astype(np.float32))
+    xr.testing.assert_identical(cells, before)
+
+
+def test_maps_made_side_by_side_are_the_same_files(cells, tmp_path):
+    """The COGs are made two at a time at the end of a run: each file is the one
+    made alone, byte for byte, and the paths come in the maps' order."""
+    made = {}
+    for threads in (1, 2):
+        folder = tmp_path / f"threads{threads}"
+        folder.mkdir()
+        maps = writer._MapWriter(folder, cells, {})
+        for start in range(0, cells.sizes["y"], 2):
+            maps.write(cells.isel(y=slice(start, start + 2)), None, row=start)
+        made[threads] = maps.close(threads=threads)
+    assert [p.name for p in made[1]] == [p.name for p in made[2]]
+    assert len(made[1]) >= 5
+    for one, two in zip(made[1], made[2], strict=True):
+        assert one.read_bytes() == two.read_bytes(), one.name

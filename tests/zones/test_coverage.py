@@ -371,3 +371,17 @@ def test_cells_near_the_boundary_include_every_cell_it_touches(tricky_polygon):
     near = _cells_near(tree, layout)
     assert np.isin(touched, near).all()
     assert near.size < 1.25 * touched.size  # not every cell: the point of it
+
+
+def test_coverage_shares_the_grids_coordinates(tricky_polygon):
+    """The coverage of a block of rows carries the grid's lon/lat and CRS without
+    copying them (rioxarray's write_crs copies the whole dataset unless in place:
+    three arrays of the block's size per call), and leaves the grid as it was."""
+    grid = local_grid()
+    before = grid.copy(deep=True)
+    coverage = zone_coverage(grid, include=tricky_polygon)
+    assert np.shares_memory(coverage["lon"].values, grid["lon"].values)
+    assert coverage.rio.crs == grid.rio.crs
+    assert coverage.rio.transform() == grid.rio.transform()
+    assert coverage["available_fraction"].rio.crs == grid.rio.crs
+    xr.testing.assert_identical(grid, before)
