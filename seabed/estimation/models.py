@@ -417,10 +417,10 @@ def _stack_slices(grades: xr.Dataset, labels: list[str]) -> tuple[xr.Dataset, in
     ]
     stacked = xr.concat(per_slice, dim="slice").assign_coords(slice=labels)
     gaps = stacked.isnull() & window.notnull()
+    # filled in place: ``where`` would make a second copy of every slice
+    np.copyto(stacked.values, window.values, where=gaps.values)
     grades = grades.drop_vars(names, errors="ignore")
-    grades["slice_rey_ppm"] = stacked.where(~gaps, window).assign_attrs(
-        cf_attrs("slice_rey_ppm")
-    )
+    grades["slice_rey_ppm"] = stacked.assign_attrs(cf_attrs("slice_rey_ppm"))
     return grades, int(gaps.sum())
 
 

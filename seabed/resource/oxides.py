@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import xarray as xr
+from numpy.typing import NDArray
 
 from seabed.elements import (
     OXIDE_CHOICES,
@@ -78,22 +79,16 @@ def element_table(
     oxides = _oxide_variables(ds)
     elements = [ds[name].attrs["element"] for name in oxides]
     ore_t = _values(ds.ore_t)
-    # rey_t, then each element's tonnes and its oxide's, summed in one pass
-    sums = cutoff_sums(
-        _values(ds.rey_ppm),
-        np.stack(
-            [
-                _values(ds.rey_t),
-                *(ore_t * _values(ds[element_column(e)]) * _PPM for e in elements),
-                *(_values(ds[name]) for name in oxides),
-            ]
-        ),
-        np.zeros(ore_t.size),
-        cutoffs,
-    )
+    # rey_t, then each element's tonnes and its oxide's
+    layers: list[Callable[[], NDArray[np.float64]]] = [
+        lambda: _values(ds.rey_t),
+        *(lambda e=e: ore_t * _values(ds[element_column(e)]) * _PPM for e in elements),
+        *(lambda name=name: _values(ds[name]) for name in oxides),
+    ]
+    sums = _sums_in_batches(_values(ds.rey_ppm), layers, cutoffs)
     rows = []
     for k, cutoff in enumerate(cutoffs):
-        totals = sums.values[0, k].tolist()
+        totals = sums[k].tolist()
         rey_t = totals[0]
         for i, name in enumerate(oxides):
             attrs = ds[name].attrs
@@ -117,6 +112,31 @@ def element_table(
                 }
             )
     return pd.DataFrame(rows)
+
+
+#: Layers summed in one pass of the cells: 31 at once (15 elements, their oxides
+#: and REY) made a stack of 130 MB per block of 2^19 cells.
+_LAYERS_PER_PASS = 8
+
+
+def _sums_in_batches(
+    grade: NDArray[np.float64],
+    layers: Sequence[Callable[[], NDArray[np.float64]]],
+    cutoffs: Sequence[float],
+) -> NDArray[np.float64]:
+    """``(cut-off, layer)`` totals of the layers over the cells at or above each
+    cut-off, a few layers per pass. Each total is an exact sum, so the batches
+    do not change it."""
+    batches = [
+        cutoff_sums(
+            grade,
+            np.stack([make() for make in layers[start : start + _LAYERS_PER_PASS]]),
+            np.zeros(grade.size),
+            cutoffs,
+        ).values[0]
+        for start in range(0, len(layers), _LAYERS_PER_PASS)
+    ]
+    return np.concatenate(batches, axis=-1)
 
 
 def read_demand_table(path: str | Path) -> dict[str, float]:

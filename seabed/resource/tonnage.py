@@ -219,15 +219,20 @@ def slice_thickness(
             column="composite.slice_m",
             hint="give a window bottom_m > top_m and a slice_m > 0",
         )
-    top = xr.DataArray(edges[:-1], dims="slice")
-    bottom = xr.DataArray(edges[1:], dims="slice")
     base = xr.full_like(like, np.inf, dtype=float)
     if sediment_m is not None:
         _check_aligned(like, sediment_m, "sediment_thickness")
         base = sediment_m.fillna(np.inf)
-    thickness = (xr.where(bottom < base, bottom, base) - top).clip(min=0.0)
+    # slice by slice into one array: a block's ten slices at once made three
+    # temporaries of all of them (min(bottom, base) - top, clipped at 0)
+    floor = base.to_numpy()
+    values = np.empty((edges.size - 1, *floor.shape))
+    for k, (top, bottom) in enumerate(pairwise(edges)):
+        np.maximum(np.where(bottom < floor, bottom, floor) - top, 0.0, out=values[k])
     labels = [f"{a:g}-{b:g}" for a, b in pairwise(edges)]
-    thickness = thickness.assign_coords(
+    thickness = xr.DataArray(
+        values, dims=("slice", *base.dims), coords=base.coords
+    ).assign_coords(
         slice=labels,
         slice_top_m=("slice", edges[:-1]),
         slice_bottom_m=("slice", edges[1:]),
@@ -260,14 +265,37 @@ def depth_weighted_grade(
     >>> float(depth_weighted_grade(grade, thickness, fallback=fallback)[0, 0])
     400.0
     """
-    weight = slice_thickness_m.where(slice_thickness_m > 0, 0.0)
-    # skipna=False: a slice with mud but no grade leaves the cell without one (a
-    # skipped NaN would make an unestimated cell a 0 ppm one, counted in the tonnes)
-    weighted = xr.where(weight > 0, slice_grade * weight, 0.0).sum(
-        "slice", skipna=False
-    )
-    total = weight.sum("slice")
-    return xr.where(total > 0, weighted / total.where(total > 0), fallback)
+    grade, thickness = xr.align(slice_grade, slice_thickness_m, join="inner")
+    thickness = thickness.transpose("slice", ...)
+    grade = grade.transpose(*thickness.dims)
+    weighted, total = _weighted_sums(grade.to_numpy(), thickness.to_numpy())
+    like = thickness.isel(slice=0, drop=True).rename(None)
+    like.attrs = {}
+    weighted_grade, total_m = like.copy(data=weighted), like.copy(data=total)
+    return xr.where(total_m > 0, weighted_grade / total_m.where(total_m > 0), fallback)
+
+
+def _weighted_sums(
+    grade: NDArray[np.float64], thickness: NDArray[np.float64]
+) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    """``sum_k w_k g_k`` and ``sum_k w_k`` over the slices (axis 0), ``w`` the
+    thickness where positive, else 0, added slice by slice in their order (what a
+    sum along the slices does, without temporaries of all of them at once).
+
+    A slice with mud but no grade makes the cell's sum NaN: skipping it would
+    make an unestimated cell a 0 ppm one, counted in the tonnes.
+    """
+    weighted = np.empty(thickness.shape[1:])
+    total = np.empty(thickness.shape[1:])
+    for k in range(thickness.shape[0]):
+        weight = np.where(thickness[k] > 0, thickness[k], 0.0)
+        term = np.where(weight > 0, grade[k] * weight, 0.0)
+        if k == 0:
+            weighted[...], total[...] = term, weight
+        else:
+            weighted += term
+            total += weight
+    return weighted, total
 
 
 def mined_window(ds: xr.Dataset) -> xr.Dataset:
