@@ -57,6 +57,7 @@ import xarray as xr
 from seabed import chunks
 from seabed.exceptions import InputError
 from seabed.outputs._deflate import compress as deflate
+from seabed.outputs._deflate import compressor_name as deflate_library
 from seabed.outputs.cogs import CLASS_NODATA
 from seabed.outputs.files import _jsonable, atomic_path
 
@@ -66,6 +67,7 @@ __all__ = [
     "DatasetWriter",
     "EncodedBlock",
     "chunk_rows",
+    "deflate_library",
     "provenance_attrs",
     "write_dataset",
 ]

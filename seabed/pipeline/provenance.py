@@ -25,6 +25,8 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
+from seabed.outputs.dataset import deflate_library
+
 __all__ = ["file_sha256", "library_versions", "provenance"]
 
 _LIBRARIES = (
@@ -55,7 +57,8 @@ def file_sha256(path: str | Path, *, chunk_size: int = 1 << 20) -> str:
 
 
 def library_versions() -> dict[str, str]:
-    """Versions of Python, the libraries that shape the numbers, GDAL and PROJ."""
+    """Versions of Python, the libraries that shape the numbers, GDAL and PROJ,
+    and the DEFLATE library that compressed ``result.nc``."""
     versions = {"python": platform.python_version()}
     for name in _LIBRARIES:
         try:
@@ -70,6 +73,8 @@ def library_versions() -> dict[str, str]:
         versions["PROJ"] = pyproj.proj_version_str
     except ImportError:  # pragma: no cover - both are hard dependencies
         pass
+    # which library compressed result.nc: the same values, other bytes
+    versions["DEFLATE"] = deflate_library()
     return versions
 
 
