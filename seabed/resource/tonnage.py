@@ -269,8 +269,8 @@ def depth_weighted_grade(
     thickness = thickness.transpose("slice", ...)
     grade = grade.transpose(*thickness.dims)
     weighted, total = _weighted_sums(grade.to_numpy(), thickness.to_numpy())
-    like = thickness.isel(slice=0, drop=True).rename(None)
-    like.attrs = {}
+    like = thickness.isel(slice=0, drop=True)
+    like.name, like.attrs = None, {}
     weighted_grade, total_m = like.copy(data=weighted), like.copy(data=total)
     return xr.where(total_m > 0, weighted_grade / total_m.where(total_m > 0), fallback)
 
