@@ -34,7 +34,9 @@ from seabed.geostats.simulation import ConditionalSimulation
 from seabed.resource import simulate_recoverable, summarize_recoverable
 
 
-def one_truth(seed: int, histogram: str | bool, n_realizations: int = 20) -> pd.DataFrame:
+def one_truth(
+    seed: int, histogram: str | bool, n_realizations: int = 20
+) -> pd.DataFrame:
     """The simulated recoverable tonnage of one truth against the truth's."""
     truth = case.LognormalTruth(seed)
     X = case.survey_cores(seed)
