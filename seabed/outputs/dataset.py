@@ -420,7 +420,11 @@ def _template(block: xr.Dataset, frame: xr.Dataset) -> xr.Dataset:
     for name, variable in block.variables.items():
         if name == "y":
             continue
-        if "y" in variable.dims:
+        if name in frame.variables and "y" not in variable.dims:
+            # the grid's own (``x``, the grid mapping): a block's GeoTransform
+            # starts at its first row, and blocks come in any order
+            variable = frame[name].variable
+        elif "y" in variable.dims:
             shape = tuple(
                 n_rows if d == "y" else s
                 for d, s in zip(variable.dims, variable.shape, strict=True)
