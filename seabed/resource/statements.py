@@ -47,6 +47,7 @@ from seabed.resource.tonnage import (
     _checked_thickness,
     _oxide_variables,
     _require,
+    _running_weighted_sums,
     _values,
     _with_depths,
 )
@@ -585,14 +586,10 @@ def depth_statements(
     top = float(thickness.slice_top_m[0])
     per_slice: list[pd.DataFrame] = []
     cumulative: list[pd.DataFrame] = []
-    # running sums from the top: the same additions, in the same order, as
-    # depth_weighted_grade over the slices down to each depth, without redoing them
-    weighted = np.zeros_like(window)
-    total = np.zeros_like(window)
-    for i in range(heights.shape[0]):
-        weight = np.where(heights[i] > 0, heights[i], 0.0)
-        weighted = weighted + np.where(weight > 0, slices[i] * weight, 0.0)
-        total = total + weight
+    # running sums from the top: depth_weighted_grade's over the slices down to
+    # each depth, without redoing them
+    running = _running_weighted_sums(slices, heights)
+    for i, (weighted, total) in enumerate(running):
         with np.errstate(invalid="ignore", divide="ignore"):
             down_to_grade = np.where(
                 total > 0, weighted / np.where(total > 0, total, np.nan), window

@@ -30,7 +30,7 @@ Examples
 from __future__ import annotations
 
 import warnings
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from itertools import pairwise
 
 import numpy as np
@@ -268,34 +268,33 @@ def depth_weighted_grade(
     grade, thickness = xr.align(slice_grade, slice_thickness_m, join="inner")
     thickness = thickness.transpose("slice", ...)
     grade = grade.transpose(*thickness.dims)
-    weighted, total = _weighted_sums(grade.to_numpy(), thickness.to_numpy())
+    *_, (weighted, total) = _running_weighted_sums(
+        grade.to_numpy(), thickness.to_numpy()
+    )
     like = thickness.isel(slice=0, drop=True)
     like.name, like.attrs = None, {}
     weighted_grade, total_m = like.copy(data=weighted), like.copy(data=total)
     return xr.where(total_m > 0, weighted_grade / total_m.where(total_m > 0), fallback)
 
 
-def _weighted_sums(
+def _running_weighted_sums(
     grade: NDArray[np.float64], thickness: NDArray[np.float64]
-) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
-    """``sum_k w_k g_k`` and ``sum_k w_k`` over the slices (axis 0), ``w`` the
-    thickness where positive, else 0, added slice by slice in their order (what a
-    sum along the slices does, without temporaries of all of them at once).
+) -> Iterator[tuple[NDArray[np.float64], NDArray[np.float64]]]:
+    """``sum_k w_k g_k`` and ``sum_k w_k`` over the slices (axis 0) down to each
+    slice in turn, ``w`` the thickness where positive, else 0: the slices added
+    one by one in their order, without temporaries of all of them at once. The
+    arrays yielded are updated in place by the next slice.
 
     A slice with mud but no grade makes the cell's sum NaN: skipping it would
     make an unestimated cell a 0 ppm one, counted in the tonnes.
     """
-    weighted = np.empty(thickness.shape[1:])
-    total = np.empty(thickness.shape[1:])
+    weighted = np.zeros(thickness.shape[1:])
+    total = np.zeros(thickness.shape[1:])
     for k in range(thickness.shape[0]):
         weight = np.where(thickness[k] > 0, thickness[k], 0.0)
-        term = np.where(weight > 0, grade[k] * weight, 0.0)
-        if k == 0:
-            weighted[...], total[...] = term, weight
-        else:
-            weighted += term
-            total += weight
-    return weighted, total
+        weighted += np.where(weight > 0, grade[k] * weight, 0.0)
+        total += weight
+        yield weighted, total
 
 
 def mined_window(ds: xr.Dataset) -> xr.Dataset:
