@@ -67,6 +67,11 @@ _GAUSS_NODES = np.array([-0.5, 0.5]) / math.sqrt(3.0)
 # is below 7e-11 there, and it costs a quarter of the 2 x 2 rule (a 10^8-cell grid
 # of 25 m cells would spend minutes in PROJ's factors otherwise).
 _MIDPOINT_MAX_SIDE_M = 250.0
+# PROJ's areal scale is interpolated between knots this far apart (m), and
+# computed point by point wherever the interpolation misses PROJ by more than
+# _SCALE_CHECK at the centre of a knot cell (see _inverse_areal_scale).
+_SCALE_KNOT_M = 2000.0
+_SCALE_CHECK = 1e-9
 
 
 def utm_crs(lon: float, lat: float) -> pyproj.CRS:
@@ -478,26 +483,124 @@ def _cell_area_m2(
 ) -> NDArray[np.float64]:
     """Ellipsoidal area of square cells: the integral of 1/(areal scale) over each.
 
-    Rows are processed in blocks so that PROJ's twelve factor arrays stay small.
+    Rows are processed in blocks so that the nodes' arrays stay small.
     """
-    projection = pyproj.Proj(crs)
-    to_lon_lat = pyproj.Transformer.from_crs(crs, _WGS84, always_xy=True)
     nodes = _GAUSS_NODES if resolution > _MIDPOINT_MAX_SIDE_M else np.zeros(1)
     offsets = nodes * resolution
     k = nodes.size
     x_nodes = (x[:, None] + offsets).ravel()  # k nodes per column, in column order
+    # interpolated where the knots are fewer than the nodes (cells of 1 km or less);
+    # a rule of the resolution alone, so every block of rows follows the same one
+    smooth = resolution <= _SCALE_KNOT_M / 2
+    inverse_scale = _inverse_areal_scale if smooth else _proj_inverse_scale
     area = np.empty((y.size, x.size))
     rows_per_block = max(1, chunks.AREA_FACTOR_CELLS // x.size)
     for start in range(0, y.size, rows_per_block):
         rows = slice(start, start + rows_per_block)
         y_nodes = (y[rows, None] + offsets).ravel()
-        node_x, node_y = np.meshgrid(x_nodes, y_nodes)
-        node_lon, node_lat = to_lon_lat.transform(node_x, node_y)
-        scale = np.asarray(projection.get_factors(node_lon, node_lat).areal_scale)
+        inverse = inverse_scale(x_nodes, y_nodes, crs)
         # Average 1/m over the k x k nodes of each cell.
-        inverse = (1.0 / scale).reshape(-1, k, x.size, k).mean(axis=(1, 3))
-        area[rows] = inverse * resolution**2
+        area[rows] = inverse.reshape(-1, k, x.size, k).mean(axis=(1, 3)) * resolution**2
     return area
+
+
+def _inverse_areal_scale(
+    x: NDArray[np.float64], y: NDArray[np.float64], crs: pyproj.CRS
+) -> NDArray[np.float64]:
+    """1 / PROJ's areal scale at the points ``(x[j], y[i])``, shape (y, x).
+
+    PROJ derives its factors numerically, about 0.7 microseconds a point, where a
+    run has up to 10^8 cells; the scale varies over the Earth's radius, so it is
+    evaluated at knots every :data:`_SCALE_KNOT_M` metres of the CRS (anchored at its
+    origin, so that every block of rows uses the same knots: a cell's value
+    depends on nothing else) and interpolated by cubics between them (error of
+    order (2 km / R)^4, far below PROJ's own 1e-11). Every cell of the knots is
+    checked at its centre against PROJ; where the two differ by more than
+    :data:`_SCALE_CHECK` (a projection's edge, an interrupted projection), its
+    points are computed by PROJ one by one.
+    """
+    ux, uy = x / _SCALE_KNOT_M, y / _SCALE_KNOT_M
+    cell_x, cell_y = np.floor(ux), np.floor(uy)
+    knot_x = np.arange(cell_x.min() - 1, cell_x.max() + 3)
+    knot_y = np.arange(cell_y.min() - 1, cell_y.max() + 3)
+    knots = _proj_inverse_scale(knot_x * _SCALE_KNOT_M, knot_y * _SCALE_KNOT_M, crs)
+    # a point's knots are those of its cell's corners and one more each side
+    col = (cell_x - knot_x[0] - 1).astype(np.intp)
+    row = (cell_y - knot_y[0] - 1).astype(np.intp)
+    values = _cubic(
+        _cubic(knots, col, _cubic_weights(ux - cell_x), axis=1),
+        row,
+        _cubic_weights(uy - cell_y),
+        axis=0,
+    )
+    # the check: each knot cell's centre, interpolated and from PROJ
+    cells_x, cells_y = np.unique(col), np.unique(row)
+    half = _cubic_weights(np.full(1, 0.5))
+    centres = _cubic(
+        _cubic(knots, cells_x, np.repeat(half, cells_x.size, axis=0), axis=1),
+        cells_y,
+        np.repeat(half, cells_y.size, axis=0),
+        axis=0,
+    )
+    exact = _proj_inverse_scale(
+        (knot_x[cells_x] + 1.5) * _SCALE_KNOT_M,
+        (knot_y[cells_y] + 1.5) * _SCALE_KNOT_M,
+        crs,
+    )
+    failed = ~(np.abs(centres / exact - 1.0) <= _SCALE_CHECK)  # NaN fails too
+    if failed.any():
+        bad = np.zeros((knot_y.size, knot_x.size), dtype=bool)
+        bad[np.ix_(cells_y, cells_x)] = failed
+        redo = bad[row[:, None], col[None, :]]
+        yy, xx = np.broadcast_arrays(y[:, None], x[None, :])
+        values[redo] = _proj_inverse_scale_at(xx[redo], yy[redo], crs)
+    return values
+
+
+def _cubic_weights(t: NDArray[np.float64]) -> NDArray[np.float64]:
+    """Lagrange weights of the knots -1, 0, 1, 2 at ``t`` in [0, 1), shape (n, 4)."""
+    return np.stack(
+        [
+            -t * (t - 1.0) * (t - 2.0) / 6.0,
+            (t + 1.0) * (t - 1.0) * (t - 2.0) / 2.0,
+            -(t + 1.0) * t * (t - 2.0) / 2.0,
+            (t + 1.0) * t * (t - 1.0) / 6.0,
+        ],
+        axis=-1,
+    )
+
+
+def _cubic(
+    values: NDArray[np.float64],
+    first: NDArray[np.intp],
+    weights: NDArray[np.float64],
+    axis: int,
+) -> NDArray[np.float64]:
+    """Values interpolated along ``axis`` from the four knots from ``first`` on
+    (the second and third are the ends of the interval) with ``weights`` (n, 4)."""
+    out = 0.0
+    for b in range(4):
+        taken = np.take(values, first + b, axis=axis)
+        w = weights[:, b] if axis == 1 else weights[:, b, None]
+        out = out + w * taken
+    return np.asarray(out)
+
+
+def _proj_inverse_scale(
+    x: NDArray[np.float64], y: NDArray[np.float64], crs: pyproj.CRS
+) -> NDArray[np.float64]:
+    """1 / PROJ's areal scale on the lattice ``(x[j], y[i])``, shape (y, x)."""
+    xx, yy = np.meshgrid(x, y)
+    return _proj_inverse_scale_at(xx, yy, crs)
+
+
+def _proj_inverse_scale_at(
+    x: NDArray[np.float64], y: NDArray[np.float64], crs: pyproj.CRS
+) -> NDArray[np.float64]:
+    """1 / PROJ's areal scale at the points ``(x, y)`` of the CRS."""
+    lon, lat = pyproj.Transformer.from_crs(crs, _WGS84, always_xy=True).transform(x, y)
+    scale = pyproj.Proj(crs).get_factors(lon, lat).areal_scale
+    return 1.0 / np.asarray(scale, dtype=float)
 
 
 def _centres_lon_lat(

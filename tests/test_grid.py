@@ -1,5 +1,7 @@
 """Tests of seabed.grid: UTM choice, snapping, CF/CRS metadata and geodesic cell areas."""
 
+from itertools import pairwise
+
 import numpy as np
 import pyproj
 import pytest
@@ -233,3 +235,44 @@ def test_fine_cells_take_the_midpoint_rule_within_2e10(resolution, monkeypatch):
     gauss = make_grid(bounds, resolution, crs=crs, bounds_crs=crs).cell_area_m2
     np.testing.assert_allclose(midpoint, gauss, rtol=2e-10)
     assert not np.array_equal(midpoint, gauss)  # the rules did differ
+
+
+def _proj_cell_areas(grid):
+    """Each cell's area by the midpoint rule, PROJ's areal scale at its centre."""
+    crs = grid.rio.crs
+    xx, yy = np.meshgrid(grid.x.values, grid.y.values)
+    lon, lat = pyproj.Transformer.from_crs(crs, 4326, always_xy=True).transform(xx, yy)
+    scale = np.asarray(pyproj.Proj(crs).get_factors(lon, lat).areal_scale)
+    return float(grid.attrs["resolution_m"]) ** 2 / scale
+
+
+@pytest.mark.parametrize("lon", [150.5, 153.05, 155.9])
+def test_fine_cells_interpolate_projs_scale_to_1e10(lon):
+    """Below 1 km the areal scale comes from knots 2 km apart, interpolated by
+    cubics: every cell within 1e-10 of PROJ's own value at its centre."""
+    crs = pyproj.CRS.from_epsg(32656)
+    x_c, y_c = pyproj.Transformer.from_crs(4326, crs, always_xy=True).transform(
+        lon, 21.0
+    )
+    bounds = (x_c, y_c, x_c + 23_000.0, y_c + 9_000.0)
+    grid = make_grid(bounds, 79.0, crs=crs, bounds_crs=crs)
+    np.testing.assert_allclose(grid.cell_area_m2, _proj_cell_areas(grid), rtol=1e-10)
+
+
+def test_fine_cells_in_blocks_of_rows_equal_the_whole_grid():
+    """A cell's knots are anchored to the CRS, not to the rows asked for."""
+    bounds = (153.5, 21.8, 153.75, 21.95)
+    whole = make_grid(bounds, 97.0)
+    frame = make_grid(bounds, 97.0, frame_only=True)
+    edges = [0, 1, 7, 40, 41, whole.sizes["y"]]
+    parts = [grid_module.grid_rows(frame, a, b) for a, b in pairwise(edges)]
+    joined = np.concatenate([p.cell_area_m2.values for p in parts])
+    assert np.array_equal(joined, whole.cell_area_m2.values)
+
+
+def test_cells_the_interpolation_misses_are_computed_by_proj(monkeypatch):
+    """Where the cubic misses PROJ at a knot cell's centre (a projection's edge),
+    that cell's points are computed one by one: with no tolerance, all of them."""
+    monkeypatch.setattr(grid_module, "_SCALE_CHECK", -1.0)
+    grid = make_grid((153.5, 21.8, 153.6, 21.9), 150.0)
+    np.testing.assert_allclose(grid.cell_area_m2, _proj_cell_areas(grid), rtol=1e-15)
