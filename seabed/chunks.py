@@ -12,7 +12,7 @@ Examples
 --------
 >>> from seabed import chunks
 >>> chunks.BLOCK_CELLS, chunks.IN_MEMORY_CELLS, chunks.MAX_MAP_CELLS
-(524288, 4194304, 1500)
+(262144, 4194304, 1500)
 >>> chunks.BLOCK_CELLS * 1.3e3 / 2**30 < 1  # GiB held by one block of rows
 True
 """
@@ -30,11 +30,14 @@ __all__ = [
 ]
 
 #: Cells of one block of grid rows estimated and accounted for at a time
-#: (:func:`seabed.pipeline.block_rows`). A block holds about 1.3 KB per cell (every
-#: grade, slice, fraction and tonnage), so 2**19 cells keep it near 0.7 GB. It
-#: depends on the grid's width only, never on tiles or workers, so the blocks, and
-#: the sums over them, are the same for every tile size and cluster.
-BLOCK_CELLS = 2**19
+#: (:func:`seabed.pipeline.block_rows`). A block holds about 1.5 KB per cell at its
+#: peak (every grade, slice, fraction and tonnage, and the steps' temporaries), and a
+#: run has one block in flight per worker: with 2**18 cells two workers peaked at
+#: 2.0-2.1 GB on a 10^7-cell run, against 3.3-3.5 GB with 2**19, for 6 % more time
+#: (docs/performance.md). It depends on the grid's width only, never on tiles or
+#: workers, so the blocks, and the sums over them, are the same for every tile size
+#: and cluster.
+BLOCK_CELLS = 2**18
 
 #: Grids up to this many cells keep every variable of every cell in
 #: ``RunResult.dataset`` (about 550 bytes a cell with ten depth slices: 2.3 GB);

@@ -59,7 +59,8 @@ def survey_cores(seed: int) -> np.ndarray:
     rng = np.random.default_rng([seed, 1])
     nodes = (np.arange(11) + 0.5) / 11 * SIDE_M
     X = np.column_stack([a.ravel() for a in np.meshgrid(nodes, nodes)])[:120]
-    return X + rng.uniform(-900, 900, X.shape)
+    jitter = 0.045 * SIDE_M  # 900 m in the 20 km square
+    return X + rng.uniform(-jitter, jitter, X.shape)
 
 
 def truth_recoverable(grades: np.ndarray) -> pd.DataFrame:
