@@ -578,12 +578,12 @@ def _cubic(
 ) -> NDArray[np.float64]:
     """Values interpolated along ``axis`` from the four knots from ``first`` on
     (the second and third are the ends of the interval) with ``weights`` (n, 4)."""
-    out = 0.0
-    for b in range(4):
-        taken = np.take(values, first + b, axis=axis)
+
+    def term(b: int) -> NDArray[np.float64]:
         w = weights[:, b] if axis == 1 else weights[:, b, None]
-        out = out + w * taken
-    return np.asarray(out)
+        return w * np.take(values, first + b, axis=axis)
+
+    return term(0) + term(1) + term(2) + term(3)
 
 
 def _proj_inverse_scale(
