@@ -14,6 +14,10 @@ Run from the repository root (about 10 s per seed on one core)::
         --out docs/validation/recoverable_truths_spatial.csv
     python validation/recoverable_truths.py --summarize \\
         docs/validation/recoverable_truths_*.csv
+
+``--range-m`` and ``--side-m`` change the truth's range and the survey square
+(the 120 cores keep their jittered 11 x 11 layout); ``--cores-alone`` prints how far
+the cores' own shares above the cut-offs are from the ground's, with no model.
 """
 
 from __future__ import annotations
@@ -82,23 +86,58 @@ def one_truth(
     )
 
 
+def cores_alone(seeds: list[int]) -> str:
+    """What the 120 cores know without any model: the share of the cores at or
+    above each cut-off (and their REY per core) against the ground's share (and
+    REY per SMU), as a markdown table of the relative error over ``seeds``."""
+    errors: dict[tuple[float, str], list[float]] = {}
+    for seed in seeds:
+        truth = case.LognormalTruth(seed)
+        cores = truth(case.survey_cores(seed))
+        ground = truth.cells(case.SMU_M)
+        for cutoff in case.CUTOFFS:
+            pairs = {
+                "ore_t": (np.mean(cores >= cutoff), np.mean(ground >= cutoff)),
+                "rey_t": (
+                    np.sum(cores[cores >= cutoff]) / cores.size,
+                    np.sum(ground[ground >= cutoff]) / ground.size,
+                ),
+            }
+            for quantity, (known, true) in pairs.items():
+                errors.setdefault((cutoff, quantity), []).append(known / true - 1)
+    lines = [
+        "| cut-off ppm | quantity | truths | cores within 10 % | sd of the error |",
+        "|---|---|---|---|---|",
+    ]
+    for (cutoff, quantity), values in errors.items():
+        error = np.array(values)
+        lines.append(
+            f"| {cutoff:,.0f} | {quantity} | {error.size} "
+            f"| {np.mean(np.abs(error) <= 0.10):.0%} | {error.std(ddof=1):.1%} |"
+        )
+    return "\n".join(lines)
+
+
 def summarize(frame: pd.DataFrame) -> pd.DataFrame:
     """Coverage of P10-P90 (with a 95 % interval) and the mean's error, per group."""
-    frame = frame.assign(
+    frame = _with_setting(frame).assign(
         inside=(frame.p10 <= frame.truth) & (frame.truth <= frame.p90),
         within_10=(frame["mean"] / frame.truth - 1).abs() <= 0.10,
         error=frame["mean"] / frame.truth - 1,
     )
     rows = []
-    for key, group in frame.groupby(["histogram", "cutoff_ppm", "quantity"]):
+    keys = ["range_m", "side_m", "histogram", "cutoff_ppm", "quantity"]
+    for key, group in frame.groupby(keys):
         n, k = len(group), int(group.inside.sum())
         low = beta.ppf(0.025, k, n - k + 1) if k > 0 else 0.0
         high = beta.ppf(0.975, k + 1, n - k) if k < n else 1.0
         rows.append(
             {
-                "histogram": key[0],
-                "cutoff_ppm": key[1],
-                "quantity": key[2],
+                "range_m": key[0],
+                "side_m": key[1],
+                "histogram": key[2],
+                "cutoff_ppm": key[3],
+                "quantity": key[4],
                 "truths": n,
                 "coverage": k / n,
                 "ci_low": low,
@@ -114,11 +153,13 @@ def summarize(frame: pd.DataFrame) -> pd.DataFrame:
 def markdown(table: pd.DataFrame) -> str:
     """The summary as a markdown table (percentages for the shares)."""
     lines = [
-        "| histogram | cut-off ppm | quantity | truths | inside P10-P90 | coverage "
-        "| 95 % interval | mean within 10 % | mean error | sd of the error |",
-        "|---|---|---|---|---|---|---|---|---|---|",
+        "| range m | square m | histogram | cut-off ppm | quantity | truths "
+        "| inside P10-P90 | coverage | 95 % interval | mean within 10 % | mean error "
+        "| sd of the error |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     lines += [
+        f"| {row.range_m:,.0f} | {row.side_m:,.0f} "
         f"| {row.histogram} | {row.cutoff_ppm:,.0f} | {row.quantity} "
         f"| {row.truths} | {round(row.coverage * row.truths)} "
         f"| {row.coverage:.0%} | {row.ci_low:.0%}-{row.ci_high:.0%} "
@@ -207,6 +248,11 @@ def main() -> None:
     )
     parser.add_argument("--out", type=Path)
     parser.add_argument("--summarize", nargs="*", type=Path)
+    parser.add_argument(
+        "--cores-alone",
+        action="store_true",
+        help="print how far the cores' own shares are from the ground's (no model)",
+    )
     args = parser.parse_args()
     if args.summarize:
         frame = pd.concat([pd.read_csv(p) for p in args.summarize])
@@ -221,6 +267,9 @@ def main() -> None:
     histogram = {"true": True, "false": False}.get(args.histogram, args.histogram)
     # the test's truth, cores and grid read these when called
     case.RANGE_M, case.SIDE_M = args.range_m, args.side_m
+    if args.cores_alone:
+        print(cores_alone(seeds_of(args.seeds)))
+        return
     parts = []
     for seed in seeds_of(args.seeds):
         parts.append(one_truth(seed, histogram, args.realizations))
