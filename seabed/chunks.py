@@ -13,7 +13,7 @@ Examples
 >>> from seabed import chunks
 >>> chunks.BLOCK_CELLS, chunks.IN_MEMORY_CELLS, chunks.MAX_MAP_CELLS
 (262144, 4194304, 1500)
->>> chunks.BLOCK_CELLS * 1.3e3 / 2**30 < 1  # GiB held by one block of rows
+>>> chunks.BLOCK_CELLS * 1.5e3 / 2**30 < 1  # GiB held by one block of rows, at most
 True
 """
 

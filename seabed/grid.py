@@ -492,20 +492,21 @@ def _cell_area_m2(
     # interpolated where the knots are fewer than the nodes (cells of 1 km or less);
     # a rule of the resolution alone, so every block of rows follows the same one
     smooth = resolution <= _SCALE_KNOT_M / 2
-    inverse_scale = _inverse_areal_scale if smooth else _proj_inverse_scale
+    proj = _ProjScale(crs)  # PROJ's objects made once for every row chunk
+    inverse_scale = _inverse_areal_scale if smooth else _ProjScale.on_lattice
     area = np.empty((y.size, x.size))
     rows_per_block = max(1, chunks.AREA_FACTOR_CELLS // x.size)
     for start in range(0, y.size, rows_per_block):
         rows = slice(start, start + rows_per_block)
         y_nodes = (y[rows, None] + offsets).ravel()
-        inverse = inverse_scale(x_nodes, y_nodes, crs)
+        inverse = inverse_scale(proj, x_nodes, y_nodes)
         # Average 1/m over the k x k nodes of each cell.
         area[rows] = inverse.reshape(-1, k, x.size, k).mean(axis=(1, 3)) * resolution**2
     return area
 
 
 def _inverse_areal_scale(
-    x: NDArray[np.float64], y: NDArray[np.float64], crs: pyproj.CRS
+    proj: _ProjScale, x: NDArray[np.float64], y: NDArray[np.float64]
 ) -> NDArray[np.float64]:
     """1 / PROJ's areal scale at the points ``(x[j], y[i])``, shape (y, x).
 
@@ -523,7 +524,7 @@ def _inverse_areal_scale(
     cell_x, cell_y = np.floor(ux), np.floor(uy)
     knot_x = np.arange(cell_x.min() - 1, cell_x.max() + 3)
     knot_y = np.arange(cell_y.min() - 1, cell_y.max() + 3)
-    knots = _proj_inverse_scale(knot_x * _SCALE_KNOT_M, knot_y * _SCALE_KNOT_M, crs)
+    knots = proj.on_lattice(knot_x * _SCALE_KNOT_M, knot_y * _SCALE_KNOT_M)
     # a point's knots are those of its cell's corners and one more each side
     col = (cell_x - knot_x[0] - 1).astype(np.intp)
     row = (cell_y - knot_y[0] - 1).astype(np.intp)
@@ -542,10 +543,9 @@ def _inverse_areal_scale(
         np.repeat(half, cells_y.size, axis=0),
         axis=0,
     )
-    exact = _proj_inverse_scale(
+    exact = proj.on_lattice(
         (knot_x[cells_x] + 1.5) * _SCALE_KNOT_M,
         (knot_y[cells_y] + 1.5) * _SCALE_KNOT_M,
-        crs,
     )
     failed = ~(np.abs(centres / exact - 1.0) <= _SCALE_CHECK)  # NaN fails too
     if failed.any():
@@ -553,7 +553,7 @@ def _inverse_areal_scale(
         bad[np.ix_(cells_y, cells_x)] = failed
         redo = bad[row[:, None], col[None, :]]
         yy, xx = np.broadcast_arrays(y[:, None], x[None, :])
-        values[redo] = _proj_inverse_scale_at(xx[redo], yy[redo], crs)
+        values[redo] = proj.at(xx[redo], yy[redo])
     return values
 
 
@@ -586,21 +586,25 @@ def _cubic(
     return term(0) + term(1) + term(2) + term(3)
 
 
-def _proj_inverse_scale(
-    x: NDArray[np.float64], y: NDArray[np.float64], crs: pyproj.CRS
-) -> NDArray[np.float64]:
-    """1 / PROJ's areal scale on the lattice ``(x[j], y[i])``, shape (y, x)."""
-    xx, yy = np.meshgrid(x, y)
-    return _proj_inverse_scale_at(xx, yy, crs)
+class _ProjScale:
+    """1 / PROJ's areal scale at points of a CRS, with PROJ's objects made once."""
 
+    def __init__(self, crs: pyproj.CRS):
+        self._to_lon_lat = pyproj.Transformer.from_crs(crs, _WGS84, always_xy=True)
+        self._projection = pyproj.Proj(crs)
 
-def _proj_inverse_scale_at(
-    x: NDArray[np.float64], y: NDArray[np.float64], crs: pyproj.CRS
-) -> NDArray[np.float64]:
-    """1 / PROJ's areal scale at the points ``(x, y)`` of the CRS."""
-    lon, lat = pyproj.Transformer.from_crs(crs, _WGS84, always_xy=True).transform(x, y)
-    scale = pyproj.Proj(crs).get_factors(lon, lat).areal_scale
-    return 1.0 / np.asarray(scale, dtype=float)
+    def at(self, x: NDArray[np.float64], y: NDArray[np.float64]) -> NDArray[np.float64]:
+        """At the points ``(x, y)``."""
+        lon, lat = self._to_lon_lat.transform(x, y)
+        scale = self._projection.get_factors(lon, lat).areal_scale
+        return 1.0 / np.asarray(scale, dtype=float)
+
+    def on_lattice(
+        self, x: NDArray[np.float64], y: NDArray[np.float64]
+    ) -> NDArray[np.float64]:
+        """On the lattice ``(x[j], y[i])``, shape (y, x)."""
+        xx, yy = np.meshgrid(x, y)
+        return self.at(xx, yy)
 
 
 def _centres_lon_lat(

@@ -28,11 +28,11 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from scipy.stats import beta
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests" / "resource"))
 
 import test_recoverable as case
+from calibration_study import binomial_interval
 
 from seabed.geostats.simulation import ConditionalSimulation
 from seabed.resource import simulate_recoverable, summarize_recoverable
@@ -120,17 +120,12 @@ def cores_alone(seeds: list[int]) -> str:
 
 def summarize(frame: pd.DataFrame) -> pd.DataFrame:
     """Coverage of P10-P90 (with a 95 % interval) and the mean's error, per group."""
-    frame = _with_setting(frame).assign(
-        inside=(frame.p10 <= frame.truth) & (frame.truth <= frame.p90),
-        within_10=(frame["mean"] / frame.truth - 1).abs() <= 0.10,
-        error=frame["mean"] / frame.truth - 1,
-    )
+    frame = _judged(frame)
     rows = []
     keys = ["range_m", "side_m", "histogram", "cutoff_ppm", "quantity"]
     for key, group in frame.groupby(keys):
         n, k = len(group), int(group.inside.sum())
-        low = beta.ppf(0.025, k, n - k + 1) if k > 0 else 0.0
-        high = beta.ppf(0.975, k + 1, n - k) if k < n else 1.0
+        low, high = binomial_interval(k, n)
         rows.append(
             {
                 "range_m": key[0],
@@ -174,12 +169,8 @@ def single_truths(frame: pd.DataFrame) -> str:
     """Per setting (range, square, realisations), how many truths meet the
     recoverable test's criteria at all four figures at once: the mean within 10 %
     and P10-P90 around the truth (with a Clopper-Pearson 95 % interval)."""
-    frame = _with_setting(frame)
-    frame = frame.assign(
-        passed=(frame.p10 <= frame.truth)
-        & (frame.truth <= frame.p90)
-        & ((frame["mean"] / frame.truth - 1).abs() <= 0.10)
-    )
+    frame = _judged(frame)
+    frame = frame.assign(passed=frame.inside & frame.within_10)
     lines = [
         "| range m | square m | realisations | truths | all four figures pass "
         "| share | 95 % interval |",
@@ -189,13 +180,24 @@ def single_truths(frame: pd.DataFrame) -> str:
     for (range_m, side_m, count), group in frame.groupby(keys):
         passed = group.groupby("seed").passed.all()
         n, k = len(passed), int(passed.sum())
-        low = beta.ppf(0.025, k, n - k + 1) if k > 0 else 0.0
-        high = beta.ppf(0.975, k + 1, n - k) if k < n else 1.0
+        low, high = binomial_interval(k, n)
         lines.append(
             f"| {range_m:,.0f} | {side_m:,.0f} | {int(count)} | {n} | {k} | {k / n:.0%} "
             f"| {low:.0%}-{high:.0%} |"
         )
     return "\n".join(lines)
+
+
+def _judged(frame: pd.DataFrame) -> pd.DataFrame:
+    """Every row with its setting, whether P10-P90 holds the truth (``inside``),
+    the mean's relative ``error`` and whether it is within 10 % (``within_10``)."""
+    frame = _with_setting(frame)
+    error = frame["mean"] / frame.truth - 1
+    return frame.assign(
+        inside=(frame.p10 <= frame.truth) & (frame.truth <= frame.p90),
+        error=error,
+        within_10=error.abs() <= 0.10,
+    )
 
 
 def _with_setting(frame: pd.DataFrame) -> pd.DataFrame:
