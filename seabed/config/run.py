@@ -47,7 +47,8 @@ class DaskConfig(Section):
     #: a JSON file written by ``dask scheduler --scheduler-file`` (dask-jobqueue,
     #: dask-mpi and HPC launchers hand over a cluster this way)
     scheduler_file: Path | None = None
-    #: threads computing tiles when no scheduler is given (None: every core)
+    #: the cores a run uses when no scheduler is given: tiles and blocks at once,
+    #: and the threads of fits and of each tile's kriging (None: every core)
     workers: Annotated[int, Field(ge=1, le=1024)] | None = None
     tile_size: Annotated[int, Field(ge=8, le=8192)] = 256
     #: keep finished tiles in the output folder, so that a killed run, started

@@ -136,6 +136,7 @@ def make_estimator(
                 max_distance=est.max_distance_m,
                 min_neighbors=est.min_neighbors,
                 max_per_sector=est.max_per_sector,
+                n_jobs=config.dask.workers,
             ),
             None,
         )
@@ -149,6 +150,8 @@ def make_estimator(
         "max_distance": est.max_distance_m,
         "min_neighbors": est.min_neighbors,
         "max_per_sector": est.max_per_sector,
+        # the run's cores: [dask] workers bounds the fits and cross-validation too
+        "n_jobs": config.dask.workers,
     }
     kind = SimpleKriging if est.method == "simple" else OrdinaryKriging
     if est.variogram == "auto":
@@ -525,7 +528,7 @@ def fit_simulation(
         n_neighbors=est.n_neighbors,
         max_distance=est.max_distance_m,
         block_size=block,
-        n_jobs=-1,
+        n_jobs=config.dask.workers,
     ).fit(X, y, sample_weight=declustering_weights(X))
 
 

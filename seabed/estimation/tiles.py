@@ -27,6 +27,7 @@ array([[1., 2., 2.],
 from __future__ import annotations
 
 import contextlib
+import copy
 import math
 import os
 from collections.abc import Mapping, Sequence
@@ -269,12 +270,13 @@ def _fitted_state(estimator: Any) -> dict[str, Any]:
 
     A tree is built from the samples (which are hashed) and its buffers are not
     byte-identical from one process to the next, so hashing it would name the same
-    fit differently in a restarted run.
+    fit differently in a restarted run. The threads (``n_jobs``) change no value,
+    so a run resumed with other ``workers`` reuses the tiles.
     """
     return {
         name: value
         for name, value in sorted(vars(estimator).items())
-        if not isinstance(value, cKDTree | KDTree | BallTree)
+        if not isinstance(value, cKDTree | KDTree | BallTree) and name != "n_jobs"
     }
 
 
@@ -318,7 +320,10 @@ def estimate_grid(
         Where to keep finished tiles (:class:`seabed.outputs.TileFolder`), in a
         part named by :func:`checkpoint_key`; tiles found there are reused.
     workers : int, optional
-        Threads computing tiles without a ``scheduler``; default: every core.
+        Threads computing tiles without a ``scheduler``; default: every core. An
+        estimator with ``n_jobs`` predicts each tile on the threads left when every
+        worker has a tile (one on a ``scheduler``), so that the tiles stay within
+        ``workers`` cores; the caller's estimator is not changed.
     diagnostics : mapping, optional
         Variable name -> name of a diagnostic of the estimator's
         ``predict(X, return_std=True, return_diagnostics=True)`` (the kriging
@@ -351,8 +356,11 @@ def estimate_grid(
             covariates=covariates,
         )
         store = checkpoint.subfolder(key)
+    n_tiles = math.ceil(grid.sizes["y"] / tile_size) * math.ceil(
+        grid.sizes["x"] / tile_size
+    )
     stack = tile_stack(
-        estimator,
+        _with_threads(estimator, _tile_threads(n_tiles, scheduler, workers)),
         grid,
         n_outputs=n_outputs,
         with_std=with_std,
@@ -374,6 +382,37 @@ def estimate_grid(
         attrs={"tiles": math.prod(stack.numblocks), "tiles_resumed": resumed},
     )
     return result
+
+
+def _tile_threads(
+    n_tiles: int, scheduler: Any = None, workers: int | None = None
+) -> int:
+    """Threads each tile's prediction may use, so that the run stays within its
+    cores: the cores left over when every worker has a tile (``workers``, default
+    every core), or one on a cluster, whose workers run tiles side by side.
+
+    Examples
+    --------
+    >>> _tile_threads(100, workers=2), _tile_threads(1, workers=2), _tile_threads(3, workers=8)
+    (1, 2, 2)
+    """
+    if scheduler is not None:
+        return 1
+    threads = workers or os.cpu_count() or 1
+    return max(1, threads // max(1, min(threads, n_tiles)))
+
+
+def _with_threads(estimator: Any, threads: int) -> Any:
+    """The fitted ``estimator`` predicting on at most ``threads`` threads (a
+    shallow copy: the fit is shared), or itself when it has no ``n_jobs``."""
+    if "n_jobs" not in getattr(estimator, "get_params", dict)():
+        return estimator
+    own = getattr(estimator, "n_jobs", None)
+    if own is not None and 0 < own <= threads:
+        return estimator
+    limited = copy.copy(estimator)
+    limited.n_jobs = threads
+    return limited
 
 
 def _compute(

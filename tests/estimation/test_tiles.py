@@ -68,3 +68,41 @@ def test_attributes_and_coordinates(fitted, grid):
     assert result["a"].dims == ("y", "x")
     np.testing.assert_array_equal(result["x"].values, grid["x"].values)
     assert "a_std" not in result
+
+
+class ThreadsSeen:
+    """A fitted estimator that records the threads it was given at each predict."""
+
+    def __init__(self, n_jobs=None):
+        self.n_jobs = n_jobs
+
+    def get_params(self, deep=True):
+        return {"n_jobs": self.n_jobs}
+
+    def predict(self, X):
+        SEEN.append(self.n_jobs)
+        return np.zeros(len(X))
+
+
+SEEN: list = []
+
+
+@pytest.mark.parametrize(
+    ("n_jobs", "workers", "tile", "expected"),
+    [
+        (None, 2, 10, {1}),  # 4 tiles, 2 workers: one thread each
+        (None, 1, 10, {1}),  # one worker: one core, kriging included
+        (None, 2, 64, {2}),  # one tile: both cores for it
+        (None, 4, 32, {2}),  # 2 tiles, 4 workers: 2 threads each
+        (1, 4, 64, {1}),  # the estimator's own limit is kept
+    ],
+)
+def test_tiles_keep_within_the_workers(n_jobs, workers, tile, expected):
+    grid = xr.Dataset(coords={"y": np.arange(20.0), "x": np.arange(40.0)})
+    estimator = ThreadsSeen(n_jobs)
+    SEEN.clear()
+    estimate_grid(
+        estimator, grid, outputs=["a"], tile_size=tile, workers=workers, progress=False
+    )
+    assert set(SEEN) == expected
+    assert estimator.n_jobs == n_jobs  # the caller's estimator is left alone
