@@ -48,8 +48,10 @@ CLASS_NODATA = 255
 
 
 # Cloud-Optimized GeoTIFF creation options (GDAL's COG driver); the tile side is
-# seabed.chunks.COG_TILE.
-_COG_OPTIONS = {"compress": "DEFLATE", "predictor": "YES"}
+# seabed.chunks.COG_TILE. DEFLATE at level 1: GDAL's default (6) takes 1.7 times
+# the CPU for a file 4 % smaller (a 10^7-cell grade map: 1.0 against 0.6 CPU-s),
+# and the maps are made at the end of a run, while one core mostly waits.
+_COG_OPTIONS = {"compress": "DEFLATE", "predictor": "YES", "level": "1"}
 
 
 def write_cog(
