@@ -24,6 +24,12 @@ Conventions
   solve ``a = U^-T c0`` gives its variance, and then one dot product its mean,
   ``f0.beta + a.alpha`` (``= f0.beta + c0' C^-1 (y - F beta)``).
 - ``p == 0`` drift columns means simple kriging with known means ``sk_mean``.
+
+The kernels share one module on purpose: numba's on-disk cache (``cache=True``) is
+invalidated by changes to the file of the function compiled, not to the files of the
+functions it calls, so kernels split over modules could run stale code after an edit.
+For the same reason, after editing :mod:`seabed.geostats._lanes` (whose functions are
+compiled into these), remove ``seabed/geostats/__pycache__``.
 """
 
 from __future__ import annotations

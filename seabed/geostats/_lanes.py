@@ -14,6 +14,10 @@ a value computed in a lane has the bits of the same value computed alone: moving
 node from one lane to another, or a computation from scalar to lanes, changes
 nothing in the results.
 
+These functions are compiled into the cached kernels of
+:mod:`seabed.geostats._kernels`, whose cache does not see changes to this file:
+after editing it, remove ``seabed/geostats/__pycache__``.
+
 Examples
 --------
 >>> import numpy as np
