@@ -37,6 +37,7 @@ from typing import Any
 import numpy as np
 import rasterio
 import xarray as xr
+from threadpoolctl import threadpool_limits
 
 from seabed import chunks
 from seabed.config import Config
@@ -137,10 +138,12 @@ def run(
     RunResult
     """
     # GDAL's block cache held small: by default it takes up to 5 % of the
-    # machine's memory, filled by the tiles of the maps read and written
+    # machine's memory, filled by the tiles of the maps read and written; the
+    # BLAS and OpenMP pools within the cores [dask] workers gives the run
     with (
         errors_name(config.source),
         rasterio.Env(GDAL_CACHEMAX=chunks.GDAL_CACHE_BYTES),
+        threadpool_limits(limits=config.dask.workers),
     ):
         # every warning of the run is recorded (the SeabedWarnings go into the
         # notes), then issued again once it has succeeded, each message once

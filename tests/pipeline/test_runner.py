@@ -15,6 +15,7 @@ import pytest
 import rasterio
 import shapely
 import xarray as xr
+from threadpoolctl import threadpool_info
 
 import seabed
 from seabed import chunks, estimation, outputs, pipeline
@@ -138,6 +139,22 @@ def test_tile_size_does_not_change_results(tmp_path):
                 arrays.append(src.read(1))
         np.testing.assert_array_equal(arrays[0], arrays[1])
         np.testing.assert_array_equal(arrays[0], arrays[2])
+
+
+def test_one_worker_keeps_the_run_on_one_core(tmp_path, monkeypatch):
+    config, _ = survey_config(tmp_path, 3, dask={"workers": 1})
+    seen = {}
+    fit_grades = runner.fit_grades
+
+    def recording(*args, **kwargs):
+        models = fit_grades(*args, **kwargs)
+        seen["blas"] = {pool["num_threads"] for pool in threadpool_info()}
+        seen["n_jobs"] = models.estimator.n_jobs
+        return models
+
+    monkeypatch.setattr(runner, "fit_grades", recording)
+    seabed.run(config, progress=False)
+    assert seen == {"blas": {1}, "n_jobs": 1}
 
 
 def test_incomplete_cores_are_flagged_and_left_out(tmp_path):
