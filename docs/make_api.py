@@ -126,6 +126,7 @@ SECTIONS: tuple[tuple[str, tuple[str, ...]], ...] = (
             "seabed.pipeline.extent",
             "seabed.pipeline.preflight",
             "seabed.pipeline.blocks",
+            "seabed.pipeline.records",
             "seabed.pipeline.validation",
             "seabed.pipeline.evidence",
             "seabed.pipeline.kna",

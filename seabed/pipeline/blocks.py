@@ -13,7 +13,6 @@ import xarray as xr
 from seabed import chunks
 from seabed.composite import slice_edges
 from seabed.config import Config
-from seabed.elements import DEFAULT_OXIDES, oxide_factors
 from seabed.estimation.models import (
     GradeModels,
     class_rules,
@@ -41,23 +40,19 @@ from seabed.resource import (
     TonnageUncertainty,
     cell_tonnage,
     class_fractions,
-    classification_doubts,
     classify_cells,
     combine_recoverable,
     combine_simulations,
     combine_tables,
     depth_statements,
-    describe_rules,
     element_table,
     exclusion_table,
     grade_tonnage,
     mined_window,
-    practical_range,
     recoverable_rows,
     simulate_recoverable,
     simulate_resource,
     slice_thickness,
-    smu_layout,
     statement,
     statements_by,
     summarize_recoverable,
@@ -411,64 +406,6 @@ def _recoverable(
     return uc, realizations
 
 
-def recoverable_record(
-    config: Config, model: DiscreteGaussianModel | None
-) -> dict[str, Any]:
-    """How the recoverable figures were made, for ``resource.json``."""
-    smu = smu_size(config)
-    record: dict[str, Any] = {
-        "smu_m": list(smu),
-        "smu_source": "resource.smu_m" if config.resource.smu_m else "the grid's cell",
-        "smus_per_cell": list(smu_layout(config.grid.resolution_m, smu)),
-        "cutoffs_apply_to": "the grade of each SMU (recoverable), not the kriged "
-        "cell grade (the statement)",
-        "methods": {},
-    }
-    if model is not None:
-        record["methods"]["uc"] = {
-            "method": "uniform conditioning of the discrete Gaussian model: panels "
-            "are the kriged cells, Var(Z*_V) = Cbar(V,V) - kriging variance",
-            "support_coefficient_r": model.r_,
-            "smu_variance_ppm2": model.smu_variance_,
-            "point_variance_ppm2": model.anamorphosis_.variance_,
-            "hermite_terms": model.n_terms,
-            "anamorphosis_weights": "cell declustering",
-        }
-    if config.simulation is not None:
-        record["methods"]["simulation"] = {
-            "method": "conditional realisations simulated at the SMU centres with "
-            "the SMU's block support, cut-off applied per SMU",
-            "realizations": config.simulation.realizations,
-            "seed": config.simulation.seed,
-        }
-    return record
-
-
-def recoverable_notes(
-    config: Config,
-    model: DiscreteGaussianModel | None,
-    simulation: ConditionalSimulation | None,
-) -> list[str]:
-    """What the reader of the recoverable figures must know, in words."""
-    notes = []
-    if model is None and simulation is None:
-        notes.append(
-            "no recoverable tonnage: it needs a variogram with a sill (uniform "
-            "conditioning) or a [simulation] section"
-        )
-    if model is not None and config.estimate.support == "point":
-        notes.append(
-            "uniform conditioning takes the point kriging variance for the cell's: "
-            "its recoverable figures are approximate (use estimate.support = block)"
-        )
-    if model is not None and simulation is None:
-        notes.append(
-            "recoverable tonnage by uniform conditioning is an expectation: it has "
-            "no P10/P50/P90 (add a [simulation] section for them)"
-        )
-    return notes
-
-
 def recoverable_table(accounts: list[_BlockAccount]) -> pd.DataFrame:
     """The whole grid's ``recoverable`` rows: the simulation's mean, P10, P50 and
     P90, then the expected figures of uniform conditioning."""
@@ -651,131 +588,6 @@ def _slope_raster(
     if bathymetry is None or config.rules.max_slope_deg is None:
         return None
     return slope_deg(bathymetry)
-
-
-def assumptions(
-    config: Config,
-    dataset: xr.Dataset,
-    density: dict[str, Any],
-    variogram: Variogram | None,
-    area: dict[str, Any] | None = None,
-    search_pass: xr.DataArray | None = None,
-) -> dict[str, Any]:
-    """How the figures were made, for ``resource.json`` and reports.
-
-    ``area`` is the area of interest's record (``Inputs.area_record``);
-    ``search_pass`` the map of the pass that estimated each cell, to count them.
-    """
-    window = config.composite
-    forms = dict(DEFAULT_OXIDES) | dict(config.resource.oxides)
-    return {
-        "area_of_interest": area
-        or {
-            "definition": "the whole grid (no grid.bounds or grid.area given)",
-            "area_km2": None,
-            "cells_outside": "none",
-        },
-        "window_mbsf": [window.top_m, window.bottom_m],
-        "slice_m": window.slice_m,
-        "window_capped_by_sediment": config.inputs.sediment_thickness is not None,
-        "dry_density_t_m3": density["dry_density_t_m3"],
-        "density": density,
-        "cutoffs_apply_to": "estimated block grade (rey_ppm) of what is reported: "
-        "the window, a slice, or the window's top to a target depth",
-        "support": config.estimate.support,
-        "oxides": forms,
-        "oxide_factors": oxide_factors(config.resource.oxides),
-        "crs": dataset.rio.crs.to_string(),
-        "resolution_m": config.grid.resolution_m,
-        "search": search_record(config, search_pass),
-        "classification": classification_record(config, variogram),
-    }
-
-
-def classification_record(
-    config: Config, variogram: Variogram | None
-) -> dict[str, Any]:
-    """The classification's rules, as keys and in words, for resource.json and
-    the report."""
-    rules = class_rules(config)
-    reach = None
-    if variogram is not None and variogram.structures:
-        reach = practical_range(variogram)
-    return {
-        "rules": {name: rule.as_dict() for name, rule in rules.items()},
-        "defaults": config.classification.defaults,
-        "sectors": config.classification.sectors,
-        "practical_range_m": reach,
-        "rules_text": describe_rules(
-            rules, practical_range_m=reach, n_sectors=config.classification.sectors
-        ),
-    }
-
-
-def class_doubts(
-    config: Config, frame: xr.Dataset, variogram: Variogram | None
-) -> list[str]:
-    """The classification's doubt, if any: a practical range wider than the grid
-    (its longer side), which range-based spacing rules cannot work within."""
-    reach = classification_record(config, variogram)["practical_range_m"]
-    cell = config.grid.resolution_m
-    extent = max(
-        float(np.ptp(frame["x"].values)) + cell,
-        float(np.ptp(frame["y"].values)) + cell,
-    )
-    return classification_doubts(
-        class_rules(config), practical_range_m=reach, extent_m=extent
-    )
-
-
-def search_record(
-    config: Config, search_pass: xr.DataArray | None = None
-) -> dict[str, Any]:
-    """The kriging search for ``resource.json``: its passes (every key filled),
-    the cells each estimated (from the ``search_pass`` map, when given), and the
-    high-value restriction.
-
-    Examples
-    --------
-    >>> from seabed.config import Config
-    >>> cfg = Config.model_validate({"inputs": {"cores": "c.csv"},
-    ...     "composite": {"high_value_ppm": 6000, "high_value_radius_m": 5000}})
-    >>> record = search_record(cfg)
-    >>> record["passes"][0]["max_distance_m"], record["high_value_restriction"]["text"]
-    (50000.0, 'composites above 6000 ppm REY inform only cells within 5000 m of them')
-    """
-    est, window = config.estimate, config.composite
-    own = {
-        "n_neighbors": est.n_neighbors,
-        "min_neighbors": est.min_neighbors,
-        "max_distance_m": est.max_distance_m,
-        "max_per_core": est.max_per_core,
-        "max_per_sector": est.max_per_sector,
-        "anisotropy": None,
-    }
-    tables = est.passes or []
-    passes = [
-        own | {k: v for k, v in table.model_dump().items() if v is not None}
-        for table in tables
-    ] or [own]
-    if search_pass is not None:
-        counts = np.asarray(search_pass.values).ravel()
-        for number, search in enumerate(passes, 1):
-            search["cells"] = int((counts == number).sum())
-    restriction = None
-    if window.high_value_ppm is not None:
-        restriction = {
-            "high_value_ppm": window.high_value_ppm,
-            "high_value_radius_m": window.high_value_radius_m,
-            "text": f"composites above {window.high_value_ppm:g} ppm REY inform "
-            f"only cells within {window.high_value_radius_m:g} m of them",
-        }
-    return {
-        "passes": passes,
-        "limits_choose_among": "the n_neighbors nearest within max_distance_m "
-        "(as gstat's omax); min_neighbors counts them after max_per_core",
-        "high_value_restriction": restriction,
-    }
 
 
 def _described(dataset: xr.Dataset) -> xr.Dataset:

@@ -76,16 +76,18 @@ from seabed.pipeline.blocks import (
     _slope_raster,
     _whole,
     _with_simulation_maps,
-    assumptions,
-    class_doubts,
-    recoverable_notes,
-    recoverable_record,
 )
 from seabed.pipeline.evidence import gather_evidence
 from seabed.pipeline.inputs import rey_top_cut
 from seabed.pipeline.kna import kna_for_run
 from seabed.pipeline.plan import errors_name, plan_run
 from seabed.pipeline.provenance import provenance
+from seabed.pipeline.records import (
+    assumptions,
+    class_doubts,
+    recoverable_notes,
+    recoverable_record,
+)
 from seabed.pipeline.validation import lattice_step, validation_summary
 from seabed.resource.uncertainty import few_realizations_doubt
 from seabed.result import SYNTHETIC_NOTICE, RunResult
