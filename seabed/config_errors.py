@@ -8,6 +8,7 @@ the section it belongs in. Used by :mod:`seabed.config`.
 from __future__ import annotations
 
 import difflib
+import re
 from pathlib import Path
 from typing import Any, get_args
 
@@ -53,7 +54,7 @@ def validation_problems(
         # wrong with the number, not that it is no table
         if item["type"] in _OTHER_BRANCH_ERRORS and keys.count(_key(item["loc"])) > 1:
             continue
-        message = item["msg"].removeprefix("Value error, ")
+        message = _plain(item["msg"].removeprefix("Value error, "))
         if item["type"] == "extra_forbidden":
             message = "unknown key" + _suggestion(item["loc"], model)
         elif item["type"] == "missing":
@@ -63,12 +64,41 @@ def validation_problems(
         if item["type"] in _BOUND_ERRORS and key is not None:
             message += _unit_of(key)
         problems.append(ConfigError(message, path=path, column=key))
+    # every branch of a union refused a value of another type (a string given
+    # where 'auto' or a table is allowed): name them all in one problem
+    named = [p.column or "" for p in problems]
+    for where in dict.fromkeys(keys):
+        if where and not any(n == where or n.startswith(where + ".") for n in named):
+            messages = [i["msg"] for i in items if _key(i["loc"]) == where]
+            problems.append(ConfigError(_either(messages), path=path, column=where))
     return problems
+
+
+def _plain(message: str) -> str:
+    """pydantic's words for a model or a path in the words of a TOML file."""
+    message = re.sub(r"a valid dictionary or instance of \w+", "a table", message)
+    return re.sub(
+        r"Input is not a valid path for .*", "Input should be a path (text)", message
+    )
+
+
+def _either(messages: list[str]) -> str:
+    """ "Input should be 'auto' or a table" from the messages of a union's branches."""
+    parts = [_plain(m).removeprefix("Input should be ") for m in messages]
+    return "Input should be " + " or ".join(dict.fromkeys(parts))
 
 
 #: pydantic's errors of the branch of a union the user did not mean, when another
 #: branch said what is wrong.
-_OTHER_BRANCH_ERRORS = {"dict_type", "path_type", "model_type", "list_type"}
+_OTHER_BRANCH_ERRORS = {
+    "dict_type",
+    "path_type",
+    "model_type",
+    "list_type",
+    "tuple_type",
+    "float_type",
+    "int_type",
+}
 #: pydantic's error types for a number outside its range or not finite.
 _BOUND_ERRORS = {
     "greater_than",

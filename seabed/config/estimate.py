@@ -108,6 +108,16 @@ class VariogramConfig(Section):
     def _range_given(self) -> VariogramConfig:
         if self.range is None and self.model.strip().lower() not in ("nug", "nugget"):
             raise ValueError(f"the {self.model} model needs a range")
+        # the model's own checks (its name, a range of 0, the anisotropy ratio),
+        # so that validate refuses what the run would
+        from seabed.exceptions import ConfigError
+        from seabed.geostats import Variogram
+
+        try:
+            Variogram(**self.model_dump())
+        except ConfigError as error:
+            hint = f"; {error.hint}" if error.hint else ""
+            raise ValueError(error.message + hint) from None
         return self
 
 
@@ -162,6 +172,22 @@ class EstimateConfig(Section):
     passes: list[PassConfig] | None = Field(default=None, alias="pass", min_length=1)
     support: Literal["block", "point"] = "block"
     idw_power: PositiveFloat = 2.0
+
+    @model_validator(mode="after")
+    def _enough_neighbours(self) -> EstimateConfig:
+        searches: dict[str, Any] = {"": self}
+        if self.passes is not None:
+            searches = {f"pass {i + 1}: ": p for i, p in enumerate(self.passes)}
+        for where, search in searches.items():
+            n_max = search.n_neighbors or self.n_neighbors
+            n_min = search.min_neighbors or self.min_neighbors
+            if n_max is not None and n_min > n_max:
+                raise ValueError(
+                    f"{where}estimate.min_neighbors ({n_min}) exceeds "
+                    f"estimate.n_neighbors ({n_max}): no cell could be estimated; "
+                    "lower the one or raise the other"
+                )
+        return self
 
 
 class KnaConfig(Section):

@@ -132,6 +132,8 @@ class InputsConfig(Section):
     def _zones(cls, value: Any) -> Any:
         if isinstance(value, str | Path | dict):
             value = [value]
+        if not isinstance(value, list):
+            return value  # pydantic names the key and the type expected
         return [_as_zone(v) for v in value]
 
 

@@ -35,6 +35,10 @@ def check_config(data: dict[str, Any], path: Path | None = None) -> list[ConfigE
 def read_toml(path: str | Path) -> dict[str, Any]:
     """Parse a TOML file, turning every failure into a one-line ConfigError."""
     path = Path(path)
+    if path.is_dir():
+        raise ConfigError(
+            "is a folder, not a file", path=path, hint="give the path of a .toml file"
+        )
     if not path.is_file():
         raise ConfigError(
             "configuration file not found",
@@ -42,8 +46,9 @@ def read_toml(path: str | Path) -> dict[str, Any]:
             hint="give the path of a .toml file",
         )
     try:
-        with path.open("rb") as handle:
-            return tomllib.load(handle)
+        # utf-8-sig: editors on Windows start UTF-8 files with a byte-order mark,
+        # which TOML does not allow
+        return tomllib.loads(path.read_text(encoding="utf-8-sig"))
     except tomllib.TOMLDecodeError as error:
         raise ConfigError(f"not valid TOML ({error})", path=path) from None
     except UnicodeDecodeError:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -166,9 +168,15 @@ def make_estimator(
         )
         # with covariates, the variogram of the residuals from their linear trend
         residual = rey - _linear_trend(X[:, 2:], rey) if X.shape[1] > 2 else rey
-        variogram, info, doubts = fit_reviewed_variogram(
-            X[:, :2], residual, kind(**common), bounded=needs_range
-        )
+        with _fitted_from_cores(
+            "estimate.variogram",
+            len(rey),
+            'give a model in [estimate] variogram, e.g. { model = "spherical", '
+            "psill = 40000, range = 30000 }",
+        ):
+            variogram, info, doubts = fit_reviewed_variogram(
+                X[:, :2], residual, kind(**common), bounded=needs_range
+            )
         if notes is not None:
             notes.extend(doubts)
         if record is not None:
@@ -518,18 +526,36 @@ def fit_simulation(
     est = config.estimate
     block = (config.grid.resolution_m,) * 2 if est.support == "block" else None
     sources = config.simulation
-    return ConditionalSimulation(
-        histogram_uncertainty=sources.histogram_uncertainty,
-        variogram_uncertainty=sources.variogram_uncertainty,
-        realizations_per_variogram=sources.realizations_per_variogram,
-        grade_relative_sd=sources.grade_relative_sd,
-        n_realizations=config.simulation.realizations,
-        random_state=config.simulation.seed,
-        n_neighbors=est.n_neighbors,
-        max_distance=est.max_distance_m,
-        block_size=block,
-        n_jobs=config.dask.workers,
-    ).fit(X, y, sample_weight=declustering_weights(X))
+    with _fitted_from_cores(
+        "simulation", len(y), "add cores, or leave out the [simulation] section"
+    ):
+        return ConditionalSimulation(
+            histogram_uncertainty=sources.histogram_uncertainty,
+            variogram_uncertainty=sources.variogram_uncertainty,
+            realizations_per_variogram=sources.realizations_per_variogram,
+            grade_relative_sd=sources.grade_relative_sd,
+            n_realizations=sources.realizations,
+            random_state=sources.seed,
+            n_neighbors=est.n_neighbors,
+            max_distance=est.max_distance_m,
+            block_size=block,
+            n_jobs=config.dask.workers,
+        ).fit(X, y, sample_weight=declustering_weights(X))
+
+
+@contextmanager
+def _fitted_from_cores(key: str, n_cores: int, hint: str) -> Iterator[None]:
+    """A variogram that the cores cannot give (too few of them, too few pairs at
+    each lag) refused under the configuration's ``key``, not the fit's own
+    parameter names."""
+    try:
+        yield
+    except InputError as error:
+        raise ConfigError(
+            f"the variogram cannot be fitted from the {n_cores} cores: {error.message}",
+            column=key,
+            hint=hint,
+        ) from None
 
 
 def smu_size(config: Config) -> tuple[float, float]:

@@ -300,7 +300,10 @@ def recommend_neighbourhood(
     picks = []
     for (bx, by), rows in table.groupby(["block_x_m", "block_y_m"], sort=False):
         rows = rows[rows["n_estimated"] == rows["n_estimated"].max()]
-        rows = rows[np.isfinite(rows["slope_mean"])]
+        # a pure nugget has no efficiency (its block variance is nil)
+        rows = rows[
+            np.isfinite(rows["slope_mean"]) & np.isfinite(rows["efficiency_mean"])
+        ]
         if rows.empty:
             continue
         widest = rows.sort_values(["n_neighbors", "radius_m"]).iloc[-1]

@@ -15,8 +15,11 @@ True
 
 from __future__ import annotations
 
+import lzma
 import os
 import warnings
+import zipfile
+import zlib
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -615,6 +618,20 @@ def _read_csv(path: Path, *, sep: str) -> pd.DataFrame:
         raise InputError(
             "the file is empty", path=path, hint="give a header line and data rows"
         ) from None
+    except ImportError as err:  # .zst needs the optional zstandard package
+        raise InputError(
+            f"cannot be decompressed ({first_line(err)})",
+            path=path,
+            hint="install the package it names, or decompress the file and give the "
+            "CSV",
+        ) from None
+    except (EOFError, zlib.error, lzma.LZMAError, zipfile.BadZipFile) as err:
+        # a truncated or corrupt archive (gzip's and bz2's errors are OSErrors)
+        raise InputError(
+            f"cannot be decompressed ({first_line(err)})",
+            path=path,
+            hint="the archive is truncated or corrupt; compress the CSV again",
+        ) from None
     except (pd.errors.ParserError, UnicodeDecodeError, ValueError, OSError) as err:
         raise InputError(
             f"cannot be read as a table ({first_line(err)})",
@@ -625,11 +642,27 @@ def _read_csv(path: Path, *, sep: str) -> pd.DataFrame:
     _refuse_duplicate_columns(names, path)
     if len(names) == 1:
         _refuse_other_delimiter(names[0], sep, path)
+    if not isinstance(table.index, pd.RangeIndex):
+        # rows longer than the header: pandas would take their first values as an
+        # index and shift every column one place to the right
+        raise InputError(
+            f"the data rows have more values than the header's {len(names)} "
+            "column names",
+            path=path,
+            row=1,
+            hint="remove the extra values (often a trailing delimiter) or name every "
+            "column in the header",
+        )
     return table
 
 
 #: Delimiters that spreadsheets write when the decimal separator is a comma.
-_OTHER_DELIMITERS = {";": "semicolons", "\t": "tabs", "|": "vertical bars"}
+_OTHER_DELIMITERS = {
+    ";": "semicolons",
+    "\t": "tabs",
+    "|": "vertical bars",
+    ",": "commas",
+}
 
 
 def _refuse_other_delimiter(header: str, sep: str, path: Path) -> None:
@@ -639,8 +672,8 @@ def _refuse_other_delimiter(header: str, sep: str, path: Path) -> None:
                 f"the header has one column, {header[:60]!r}: the file seems "
                 f"separated by {name}, not {sep!r}",
                 path=path,
-                hint="save it as CSV with ',' between values and '.' as the decimal "
-                "point (or tab-separated as .tsv)",
+                hint="save it with ',' between values and '.' as the decimal point "
+                "as .csv, or with tabs as .tsv",
             )
 
 
@@ -690,6 +723,13 @@ def _read_vector(path: Path, layer: str | None) -> tuple[gpd.GeoDataFrame, str]:
         raise InputError(
             f"layer {layer!r} cannot be read ({first_line(err)})", path=path
         ) from None
+    if not isinstance(frame, gpd.GeoDataFrame):  # a table without geometries
+        raise InputError(
+            f"layer {layer!r} has no geometry column",
+            path=path,
+            hint="give a vector file whose features have geometries (GeoPackage, "
+            "shapefile, GeoJSON ...)",
+        )
     return frame, layer
 
 

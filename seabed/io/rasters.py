@@ -135,9 +135,40 @@ def load_raster(
             path=path,
             hint="set it, e.g. gdal_edit.py -a_srs EPSG:4326 FILE",
         )
+    _check_frame(grid, path)
     grid.name = name or path.name.split(".")[0]
     grid.attrs["source"] = os.fspath(path)
     return grid
+
+
+def _check_frame(grid: xr.DataArray, path: Path) -> None:
+    """Refuse a grid whose cells cannot be placed on the Earth or interpolated."""
+    transform = grid.rio.transform()
+    if transform.b != 0 or transform.d != 0:
+        # rioxarray gives a rotated grid pixel numbers as coordinates
+        raise InputError(
+            "the grid is rotated (its geotransform has rotation terms)",
+            path=path,
+            hint="warp it to a north-up grid first, e.g. gdalwarp FILE north_up.tif",
+        )
+    try:
+        pyproj.Transformer.from_crs("EPSG:4326", grid.rio.crs, always_xy=True)
+    except pyproj.exceptions.ProjError:
+        raise InputError(
+            f"the grid's CRS ({pyproj.CRS.from_user_input(grid.rio.crs).name!r}) "
+            "cannot be related to longitude and latitude",
+            path=path,
+            hint="give it a geographic or projected CRS, e.g. gdal_edit.py -a_srs "
+            "EPSG:4326 FILE",
+        ) from None
+    n_y, n_x = grid.sizes[grid.rio.y_dim], grid.sizes[grid.rio.x_dim]
+    if min(n_y, n_x) < 2:
+        raise InputError(
+            f"the grid has {n_x} x {n_y} cells; values are interpolated between cell "
+            "centres, which needs at least 2 cells each way",
+            path=path,
+            hint="give a grid with at least 2 x 2 cells over the survey",
+        )
 
 
 def _has_subdatasets(path: Path) -> bool:

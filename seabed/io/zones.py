@@ -85,7 +85,9 @@ def load_zones(
             path=path,
             hint="set it, e.g. with ogr2ogr -a_srs EPSG:4326 fixed.gpkg FILE",
         )
-    frame = frame[frame.geometry.notna() & ~frame.geometry.is_empty]
+    # by shapely: GeoSeries.notna would print a warning for an empty geometry
+    shapes = frame.geometry.to_numpy()
+    frame = frame[~shapely.is_missing(shapes) & ~shapely.is_empty(shapes)]
     if frame.empty:
         raise InputError(
             f"layer {layer!r} has no geometries", path=path, hint="add the zones"

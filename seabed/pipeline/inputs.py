@@ -294,6 +294,17 @@ def covariates_at_cores(
     }
     table = used.assign(**values)
     missing = table[list(values)].isna().any(axis=1)
+    for name, raster in inputs.covariates.items():
+        # a trend in a covariate that never varies at the cores is not fitted but
+        # made up (least squares), and as an external drift it is singular
+        seen = table.loc[~missing, f"covariate_{name}"]
+        if len(seen) and seen.min() == seen.max():
+            raise InputError(
+                f"the covariate has the same value ({seen.iloc[0]:g}) at every core",
+                path=raster.attrs.get("source"),
+                column=f"inputs.covariates.{name}",
+                hint="give a covariate that varies over the cores, or leave it out",
+            )
     if missing.any():
         names = ", ".join(map(str, table.index[missing]))
         message = (
@@ -350,7 +361,47 @@ def select_composites(
             hint="add cores, shorten the window, or set "
             "composite.incomplete_cores = 'include'",
         )
+    _refuse_shared_positions(used, config.inputs.cores)
+    _refuse_one_grade(used, config)
     return used, composites, notes
+
+
+def _refuse_shared_positions(used: pd.DataFrame, path: Path) -> None:
+    """Two cores at one position make every kriging system singular."""
+    # the cores' check holds one core's rows within 1e-6 degree: so do these
+    position = used[["lon", "lat"]].round(6)
+    shared = position.duplicated(keep=False)
+    if shared.any():
+        first = position[shared].iloc[0]
+        same = position.index[(position == first).all(axis=1)]
+        raise InputError(
+            f"cores {', '.join(map(repr, same[:5].tolist()))} are at the same "
+            f"position (lon {first['lon']:g}, lat {first['lat']:g}); "
+            f"{int(shared.sum())} cores share a position with another",
+            path=path,
+            hint="give one core_id to the samples of one site, or drop the repeats",
+        )
+
+
+def _refuse_one_grade(used: pd.DataFrame, config: Config) -> None:
+    """Grades that do not vary leave nothing to estimate: the variogram, the
+    normal scores and the change of support have no variance to work with."""
+    grades = used["rey_ppm"].to_numpy(dtype=float)
+    if grades.min() < grades.max():
+        return
+    same = f"every core's composite has the same REY grade ({grades[0]:g} ppm)"
+    if config.composite.top_cut_ppm is not None:
+        raise ConfigError(
+            same + " after the top-cut",
+            path=config.source,
+            column="composite.top_cut_ppm",
+            hint="cap the grades above most of them",
+        )
+    raise InputError(
+        same,
+        path=config.inputs.cores,
+        hint="check the grades: an estimate needs grades that vary",
+    )
 
 
 #: A core whose samples cover less than this share of the window is warned about.

@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
+import pandas as pd
 import xarray as xr
 
 from seabed.config import Config
@@ -26,6 +27,7 @@ __all__ = [
     "assumptions",
     "class_doubts",
     "classification_record",
+    "coverage_doubts",
     "recoverable_notes",
     "recoverable_record",
     "search_record",
@@ -213,3 +215,51 @@ def recoverable_notes(
             "no P10/P50/P90 (add a [simulation] section for them)"
         )
     return notes
+
+
+def coverage_doubts(statement: pd.DataFrame, config: Config) -> list[str]:
+    """The doubts when the tables cover little or nothing of the area of interest:
+    every cell left out by the zones and rules, or cells without a grade estimate
+    (too few cores within the search's reach), which add nothing to the tables.
+
+    ``statement`` is the run's statement (:func:`seabed.resource.statement`).
+
+    Examples
+    --------
+    >>> from seabed.config import Config
+    >>> cfg = Config.model_validate({"inputs": {"cores": "c.csv"}})
+    >>> table = pd.DataFrame({"cutoff_ppm": [0.0, 400.0], "area_km2": [90.0, 80.0],
+    ...                       "unestimated_area_km2": [10.0, 10.0]})
+    >>> print(coverage_doubts(table, cfg)[0].split(" (fewer")[0])
+    10.0 km2 of the available area (10.0%) has no grade estimate
+    """
+    if statement.empty:
+        return []
+    missing = float(statement["unestimated_area_km2"].iloc[0])
+    at_zero = statement[statement["cutoff_ppm"] == 0.0]
+    estimated = float(at_zero["area_km2"].iloc[0]) if len(at_zero) else None
+    search = config.estimate
+    reach = (
+        f"fewer than estimate.min_neighbors = {search.min_neighbors} cores within "
+        f"estimate.max_distance_m = {search.max_distance_m:g} m"
+        if search.max_distance_m is not None
+        else f"fewer than estimate.min_neighbors = {search.min_neighbors} cores"
+    )
+    if estimated == 0.0 and missing == 0.0:
+        return [
+            "nothing is stated: the zones and rules leave out every cell of the area "
+            "of interest (see the exclusions); check the rules' limits and that the "
+            "bathymetry is in metres, negative below sea level"
+        ]
+    if missing <= 0.0:
+        return []
+    if estimated == 0.0:
+        return [
+            f"no cell has a grade estimate ({reach} of every cell), so the tables "
+            f"state nothing of the {missing:,.1f} km2 available; widen the search"
+        ]
+    share = "" if estimated is None else f" ({missing / (missing + estimated):.1%})"
+    return [
+        f"{missing:,.1f} km2 of the available area{share} has no grade estimate "
+        f"({reach}): it adds nothing to the tables, which understate the area"
+    ]

@@ -85,6 +85,7 @@ from seabed.pipeline.provenance import provenance
 from seabed.pipeline.records import (
     assumptions,
     class_doubts,
+    coverage_doubts,
     recoverable_notes,
     recoverable_record,
 )
@@ -372,6 +373,7 @@ def _run(
             *models.doubts,
             *validation_notes,
             *class_doubts(config, frame, models.variogram),
+            *coverage_doubts(tables["statement"], config),
         ]
         if simulation is not None and (
             doubt := few_realizations_doubt(simulation.n_realizations)

@@ -431,7 +431,9 @@ def plot_grade_tonnage(
     ax.set_xlabel("cut-off on block grade, REY (ppm)")
     ax.set_ylabel("ore above cut-off (Mt)")
     ax.set_ylim(bottom=0.0)
-    ax.set_xlim(float(table["cutoff_ppm"].min()), float(table["cutoff_ppm"].max()))
+    low, high = float(table["cutoff_ppm"].min()), float(table["cutoff_ppm"].max())
+    if high > low:  # one cut-off (nothing estimated) leaves matplotlib's limits
+        ax.set_xlim(low, high)
     grade_ax = ax.twinx()
     grade = grade_ax.plot(
         table["cutoff_ppm"],

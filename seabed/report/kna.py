@@ -120,7 +120,12 @@ def kna_html(kna: Mapping[str, Any]) -> str:
         return _Column(label, "", lambda rows: value(rows.iloc[0]), is_text=True)
 
     def number(label: str, column: str, digits: int) -> _Column:
-        return _Column(label, "", lambda rows: f"{rows[column].iloc[0]:,.{digits}f}")
+        def cell(rows: pd.DataFrame) -> str:
+            value = rows[column].iloc[0]
+            # a search that estimates no cell has no means
+            return "-" if pd.isna(value) else f"{value:,.{digits}f}"
+
+        return _Column(label, "", cell)
 
     columns = [
         text("block", lambda row: _block_text(row.block_x_m, row.block_y_m)),

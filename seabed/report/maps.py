@@ -719,7 +719,9 @@ def _decimation_note(ax: Axes, grid: xr.DataArray) -> None:
 
 
 def _north_up(grid: xr.DataArray) -> xr.DataArray:
-    grid = grid.squeeze(drop=True).transpose("y", "x")
+    # a grid of one row or column keeps its y and x
+    extra = [dim for dim in grid.dims if dim not in ("y", "x") and grid.sizes[dim] == 1]
+    grid = grid.squeeze(extra, drop=True).transpose("y", "x")
     if grid.sizes["y"] > 1 and grid["y"][0] < grid["y"][-1]:
         grid = grid.isel(y=slice(None, None, -1))
     return grid

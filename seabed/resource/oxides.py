@@ -155,6 +155,10 @@ def read_demand_table(path: str | Path) -> dict[str, float]:
         table = pd.read_csv(path, dtype=str, skipinitialspace=True)
     except FileNotFoundError:
         raise InputError("file not found", path=path, hint="check the path") from None
+    except IsADirectoryError:
+        raise InputError(
+            "is a folder, not a file", path=path, hint="give the path of a CSV file"
+        ) from None
     except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError):
         raise InputError(
             "cannot be read as a CSV table",

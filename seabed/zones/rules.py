@@ -74,6 +74,7 @@ def slope_deg(depth: xr.DataArray) -> xr.DataArray:
     x = depth[depth.rio.x_dim].values.astype(float)
     y = depth[depth.rio.y_dim].values.astype(float)
     z = depth.transpose(depth.rio.y_dim, depth.rio.x_dim).values.astype(float)
+    z[np.isinf(z)] = np.nan  # no data, as a nodata value is
     if crs.is_geographic:
         dz_dx = np.gradient(z, x, axis=1) / _parallel_m_per_degree(y)[:, None]
         dz_dy = np.gradient(z, _meridian_m(y), axis=0)

@@ -162,6 +162,22 @@ def test_the_rule_on_a_known_table():
     assert recommend_neighbourhood(fewer)[0]["n_neighbors"] == 48
 
 
+def test_no_recommendation_without_an_efficiency():
+    # a pure nugget: the block variance is nil, so no efficiency, no plateau
+    table = pd.DataFrame(
+        {
+            "block_x_m": 0.0,
+            "block_y_m": 0.0,
+            "radius_m": np.inf,
+            "n_neighbors": [4, 8],
+            "n_estimated": 10,
+            "slope_mean": [0.5, 0.5],
+            "efficiency_mean": [np.nan, np.nan],
+        }
+    )
+    assert recommend_neighbourhood(table) == []
+
+
 def test_refuses_what_it_cannot_analyse(case):
     X, y, cells, _ = case
     with pytest.raises(ConfigError, match="no slope of regression"):

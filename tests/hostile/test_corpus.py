@@ -309,6 +309,78 @@ def _scheduler_file(folder):
     (folder / "scheduler.json").write_text('{"addr": 1}')
 
 
+def _corrupt_gzip(folder):
+    (folder / "cores.csv.gz").write_bytes(b"\x1f\x8b\x08" + b"garbage" * 10)
+
+
+def _long_rows(folder):
+    lines = cores_table().to_csv(index=False).splitlines()
+    rows = [lines[0]] + [line + ",99" for line in lines[1:]]
+    (folder / "long.csv").write_text("\n".join(rows) + "\n")
+
+
+def _comma_tsv(folder):
+    cores_table().to_csv(folder / "cores.tsv", index=False)
+
+
+def _rotated_raster(folder):
+    with rasterio.open(
+        folder / "rotated.tif",
+        "w",
+        driver="GTiff",
+        width=40,
+        height=40,
+        count=1,
+        dtype="float32",
+        crs="EPSG:4326",
+        transform=rasterio.Affine(0.05, 0.01, 153.0, 0.01, -0.05, 23.0),
+    ) as dst:
+        dst.write(np.full((40, 40), 5500.0, dtype="float32"), 1)
+
+
+def _one_cell_sediment(folder):
+    write_raster(folder / "sed.tif", [[40.0]], west=153.0, north=23.0, step=2.0)
+
+
+def _local_crs_raster(folder):
+    local = rasterio.crs.CRS.from_wkt(
+        'LOCAL_CS["site grid",UNIT["metre",1],AXIS["Easting",EAST],'
+        'AXIS["Northing",NORTH]]'
+    )
+    write_raster(
+        folder / "local.tif",
+        np.full((40, 40), 5500.0),
+        west=153.0,
+        north=23.0,
+        step=0.05,
+        crs=local,
+    )
+
+
+def _flat_covariate(folder):
+    write_raster(
+        folder / "age.tif", np.full((40, 40), 50.0), west=153.0, north=23.0, step=0.05
+    )
+
+
+def _csv_zone(folder):
+    (folder / "zones.csv").write_text("name,area\nA,1\n")
+
+
+def _empty_polygon_zone(folder):
+    zones(folder / "hollow.gpkg", [shapely.Polygon()])
+
+
+def _demand_folder(folder):
+    (folder / "demand.csv").mkdir()
+
+
+def one_position():
+    table = cores_table()
+    table["lon"], table["lat"] = 153.7, 22.0
+    return table
+
+
 def bad_cores(row, column, value):
     """The good cores with one value changed (``row`` 0-based: file row + 1)."""
     table = cores_table()
@@ -496,7 +568,7 @@ CASES: dict[str, Case] = {
         keywords=["resource.cutoffs_ppm", "finite"],
     ),
     "min_neighbors above the number of cores": Case(
-        config="[estimate]\nmin_neighbors = 50\n",
+        config="[estimate]\nmin_neighbors = 50\nn_neighbors = 64\n",
         keywords=["estimate.min_neighbors", "12 cores"],
     ),
     "101 cut-offs": Case(
@@ -591,6 +663,80 @@ CASES: dict[str, Case] = {
         keywords=["estimate.variogram.psill"],
     ),
     "unknown section": Case(config="[gird]\nresolution_m = 500\n", keywords=["gird"]),
+    # ------------------------------------------------ 5. found by fuzzing (issue 23)
+    "truncated gzip cores": Case(
+        cores_name="cores.csv.gz",
+        build=_corrupt_gzip,
+        keywords=["cores.csv.gz", "decompressed", "corrupt"],
+    ),
+    "rows longer than the header": Case(
+        cores_name="long.csv",
+        build=_long_rows,
+        keywords=["long.csv", "more values than the header"],
+    ),
+    "a .tsv separated by commas": Case(
+        cores_name="cores.tsv", build=_comma_tsv, keywords=["cores.tsv", "commas"]
+    ),
+    "every core at one position": Case(
+        cores=one_position(), keywords=["cores.csv", "same position", "core_id"]
+    ),
+    "every composite of one grade": Case(
+        cores=cores_table().assign(rey_ppm=1000.0),
+        keywords=["cores.csv", "same REY grade", "1000 ppm"],
+    ),
+    "a covariate constant over the cores": Case(
+        config="[inputs.covariates]\nage = 'age.tif'\n[estimate]\nmethod = "
+        "'external_drift'\nvariogram = { psill = 20000.0, range = 30000.0 }\n",
+        build=_flat_covariate,
+        keywords=["age.tif", "inputs.covariates.age", "same value"],
+    ),
+    "rotated bathymetry": Case(
+        config='bathymetry = "rotated.tif"\n',
+        build=_rotated_raster,
+        keywords=["rotated.tif", "rotated", "gdalwarp"],
+    ),
+    "sediment grid of one cell": Case(
+        config='sediment_thickness = "sed.tif"\n',
+        build=_one_cell_sediment,
+        keywords=["sed.tif", "1 x 1 cells", "2 x 2"],
+    ),
+    "bathymetry in a local engineering CRS": Case(
+        config='bathymetry = "local.tif"\n',
+        build=_local_crs_raster,
+        keywords=["local.tif", "site grid", "longitude and latitude"],
+    ),
+    "a CSV table as a zone file": Case(
+        config='exclude = "zones.csv"\n',
+        build=_csv_zone,
+        keywords=["zones.csv", "no geometry column"],
+    ),
+    "zones of empty polygons only": Case(
+        config='include = "hollow.gpkg"\n',
+        build=_empty_polygon_zone,
+        keywords=["hollow.gpkg", "no geometries"],
+    ),
+    "include = 5": Case(config="include = 5\n", keywords=["inputs.include", "list"]),
+    "variogram = 'spherical'": Case(
+        config="[estimate]\nvariogram = 'spherical'\n",
+        keywords=["estimate.variogram", "'auto' or a table"],
+    ),
+    "unknown variogram model": Case(
+        config="[estimate]\nvariogram = { model = 'Foo', psill = 1.0, range = 1.0 }\n",
+        keywords=["estimate.variogram", "unknown variogram model 'Foo'"],
+    ),
+    "min_neighbors above n_neighbors": Case(
+        config="[estimate]\nn_neighbors = 4\nmin_neighbors = 8\n"
+        "variogram = { psill = 20000.0, range = 30000.0 }\n",
+        keywords=["estimate.min_neighbors (8) exceeds estimate.n_neighbors (4)"],
+    ),
+    "annual demand table that is a folder": Case(
+        config='[resource]\nannual_demand_t = "demand.csv"\n',
+        build=_demand_folder,
+        keywords=["demand.csv", "is a folder"],
+    ),
+    "smu_m = 0 (one problem, not one per branch)": Case(
+        config="[resource]\nsmu_m = 0\n", keywords=["resource.smu_m", "greater than 0"]
+    ),
 }
 
 
@@ -711,6 +857,37 @@ def test_a_bathymetry_in_0_360_degrees_covers_a_survey_west_of_180(tmp_path, cap
     )
     assert main(["validate", str(config)]) == 0
     assert capsys.readouterr().err == ""
+
+
+def test_a_configuration_with_a_byte_order_mark_validates(tmp_path, capsys):
+    """Notepad starts UTF-8 files with a BOM, which tomllib refused."""
+    config = build(Case(), tmp_path)
+    config.write_bytes(config.read_text().encode("utf-8-sig"))
+    assert main(["validate", str(config)]) == 0, capsys.readouterr().err
+
+
+def test_a_folder_as_the_configuration_is_named_so(tmp_path, capsys):
+    assert main(["validate", str(tmp_path)]) == 2
+    line = one_line(capsys.readouterr().err, "error: ")
+    assert "is a folder" in line
+
+
+@pytest.mark.parametrize(
+    "bounds",
+    [
+        ["154", "22", "153", "23"],
+        ["nan", "22", "154", "23"],
+        ["153", "22", "inf", "23"],
+        ["153", "22", "154", "95"],
+    ],
+)
+def test_synthetic_refuses_bounds_that_are_no_box(bounds, tmp_path, capsys):
+    """Reversed bounds used to write cores without a word; NaN and inf exited 1."""
+    out = tmp_path / "s.csv"
+    assert main(["synthetic", "--out", str(out), "--bounds", *bounds]) == 2
+    line = one_line(capsys.readouterr().err, "error: ")
+    assert "--bounds" in line and "WGS84" in line
+    assert not out.exists()
 
 
 def test_n_neighbors_above_the_number_of_cores_is_accepted(tmp_path, capsys):

@@ -22,7 +22,7 @@ from seabed import chunks, estimation, outputs, pipeline
 from seabed.composite import reference_oxide_factor
 from seabed.config import Config
 from seabed.elements import DEFAULT_OXIDES, HREE, REY, oxide_factor
-from seabed.exceptions import InputError
+from seabed.exceptions import ConfigError, InputError, SeabedWarning
 from seabed.geostats import OrdinaryKriging
 from seabed.io import datasets
 from seabed.io.synthetic import SyntheticField, make_survey
@@ -205,6 +205,79 @@ def test_depth_rule_excludes_shallow_cells(tmp_path):
     assert "water depth outside 5700-6500 m" in reasons
     row = result.excluded.set_index("reason").loc["water depth outside 5700-6500 m"]
     assert 0 < row["area_km2"] < result.statement.iloc[0]["area_km2"] + row["area_km2"]
+
+
+def test_a_search_that_reaches_no_core_says_so(tmp_path):
+    config, _ = survey_config(
+        tmp_path,
+        62,
+        estimate={
+            "max_distance_m": 1.0,
+            "variogram": {"model": "exponential", "psill": 2e4, "range": 2e4},
+        },
+        output={"dir": str(tmp_path / "out"), "report": True},
+    )
+    result = seabed.run(config, progress=False)
+    assert result.statement["area_km2"].max() == 0.0
+    (doubt,) = [d for d in result.doubts if d.startswith("no cell has a grade")]
+    assert "estimate.max_distance_m = 1 m" in doubt
+    assert (
+        "no cell has a grade estimate" in (tmp_path / "out" / "report.html").read_text()
+    )
+
+
+def test_rules_that_leave_nothing_say_so(tmp_path):
+    from seabed.io import datasets
+
+    config, _ = survey_config(
+        tmp_path,
+        63,
+        inputs={"bathymetry": str(datasets.bathymetry_path())},
+        rules={"depth_window_m": [100.0, 200.0]},
+    )
+    result = seabed.run(config, progress=False)
+    assert any(d.startswith("nothing is stated") for d in result.doubts)
+
+
+@pytest.mark.parametrize(
+    ("sections", "key"),
+    [
+        ({}, "estimate.variogram"),
+        (
+            {"estimate": {"method": "idw"}, "simulation": {"realizations": 2}},
+            "simulation",
+        ),
+    ],
+)
+def test_too_few_cores_for_a_variogram_name_the_setting(tmp_path, sections, key):
+    survey = make_survey(n_cores=9, bounds=BOX, seed=5)
+    survey.samples.to_csv(tmp_path / "cores.csv", index=False)
+    config = Config.model_validate(
+        {
+            "inputs": {"cores": str(tmp_path / "cores.csv")},
+            "grid": {"bounds": list(BOX), "resolution_m": 2000.0},
+            "output": {"dir": str(tmp_path / "out"), "report": False},
+            **sections,
+        }
+    )
+    with pytest.raises(ConfigError, match="cannot be fitted from the") as caught:
+        seabed.run(config, progress=False)
+    assert caught.value.column == key
+    assert not (tmp_path / "out").exists()
+
+
+def test_a_grid_of_one_cell_runs_and_reports(tmp_path):
+    lon, lat = 153.75, 22.0
+    config, _ = survey_config(
+        tmp_path,
+        64,
+        grid={"bounds": [lon, lat, lon + 0.001, lat + 0.001], "resolution_m": 5000.0},
+        output={"dir": str(tmp_path / "out"), "report": True},
+    )
+    with pytest.warns(SeabedWarning, match="outside the grid"):
+        result = seabed.run(config, progress=False)
+    assert result.dataset.sizes["x"] * result.dataset.sizes["y"] == 1
+    assert (tmp_path / "out" / "report.html").stat().st_size > 0
 
 
 # ------------------------------------------------------------------ resource accounting

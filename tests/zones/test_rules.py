@@ -41,6 +41,17 @@ def test_slope_of_projected_plane(ge, gn):
     assert slope.rio.crs == da.rio.crs and slope.attrs["units"] == "degree"
 
 
+@pytest.mark.filterwarnings("error")
+def test_an_infinite_depth_is_no_data_like_nodata():
+    da = plane_projected(0.05, 0.0)
+    with_inf, with_nan = da.copy(), da.copy()
+    with_inf[5, 7], with_nan[5, 7] = np.inf, np.nan
+    slope = slope_deg(with_inf)
+    np.testing.assert_array_equal(slope.values, slope_deg(with_nan).values)
+    # central differences: the cells beside it have no slope
+    assert np.isnan(slope.values[5, 6]) and np.isfinite(slope.values[0, 0])
+
+
 def test_slope_on_web_mercator_uses_ground_distance():
     # Web Mercator stretches distances by 1 / cos(latitude): 1.08 at 22 degrees N, so
     # a plane of 0.1 per map metre is 0.108 per ground metre

@@ -162,6 +162,12 @@ def _draw_swath(rows: list[dict[str, Any]], along: str, ax: Any) -> None:
     charts.plot_swath(rows, ax, along=along)
 
 
+def _ppm(value: float | None) -> str:
+    """A grade, or a dash when nothing was predicted (a search that reaches no
+    other core)."""
+    return "-" if value is None else f"{value:,.1f} ppm"
+
+
 def grouped_cross_validation_html(validation: dict[str, Any]) -> str:
     """The grouped-by-core cross-validation statistics (slices), or ""."""
     stats = validation.get("cross_validation_by_core")
@@ -172,8 +178,8 @@ def grouped_cross_validation_html(validation: dict[str, Any]) -> str:
             "Slice composites predicted",
             f"{stats['n']} ({stats['n_slices']} slices)",
         ),
-        ("Mean error (bias)", f"{stats['mean_error']:,.1f} ppm"),
-        ("Root mean squared error", f"{stats['rmse']:,.1f} ppm"),
+        ("Mean error (bias)", _ppm(stats["mean_error"])),
+        ("Root mean squared error", _ppm(stats["rmse"])),
     ]
     if stats["mean_squared_zscore"] is not None:  # None without a kriging variance
         rows.append(
