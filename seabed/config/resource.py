@@ -53,7 +53,10 @@ class RulesConfig(Section):
 
 
 #: Oxide formulas a demand table may be keyed by (tonnes of oxide, not element).
-_OXIDE_FORMULAS = {oxide for forms in OXIDE_CHOICES.values() for oxide in forms}
+#: the element of each oxide formula
+_OXIDE_ELEMENT = {
+    oxide: element for element, forms in OXIDE_CHOICES.items() for oxide in forms
+}
 
 
 class ResourceConfig(Section):
@@ -100,12 +103,20 @@ class ResourceConfig(Section):
     @classmethod
     def _known_demand_keys(cls, value: Any) -> Any:
         if isinstance(value, dict):
+            seen: dict[str, str] = {}  # element -> the key that gave its demand
             for key in value:
-                if key not in REY and key not in _OXIDE_FORMULAS:
+                if key not in REY and key not in _OXIDE_ELEMENT:
                     raise ValueError(
                         f"{key!r} is neither a REY element (Dy: tonnes of element) nor "
                         "an oxide (Dy2O3: tonnes of oxide)"
                     )
+                element = key if key in REY else _OXIDE_ELEMENT[key]
+                if element in seen:
+                    raise ValueError(
+                        f"{seen[element]!r} and {key!r} both give the demand for "
+                        f"{element}: give it once, as the element or its oxide"
+                    )
+                seen[element] = key
         return value
 
     @model_validator(mode="after")

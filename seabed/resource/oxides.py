@@ -173,6 +173,7 @@ def read_demand_table(path: str | Path) -> dict[str, float]:
             hint="give columns element,annual_demand_t (e.g. Dy,1000)",
         )
     demand = {}
+    rows_of: dict[str, int] = {}  # element -> the row that gave its demand
     for row, (key, text) in enumerate(
         zip(table["element"], table["annual_demand_t"]), start=2
     ):
@@ -184,7 +185,8 @@ def read_demand_table(path: str | Path) -> dict[str, float]:
                 row=row,
                 column="annual_demand_t",
             )
-        if _demand_element(str(key)) is None:
+        element = _demand_element(str(key))
+        if element is None:
             raise InputError(
                 f"{key!r} is neither a REY element nor an oxide",
                 path=path,
@@ -192,6 +194,16 @@ def read_demand_table(path: str | Path) -> dict[str, float]:
                 column="element",
                 hint="use symbols like Dy or oxides like Dy2O3",
             )
+        if element in rows_of:  # which of two demands would be the one meant?
+            raise InputError(
+                f"{key!r} gives a second demand for {element} (the first in row "
+                f"{rows_of[element]})",
+                path=path,
+                row=row,
+                column="element",
+                hint="give each element's demand once, as the element or its oxide",
+            )
+        rows_of[element] = row
         demand[str(key).strip()] = float(value)
     return demand
 
@@ -207,7 +219,7 @@ def _demand_per_element(
     demand: Mapping[str, float], ds: xr.Dataset
 ) -> dict[str, _Demand]:
     """Annual demand converted to tonnes of element, keyed by element."""
-    out = {}
+    out: dict[str, _Demand] = {}
     for key, tonnes in demand.items():
         element = _demand_element(key)
         if element is None:
@@ -215,6 +227,12 @@ def _demand_per_element(
                 f"{key!r} is neither a REY element nor an oxide",
                 column="resource.annual_demand_t",
                 hint="use symbols like Dy or oxides like Dy2O3",
+            )
+        if element in out:
+            raise ConfigError(
+                f"{out[element].key!r} and {key!r} both give the demand for {element}",
+                column="resource.annual_demand_t",
+                hint="give each element's demand once, as the element or its oxide",
             )
         factor = 1.0 if key == element else oxide_factor(element, key)
         out[element] = _Demand(key, float(tonnes), float(tonnes) / factor)

@@ -65,7 +65,8 @@ def load_report_zones(
     Raises
     ------
     InputError
-        Unreadable file, unknown layer, no CRS, missing name column or empty names.
+        Unreadable file, unknown layer, no CRS, missing name column, empty names,
+        or a zone that encloses no area (a point or a line).
 
     Examples
     --------
@@ -97,10 +98,19 @@ def load_report_zones(
             column=name_column,
             hint="give every feature a name",
         )
+    shapes = zones.geometry.to_numpy()
+    flat = np.flatnonzero(~(shapely.area(shapes) > 0))
+    if flat.size:  # a point or a line: its statement would always be empty
+        raise InputError(
+            f"zone {str(names.iloc[flat[0]])!r} encloses no area (it is a "
+            f"{shapes[flat[0]].geom_type})",
+            path=path,
+            row=int(flat[0]) + 1,
+            column=name_column,
+            hint="give the report zones as polygons",
+        )
     return gpd.GeoDataFrame(
-        {"name": names.astype(str).to_numpy()},
-        geometry=zones.geometry.to_numpy(),
-        crs=zones.crs,
+        {"name": names.astype(str).to_numpy()}, geometry=shapes, crs=zones.crs
     )
 
 

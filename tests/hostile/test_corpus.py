@@ -259,6 +259,15 @@ def _two_variable_netcdf(folder):
     ds.rio.write_crs("EPSG:4326", inplace=True).to_netcdf(folder / "two.nc")
 
 
+def _point_report_zone(folder):
+    """A licence block and a sampling station, as report zones."""
+    gpd.GeoDataFrame(
+        {"name": ["block A", "station 7"]},
+        geometry=[shapely.box(153.6, 22.0, 153.8, 22.1), shapely.Point(153.7, 22.05)],
+        crs="EPSG:4326",
+    ).to_file(folder / "blocks.gpkg")
+
+
 def _many_report_zones(folder):
     """201 named squares of 0.01 degree over the survey."""
     squares = [
@@ -373,6 +382,10 @@ def _empty_polygon_zone(folder):
 
 def _demand_folder(folder):
     (folder / "demand.csv").mkdir()
+
+
+def _demand_twice(folder):
+    (folder / "demand.csv").write_text("element,annual_demand_t\nDy,5\nDy2O3,7\n")
 
 
 def one_position():
@@ -733,6 +746,20 @@ CASES: dict[str, Case] = {
         config='[resource]\nannual_demand_t = "demand.csv"\n',
         build=_demand_folder,
         keywords=["demand.csv", "is a folder"],
+    ),
+    "a report zone that is a point": Case(
+        config='report_zones = "blocks.gpkg"\n',
+        build=_point_report_zone,
+        keywords=["blocks.gpkg", "row 2", "'station 7' encloses no area", "Point"],
+    ),
+    "one element's demand twice in the demand table": Case(
+        config='[resource]\nannual_demand_t = "demand.csv"\n',
+        build=_demand_twice,
+        keywords=["demand.csv", "row 3", "second demand for Dy"],
+    ),
+    "one element's demand twice in the configuration": Case(
+        config="[resource]\nannual_demand_t = { Dy = 5, Dy2O3 = 7 }\n",
+        keywords=["resource.annual_demand_t", "both give the demand for Dy"],
     ),
     "smu_m = 0 (one problem, not one per branch)": Case(
         config="[resource]\nsmu_m = 0\n", keywords=["resource.smu_m", "greater than 0"]

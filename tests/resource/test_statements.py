@@ -475,6 +475,9 @@ def test_demand_table_file(tmp_path):
     bad.write_text("element,tonnes\nDy,5\n")
     with pytest.raises(InputError, match="lacks column"):
         read_demand_table(bad)
+    bad.write_text("element,annual_demand_t\nDy,5\nTb,3\nDy2O3,7\n")
+    with pytest.raises(InputError, match=r"row 4.*second demand for Dy.*row 2"):
+        read_demand_table(bad)
 
 
 # ---------------------------------------------------------------------- grade-tonnage
