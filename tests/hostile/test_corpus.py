@@ -64,7 +64,11 @@ def cores_table(
     return pd.DataFrame(rows)
 
 
-def write_raster(path, values, *, west, north, step, crs="EPSG:4326", nodata=None):
+def write_raster(
+    path, values, *, west, north, step, crs="EPSG:4326", nodata=None, rotation=0.0
+):
+    """A float32 grid of cells ``step`` degrees from (west, north); ``rotation``
+    shears the geotransform (its rotation terms)."""
     values = np.asarray(values, dtype="float32")
     with rasterio.open(
         path,
@@ -75,7 +79,7 @@ def write_raster(path, values, *, west, north, step, crs="EPSG:4326", nodata=Non
         count=1,
         dtype="float32",
         crs=crs,
-        transform=from_origin(west, north, step, step),
+        transform=rasterio.Affine(step, rotation, west, rotation, -step, north),
         nodata=nodata,
     ) as dst:
         dst.write(values, 1)
@@ -333,18 +337,14 @@ def _comma_tsv(folder):
 
 
 def _rotated_raster(folder):
-    with rasterio.open(
+    write_raster(
         folder / "rotated.tif",
-        "w",
-        driver="GTiff",
-        width=40,
-        height=40,
-        count=1,
-        dtype="float32",
-        crs="EPSG:4326",
-        transform=rasterio.Affine(0.05, 0.01, 153.0, 0.01, -0.05, 23.0),
-    ) as dst:
-        dst.write(np.full((40, 40), 5500.0, dtype="float32"), 1)
+        np.full((40, 40), 5500.0),
+        west=153.0,
+        north=23.0,
+        step=0.05,
+        rotation=0.01,
+    )
 
 
 def _one_cell_sediment(folder):
