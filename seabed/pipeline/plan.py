@@ -27,8 +27,9 @@ from seabed.composite import slice_edges
 from seabed.config import Config, load_config, read_toml
 from seabed.config import check_config as check_config_mapping
 from seabed.elements import REY
-from seabed.estimation.models import core_densities, slice_composites
-from seabed.exceptions import InputError
+from seabed.estimation.models import class_rules, core_densities, slice_composites
+from seabed.exceptions import ConfigError, InputError
+from seabed.geostats import Variogram
 from seabed.outputs.folder import claim_output_folder
 from seabed.outputs.writer import output_name
 from seabed.pipeline.blocks import block_rows
@@ -105,6 +106,7 @@ def plan_run(
     check_output_folder(out_dir)
     claim_output_folder(out_dir, writes=output_name)
     smu_layout(config.grid.resolution_m, config.resource.smu_m)  # before reading
+    _check_ranged_rules(config)
     inputs = read_inputs(config)
     used, composites, notes = select_composites(config, inputs.samples)
     core_densities(config, used)  # fail before the long part if they are missing
@@ -138,6 +140,26 @@ def plan_run(
     )
     slices = capped_slices(slice_composites(config, inputs.samples, used.index), used)
     return Plan(inputs, used, composites, notes, slices, frame, blocks, in_flight, keep)
+
+
+def _check_ranged_rules(config: Config) -> None:
+    """Refuse class rules measured in variogram ranges under a pure-nugget model
+    given in the configuration, which has no range (as the run would)."""
+    given = config.estimate.variogram
+    if given == "auto" or Variogram(**given.model_dump()).structures:
+        return
+    for name, rule in class_rules(config).items():
+        if rule.needs_variogram:
+            key = (
+                "max_nearest_range" if rule.max_nearest_range else "cores_within_range"
+            )
+            raise ConfigError(
+                "a pure-nugget variogram has no range to measure distances by",
+                path=config.source,
+                column=f"classification.{name}.{key}",
+                hint="give a variogram with a structure, or class rules in absolute "
+                "terms (min_cores, min_sectors, min_slope_of_regression)",
+            )
 
 
 def blocks_in_flight(config: Config, *, local: bool, n_blocks: int) -> int:

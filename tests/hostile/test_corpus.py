@@ -747,6 +747,10 @@ CASES: dict[str, Case] = {
         build=_demand_folder,
         keywords=["demand.csv", "is a folder"],
     ),
+    "a pure nugget under class rules measured in ranges": Case(
+        config="[estimate]\nvariogram = { model = 'Nug', psill = 100.0 }\n",
+        keywords=["cores_within_range", "pure-nugget variogram has no range"],
+    ),
     "a report zone that is a point": Case(
         config='report_zones = "blocks.gpkg"\n',
         build=_point_report_zone,
