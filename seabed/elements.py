@@ -30,6 +30,7 @@ __all__ = [
     "OXIDE_CHOICES",
     "REY",
     "element_column",
+    "element_of",
     "oxide_factor",
     "oxide_factors",
 ]
@@ -75,6 +76,22 @@ OXIDE_CHOICES: Mapping[str, tuple[str, ...]] = {
 } | {"Ce": ("CeO2", "Ce2O3"), "Pr": ("Pr6O11", "Pr2O3"), "Tb": ("Tb4O7", "Tb2O3")}
 
 _FORMULA = re.compile(r"^([A-Z][a-z]?)(\d*)O(\d*)$")
+
+#: The element of each oxide formula of OXIDE_CHOICES.
+_OXIDE_ELEMENT = {
+    oxide: element for element, forms in OXIDE_CHOICES.items() for oxide in forms
+}
+
+
+def element_of(name: str) -> str | None:
+    """The REY element that a symbol or one of its oxide formulas names, or None.
+
+    Examples
+    --------
+    >>> element_of("Dy"), element_of("Tb4O7"), element_of("Dy2O5")
+    ('Dy', 'Tb', None)
+    """
+    return name if name in REY else _OXIDE_ELEMENT.get(name)
 
 
 def oxide_factor(element: str, oxide: str | None = None) -> float:

@@ -21,7 +21,7 @@ from pydantic import Field, StrictBool, field_validator, model_validator
 
 from seabed.config._base import MAX_PPM, PositiveFloat, Section
 from seabed.density import dry_from_wet, max_water_content
-from seabed.elements import OXIDE_CHOICES, REY
+from seabed.elements import OXIDE_CHOICES, element_of
 
 __all__ = [
     "ClassRuleConfig",
@@ -50,13 +50,6 @@ class RulesConfig(Section):
         if value is not None and value[0] >= value[1]:
             raise ValueError("depth_window_m must be [shallowest, deepest] in metres")
         return value
-
-
-#: Oxide formulas a demand table may be keyed by (tonnes of oxide, not element).
-#: the element of each oxide formula
-_OXIDE_ELEMENT = {
-    oxide: element for element, forms in OXIDE_CHOICES.items() for oxide in forms
-}
 
 
 class ResourceConfig(Section):
@@ -105,12 +98,12 @@ class ResourceConfig(Section):
         if isinstance(value, dict):
             seen: dict[str, str] = {}  # element -> the key that gave its demand
             for key in value:
-                if key not in REY and key not in _OXIDE_ELEMENT:
+                element = element_of(key)
+                if element is None:
                     raise ValueError(
                         f"{key!r} is neither a REY element (Dy: tonnes of element) nor "
                         "an oxide (Dy2O3: tonnes of oxide)"
                     )
-                element = key if key in REY else _OXIDE_ELEMENT[key]
                 if element in seen:
                     raise ValueError(
                         f"{seen[element]!r} and {key!r} both give the demand for "

@@ -4,6 +4,7 @@ from seabed.io.cores import (
     CANONICAL_COLUMNS,
     ELEMENT_COLUMNS,
     OPTIONAL_COLUMNS,
+    POSITION_TOLERANCE_DEG,
     load_cores,
     validate_cores,
 )
@@ -20,6 +21,7 @@ __all__ = [
     "ELEMENT_COLUMNS",
     "MAX_RASTER_BYTES",
     "OPTIONAL_COLUMNS",
+    "POSITION_TOLERANCE_DEG",
     "load_bathymetry",
     "load_cores",
     "load_raster",

@@ -38,6 +38,7 @@ __all__ = [
     "CANONICAL_COLUMNS",
     "ELEMENT_COLUMNS",
     "OPTIONAL_COLUMNS",
+    "POSITION_TOLERANCE_DEG",
     "SYNTHETIC_COLUMN",
     "load_cores",
     "validate_cores",
@@ -98,8 +99,9 @@ _VECTOR_SUFFIXES = {".gpkg", ".shp", ".geojson", ".json", ".fgb", ".gml", ".kml"
 _COMPRESSION_SUFFIXES = {".gz", ".bz2", ".xz", ".zip", ".zst"}
 
 
-# Positions of one core may differ by float noise only (1e-6 degree is about 0.1 m).
-_POSITION_TOLERANCE_DEG = 1e-6
+#: Positions of one core may differ by float noise only (1e-6 degree is about
+#: 0.1 m); two cores closer than this in longitude and latitude share a position.
+POSITION_TOLERANCE_DEG = 1e-6
 
 
 # Depths are compared to the micrometre so that 0.1 + 0.2 still abuts 0.3.
@@ -536,7 +538,7 @@ class _CoresCheck:
     def _check_positions(self, table: pd.DataFrame) -> None:
         for column in ("lon", "lat"):
             first = table.groupby("core_id", sort=False)[column].transform("first")
-            moved = (table[column] - first).abs() > _POSITION_TOLERANCE_DEG
+            moved = (table[column] - first).abs() > POSITION_TOLERANCE_DEG
             if moved.any():
                 row = int(moved[moved].index[0])
                 core = table.at[row, "core_id"]

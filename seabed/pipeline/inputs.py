@@ -8,10 +8,12 @@ from pathlib import Path
 from typing import Any
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 import pyproj
 import shapely
 import xarray as xr
+from scipy.spatial import cKDTree
 
 from seabed.composite import (
     apply_top_cut,
@@ -25,6 +27,7 @@ from seabed.config import (
 from seabed.exceptions import ConfigError, InputError, SeabedWarning
 from seabed.grid import bounds_from_points, make_grid
 from seabed.io import (
+    POSITION_TOLERANCE_DEG,
     load_bathymetry,
     load_cores,
     load_raster,
@@ -367,17 +370,16 @@ def select_composites(
 
 
 def _refuse_shared_positions(used: pd.DataFrame, path: Path) -> None:
-    """Two cores at one position make every kriging system singular."""
-    # the cores' check holds one core's rows within 1e-6 degree: so do these
-    position = used[["lon", "lat"]].round(6)
-    shared = position.duplicated(keep=False)
-    if shared.any():
-        first = position[shared].iloc[0]
-        same = position.index[(position == first).all(axis=1)]
+    """Two cores at one position make every kriging system singular. "One
+    position" is within the tolerance that holds one core's rows together."""
+    lon_lat = used[["lon", "lat"]].to_numpy(dtype=float)
+    pairs = sorted(cKDTree(lon_lat).query_pairs(POSITION_TOLERANCE_DEG, p=np.inf))
+    if pairs:
+        i, j = pairs[0]
         raise InputError(
-            f"cores {', '.join(map(repr, same[:5].tolist()))} are at the same "
-            f"position (lon {first['lon']:g}, lat {first['lat']:g}); "
-            f"{int(shared.sum())} cores share a position with another",
+            f"cores {used.index[i]!r} and {used.index[j]!r} are at the same "
+            f"position (lon {lon_lat[i, 0]:g}, lat {lon_lat[i, 1]:g}); "
+            f"{len(pairs)} pair(s) of cores share a position",
             path=path,
             hint="give one core_id to the samples of one site, or drop the repeats",
         )

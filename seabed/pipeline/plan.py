@@ -151,7 +151,9 @@ def _check_ranged_rules(config: Config) -> None:
     for name, rule in class_rules(config).items():
         if rule.needs_variogram:
             key = (
-                "max_nearest_range" if rule.max_nearest_range else "cores_within_range"
+                "max_nearest_range"
+                if rule.max_nearest_range is not None
+                else "cores_within_range"
             )
             raise ConfigError(
                 "a pure-nugget variogram has no range to measure distances by",

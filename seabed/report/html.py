@@ -367,8 +367,8 @@ def _toml_value(value: Any) -> str:
     return json.dumps(str(value))  # TOML basic strings escape as JSON does
 
 
-def _ppm(value: float) -> str:
-    return "-" if _missing(value) else f"{value:,.0f} ppm"
+def _ppm(value: float | None, decimals: int = 0) -> str:
+    return "-" if _missing(value) else f"{value:,.{decimals}f} ppm"
 
 
 def _number(value: Any, decimals: int) -> str:

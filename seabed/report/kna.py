@@ -15,7 +15,14 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from seabed._version import __version__
-from seabed.report.html import _Column, _figure, _figure_html, _table_html, _template
+from seabed.report.html import (
+    _Column,
+    _figure,
+    _figure_html,
+    _number,
+    _table_html,
+    _template,
+)
 from seabed.result import SYNTHETIC_NOTICE
 
 if TYPE_CHECKING:
@@ -120,12 +127,8 @@ def kna_html(kna: Mapping[str, Any]) -> str:
         return _Column(label, "", lambda rows: value(rows.iloc[0]), is_text=True)
 
     def number(label: str, column: str, digits: int) -> _Column:
-        def cell(rows: pd.DataFrame) -> str:
-            value = rows[column].iloc[0]
-            # a search that estimates no cell has no means
-            return "-" if pd.isna(value) else f"{value:,.{digits}f}"
-
-        return _Column(label, "", cell)
+        # a dash for a search that estimates no cell: it has no means
+        return _Column(label, "", lambda rows: _number(rows[column].iloc[0], digits))
 
     columns = [
         text("block", lambda row: _block_text(row.block_x_m, row.block_y_m)),

@@ -12,9 +12,8 @@ import xarray as xr
 from numpy.typing import NDArray
 
 from seabed.elements import (
-    OXIDE_CHOICES,
-    REY,
     element_column,
+    element_of,
     oxide_factor,
 )
 from seabed.exceptions import ConfigError, InputError
@@ -185,7 +184,8 @@ def read_demand_table(path: str | Path) -> dict[str, float]:
                 row=row,
                 column="annual_demand_t",
             )
-        element = _demand_element(str(key))
+        key = str(key).strip()
+        element = element_of(key)
         if element is None:
             raise InputError(
                 f"{key!r} is neither a REY element nor an oxide",
@@ -204,7 +204,7 @@ def read_demand_table(path: str | Path) -> dict[str, float]:
                 hint="give each element's demand once, as the element or its oxide",
             )
         rows_of[element] = row
-        demand[str(key).strip()] = float(value)
+        demand[key] = float(value)
     return demand
 
 
@@ -221,7 +221,7 @@ def _demand_per_element(
     """Annual demand converted to tonnes of element, keyed by element."""
     out: dict[str, _Demand] = {}
     for key, tonnes in demand.items():
-        element = _demand_element(key)
+        element = element_of(key)
         if element is None:
             raise ConfigError(
                 f"{key!r} is neither a REY element nor an oxide",
@@ -237,14 +237,3 @@ def _demand_per_element(
         factor = 1.0 if key == element else oxide_factor(element, key)
         out[element] = _Demand(key, float(tonnes), float(tonnes) / factor)
     return out
-
-
-def _demand_element(key: str) -> str | None:
-    """The element a demand key is about, or None if it names none."""
-    key = key.strip()
-    if key in REY:
-        return key
-    for element, forms in OXIDE_CHOICES.items():
-        if key in forms:
-            return element
-    return None

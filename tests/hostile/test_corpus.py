@@ -394,6 +394,14 @@ def one_position():
     return table
 
 
+def near_twins():
+    """Cores C00 and C01 0.02 m apart, on either side of a step of 1e-6 degree."""
+    table = cores_table()
+    for core, lon in (("C00", 153.6000004), ("C01", 153.6000006)):
+        table.loc[table["core_id"] == core, ["lon", "lat"]] = lon, 21.9
+    return table
+
+
 def bad_cores(row, column, value):
     """The good cores with one value changed (``row`` 0-based: file row + 1)."""
     table = cores_table()
@@ -692,6 +700,9 @@ CASES: dict[str, Case] = {
     ),
     "every core at one position": Case(
         cores=one_position(), keywords=["cores.csv", "same position", "core_id"]
+    ),
+    "two cores 0.02 m apart": Case(
+        cores=near_twins(), keywords=["same position", "'C00' and 'C01'"]
     ),
     "every composite of one grade": Case(
         cores=cores_table().assign(rey_ppm=1000.0),

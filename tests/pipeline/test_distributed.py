@@ -63,6 +63,32 @@ def test_cluster_equals_local_threads(fitted, grid, client):
     assert np.isfinite(local["a"].values).all()
 
 
+def test_each_tile_predicts_on_one_thread_on_the_cluster(grid, client):
+    class ThreadsAsValues:  # predicts the threads it was given (defined here:
+        # cloudpickle ships it to the worker processes by value)
+        def __init__(self, n_jobs=None):
+            self.n_jobs = n_jobs
+
+        def get_params(self, deep=True):
+            return {"n_jobs": self.n_jobs}
+
+        def predict(self, X):
+            return np.full(len(X), float(self.n_jobs or 0))
+
+    estimator = ThreadsAsValues()
+    out = estimate_grid(
+        estimator,
+        grid,
+        outputs=["threads"],
+        tile_size=16,
+        scheduler=client,
+        progress=False,
+    )
+    # the workers' own threads run tiles side by side: one each
+    np.testing.assert_array_equal(np.unique(out["threads"].values), [1.0])
+    assert estimator.n_jobs is None
+
+
 def test_both_workers_take_tiles(fitted, grid, client):
     stack = tile_stack(fitted, grid, n_outputs=2, with_std=True, tile_size=10)
     with distributed.get_task_stream(client) as stream:

@@ -13,7 +13,13 @@ import pandas as pd
 from seabed.geostats import plot_variogram
 from seabed.geostats.validation import summarize
 from seabed.report import charts
-from seabed.report.html import _chart_html, _figure, _figure_html, _key_value_html
+from seabed.report.html import (
+    _chart_html,
+    _figure,
+    _figure_html,
+    _key_value_html,
+    _ppm,
+)
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -162,12 +168,6 @@ def _draw_swath(rows: list[dict[str, Any]], along: str, ax: Any) -> None:
     charts.plot_swath(rows, ax, along=along)
 
 
-def _ppm(value: float | None) -> str:
-    """A grade, or a dash when nothing was predicted (a search that reaches no
-    other core)."""
-    return "-" if value is None else f"{value:,.1f} ppm"
-
-
 def grouped_cross_validation_html(validation: dict[str, Any]) -> str:
     """The grouped-by-core cross-validation statistics (slices), or ""."""
     stats = validation.get("cross_validation_by_core")
@@ -178,8 +178,9 @@ def grouped_cross_validation_html(validation: dict[str, Any]) -> str:
             "Slice composites predicted",
             f"{stats['n']} ({stats['n_slices']} slices)",
         ),
-        ("Mean error (bias)", _ppm(stats["mean_error"])),
-        ("Root mean squared error", _ppm(stats["rmse"])),
+        # a dash when nothing was predicted (a search that reaches no other core)
+        ("Mean error (bias)", _ppm(stats["mean_error"], 1)),
+        ("Root mean squared error", _ppm(stats["rmse"], 1)),
     ]
     if stats["mean_squared_zscore"] is not None:  # None without a kriging variance
         rows.append(
