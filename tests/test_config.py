@@ -394,6 +394,33 @@ def test_numbers_must_be_finite_and_plausible(section, key, value, words):
     assert words in str(problems[0]) and f"{section}.{key}" in str(problems[0])
 
 
+@pytest.mark.parametrize(
+    ("section", "key", "value"),
+    [
+        ("grid", "resolution_m", True),
+        ("estimate", "n_neighbors", True),
+        ("grid", "bounds", [153.0, 22.0, True, 23.0]),
+        ("composite", "top_cut_ppm", {"Nd": False}),
+        ("resource", "cutoffs_ppm", [0, True]),
+    ],
+)
+def test_true_or_false_is_never_read_as_a_number(section, key, value):
+    # pydantic alone reads true as 1: a 1 m grid, one neighbour
+    data: dict = {"inputs": {"cores": "c.csv"}, section: {key: value}}
+    (problem,) = check_config(data)
+    assert f"'{section}.{key}'" in str(problem)
+    assert "true or false given where a number is expected" in str(problem)
+
+
+def test_true_or_false_is_still_a_switch():
+    data: dict = {
+        "inputs": {"cores": "c.csv"},
+        "dask": {"resume": False},
+        "simulation": {"histogram_uncertainty": True, "variogram_uncertainty": True},
+    }
+    assert check_config(data) == []
+
+
 def test_a_huge_buffer_is_refused_before_geos_sees_it():
     zone = {"path": "z.gpkg", "buffer_m": 1e308}
     (problem,) = check_config({"inputs": {"cores": "c.csv", "exclude": [zone]}})

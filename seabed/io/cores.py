@@ -71,6 +71,13 @@ SYNTHETIC_COLUMN = "synthetic"
 
 _TRUE_TEXT = frozenset({"true", "1", "1.0", "yes", "y", "t"})
 
+# How spreadsheets, R and databases write a missing value (the spellings pandas
+# reads as missing). A core's identifier is kept as written: "NA" can name a core.
+_MISSING_TEXT = frozenset(
+    {"NA", "N/A", "n/a", "#N/A", "#NA", "<NA>", "NaN", "-NaN", "nan", "-nan"}
+    | {"NULL", "null", "None"}
+)
+
 
 #: Every column name a cores file may be mapped to with ``columns=`` / ``[columns]``.
 CANONICAL_COLUMNS: tuple[str, ...] = (
@@ -346,6 +353,7 @@ class _CoresCheck:
         grades = self._grade_columns()
         optional = [c for c in OPTIONAL_COLUMNS if c in self.table.columns]
         required = ["core_id", *position, "top_m", "bottom_m", *grades]
+        self._read_missing_spellings()
         self._check_missing_values(required)
         table = self.table[required + optional].copy()
         for column in [*position, "top_m", "bottom_m", *grades, *optional]:
@@ -415,6 +423,13 @@ class _CoresCheck:
                 + ", ".join(self.table.columns),
             )
         return (["rey_ppm"] if "rey_ppm" in present else []) + elements
+
+    def _read_missing_spellings(self) -> None:
+        for column in self.table.columns:
+            values = self.table[column]
+            if column != "core_id" and pd.api.types.is_string_dtype(values):
+                text = values.where(values.isna(), values.astype(str).str.strip())
+                self.table[column] = values.where(~text.isin(_MISSING_TEXT))
 
     def _check_missing_values(self, required: list[str]) -> None:
         for column in required:
@@ -613,7 +628,16 @@ def _read_csv(path: Path, *, sep: str) -> pd.DataFrame:
     try:
         # read everything as text: numbers are parsed and checked one column at a
         # time, and identifiers such as "007" keep their leading zeros
-        table = pd.read_csv(path, sep=sep, dtype=str, skipinitialspace=True)
+        # only an empty cell is missing here: "NA" may name a core, and the other
+        # columns read the usual spellings of a missing value later
+        table = pd.read_csv(
+            path,
+            sep=sep,
+            dtype=str,
+            skipinitialspace=True,
+            keep_default_na=False,
+            na_values=[""],
+        )
         # pandas renames a repeated header ("rey_ppm.1"): read the names as written
         header = pd.read_csv(path, sep=sep, dtype=str, header=None, nrows=1)
     except pd.errors.EmptyDataError:

@@ -89,6 +89,23 @@ def test_core_ids_stay_text(tmp_path):
     assert cores["core_id"].tolist() == ["007", "007", "12", "12"]
 
 
+def test_a_core_may_be_named_na_or_null(tmp_path):
+    # only the other columns read "NA", "null" and the like as missing
+    path = write_csv(tmp_path, cores_table(core_id=["NA", "NA", "null", "null"]))
+    assert load_cores(path)["core_id"].tolist() == ["NA", "NA", "null", "null"]
+
+
+@pytest.mark.parametrize("spelling", ["NA", "n/a", "#N/A", "NULL", " nan "])
+def test_missing_values_as_spreadsheets_write_them(tmp_path, spelling):
+    table = cores_table(dry_density_t_m3=[0.5, 0.5, 0.6, 0.55]).astype(str)
+    table.loc[1, "dry_density_t_m3"] = spelling
+    cores = load_cores(write_csv(tmp_path, table))
+    assert cores["dry_density_t_m3"].isna().sum() == 1
+    table.loc[2, "rey_ppm"] = spelling
+    message = error_of(write_csv(tmp_path, table))
+    assert "row 3, column 'rey_ppm': value is missing" in message
+
+
 def test_elements_are_summed_into_rey(tmp_path):
     table = cores_table().drop(columns="rey_ppm")
     for i, element in enumerate(REY):
