@@ -29,6 +29,7 @@ from seabed.geostats import (
     SimpleKriging,
     UniversalKriging,
     Variogram,
+    fittable_variogram,
 )
 from seabed.geostats.change_of_support import DiscreteGaussianModel
 from seabed.geostats.declustering import cell_weights
@@ -168,12 +169,7 @@ def make_estimator(
         )
         # with covariates, the variogram of the residuals from their linear trend
         residual = rey - _linear_trend(X[:, 2:], rey) if X.shape[1] > 2 else rey
-        with _fitted_from_cores(
-            "estimate.variogram",
-            len(rey),
-            'give a model in [estimate] variogram, e.g. { model = "spherical", '
-            "psill = 40000, range = 30000 }",
-        ):
+        with _fitted_from_cores("estimate.variogram", len(rey), _AUTO_HINT):
             variogram, info, doubts = fit_reviewed_variogram(
                 X[:, :2], residual, kind(**common), bounded=needs_range
             )
@@ -526,9 +522,7 @@ def fit_simulation(
     est = config.estimate
     block = (config.grid.resolution_m,) * 2 if est.support == "block" else None
     sources = config.simulation
-    with _fitted_from_cores(
-        "simulation", len(y), "add cores, or leave out the [simulation] section"
-    ):
+    with _fitted_from_cores("simulation", len(y), _SIMULATION_HINT):
         return ConditionalSimulation(
             histogram_uncertainty=sources.histogram_uncertainty,
             variogram_uncertainty=sources.variogram_uncertainty,
@@ -541,6 +535,28 @@ def fit_simulation(
             block_size=block,
             n_jobs=config.dask.workers,
         ).fit(X, y, sample_weight=declustering_weights(X))
+
+
+_AUTO_HINT = (
+    'give a model in [estimate] variogram, e.g. { model = "spherical", '
+    "psill = 40000, range = 30000 }"
+)
+_SIMULATION_HINT = "add cores, or leave out the [simulation] section"
+
+
+def check_fittable_variograms(
+    config: Config, used: pd.DataFrame, X: np.ndarray
+) -> None:
+    """Refuse cores that cannot give the run's automatic variograms (the
+    estimate's ``"auto"``, the simulation's normal scores), before the run reads
+    its grids: too few cores, or too few lag bins holding pairs of them."""
+    rey = used["rey_ppm"].to_numpy(dtype=float)
+    if config.estimate.method != "idw" and config.estimate.variogram == "auto":
+        with _fitted_from_cores("estimate.variogram", len(rey), _AUTO_HINT):
+            fittable_variogram(X[:, :2], rey)
+    if config.simulation is not None:
+        with _fitted_from_cores("simulation", len(rey), _SIMULATION_HINT):
+            fittable_variogram(X[:, :2], rey)
 
 
 @contextmanager

@@ -20,7 +20,7 @@ from seabed.geostats.kriging import (
     SimpleKriging,
     UniversalKriging,
 )
-from seabed.geostats.model_selection import auto_variogram
+from seabed.geostats.model_selection import auto_variogram, fittable_variogram
 from seabed.geostats.normal_scores import NormalScoreTransform
 from seabed.geostats.plot import plot_variogram
 from seabed.geostats.simulation import ConditionalSimulation
@@ -53,6 +53,7 @@ __all__ = [
     "cross_validate_kriging",
     "experimental_variogram",
     "fit_variogram",
+    "fittable_variogram",
     "leave_one_out",
     "mean_block_covariance",
     "plot_variogram",

@@ -199,7 +199,10 @@ def neighbourhood_analysis(
                 _, std, count = model.predict(cells, return_std=True, return_count=True)
                 kv = np.where(count > 0, std**2, np.nan)
                 out["kriging_variance"][b, r, i] = kv
-                out["kriging_efficiency"][b, r, i] = (bv - kv) / bv
+                # a pure nugget's block has no variance to explain: undefined
+                out["kriging_efficiency"][b, r, i] = (
+                    (bv - kv) / bv if bv > 0 else np.nan
+                )
                 out["slope_of_regression"][b, r, i] = model.slope_of_regression(cells)
                 n_samples[b, r, i] = count
     sides = np.array([_sides(block) for block in block_list]).reshape(-1, 2)

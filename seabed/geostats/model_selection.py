@@ -32,6 +32,7 @@ __all__ = [
     "CANDIDATE_MODELS",
     "MSE_TOLERANCE",
     "auto_variogram",
+    "fittable_variogram",
 ]
 
 #: Fewest samples and non-empty bins :func:`auto_variogram` works with.
@@ -168,24 +169,7 @@ def auto_variogram(
 
     X = np.asarray(X, dtype=float)
     y = np.asarray(y, dtype=float)
-    if y.ndim != 1 or len(y) < MIN_SAMPLES:
-        raise InputError(
-            f"too few samples to fit a variogram: {y.size} (at least {MIN_SAMPLES})",
-            column="y",
-            hint="give a variogram model explicitly instead of 'auto'",
-        )
-    ev = experimental_variogram(X, y, cutoff=cutoff, width=width)
-    if len(ev) < MIN_BINS:
-        raise InputError(
-            f"only {len(ev)} lag bins hold sample pairs (at least {MIN_BINS} needed)",
-            column="cutoff",
-            hint="use a larger cutoff or narrower bins, or give a variogram model",
-        )
-    if float(ev.gamma.max()) <= 0:
-        raise InputError(
-            "the values do not vary between sample pairs: no variogram to fit",
-            column="y",
-        )
+    ev = fittable_variogram(X, y, cutoff=cutoff, width=width)
     if estimator is None:
         estimator = OrdinaryKriging(n_neighbors=32)
     fitted, failures = _fit_candidates(ev, models, method)
@@ -211,6 +195,70 @@ def auto_variogram(
             stacklevel=2,
         )
     return (best, info) if return_info else best
+
+
+def fittable_variogram(
+    X: ArrayLike,
+    y: ArrayLike,
+    *,
+    cutoff: float | None = None,
+    width: float | None = None,
+) -> ExperimentalVariogram:
+    """The experimental variogram :func:`auto_variogram` fits, or why the samples
+    cannot give one.
+
+    A run calls it before its long part, so that a survey too small or too
+    clustered for an automatic variogram is refused at once (``seabed validate``
+    too), not after reading every input.
+
+    Parameters
+    ----------
+    X : array-like of shape (n_samples, 2)
+        Sample coordinates.
+    y : array-like of shape (n_samples,)
+        Sample values.
+    cutoff, width : float, optional
+        As :func:`~seabed.geostats.experimental_variogram` takes them.
+
+    Returns
+    -------
+    ExperimentalVariogram
+
+    Raises
+    ------
+    InputError
+        Fewer than :data:`MIN_SAMPLES` samples, fewer than :data:`MIN_BINS` lag
+        bins holding pairs, or values that do not vary.
+
+    Examples
+    --------
+    >>> X = np.array([[0.0, 0.0], [10.0, 0.0], [0.0, 10.0]])
+    >>> fittable_variogram(X, [1.0, 2.0, 3.0])
+    Traceback (most recent call last):
+    ...
+    seabed.exceptions.InputError: column 'y': too few samples to fit a variogram: 3 (at least 10); give a variogram model explicitly instead of 'auto'
+    """
+    X = np.asarray(X, dtype=float)
+    y = np.asarray(y, dtype=float)
+    if y.ndim != 1 or len(y) < MIN_SAMPLES:
+        raise InputError(
+            f"too few samples to fit a variogram: {y.size} (at least {MIN_SAMPLES})",
+            column="y",
+            hint="give a variogram model explicitly instead of 'auto'",
+        )
+    ev = experimental_variogram(X, y, cutoff=cutoff, width=width)
+    if len(ev) < MIN_BINS:
+        raise InputError(
+            f"only {len(ev)} lag bins hold sample pairs (at least {MIN_BINS} needed)",
+            column="cutoff",
+            hint="use a larger cutoff or narrower bins, or give a variogram model",
+        )
+    if float(ev.gamma.max()) <= 0:
+        raise InputError(
+            "the values do not vary between sample pairs: no variogram to fit",
+            column="y",
+        )
+    return ev
 
 
 def _starting_models(

@@ -27,7 +27,13 @@ from seabed.composite import slice_edges
 from seabed.config import Config, load_config, read_toml
 from seabed.config import check_config as check_config_mapping
 from seabed.elements import REY
-from seabed.estimation.models import class_rules, core_densities, slice_composites
+from seabed.estimation.models import (
+    check_fittable_variograms,
+    class_rules,
+    core_densities,
+    project,
+    slice_composites,
+)
 from seabed.exceptions import ConfigError, InputError
 from seabed.geostats import Variogram
 from seabed.outputs.folder import claim_output_folder
@@ -139,6 +145,8 @@ def plan_run(
         held_rows=None if keep else in_flight * (blocks[0][1] - blocks[0][0]),
     )
     slices = capped_slices(slice_composites(config, inputs.samples, used.index), used)
+    # last: the settings' own limits say more than a fit the cores cannot give
+    check_fittable_variograms(config, used, project(used, frame.rio.crs))
     return Plan(inputs, used, composites, notes, slices, frame, blocks, in_flight, keep)
 
 

@@ -129,9 +129,7 @@ def classification_record(
     """The classification's rules, as keys and in words, for resource.json and
     the report."""
     rules = class_rules(config)
-    reach = None
-    if variogram is not None and variogram.structures:
-        reach = practical_range(variogram)
+    reach = None if variogram is None else practical_range(variogram)
     return {
         "rules": {name: rule.as_dict() for name, rule in rules.items()},
         "defaults": config.classification.defaults,

@@ -185,7 +185,9 @@ def practical_range(variogram: Variogram) -> float:
     range is where they reach 95 % of it (3 a for the exponential, sqrt(3) a for
     the Gaussian, found numerically for the Matern). Anisotropic structures count
     along their major axis. An unbounded model (power, linear without a sill) never
-    levels off: its practical range is infinite.
+    levels off: its practical range is infinite. A pure nugget is at its sill at
+    any distance: its practical range is 0, so rules measured in ranges find no
+    core near enough anywhere.
 
     Examples
     --------
@@ -195,13 +197,7 @@ def practical_range(variogram: Variogram) -> float:
     900.0
     """
     ranges = [_structure_practical_range(s) for s in variogram.structures]
-    if not ranges:
-        raise ConfigError(
-            "a pure-nugget variogram has no range to measure distances by",
-            column="classification.max_nearest_range",
-            hint="fit a variogram with a structure, or drop max_nearest_range",
-        )
-    return max(ranges)
+    return max(ranges, default=0.0)
 
 
 def _structure_practical_range(structure: Any) -> float:
@@ -702,7 +698,19 @@ def classification_doubts(
         for name, rule in rules.items()
         if rule is not None and rule.needs_variogram
     ]
-    if not uses_range or practical_range_m is None or practical_range_m <= extent_m:
+    if not uses_range or practical_range_m is None:
+        return []
+    if practical_range_m == 0:
+        return [
+            "the variogram is a pure nugget (no spatial correlation between the "
+            "cores): its practical range is 0, so the spacing rules of the "
+            f"{' and '.join(uses_range)} {'classes' if len(uses_range) > 1 else 'class'}"
+            ", measured in ranges, are met nowhere and those classes hold no cells; continuity is not shown, so nothing "
+            "measured in ranges can be classified. Give a variogram in [estimate] "
+            "variogram if the geology shows continuity, or rules in absolute terms "
+            "(min_cores, min_sectors)"
+        ]
+    if practical_range_m <= extent_m:
         return []
     return [
         f"the variogram practical range ({practical_range_m / 1000:,.0f} km) is wider "
@@ -786,11 +794,7 @@ def _range_for(
     """The practical range, when a rule measures by it (else None)."""
     name = next((n for n, r in rules.items() if r.needs_variogram), None)
     if name is None:
-        return (
-            None
-            if variogram is None or not variogram.structures
-            else (practical_range(variogram))
-        )
+        return None if variogram is None else practical_range(variogram)
     if variogram is None:
         key = (
             "max_nearest_range"

@@ -466,7 +466,8 @@ CASES: dict[str, Case] = {
     "all cores just outside the bounds": Case(
         cores=cores_table(lon_shift=0.65),
         config=BOUNDS.replace("resolution_m = 5000", "resolution_m = 5000")
-        + "[estimate]\nmax_distance_m = 200000\n",
+        + "[estimate]\nmax_distance_m = 200000\n"
+        + "variogram = { psill = 20000.0, range = 30000.0 }\n",
         outcome="warning",
         keywords=["outside the grid", "extrapolation"],
     ),
@@ -775,6 +776,14 @@ CASES: dict[str, Case] = {
     "one element's demand twice in the configuration": Case(
         config="[resource]\nannual_demand_t = { Dy = 5, Dy2O3 = 7 }\n",
         keywords=["resource.annual_demand_t", "both give the demand for Dy"],
+    ),
+    "resolution_m = true (read as 1 m by pydantic)": Case(
+        config="[grid]\nresolution_m = true\n",
+        keywords=["grid.resolution_m", "true or false given where a number"],
+    ),
+    "an automatic variogram from 12 cores": Case(
+        config="[estimate]\nn_neighbors = 8\n",
+        keywords=["estimate.variogram", "12 cores", "lag bins", "give a model"],
     ),
     "smu_m = 0 (one problem, not one per branch)": Case(
         config="[resource]\nsmu_m = 0\n", keywords=["resource.smu_m", "greater than 0"]

@@ -264,6 +264,46 @@ def test_too_few_cores_for_a_variogram_name_the_setting(tmp_path, sections, key)
         seabed.run(config, progress=False)
     assert caught.value.column == key
     assert not (tmp_path / "out").exists()
+    # and validation says so first: a configuration that validates does not fail
+    # for a reason validation could see
+    toml = tmp_path / "run.toml"
+    toml.write_text(
+        f'[inputs]\ncores = "cores.csv"\n[grid]\nbounds = {list(BOX)}\n'
+        "resolution_m = 2000.0\n"
+        + "".join(
+            f"[{name}]\n" + "".join(f"{k} = {v!r}\n" for k, v in table.items())
+            for name, table in sections.items()
+        )
+    )
+    (problem,) = seabed.pipeline.validate(toml)
+    assert problem.column == key and problem.message == caught.value.message
+
+
+def test_an_automatic_pure_nugget_classifies_nothing_by_range_and_says_so(tmp_path):
+    # whole cores' grade profiles dealt out at random positions: no correlation
+    samples = make_survey(n_cores=80, bounds=BOX, seed=3).samples
+    ids = samples["core_id"].unique()
+    dealt = dict(zip(ids, np.random.default_rng(0).permutation(ids), strict=True))
+    position = samples.groupby("core_id")[["lon", "lat"]].first()
+    moved = samples.copy()
+    moved[["lon", "lat"]] = position.loc[moved["core_id"].map(dealt)].to_numpy()
+    moved.to_csv(tmp_path / "cores.csv", index=False)
+    config = Config.model_validate(
+        {
+            "inputs": {"cores": str(tmp_path / "cores.csv")},
+            "grid": {"bounds": list(BOX), "resolution_m": 2000.0},
+            "output": {"dir": str(tmp_path / "out"), "report": False},
+        }
+    )
+    result = seabed.run(config, progress=False)
+    assert not result.variogram.structures
+    classes = result.classes[result.classes.cutoff_ppm == 0].set_index("class")
+    assert classes.loc["unclassified", "area_km2"] == pytest.approx(
+        result.statement.iloc[0]["area_km2"]
+    )
+    assert result.assumptions["classification"]["practical_range_m"] == 0.0
+    (doubt,) = [d for d in result.doubts if "practical range is 0" in d]
+    assert "the indicated and inferred classes" in doubt
 
 
 def test_a_grid_of_one_cell_runs_and_reports(tmp_path):

@@ -49,8 +49,8 @@ def test_practical_range_of_nested_and_matern_models():
     assert practical_range(nested) == pytest.approx(1000.0 * -np.log(0.05))
     matern = Variogram("matern", psill=1.0, range=1000.0, kappa=0.5)  # exponential
     assert practical_range(matern) == pytest.approx(1000.0 * -np.log(0.05), rel=1e-9)
-    with pytest.raises(ConfigError, match="pure-nugget"):
-        practical_range(Variogram(model=None, nugget=1.0))
+    # at its sill at any distance: no core is near enough to count
+    assert practical_range(Variogram(model=None, nugget=1.0)) == 0.0
 
 
 def brute_force(nodes, cores, n_neighbors, max_distance, n_sectors):
@@ -324,6 +324,8 @@ def test_a_range_wider_than_the_area_is_said():
         classification_doubts(rules, practical_range_m=40_000.0, extent_m=50_000.0)
         == []
     )
+    (nugget,) = classification_doubts(rules, practical_range_m=0.0, extent_m=5e4)
+    assert "pure nugget" in nugget and "the indicated and inferred classes," in nugget
     # rules that measure nothing in ranges are not in doubt
     plain = {"indicated": ClassRule(min_cores=3)}
     assert classification_doubts(plain, practical_range_m=9e9, extent_m=1.0) == []
