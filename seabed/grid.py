@@ -44,6 +44,7 @@ __all__ = [
     "circular_mean_lon",
     "grid_dataset",
     "grid_rows",
+    "linear_scale_range",
     "make_grid",
     "on_grid",
     "resolve_crs",
@@ -584,6 +585,50 @@ def _cubic(
         return w * np.take(values, first + b, axis=axis)
 
     return term(0) + term(1) + term(2) + term(3)
+
+
+def linear_scale_range(
+    grid: xr.Dataset | xr.DataArray, crs: Any = None
+) -> tuple[float, float]:
+    """The smallest and largest linear scale factor of a grid's CRS over the grid.
+
+    A length measured in the CRS is the length on the ground times the scale
+    factor there: the variogram's ranges, the search distances and the cells'
+    sides are measured in the CRS. PROJ's Tissot indicatrix at 9 x 9 cell centres
+    spread over the grid (its corners included) gives the extremes, in any
+    direction.
+
+    Parameters
+    ----------
+    grid : xarray.Dataset or xarray.DataArray
+        A grid with ``x``/``y`` coordinates and a CRS.
+    crs : optional
+        Another projected CRS to measure at the same places (default: the grid's).
+
+    Examples
+    --------
+    >>> grid = make_grid((153.5, 21.8, 154.117, 22.25), 1000.0)  # UTM 56N
+    >>> low, high = linear_scale_range(grid)
+    >>> round(low, 4), round(high, 4)
+    (0.9996, 0.9998)
+    >>> low, high = linear_scale_range(
+    ...     make_grid((153.5, 21.8, 154.117, 22.25), 1000.0, crs="EPSG:3857"))
+    >>> round(low, 3), round(high, 3)  # Web Mercator stretches by 1 / cos(lat)
+    (1.077, 1.08)
+    """
+    x, y = grid["x"].to_numpy(), grid["y"].to_numpy()
+    xx, yy = np.meshgrid(_spread(x), _spread(y))
+    to_lon_lat = pyproj.Transformer.from_crs(grid.rio.crs, _WGS84, always_xy=True)
+    lon, lat = to_lon_lat.transform(xx.ravel(), yy.ravel())
+    factors = pyproj.Proj(grid.rio.crs if crs is None else crs).get_factors(lon, lat)
+    low = np.asarray(factors.tissot_semiminor, dtype=float)
+    high = np.asarray(factors.tissot_semimajor, dtype=float)
+    return float(np.nanmin(low)), float(np.nanmax(high))
+
+
+def _spread(values: NDArray[np.float64], count: int = 9) -> NDArray[np.float64]:
+    """Up to ``count`` of ``values``, evenly spread, the first and last included."""
+    return values[np.unique(np.linspace(0, len(values) - 1, count).round().astype(int))]
 
 
 class _ProjScale:

@@ -8,7 +8,13 @@ import pytest
 
 import seabed.grid as grid_module
 from seabed.exceptions import ConfigError, InputError
-from seabed.grid import bounds_from_points, make_grid, resolve_crs, utm_crs
+from seabed.grid import (
+    bounds_from_points,
+    linear_scale_range,
+    make_grid,
+    resolve_crs,
+    utm_crs,
+)
 
 GEOD = pyproj.Geod(ellps="WGS84")
 TAKAYA_BOX = (153.5, 21.8, 153.5 + 37 / 60, 22.25)  # 21°48'-22°15'N, 153°30'-154°07'E
@@ -276,3 +282,23 @@ def test_cells_the_interpolation_misses_are_computed_by_proj(monkeypatch):
     monkeypatch.setattr(grid_module, "_SCALE_CHECK", -1.0)
     grid = make_grid((153.5, 21.8, 153.6, 21.9), 150.0)
     np.testing.assert_allclose(grid.cell_area_m2, _proj_cell_areas(grid), rtol=1e-15)
+
+
+def test_linear_scale_range_of_a_grid_in_its_own_and_a_far_utm_zone():
+    box = (153.5, 21.8, 154.5, 22.8)
+    own = make_grid(box, 2000.0)
+    low, high = linear_scale_range(own)
+    assert 0.9996 <= low <= high < 1.0001  # UTM: 0.9996 on the central meridian
+    # zone 1N's central meridian is 177 W, 29 degrees of longitude away
+    far = make_grid(box, 2000.0, crs="EPSG:32601")
+    low, high = linear_scale_range(far)
+    lon, lat = np.meshgrid([153.5, 154.5], [21.8, 22.8])
+    k = pyproj.Proj("EPSG:32601").get_factors(lon.ravel(), lat.ravel()).parallel_scale
+    assert 1.10 < low < high < 1.15
+    assert min(k) == pytest.approx(low, abs=3e-3) and max(k) == pytest.approx(
+        high, abs=3e-3
+    )
+    # the same places measured in another CRS
+    assert linear_scale_range(far, own.rio.crs) == pytest.approx(
+        linear_scale_range(own), abs=1e-4
+    )

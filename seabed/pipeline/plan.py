@@ -13,6 +13,7 @@ Nothing here writes a file.
 from __future__ import annotations
 
 import os
+import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -34,7 +35,7 @@ from seabed.estimation.models import (
     project,
     slice_composites,
 )
-from seabed.exceptions import ConfigError, InputError
+from seabed.exceptions import ConfigError, InputError, SeabedWarning
 from seabed.geostats import Variogram
 from seabed.outputs.folder import claim_output_folder
 from seabed.outputs.writer import output_name
@@ -55,6 +56,7 @@ from seabed.pipeline.preflight import (
     check_settings,
     estimate_footprint,
 )
+from seabed.pipeline.records import crs_doubts
 from seabed.resource import smu_layout
 
 __all__ = [
@@ -117,6 +119,8 @@ def plan_run(
     used, composites, notes = select_composites(config, inputs.samples)
     core_densities(config, used)  # fail before the long part if they are missing
     frame = build_grid(config, used, inputs.area)
+    for doubt in crs_doubts(config, frame):  # validate says it too
+        warnings.warn(doubt, SeabedWarning, stacklevel=2)
     check_extent(config, frame, used, inputs.rasters(), inputs.include)
     # after the extent check, which names a covariate raster that misses the grid
     used, covariate_notes = covariates_at_cores(inputs, used)

@@ -8,14 +8,17 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import pyproj
 import xarray as xr
 
 from seabed.config import Config
 from seabed.elements import DEFAULT_OXIDES, oxide_factors
 from seabed.estimation.models import class_rules, smu_size
+from seabed.exceptions import ConfigError
 from seabed.geostats import Variogram
 from seabed.geostats.change_of_support import DiscreteGaussianModel
 from seabed.geostats.simulation import ConditionalSimulation
+from seabed.grid import linear_scale_range, utm_crs
 from seabed.resource import (
     classification_doubts,
     describe_rules,
@@ -28,6 +31,7 @@ __all__ = [
     "class_doubts",
     "classification_record",
     "coverage_doubts",
+    "crs_doubts",
     "recoverable_notes",
     "recoverable_record",
     "search_record",
@@ -213,6 +217,46 @@ def recoverable_notes(
             "no P10/P50/P90 (add a [simulation] section for them)"
         )
     return notes
+
+
+#: A grid's CRS that stretches or shrinks lengths by more than this share somewhere
+#: over the grid is in doubt (a UTM zone: 0.04 % on its meridian, 0.1 % at its edge)
+LENGTH_SCALE_TOLERANCE = 0.01
+
+
+def crs_doubts(config: Config, frame: xr.Dataset) -> list[str]:
+    """The doubt when the grid's CRS distorts lengths over the grid by more than
+    :data:`LENGTH_SCALE_TOLERANCE`: the variogram's ranges, the search and the
+    cells are measured in it, the areas are not (they are geodesic)."""
+    low, high = linear_scale_range(frame)
+    if max(high - 1.0, 1.0 - low) <= LENGTH_SCALE_TOLERANCE:
+        return []
+    crs = pyproj.CRS.from_user_input(frame.rio.crs)
+    x, y = float(frame["x"].mean()), float(frame["y"].mean())
+    lon, lat = pyproj.Transformer.from_crs(crs, "EPSG:4326", always_xy=True).transform(
+        x, y
+    )
+    try:
+        local = utm_crs(lon, lat)
+    except ConfigError:
+        local = None
+    if (
+        local is not None
+        and max(abs(scale - 1.0) for scale in linear_scale_range(frame, local))
+        <= LENGTH_SCALE_TOLERANCE
+    ):
+        fix = f'use the survey\'s own UTM zone: grid.crs = "EPSG:{local.to_epsg()}"'
+    else:
+        fix = (
+            "the grid is too wide for one UTM zone: use a projection centred on it "
+            "(e.g. a transverse Mercator with its central meridian through the grid)"
+        )
+    return [
+        f"the grid's CRS ({crs.name}) stretches lengths over the grid by "
+        f"{low - 1.0:+.1%} to {high - 1.0:+.1%}: the variogram's ranges, the search "
+        f"distances and the {config.grid.resolution_m:g} m cells are measured in it, "
+        "not on the ground (the areas and tonnes are geodesic and unaffected); " + fix
+    ]
 
 
 def coverage_doubts(statement: pd.DataFrame, config: Config) -> list[str]:

@@ -86,6 +86,7 @@ from seabed.pipeline.records import (
     assumptions,
     class_doubts,
     coverage_doubts,
+    crs_doubts,
     recoverable_notes,
     recoverable_record,
 )
@@ -370,6 +371,7 @@ def _run(
             slice_statement=tables.get("slices"),
         )
         doubts = [
+            *crs_doubts(config, frame),
             *models.doubts,
             *validation_notes,
             *class_doubts(config, frame, models.variogram),
@@ -379,7 +381,8 @@ def _run(
             doubt := few_realizations_doubt(simulation.n_realizations)
         ):
             doubts.append(doubt)
-        notes.extend(doubts)
+        # a doubt warned of before the run (the grid's CRS) is a note already
+        notes.extend(doubt for doubt in doubts if doubt not in notes)
         notes.extend(recoverable_notes(config, change_of_support, simulation))
         notes.append(
             "not JORC / NI 43-101 compliant: a Competent Person has not signed this "

@@ -463,6 +463,11 @@ CASES: dict[str, Case] = {
         config=BOUNDS,
         keywords=["grid.bounds", "outside the grid", "km from it", "search radius"],
     ),
+    "grid in a UTM zone half the world away": Case(
+        config=BOUNDS + 'crs = "EPSG:32601"\n',
+        outcome="warning",
+        keywords=["UTM zone 1N", "+12.", "measured in it", 'grid.crs = "EPSG:32656"'],
+    ),
     "all cores just outside the bounds": Case(
         cores=cores_table(lon_shift=0.65),
         config=BOUNDS.replace("resolution_m = 5000", "resolution_m = 5000")
