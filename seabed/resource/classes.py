@@ -704,8 +704,7 @@ def classification_doubts(
         return [
             "the variogram is a pure nugget (no spatial correlation between the "
             "cores): its practical range is 0, so the spacing rules of the "
-            f"{' and '.join(uses_range)} {'classes' if len(uses_range) > 1 else 'class'}"
-            ", measured in ranges, are met nowhere and those classes hold no cells; continuity is not shown, so nothing "
+            f"{_classes(uses_range)}, measured in ranges, are met nowhere and those classes hold no cells; continuity is not shown, so nothing "
             "measured in ranges can be classified. Give a variogram in [estimate] "
             "variogram if the geology shows continuity, or rules in absolute terms "
             "(min_cores, min_sectors)"
@@ -715,11 +714,18 @@ def classification_doubts(
     return [
         f"the variogram practical range ({practical_range_m / 1000:,.0f} km) is wider "
         f"than the area ({extent_m / 1000:,.0f} km across): the spacing rules of the "
-        f"{', '.join(uses_range)} class, measured in ranges, are met almost "
+        f"{_classes(uses_range)}, measured in ranges, are met almost "
         "everywhere and mean little; the classes rest on the other criteria, so "
         "give a variogram in [estimate] variogram or rules in absolute terms "
         "(min_cores, min_sectors, min_slope_of_regression)"
     ]
+
+
+def _classes(names: list[str]) -> str:
+    """'indicated class', 'indicated and inferred classes'."""
+    if len(names) == 1:
+        return f"{names[0]} class"
+    return f"{', '.join(names[:-1])} and {names[-1]} classes"
 
 
 def class_fractions(codes: xr.DataArray) -> xr.DataArray:

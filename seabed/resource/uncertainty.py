@@ -410,9 +410,8 @@ def simulate_resource(
         int(simulation.seed_), simulation.n_realizations
     )
     passes = _passes(simulation, factors, by_source)
-    bar = _progress(
-        simulation.n_realizations * len(set(map(id, passes.values()))), progress
-    )
+    n_passes = len(set(map(id, passes.values())))
+    bar = _progress(simulation.n_realizations, n_passes, progress)
     drawn: dict[int, _Draw] = {}
     for name, sim in passes.items():
         if id(sim) not in drawn:  # a source alone may be the combined pass itself
@@ -860,9 +859,16 @@ def _method_record(simulation: ConditionalSimulation) -> dict[str, Any]:
     }
 
 
-def _progress(total: int, enabled: bool) -> Any:
+def _progress(n_realizations: int, n_passes: int, enabled: bool) -> Any:
     if not enabled:
         return None
     from tqdm.auto import tqdm
 
-    return tqdm(total=total, desc="realisations", unit="real")
+    # each source of uncertainty alone is drawn again (the tornado chart): say so,
+    # or 20 realisations would count to 40
+    desc = "realisations"
+    if n_passes > 1:
+        desc += (
+            f" ({n_passes} passes of {n_realizations}: all sources, then each alone)"
+        )
+    return tqdm(total=n_realizations * n_passes, desc=desc, unit="real")

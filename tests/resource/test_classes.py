@@ -319,7 +319,7 @@ def test_a_range_wider_than_the_area_is_said():
         rules, practical_range_m=80_000.0, extent_m=50_000.0
     )
     assert "wider than the area (50 km across)" in doubt
-    assert "indicated, inferred" in doubt
+    assert "the indicated and inferred classes, measured" in doubt
     assert (
         classification_doubts(rules, practical_range_m=40_000.0, extent_m=50_000.0)
         == []
