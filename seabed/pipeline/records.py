@@ -32,6 +32,7 @@ __all__ = [
     "classification_record",
     "coverage_doubts",
     "crs_doubts",
+    "recoverable_doubts",
     "recoverable_notes",
     "recoverable_record",
     "search_record",
@@ -217,6 +218,58 @@ def recoverable_notes(
             "no P10/P50/P90 (add a [simulation] section for them)"
         )
     return notes
+
+
+#: Tonnes below this share of the total at cut-off 0 are too few for two methods'
+#: disagreement to matter (the highest cut-offs' crumbs)
+_NEGLIGIBLE_SHARE = 0.001
+
+
+def recoverable_doubts(recoverable: pd.DataFrame) -> list[str]:
+    """The doubt when the two recoverable methods disagree: uniform conditioning's
+    expected TREO outside the simulation's P10-P90 at some cut-off.
+
+    ``recoverable`` is the run's ``recoverable`` table.
+
+    Examples
+    --------
+    >>> rows = [(0.0, "simulation", s, t) for s, t in
+    ...         [("mean", 17.0), ("p10", 16.0), ("p90", 18.0)]]
+    >>> rows += [(2000.0, "simulation", s, t) for s, t in
+    ...          [("mean", 1.0), ("p10", 0.7), ("p90", 1.9)]]
+    >>> rows += [(0.0, "uc", "mean", 17.1), (2000.0, "uc", "mean", 0.6)]
+    >>> table = pd.DataFrame(rows, columns=["cutoff_ppm", "method", "statistic",
+    ...                                     "treo_t"])
+    >>> table["treo_t"] *= 1e6
+    >>> print(recoverable_doubts(table)[0].split(" (")[0])
+    the two recoverable methods disagree at 2,000 ppm: uniform conditioning expects 0.6 Mt TREO, outside the simulation's P10-P90
+    """
+    if recoverable.empty or not {"uc", "simulation"} <= set(recoverable["method"]):
+        return []
+    keys = ["method", "statistic", "cutoff_ppm"]
+    treo = recoverable.set_index(keys)["treo_t"].sort_index()
+    floor = _NEGLIGIBLE_SHARE * float(treo.loc["simulation", "mean"].max())
+    outside = []
+    for cutoff, expected in treo.loc["uc", "mean"].items():
+        low = float(treo.loc["simulation", "p10", cutoff])
+        high = float(treo.loc["simulation", "p90", cutoff])
+        if max(expected, high) >= floor and not low <= expected <= high:
+            outside.append(
+                f"{cutoff:,.0f} ppm: uniform conditioning expects "
+                f"{expected / 1e6:,.3g} Mt TREO, outside the simulation's P10-P90 "
+                f"({low / 1e6:,.3g}-{high / 1e6:,.3g} Mt)"
+            )
+    if not outside:
+        return []
+    return [
+        "the two recoverable methods disagree at "
+        + "; at ".join(outside)
+        + ". Uniform conditioning rests on the discrete Gaussian model and the "
+        "kriging variance, the simulation on the normal-score variogram and its "
+        "realisations: the recoverable tonnage there is less certain than either "
+        "says; check the variogram and the kriging deviation's calibration before "
+        "quoting it"
+    ]
 
 
 #: A grid's CRS that stretches or shrinks lengths by more than this share somewhere

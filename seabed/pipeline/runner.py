@@ -87,6 +87,7 @@ from seabed.pipeline.records import (
     class_doubts,
     coverage_doubts,
     crs_doubts,
+    recoverable_doubts,
     recoverable_notes,
     recoverable_record,
 )
@@ -376,6 +377,7 @@ def _run(
             *validation_notes,
             *class_doubts(config, frame, models.variogram),
             *coverage_doubts(tables["statement"], config),
+            *recoverable_doubts(tables["recoverable"]),
         ]
         if simulation is not None and (
             doubt := few_realizations_doubt(simulation.n_realizations)
