@@ -208,27 +208,11 @@ def _synthetic(args: argparse.Namespace) -> int:
     from seabed.io.synthetic import DEMO_BOUNDS, make_survey
     from seabed.outputs import write_csv
 
-    bounds = DEMO_BOUNDS if args.bounds is None else _survey_bounds(args.bounds)
+    bounds = DEMO_BOUNDS if args.bounds is None else args.bounds
     survey = make_survey(n_cores=args.n_cores, bounds=bounds, seed=args.seed)
     write_csv(survey.samples, args.out)
     print(f"wrote {len(survey.samples)} samples of {args.n_cores} cores to {args.out}")
     return EXIT_OK
-
-
-def _survey_bounds(values: Sequence[float]) -> tuple[float, float, float, float]:
-    """``--bounds`` checked: a box in WGS84 degrees, west to east, south to north."""
-    from seabed.exceptions import ConfigError
-
-    west, south, east, north = values
-    # written so that NaN fails every comparison
-    if not (-180 <= west < east <= 180 and -90 <= south < north <= 90):
-        raise ConfigError(
-            f"--bounds {' '.join(f'{v:g}' for v in values)} is not a box in WGS84 "
-            "degrees",
-            hint="give LON_MIN LAT_MIN LON_MAX LAT_MAX with min < max, longitudes "
-            "within -180 to 180 and latitudes within -90 to 90",
-        )
-    return west, south, east, north
 
 
 def _validate(args: argparse.Namespace) -> int:

@@ -537,6 +537,42 @@ class SyntheticSurvey:
     seed: int
 
 
+def _survey_box(bounds: Sequence[float]) -> tuple[float, float, float, float]:
+    """``bounds`` checked: a box in WGS84 degrees, west to east, south to north."""
+    values = np.asarray(bounds, dtype=float).ravel()
+    # written so that NaN fails every comparison
+    if values.size == 4:
+        west, south, east, north = (float(v) for v in values)
+        if -180 <= west < east <= 180 and -90 <= south < north <= 90:
+            return west, south, east, north
+    raise ConfigError(
+        f"bounds {' '.join(f'{v:g}' for v in values)} are not a box in WGS84 degrees",
+        column="bounds",
+        hint="give LON_MIN LAT_MIN LON_MAX LAT_MAX with min < max, longitudes within "
+        "-180 to 180 and latitudes within -90 to 90",
+    )
+
+
+def _check_known_depths(
+    field: SyntheticField, lon: NDArray, lat: NDArray, bounds: Sequence[float]
+) -> None:
+    """Every core where the field's bathymetry knows the water depth: elsewhere its
+    grade is unknown (the bundled grid covers the region of Minamitorishima)."""
+    unknown = ~np.isfinite(field.water_depth(lon, lat))
+    if not unknown.any():
+        return
+    assert field.bathymetry is not None
+    west, south, east, north = field.bathymetry.rio.transform_bounds("EPSG:4326")
+    raise ConfigError(
+        f"bounds {' '.join(f'{v:g}' for v in bounds)}: the synthetic field has no "
+        f"water depth at {int(unknown.sum())} of the {unknown.size} cores (its "
+        f"bathymetry covers longitudes {west:g} to {east:g} and latitudes {south:g} "
+        f"to {north:g}), so their grade is unknown",
+        hint="give bounds inside it, or a SyntheticField(bathymetry=...) of your "
+        "region",
+    )
+
+
 def make_survey(
     *,
     n_cores: int = 100,
@@ -596,10 +632,11 @@ def make_survey(
             column="max_depth_m",
             hint="give sample_m > 0 and 0 < min <= max core length",
         )
-    bounds = tuple(DEMO_BOUNDS if bounds is None else bounds)
+    bounds = _survey_box(DEMO_BOUNDS if bounds is None else bounds)
     field = SyntheticField(seed=seed) if field is None else field
     rng = np.random.default_rng([seed, 1])  # a stream apart from the field's
     lon, lat = _core_positions(rng, n_cores, bounds)
+    _check_known_depths(field, lon, lat, bounds)
     lengths = _core_lengths(rng, n_cores, max_depth_m)
     core, top, bottom = _sample_intervals(rng, lengths, sample_m, gap_fraction)
 

@@ -227,6 +227,26 @@ def test_cli_writes_the_survey(tmp_path, capsys):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["cores.csv"]
 
 
+@pytest.mark.parametrize(
+    ("bounds", "words"),
+    [
+        ("154 22 153 23", "bounds 154 22 153 23 are not a box in WGS84 degrees"),
+        ("153 22 154 95", "are not a box"),
+        ("nan 22 154 23", "are not a box"),
+        # beyond the bundled bathymetry the field's grade is unknown
+        ("140 22 150 23", "no water depth at 7 of the 10 cores"),
+        ("179.5 -17 180 -16", "covers longitudes 147.45 to 160.55"),
+    ],
+)
+def test_cli_refuses_bounds_the_field_cannot_sample(tmp_path, capsys, bounds, words):
+    out = tmp_path / "cores.csv"
+    command = ["synthetic", "--out", str(out), "--n-cores", "10", "--bounds"]
+    assert main([*command, *bounds.split()]) == 2
+    (line,) = capsys.readouterr().err.strip().splitlines()
+    assert line.startswith("error: ") and words in line
+    assert not out.exists()
+
+
 def test_bundled_demo_cores_regenerate_exactly():
     # data/README.md: seabed synthetic --out data/demo_cores.csv
     #                 --seed 2018 --n-cores 120
