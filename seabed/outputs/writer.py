@@ -17,9 +17,6 @@ import rioxarray
 import xarray as xr
 
 from seabed import chunks
-from seabed.composite import (
-    used_composites,
-)
 from seabed.grid import grid_dataset
 from seabed.outputs.cogs import PROVENANCE_TAG, SYNTHETIC_TAG, CogBuilder
 from seabed.outputs.dataset import DATASET_FILES
@@ -354,11 +351,8 @@ def resource_document(result: RunResult) -> dict[str, Any]:
         "variogram": None if result.variogram is None else result.variogram.to_dict(),
         "cores": {
             "n_total": len(composites),
-            "n_used": int(
-                used_composites(
-                    composites, result.config.composite.incomplete_cores
-                ).sum()
-            ),
+            # after every drop: incomplete cores, and cores without a covariate
+            "n_used": len(result.used_cores),
             "not_reaching_window_bottom": composites.index[
                 ~composites["reaches_bottom"]
             ].tolist(),

@@ -1,6 +1,7 @@
 """Covariates from the configuration: regression kriging and external drift end to
 end, on a synthetic survey whose grade follows a covariate raster with a nodata hole."""
 
+import json
 import warnings
 
 import numpy as np
@@ -156,6 +157,8 @@ def test_a_core_without_a_covariate_is_dropped_by_name(runs):
     result, messages = runs["regression"]
     assert "C-IN-HOLE" not in set(result.used_cores.index)
     assert len(result.used_cores) == 60
+    document = json.loads((result.out_dir / "resource.json").read_text())
+    assert document["cores"]["n_used"] == 60
     assert any("C-IN-HOLE" in note and "covariate" in note for note in result.notes)
     # a SeabedWarning: the command line prints it as one line
     assert any(
