@@ -98,7 +98,9 @@ def gather_evidence(
     """
     notes: list[str] = []
     y = used["rey_ppm"].to_numpy(dtype=float)
-    outlines = zone_outlines(inputs.include, inputs.exclude, report=inputs.report_zones)
+    outlines = zone_outlines(
+        inputs.include, inputs.exclude, report=inputs.report_zones, area=inputs.area
+    )
     return Evidence(
         used_cores=used[["lon", "lat"]].assign(x=X[:, 0], y=X[:, 1], rey_ppm=y),
         zone_outlines=outlines if len(outlines) else None,

@@ -31,7 +31,7 @@ __all__ = [
 ]
 
 #: The kinds of zone outlines drawn on the report's maps (report zones are not).
-DRAWN_KINDS = ("include", "exclude")
+DRAWN_KINDS = ("area", "include", "exclude")
 
 
 @dataclass
@@ -146,6 +146,7 @@ def zone_outlines(
     exclude: Iterable[gpd.GeoDataFrame | tuple[str, gpd.GeoDataFrame]],
     *,
     report: gpd.GeoDataFrame | None = None,
+    area: Iterable[gpd.GeoDataFrame | gpd.GeoSeries] = (),
 ) -> gpd.GeoDataFrame:
     """The zones of a run as one table, for drawing on maps.
 
@@ -161,12 +162,17 @@ def zone_outlines(
     report : GeoDataFrame, optional
         Report zones (a ``name`` column), as
         :func:`seabed.zones.load_report_zones` returns them.
+    area : iterable of GeoDataFrame or GeoSeries, optional
+        The area of interest's parts (``[grid] bounds`` as a geodesic box,
+        ``[grid] area``'s polygons): the statement counts only what lies inside
+        all of them.
 
     Returns
     -------
     geopandas.GeoDataFrame
-        Columns ``kind`` (``"include"``, ``"exclude"`` or ``"report"``), ``reason``
-        (a report zone's name) and ``geometry``, in EPSG:4326.
+        Columns ``kind`` (``"area"``, ``"include"``, ``"exclude"`` or
+        ``"report"``), ``reason`` (a report zone's name; ``"area of interest"``)
+        and ``geometry``, in EPSG:4326.
 
     Examples
     --------
@@ -178,7 +184,13 @@ def zone_outlines(
     """
     import geopandas as gpd
 
-    frames = [frame.to_crs(4326).assign(kind="include") for frame in include]
+    frames = [
+        gpd.GeoDataFrame(
+            geometry=part.to_crs(4326).geometry.to_numpy(), crs=4326
+        ).assign(kind="area", reason="area of interest")
+        for part in area
+    ]
+    frames += [frame.to_crs(4326).assign(kind="include") for frame in include]
     for item in exclude:
         if isinstance(item, tuple):
             reason, frame = item

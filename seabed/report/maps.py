@@ -401,7 +401,8 @@ def add_cores(
 
 
 def add_zones(ax: Axes, zones: gpd.GeoDataFrame, crs: Any) -> None:
-    """Outline zones, one colour per reason; exclusions solid, include zones dashed.
+    """Outline zones, one colour per reason; exclusions solid, include zones dashed,
+    the area of interest (``kind`` ``"area"``) black, dash-dotted.
 
     Only outlines that cross the current view are drawn and listed in the legend.
 
@@ -431,20 +432,23 @@ def add_zones(ax: Axes, zones: gpd.GeoDataFrame, crs: Any) -> None:
         else pd.Series("zone", index=projected.index)
     )
     groups = pd.DataFrame({"kind": kinds, "reason": reasons}).drop_duplicates()
-    for number, (kind, reason) in enumerate(groups.itertuples(index=False)):
+    # the area of interest is black: the zones keep their colours with or without it
+    numbers = (groups["kind"] != "area").cumsum() - 1
+    for number, (kind, reason) in zip(numbers, groups.itertuples(index=False)):
         chosen = projected.geometry[(kinds == kind) & (reasons == reason)]
         outlines = shapely.get_parts(chosen.boundary.to_numpy())
         outlines = outlines[shapely.intersects(outlines, view)]
         if len(outlines) == 0:
             continue  # not in view: no line, no legend entry
         segments = [shapely.get_coordinates(line) for line in outlines]
+        area = kind == "area"  # the statement's own limit: drawn apart from zones
         ax.add_collection(
             LineCollection(
                 segments,
-                colors=_ZONE_COLORS[number % len(_ZONE_COLORS)],
-                linewidths=1.4,
-                linestyles="--" if kind == "include" else "-",
-                label=f"{kind}: {reason}",
+                colors="black" if area else _ZONE_COLORS[number % len(_ZONE_COLORS)],
+                linewidths=1.2 if area else 1.4,
+                linestyles="-." if area else "--" if kind == "include" else "-",
+                label=reason if area else f"{kind}: {reason}",
                 zorder=5,
             )
         )

@@ -212,6 +212,12 @@ def test_area_file_and_include_zones_are_both_applied(tmp_path):
         box_area_m2(153.55, 21.85, 153.75, 22.0) / 1e6, rel=1e-6
     )
     assert "area.gpkg" in result.assumptions["area_of_interest"]["definition"]
+    # the maps draw the area of interest: the box and the area's polygons
+    outlines = result.zone_outlines
+    area = outlines[outlines["kind"] == "area"]
+    assert list(area["reason"]) == ["area of interest"] * 2
+    assert area.geometry.iloc[1].equals_exact(west_half.geometry.iloc[0], 1e-9)
+    assert area.geometry.iloc[0].bounds == pytest.approx(BOX)
 
 
 def test_validate_names_a_missing_area_file(tmp_path):

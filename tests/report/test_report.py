@@ -634,7 +634,7 @@ def test_report_reads_no_input_file(result, tmp_path, monkeypatch):
     monkeypatch.setattr(pd, "read_csv", no_reading)
     context = report.report_context(gone)
     assert context.zones is not None  # drawn from the run's own outlines
-    assert list(context.zones["reason"]) == ["protected area"]
+    assert list(context.zones["reason"]) == ["area of interest", "protected area"]
     text = report.render_report(gone)
     assert "zone outlines not drawn" not in text
     assert "gone.geojson" in text  # the configuration, as listed in Assumptions
@@ -737,11 +737,16 @@ def test_zone_outlines_of_the_run_are_drawn_as_they_are(result):
     # the run keeps the zones it read: the report draws them without reading files
     outlines = result.zone_outlines
     assert outlines[["kind", "reason"]].values.tolist() == [
-        ["exclude", "protected area"]
+        ["area", "area of interest"],
+        ["exclude", "protected area"],
     ]
     protected = gpd.read_file(result.config.inputs.exclude[0].path)
     built = report.zone_outlines([], [("protected area", protected)])
-    assert built.geometry.equals(outlines.geometry)
+    assert built.geometry.equals(outlines.geometry[1:].reset_index(drop=True))
+    # the area of interest: the geodesic box of grid.bounds
+    assert outlines.geometry[0].bounds == pytest.approx(
+        tuple(result.config.grid.bounds)
+    )
     # report zones are kept by the run, but only include and exclude zones are drawn
     squares = gpd.GeoDataFrame({"name": ["A1"]}, geometry=[shapely.box(*BOX)], crs=4326)
     with_report = report.zone_outlines(
@@ -754,7 +759,7 @@ def test_zone_outlines_of_the_run_are_drawn_as_they_are(result):
     context = report.report_context(
         dataclasses.replace(result, zone_outlines=with_report)
     )
-    assert list(context.zones["kind"]) == ["exclude"]
+    assert list(context.zones["kind"]) == ["exclude"]  # no area given here
     # no zones: no outlines, and no location map without a bathymetry either
     bare = report.report_context(dataclasses.replace(result, zone_outlines=None))
     assert bare.zones is None

@@ -132,7 +132,7 @@ def _map_styles(context: ReportContext) -> dict[str, dict[str, Any]]:
     window = context.window_text()
     return {
         "rey_ppm": {
-            "title": f"Estimated REY grade, {window} (block {context.support_text()})",
+            "title": f"Estimated REY grade, {window} ({context.support_text()})",
             "label": "total REY (ppm, dry weight)",
         },
         "rey_std_ppm": {
