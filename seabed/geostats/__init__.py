@@ -6,6 +6,7 @@ themselves to an xarray Dataset with ``.grid()`` (:mod:`seabed.geostats.gridding
 lazily with dask for a chunked template).
 """
 
+from seabed.geostats._search import nearest_neighbors
 from seabed.geostats.change_of_support import (
     DiscreteGaussianModel,
     HermiteAnamorphosis,
@@ -56,6 +57,7 @@ __all__ = [
     "fittable_variogram",
     "leave_one_out",
     "mean_block_covariance",
+    "nearest_neighbors",
     "plot_variogram",
     "summarize",
 ]

@@ -491,7 +491,7 @@ def nearest_neighbors(
         Only samples within this Euclidean distance (inclusive).
     max_per_sector : int, optional
         Of those, only the nearest this many in each quadrant around the node
-        (gstat's ``omax``; quadrants as :func:`~seabed.geostats._kernels.quadrant`).
+        (gstat's ``omax``; the quadrants of the search's sectors).
 
     Returns
     -------
@@ -499,6 +499,15 @@ def nearest_neighbors(
         Sample indices, padded with -1 where fewer were found.
     distances : ndarray of shape (m, k)
         Their distances, padded with inf.
+
+    Examples
+    --------
+    >>> samples = [[0.0, 0.0], [100.0, 0.0], [0.0, 300.0]]
+    >>> index, distance = nearest_neighbors(samples, [[10.0, 0.0]], 2)
+    >>> index.tolist(), distance.tolist()
+    ([[0, 1]], [[10.0, 90.0]])
+    >>> nearest_neighbors(samples, [[10.0, 0.0]], None, max_distance=50.0)[0].tolist()
+    [[0, -1, -1]]
     """
     samples = np.ascontiguousarray(samples, dtype=float)
     nodes = np.ascontiguousarray(nodes, dtype=float).reshape(-1, 2)

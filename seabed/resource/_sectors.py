@@ -33,7 +33,7 @@ import numpy as np
 from numba import njit
 from numpy.typing import NDArray
 
-from seabed.geostats._search import nearest_neighbors
+from seabed.geostats import nearest_neighbors
 
 __all__ = ["NODES_PER_CHUNK", "count_search"]
 

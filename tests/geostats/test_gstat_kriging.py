@@ -21,8 +21,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from seabed.geostats import Variogram
-from seabed.geostats._search import nearest_neighbors
+from seabed.geostats import Variogram, nearest_neighbors
 from seabed.geostats.idw import InverseDistanceWeighting
 from seabed.geostats.kriging import (
     OrdinaryKriging,

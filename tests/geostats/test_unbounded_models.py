@@ -16,8 +16,7 @@ import numpy as np
 import pytest
 
 from seabed.exceptions import ConfigError
-from seabed.geostats import Variogram
-from seabed.geostats._search import nearest_neighbors
+from seabed.geostats import Variogram, nearest_neighbors
 from seabed.geostats.experimental import experimental_variogram
 from seabed.geostats.fitting import fit_variogram
 from seabed.geostats.kriging import OrdinaryKriging, SimpleKriging, UniversalKriging
