@@ -361,6 +361,8 @@ def resource_document(result: RunResult) -> dict[str, Any]:
         "validation": result.validation,
         "kna": result.kna,
         "notes": result.notes,
+        # the notes that put a figure in doubt, apart: a reviewer's checklist
+        "doubts": result.doubts,
         "provenance": result.provenance,
         "simulation": None
         if result.simulation is None

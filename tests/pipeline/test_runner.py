@@ -647,6 +647,8 @@ def test_resource_json_carries_every_breakdown(accounting):
     assert document["cores"]["n_used"] == len(
         result.composites[result.composites.reaches_bottom]
     )
+    assert document["doubts"] == result.doubts
+    assert all(doubt in document["notes"] for doubt in document["doubts"])
     slices_csv = pd.read_csv(result.out_dir / "resource_slices.csv")
     assert set(slices_csv.interval) == {"slice", "cumulative"}
 
