@@ -1037,13 +1037,16 @@ def sample_cells(points):
     width = x_hi - x_lo
     height = y_hi - y_lo
     if width > 0.0 and height > 0.0:
-        cell = math.sqrt(2.0 * width * height / n)
+        # at most 4 n cells along the longer side: a box thinner than that (samples
+        # nearly on a line) would need more, and capping their number left the
+        # samples beyond the last cell out of every search
+        cell = max(math.sqrt(2.0 * width * height / n), max(width, height) / (4.0 * n))
     else:  # on a line, or one point
         cell = max(width, height) / max(n / 2.0, 1.0)
     if not cell > 0.0:
         cell = 1.0
-    nx = min(int(width / cell) + 1, 4 * n + 1)
-    ny = min(int(height / cell) + 1, 4 * n + 1)
+    nx = int(width / cell) + 1
+    ny = int(height / cell) + 1
     first = np.zeros(nx * ny + 1, dtype=np.int64)
     where = np.empty(n, dtype=np.int64)
     for s in range(n):

@@ -45,6 +45,9 @@ def _tree_candidates(samples, centres, radii, k, max_distance):
         ("uniform", 30, 6.0),
         ("clustered", 20, np.inf),
         ("line", 5, np.inf),
+        # a survey line off straight by float noise: a box 2e-4 wide, 100 long
+        ("thin line", 5, np.inf),
+        ("thin line", 0, 9.0),
     ],
 )
 def test_candidates_are_those_of_a_tree(layout, k, max_distance):
@@ -57,8 +60,12 @@ def test_candidates_are_those_of_a_tree(layout, k, max_distance):
     elif layout == "clustered":
         centres = rng.uniform(0, 100, (6, 2))
         samples = centres[rng.integers(0, 6, 700)] + rng.normal(0, 2, (700, 2))
-    else:
+    elif layout == "line":
         samples = np.column_stack([rng.uniform(0, 100, 300), np.full(300, 7.0)])
+    else:
+        samples = np.column_stack(
+            [7.0 + rng.uniform(-1e-4, 1e-4, 300), rng.uniform(0, 100, 300)]
+        )
     nodes = rng.uniform(-20, 120, (3000, 2))
     order, ptr = group_nodes(nodes, 40)
     centres, radii = group_circles(nodes[:, 0], nodes[:, 1], order, ptr)

@@ -248,3 +248,29 @@ def test_branch_free_check_agrees_with_the_exact_one():
         outcomes.append(_keeps_selection(*args))
         assert outcomes[-1] == _same_selection(*args)
     assert 0.1 < np.mean(outcomes) < 0.9
+
+
+def test_cores_on_a_survey_line_are_all_found():
+    # ten cores 10 km apart on a line off straight by 5 cm: every node is kriged
+    # from the cores within 50 km, as a dense solve per node finds them
+    from seabed.geostats import OrdinaryKriging, Variogram
+
+    variogram = Variogram("spherical", psill=2e4, range=3e4)
+    cores = np.column_stack(
+        [500_000.0 + np.array([0.0, 0.05] * 5), 2_432_500.0 + 10_000.0 * np.arange(10)]
+    )
+    grades = np.linspace(900.0, 1300.0, 10)
+    nodes = np.column_stack(
+        [np.full(99, 500_100.0), 2_532_500.0 - 1_000.0 * np.arange(99)]
+    )
+    kriging = OrdinaryKriging(variogram, max_distance=50_000.0)
+    estimate = kriging.fit(cores, grades).predict(nodes)
+    for node, value in zip(nodes, estimate, strict=True):
+        near = np.hypot(*(cores - node).T) <= 50_000.0
+        n = int(near.sum())
+        system = np.ones((n + 1, n + 1))
+        system[:n, :n] = variogram.covariance_matrix(cores[near])
+        system[n, n] = 0.0
+        right = np.append(variogram.covariance(*(cores[near] - node).T), 1.0)
+        weights = np.linalg.solve(system, right)[:n]
+        assert value == pytest.approx(weights @ grades[near], rel=1e-10)
