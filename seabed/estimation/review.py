@@ -244,7 +244,9 @@ def directional_review(
         return None, []
     longest = max(ranges, key=lambda a: ranges[a])
     ratio = min(ranges.values()) / ranges[longest]
-    candidate = (longest, round(ratio, 2))
+    # anis takes a ratio in (0, 1]: ranges apart by more than 200 times (two
+    # distant clusters) would round to 0
+    candidate = (longest, max(round(ratio, 2), 0.01))
     stretch = ranges[longest] / practical_range(variogram)
     gain = (
         _anisotropy_gain(X, y, variogram, candidate, stretch)
@@ -286,12 +288,16 @@ def _anisotropy_gain(
     The anisotropic model's major axis takes the longest directional range (the
     ranges stretched by ``stretch``), its minor axis the shortest.
     """
-    rotated = Variogram(
-        nugget=variogram.nugget,
-        structures=[
-            replace(s, anis=anis, range=s.range * stretch) for s in variogram.structures
-        ],
-    )
+    try:  # a review never stops the run
+        rotated = Variogram(
+            nugget=variogram.nugget,
+            structures=[
+                replace(s, anis=anis, range=s.range * stretch)
+                for s in variogram.structures
+            ],
+        )
+    except SeabedError:
+        return None
     errors = []
     for model in (variogram, rotated):
         try:

@@ -128,6 +128,23 @@ def test_an_isotropic_field_gets_no_suggestion():
     assert summary["suggested_anis"] is None and notes == []
 
 
+def test_two_distant_clusters_are_reviewed_without_stopping_the_run():
+    # directional ranges 2,000 times apart: the ratio would round to an anis of 0
+    from seabed.estimation.review import directional_review
+
+    side = np.arange(4) * 5500.0
+    lattice = np.array([(x, y) for x in side for y in side])
+    X = np.vstack([lattice, lattice + np.array([103_000.0, 77_000.0])])
+    rng = np.random.default_rng(0)
+    y = 1000.0 + 100.0 * rng.standard_normal(32) + np.repeat([0.0, 300.0], 16)
+    model = Variogram("spherical", psill=2e4, range=3e4, nugget=5e3)
+    summary, notes = directional_review(X, y, model)
+    assert summary["ratio"] < 0.005
+    # the anisotropic model is tried (and predicts worse here): nothing suggested
+    assert summary["cross_validation_gain"] < 0
+    assert summary["suggested_anis"] is None and notes == []
+
+
 def test_an_unbounded_variogram_is_said_to_have_no_range():
     power = Variogram("power", psill=1.0, range=1.2, nugget=0.1)
     (doubt,) = variogram_doubts(power, None, SQUARE)
