@@ -112,10 +112,12 @@ def utm_crs(lon: float, lat: float) -> pyproj.CRS:
         )
     lon = wrap_lon(lon)
     if not -80.0 <= lat <= 84.0:
+        polar = "EPSG:32661" if lat > 0 else "EPSG:32761"
         raise ConfigError(
-            f"latitude {lat} is outside the UTM system (80 S to 84 N)",
+            f"latitude {lat:.4g} is outside the UTM system (80 S to 84 N)",
             column="grid.crs",
-            hint="set grid.crs to a polar CRS such as 'EPSG:3413' or 'EPSG:3031'",
+            hint=f"set grid.crs to the Universal Polar Stereographic '{polar}' "
+            "(true to within 0.6 % poleward of 80 degrees)",
         )
     zone = int((lon + 180.0) // 6.0) % 60 + 1
     return pyproj.CRS.from_epsg((32600 if lat >= 0 else 32700) + zone)

@@ -60,8 +60,11 @@ def test_utm_crs_zone_and_hemisphere(lon, lat, epsg):
 
 
 def test_utm_crs_rejects_polar_and_bad_points():
-    with pytest.raises(ConfigError, match="outside the UTM system"):
-        utm_crs(0.0, 85.0)
+    with pytest.raises(ConfigError, match="outside the UTM system") as north:
+        utm_crs(0.0, 85.123456)
+    assert "latitude 85.12 " in str(north.value) and "'EPSG:32661'" in str(north.value)
+    with pytest.raises(ConfigError, match="'EPSG:32761'"):
+        utm_crs(0.0, -81.0)
     with pytest.raises(ConfigError, match="not a longitude/latitude"):
         utm_crs(600.0, 0.0)
     with pytest.raises(ConfigError, match="not a longitude/latitude"):

@@ -291,18 +291,21 @@ def crs_doubts(config: Config, frame: xr.Dataset) -> list[str]:
     )
     try:
         local = utm_crs(lon, lat)
-    except ConfigError:
-        local = None
+        name = "the survey's own UTM zone"
+    except ConfigError:  # beyond UTM: the Universal Polar Stereographic
+        local = pyproj.CRS.from_epsg(32661 if lat > 0 else 32761)
+        name = "the Universal Polar Stereographic"
+    scales = linear_scale_range(frame, local)
     if (
-        local is not None
-        and max(abs(scale - 1.0) for scale in linear_scale_range(frame, local))
-        <= LENGTH_SCALE_TOLERANCE
+        local != crs
+        and max(abs(scale - 1.0) for scale in scales) <= LENGTH_SCALE_TOLERANCE
     ):
-        fix = f'use the survey\'s own UTM zone: grid.crs = "EPSG:{local.to_epsg()}"'
+        fix = f'use {name}: grid.crs = "EPSG:{local.to_epsg()}"'
     else:
         fix = (
             "the grid is too wide for one UTM zone: use a projection centred on it "
-            "(e.g. a transverse Mercator with its central meridian through the grid)"
+            "(e.g. a transverse Mercator with its central meridian through the grid, "
+            "or a polar stereographic centred on it near a pole)"
         )
     return [
         f"the grid's CRS ({crs.name}) stretches lengths over the grid by "

@@ -3,7 +3,9 @@
 import pandas as pd
 import pytest
 
-from seabed.pipeline.records import recoverable_doubts
+from seabed.config import Config
+from seabed.grid import make_grid
+from seabed.pipeline.records import crs_doubts, recoverable_doubts
 
 
 def recoverable(uc_mt: dict[float, float]) -> pd.DataFrame:
@@ -46,3 +48,31 @@ def test_crumbs_at_the_highest_cut_off_and_one_method_alone_are_not_in_doubt():
     alone = recoverable({0.0: 17.0})
     assert not recoverable_doubts(alone[alone["method"] == "simulation"])
     assert not recoverable_doubts(alone.iloc[0:0])
+
+
+@pytest.mark.parametrize(
+    ("crs", "words"),
+    [
+        # 29 degrees of longitude from zone 1N's meridian: +12 %
+        ("EPSG:32601", 'own UTM zone: grid.crs = "EPSG:32656"'),
+        ("EPSG:3857", 'own UTM zone: grid.crs = "EPSG:32656"'),
+    ],
+)
+def test_a_crs_that_stretches_lengths_names_the_one_to_use(crs, words):
+    config = Config.model_validate({"inputs": {"cores": "c.csv"}})
+    (doubt,) = crs_doubts(
+        config, make_grid((153.5, 21.8, 154.1, 22.2), 2000.0, crs=crs)
+    )
+    assert "(the areas and tonnes are geodesic and unaffected)" in doubt
+    assert doubt.endswith(words)
+    assert not crs_doubts(config, make_grid((153.5, 21.8, 154.1, 22.2), 2000.0))
+
+
+def test_beyond_utm_the_polar_stereographic_is_named():
+    # NSIDC's polar stereographic is true at 70 N: 2.8 % short at 85 N
+    config = Config.model_validate({"inputs": {"cores": "c.csv"}})
+    north = make_grid((0.0, 85.0, 4.0, 85.4), 2000.0, crs="EPSG:3413")
+    (doubt,) = crs_doubts(config, north)
+    assert "by -2.9% to -2.8%" in doubt
+    assert doubt.endswith('Universal Polar Stereographic: grid.crs = "EPSG:32661"')
+    assert not crs_doubts(config, make_grid((0.0, 85.0, 4.0, 85.4), 2000.0, crs=32661))
