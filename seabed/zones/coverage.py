@@ -641,7 +641,9 @@ def _to_grid_polygon(zones: Zones, layout: _CellLayout) -> BaseGeometry:
     """The zones' polygonal union in the grid's CRS, clipped to the grid's extent."""
     if isinstance(zones, BaseGeometry):
         geometries = np.array([zones], dtype=object)
+        given = geometries
     elif isinstance(zones, gpd.GeoDataFrame | gpd.GeoSeries):
+        given = zones.geometry.to_numpy()
         geometries = _reprojected(zones.geometry, layout).to_numpy()
     else:
         raise InputError(
@@ -649,6 +651,7 @@ def _to_grid_polygon(zones: Zones, layout: _CellLayout) -> BaseGeometry:
             column="zones",
             hint="pass a GeoDataFrame or GeoSeries with a CRS",
         )
+    _warn_of_invalid(given)
     polygons = _polygon_parts(_repaired(geometries))
     return shapely.intersection(shapely.union_all(polygons), layout.extent)
 
@@ -675,16 +678,25 @@ def _densify_step(crs: pyproj.CRS, cell_side_m: float) -> float:
     return cell_side_m / 2 / crs.axis_info[0].unit_conversion_factor
 
 
+def _warn_of_invalid(given: NDArray) -> None:
+    """Warn of zones invalid as given (the files' are repaired, with a warning, as
+    they are read); zones that only the projection makes invalid (an edge along a
+    pole collapsing to a point) are repaired without a word."""
+    given = given[~shapely.is_missing(given)]
+    invalid = int((~shapely.is_valid(given)).sum())
+    if invalid:
+        warnings.warn(
+            f"{invalid} zone geometries were invalid (e.g. self-intersecting) and "
+            "were repaired with shapely.make_valid; check the zones",
+            SeabedWarning,
+            stacklevel=5,
+        )
+
+
 def _repaired(geometries: NDArray) -> NDArray:
     geometries = geometries[~shapely.is_missing(geometries)]
     invalid = ~shapely.is_valid(geometries)
     if invalid.any():
-        warnings.warn(
-            f"{int(invalid.sum())} zone geometries were invalid (e.g. self-"
-            "intersecting) and were repaired with shapely.make_valid; check the zones",
-            SeabedWarning,
-            stacklevel=4,
-        )
         geometries[invalid] = shapely.make_valid(geometries[invalid])
     return geometries
 

@@ -244,6 +244,22 @@ def test_invalid_geometry_is_repaired_with_a_warning():
     assert fraction.sum() == pytest.approx(50.0)  # two triangles, half the square
 
 
+def test_a_box_made_invalid_by_the_projection_is_repaired_without_a_word():
+    # a box up to the pole: its northern edge is one point in a polar projection
+    import warnings
+
+    grid = make_grid((0.0, 89.0, 4.0, 89.5), 2000.0, crs="EPSG:32661")
+    cap = gpd.GeoSeries([shapely.box(-180.0, 89.0, 180.0, 90.0)], crs=4326)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", SeabedWarning)
+        fraction = coverage_fraction(cap.segmentize(1.0), grid)
+    # the cells of the box asked for lie inside the cap (the grid's corners
+    # reach below 89 N)
+    rows, columns = fraction.shape
+    assert float(fraction[rows // 2, columns // 2]) == pytest.approx(1.0)
+    assert 0.0 < float(fraction.min()) < 1.0
+
+
 def test_missing_crs_and_bad_arguments_are_named():
     grid = local_grid(nx=4, ny=4)
     no_crs = gpd.GeoSeries([shapely.box(0, 0, 1, 1)])
