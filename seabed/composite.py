@@ -169,6 +169,7 @@ def composite_cores(
     if "water_depth_m" in samples.columns:
         table["water_depth_m"] = parts.per_core("water_depth_m")
     _warn_short(table.index[~table["reaches_bottom"]], bottom_m)
+    _warn_of_long_samples(samples, top_m, bottom_m)
     table.attrs.update(parts.attrs(top_m, bottom_m))
     return table
 
@@ -449,6 +450,25 @@ def _warn_short(short: pd.Index, bottom_m: float) -> None:
         SeabedWarning,
         stacklevel=3,
     )
+
+
+def _warn_of_long_samples(samples: pd.DataFrame, top_m: float, bottom_m: float) -> None:
+    """Warn when most samples are longer than the whole window: depths in cm
+    written as metres (0-100, 100-200 ...) put the window inside one sample."""
+    if samples.empty:
+        return
+    median = float((samples["bottom_m"] - samples["top_m"]).median())
+    deepest = float(samples.groupby("core_id")["bottom_m"].max().median())
+    # both: a deep-sea drill core reaches far down in short samples
+    if median > bottom_m - top_m and deepest > 10.0 * bottom_m:
+        warnings.warn(
+            f"the samples are {median:g} m long (median), longer than the whole "
+            f"window ({top_m:g}-{bottom_m:g} mbsf), so each core's window grade "
+            "comes from one sample: are the depths in centimetres? give top_m and "
+            "bottom_m in metres below the seafloor",
+            SeabedWarning,
+            stacklevel=3,
+        )
 
 
 def used_composites(composites: pd.DataFrame, incomplete_cores: str) -> pd.Series:

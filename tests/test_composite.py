@@ -246,3 +246,23 @@ def test_bad_windows_and_tables():
         composite_slices(table, slice_m=0.0)
     with pytest.raises(InputError, match="lacks column"):
         composite_cores(table.drop(columns=["rey_ppm"]))
+
+
+def test_samples_longer_than_the_window_are_warned_of():
+    # centimetres written as metres: 0-100, 100-200 ... for a 0-10 mbsf window
+    top = np.arange(0.0, 1000.0, 100.0)
+    samples = pd.DataFrame(
+        {
+            "core_id": "A",
+            "lon": 153.0,
+            "lat": 22.0,
+            "top_m": top,
+            "bottom_m": top + 100.0,
+            "rey_ppm": 1000.0,
+        }
+    )
+    with pytest.warns(SeabedWarning, match=r"100 m long \(median\).*centimetres"):
+        composite_cores(samples, bottom_m=10.0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", SeabedWarning)
+        composite_cores(samples, bottom_m=1000.0)

@@ -547,7 +547,6 @@ def _survey_box(bounds: Sequence[float]) -> tuple[float, float, float, float]:
             return west, south, east, north
     raise ConfigError(
         f"bounds {' '.join(f'{v:g}' for v in values)} are not a box in WGS84 degrees",
-        column="bounds",
         hint="give LON_MIN LAT_MIN LON_MAX LAT_MAX with min < max, longitudes within "
         "-180 to 180 and latitudes within -90 to 90",
     )

@@ -942,7 +942,7 @@ def test_synthetic_refuses_bounds_that_are_no_box(bounds, tmp_path, capsys):
     out = tmp_path / "s.csv"
     assert main(["synthetic", "--out", str(out), "--bounds", *bounds]) == 2
     line = one_line(capsys.readouterr().err, "error: ")
-    assert "--bounds" in line and "WGS84" in line
+    assert f"error: bounds {' '.join(bounds)} are not a box in WGS84 degrees" in line
     assert not out.exists()
 
 
