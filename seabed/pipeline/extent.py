@@ -206,7 +206,7 @@ def _check_cores_reach(config: Config, frame: xr.Dataset, used: pd.DataFrame) ->
             f"{where}, beyond the search radius ({radius / 1e3:,.0f} km): no cell "
             "could be estimated",
             column="grid.bounds" if config.grid.bounds is not None else "grid.area",
-            hint="check the bounds and the cores' coordinates (lon, lat in degrees)",
+            hint=_coordinates_hint(config, far),
         )
     warnings.warn(
         f"{where}: every cell is an extrapolation; check grid.bounds and the cores' "
@@ -214,6 +214,23 @@ def _check_cores_reach(config: Config, frame: xr.Dataset, used: pd.DataFrame) ->
         SeabedWarning,
         stacklevel=3,
     )
+
+
+def _coordinates_hint(config: Config, far_km: float) -> str:
+    """What to check when every core misses the grid: projected positions in the
+    wrong CRS are the usual cause (10,000 km: a UTM zone's north for its south)."""
+    if config.inputs.cores_crs is None:
+        return "check the bounds and the cores' coordinates (lon, lat in degrees)"
+    hint = (
+        f"check the bounds and inputs.cores_crs ({config.inputs.cores_crs}), the CRS "
+        "of the cores' x and y"
+    )
+    if 9_000 <= far_km <= 11_000:
+        hint += (
+            ": 10,000 km is the false northing of a southern UTM zone (EPSG:327zz "
+            "for south of the equator, 326zz for north)"
+        )
+    return hint
 
 
 def _frame_box(frame: xr.Dataset) -> shapely.Polygon:

@@ -27,6 +27,7 @@ from pathlib import Path
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import pyproj
 import pytest
 import rasterio
 import shapely
@@ -147,6 +148,13 @@ def _xy_cores(folder):
     table["x"] = 400_000.0 + 10_000 * np.arange(len(table)) // 2
     table["y"] = 2_400_000.0 + 5_000 * (np.arange(len(table)) % 6)
     table.to_csv(folder / "xy.csv", index=False)
+
+
+def _xy_cores_in_utm_56n(folder):
+    table = cores_table()
+    to_utm = pyproj.Transformer.from_crs(4326, 32656, always_xy=True)
+    x, y = to_utm.transform(table.pop("lon").to_numpy(), table.pop("lat").to_numpy())
+    table.assign(x=x, y=y).to_csv(folder / "xy.csv", index=False)
 
 
 def _two_layers(folder):
@@ -462,6 +470,12 @@ CASES: dict[str, Case] = {
         cores=cores_table(lon_shift=6.0),
         config=BOUNDS,
         keywords=["grid.bounds", "outside the grid", "km from it", "search radius"],
+    ),
+    "x/y cores declared in the southern UTM zone of their northern one": Case(
+        config='cores_crs = "EPSG:32756"\n' + BOUNDS,
+        cores_name="xy.csv",
+        build=_xy_cores_in_utm_56n,
+        keywords=["inputs.cores_crs (EPSG:32756)", "false northing", "326zz"],
     ),
     "grid in a UTM zone half the world away": Case(
         config=BOUNDS + 'crs = "EPSG:32601"\n',
