@@ -363,8 +363,10 @@ def predict_grades(
     -------
     dataset, n_gaps
         The grades (``slice_rey_ppm`` is ``(slice, y, x)``; ``attrs`` counts the
-        ``tiles`` and the ``tiles_resumed`` of every fit), and the number of slice
-        estimates that were missing and took the window's grade.
+        ``tiles`` and the ``tiles_resumed`` of every fit, and the
+        ``negative_cells`` whose negative kriged grades were set to 0 ppm, with
+        the ``lowest_rey_ppm`` among them), and the number of slice estimates that
+        were missing and took the window's grade.
     """
     common = {
         "tile_size": tile_size,
@@ -394,8 +396,37 @@ def predict_grades(
             tiles[key] += slice_grades.attrs[key]
         grades = grades.merge(slice_grades, combine_attrs="drop")
     grades, n_gaps = _stack_slices(grades, models.labels)
-    grades.attrs = tiles
+    names = [*grade_columns(grades), "slice_rey_ppm"]
+    grades.attrs = tiles | _zero_negative_grades(grades, names, grid["cell_area_m2"])
     return grades, n_gaps
+
+
+def _zero_negative_grades(
+    grades: xr.Dataset, names: list[str], cell_area_m2: xr.DataArray
+) -> dict[str, Any]:
+    """Negative kriged grades (negative weights on a smooth variogram or clustered
+    cores) set to 0 ppm in place: a grade is never negative, and a negative one
+    would drop its cell out of every statement, cut-off 0 included. Returns what
+    was changed: ``negative_cells`` (cells with any grade below 0), their
+    ``negative_area_m2`` and ``lowest_rey_ppm`` (the window's lowest REY
+    estimate, NaN if none was negative)."""
+    negative = np.zeros(grades["rey_ppm"].shape, dtype=bool)
+    for name in names:
+        values = grades[name].values
+        below = values < 0
+        if below.any():
+            negative |= below if below.ndim == 2 else below.any(axis=0)
+    lowest = grades["rey_ppm"].values[negative]
+    lowest_rey = float(lowest.min()) if lowest.size and lowest.min() < 0 else np.nan
+    if negative.any():
+        for name in names:
+            np.maximum(grades[name].values, 0.0, out=grades[name].values)
+    area = cell_area_m2.transpose(*grades["rey_ppm"].dims).values
+    return {
+        "negative_cells": int(negative.sum()),
+        "negative_area_m2": float(area[negative].sum()),
+        "lowest_rey_ppm": lowest_rey,
+    }
 
 
 def _masked_diagnostics(grades: xr.Dataset) -> xr.Dataset:

@@ -232,6 +232,8 @@ class _BlockAccount:
     density: dict[str, Any]
     n_estimated: int
     n_gaps: int
+    #: the cells whose negative kriged grades were set to 0 ppm (``predict_grades``)
+    negative: dict[str, float]
     #: cells without a value of every covariate: not estimated
     n_no_covariate: int
     zones_overlap: bool
@@ -262,6 +264,7 @@ def _account_block(
         workers=config.dask.workers,
     )
     tiles = {"total": grades.attrs["tiles"], "resumed": grades.attrs["tiles_resumed"]}
+    negative = {key: grades.attrs[key] for key in _NEGATIVE_KEYS}
     grades.attrs = {}
     dataset = xr.merge([grid, grades], compat="override", join="exact")
     dataset["slice_thickness_m"] = on_grid(
@@ -351,6 +354,7 @@ def _account_block(
         density=density_record,
         n_estimated=int(dataset["rey_ppm"].notnull().sum()),
         n_gaps=n_gaps,
+        negative=negative,
         n_no_covariate=n_no_covariate,
         zones_overlap=overlap,
         tiles=tiles,
@@ -508,6 +512,28 @@ def _with_covariates(
     for name in covariates:
         missing |= np.isnan(grid[name].values)
     return grid, int(missing.sum())
+
+
+_NEGATIVE_KEYS = ("negative_cells", "negative_area_m2", "lowest_rey_ppm")
+
+
+def _negative_grade_doubts(accounts: list[_BlockAccount]) -> list[str]:
+    """The doubt when kriging gave negative grades, which the tables count as 0."""
+    cells = sum(int(account.negative["negative_cells"]) for account in accounts)
+    if not cells:
+        return []
+    area_km2 = sum(account.negative["negative_area_m2"] for account in accounts) / 1e6
+    lowest = np.nanmin(
+        [account.negative["lowest_rey_ppm"] for account in accounts] + [np.inf]
+    )
+    rey = f" (REY as low as {lowest:,.0f} ppm)" if np.isfinite(lowest) else ""
+    return [
+        f"{cells:,} cell(s) ({area_km2:,.1f} km2) had negative kriged grades{rey}, "
+        "set to 0 ppm in the maps and tables: negative kriging weights, from a "
+        "smooth variogram, a large sill against the grades or clustered cores, "
+        "extrapolate below zero; those cells count with no metal. Check the "
+        "variogram (its nugget), or cap the search (estimate.max_per_sector)"
+    ]
 
 
 def _block_notes(accounts: list[_BlockAccount]) -> list[str]:
