@@ -61,6 +61,11 @@ def validation_problems(
             message = "this key is required"
         # a check across sections has no location; its message names the keys
         key = _key(item["loc"]) or None
+        # a section's own check names its key first ("grid.bounds: ..."): that
+        # key is the location, said once
+        own = re.match(r"([a-z_]+(?:\.[a-z_0-9]+)+): (.*)", message, re.DOTALL)
+        if own and (key is None or own[1].startswith(key + ".")):
+            key, message = own[1], own[2]
         if item["type"] in _BOUND_ERRORS and key is not None:
             message += _unit_of(key)
         problems.append(ConfigError(message, path=path, column=key))

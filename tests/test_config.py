@@ -166,6 +166,36 @@ def test_missing_and_broken_files(tmp_path):
         load_config(path)
 
 
+def test_a_mapping_is_loaded_with_paths_relative_to_the_current_directory(
+    tmp_path, monkeypatch
+):
+    monkeypatch.chdir(tmp_path)
+    tables = {"inputs": {"cores": "data/cores.csv"}, "output": {"dir": "results"}}
+    config = load_config(tables)
+    assert config.inputs.cores == tmp_path.resolve() / "data" / "cores.csv"
+    assert config.output.dir == tmp_path.resolve() / "results"
+    assert config.source is None
+    assert tables == {
+        "inputs": {"cores": "data/cores.csv"},
+        "output": {"dir": "results"},
+    }
+    # the first problem, as for a file
+    with pytest.raises(ConfigError) as caught:
+        load_config({"inputs": {"cores": "c.csv"}, "grid": {"resolution_m": 0}})
+    assert caught.value.column == "grid.resolution_m"
+    assert caught.value.path is None
+
+
+@pytest.mark.parametrize(("given", "named"), [(42, "int"), (None, "None")])
+def test_a_configuration_is_a_path_or_a_mapping(given, named):
+    with pytest.raises(ConfigError) as caught:
+        load_config(given)
+    assert str(caught.value) == (
+        f"a configuration is the path of a TOML file or a mapping of its tables, got "
+        f"{named}; pass e.g. 'survey.toml' or {{'inputs': {{'cores': 'cores.csv'}}}}"
+    )
+
+
 # ------------------------------------------------------------- resource accounting keys
 def resource(**keys):
     return Config.model_validate({"inputs": {"cores": "c.csv"}, "resource": keys})
@@ -425,3 +455,11 @@ def test_a_huge_buffer_is_refused_before_geos_sees_it():
     zone = {"path": "z.gpkg", "buffer_m": 1e308}
     (problem,) = check_config({"inputs": {"cores": "c.csv", "exclude": [zone]}})
     assert "inputs.exclude.0.buffer_m" in str(problem) and "(metres)" in str(problem)
+
+
+def test_bounds_off_the_globe_name_their_key_once_and_the_same_box():
+    (problem,) = check_config(
+        {"inputs": {"cores": "c.csv"}, "grid": {"bounds": [190, -17, 191, -16]}}
+    )
+    assert str(problem).startswith("key 'grid.bounds': longitudes 190 to 191")
+    assert str(problem).endswith("the same box is [-170, -17, -169, -16]")

@@ -14,6 +14,7 @@ Examples
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -190,10 +191,18 @@ class GridConfig(Section):
                 "-90 to 90 degrees"
             )
         if not (-180 <= west < 180 and east - west <= 360):
+            turns = math.floor((west + 180.0) / 360.0)
+            same = ""
+            if east - west <= 360 and math.isfinite(turns):
+                shift = 360.0 * turns
+                same = (
+                    f"; the same box is [{west - shift:g}, {south:g}, "
+                    f"{east - shift:g}, {north:g}]"
+                )
             raise ValueError(
                 f"grid.bounds: longitudes {west:g} to {east:g} must start within "
-                "-180 to 180 degrees and span at most 360 (across 180 degrees, run "
-                "past it: [178, -17, 182, -15])"
+                "-180 to 180 degrees and span at most 360 (a box across 180 degrees "
+                f"runs past it, as [178, -17, 182, -15]){same}"
             )
         return self
 

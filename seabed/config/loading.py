@@ -10,7 +10,9 @@ key 'grid.resolution_m': Input should be greater than 0 (metres)
 
 from __future__ import annotations
 
+import os
 import tomllib
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +22,7 @@ from seabed.config.run import Config
 from seabed.config_errors import validation_problems
 from seabed.exceptions import ConfigError
 
-__all__ = ["check_config", "load_config"]
+__all__ = ["check_config", "load_config", "read_config"]
 
 
 def check_config(data: dict[str, Any], path: Path | None = None) -> list[ConfigError]:
@@ -55,28 +57,61 @@ def read_toml(path: str | Path) -> dict[str, Any]:
         raise ConfigError("not a text (UTF-8) file", path=path) from None
 
 
-def load_config(path: str | Path) -> Config:
-    """Read, validate and resolve a configuration file.
+def read_config(
+    source: str | os.PathLike[str] | Mapping[str, Any],
+) -> tuple[dict[str, Any], Path | None]:
+    """A configuration's tables and the file they were read from (None for a mapping).
+
+    Raises
+    ------
+    ConfigError
+        For a file that cannot be read, or a source that is neither a path nor a
+        mapping.
+    """
+    if isinstance(source, Mapping):
+        return dict(source), None
+    if isinstance(source, str | os.PathLike):
+        path = Path(source).resolve()
+        return read_toml(path), path
+    raise ConfigError(
+        "a configuration is the path of a TOML file or a mapping of its tables, "
+        f"got {'None' if source is None else type(source).__name__}",
+        hint="pass e.g. 'survey.toml' or {'inputs': {'cores': 'cores.csv'}}",
+    )
+
+
+def load_config(source: str | os.PathLike[str] | Mapping[str, Any]) -> Config:
+    """Read, validate and resolve a configuration file, or a mapping of its tables.
 
     Parameters
     ----------
-    path : str or path-like
-        The TOML file.
+    source : str, path-like or mapping
+        The TOML file, whose relative paths are relative to its folder; or its
+        tables as a mapping (what :func:`tomllib.load` gives), whose relative
+        paths are relative to the current directory.
 
     Returns
     -------
     Config
-        The validated configuration with absolute input paths.
+        The validated configuration with absolute input paths; ``source`` is the
+        file (None for a mapping).
 
     Raises
     ------
     ConfigError
         For the first problem found (``seabed validate`` lists them all).
+
+    Examples
+    --------
+    >>> config = load_config({"inputs": {"cores": "cores.csv"}})
+    >>> config.inputs.cores == Path.cwd() / "cores.csv", config.source
+    (True, None)
     """
-    path = Path(path).resolve()
-    data = read_toml(path)
+    data, path = read_config(source)
     problems = check_config(data, path)
     if problems:
         raise problems[0]
-    config = Config.model_validate(data).model_copy(update={"source": path})
-    return config.resolve_paths(path.parent)
+    config = Config.model_validate(data)
+    if path is None:
+        return config.resolve_paths(Path.cwd())
+    return config.model_copy(update={"source": path}).resolve_paths(path.parent)

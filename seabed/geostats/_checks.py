@@ -23,7 +23,9 @@ Data
 :func:`check_samples` checks training data (``X`` and ``y``) and
 :func:`check_points` prediction points, through scikit-learn's validation (which
 records ``n_features_in_`` on the estimator) with its errors turned into
-:class:`~seabed.exceptions.InputError`, plus the number of columns.
+:class:`~seabed.exceptions.InputError`, plus the number of columns. Before that,
+they refuse an ``X`` that is not a table (naming its shape), values given as text
+that are not numbers, and missing or infinite values (naming the first sample).
 
 Examples
 --------
@@ -50,11 +52,13 @@ from __future__ import annotations
 
 import math
 import numbers
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+import pandas as pd
 from numpy.typing import ArrayLike, NDArray
 from sklearn.utils import check_X_y
 from sklearn.utils.validation import validate_data
@@ -231,14 +235,85 @@ def check_value(
 
 
 # ------------------------------------------------------------------------ data
-def _input_error(err: ValueError, column: str) -> InputError:
+def _input_error(err: ValueError, column: str, hint: str | None = None) -> InputError:
     if isinstance(err, InputError):
         return err
     return InputError(
-        str(err),
+        str(err).strip().rstrip("."),
         column=column,
-        hint="pass finite numbers: projected coordinates in metres and values",
+        hint=hint or "pass finite numbers: projected coordinates in metres and values",
     )
+
+
+def _check_table(X: Any, what: str) -> None:
+    """Raise an InputError naming X's shape unless X is 2-D (one row per ``what``)."""
+    shape = () if isinstance(X, numbers.Number) else getattr(X, "shape", None)
+    if shape is None and isinstance(X, list | tuple):
+        try:
+            shape = np.shape(X)
+        except ValueError:  # ragged rows: scikit-learn's validation says so
+            return
+    if shape is not None and len(shape) != 2:
+        raise InputError(
+            f"X must be 2-D, one row per {what}, got an array of shape {tuple(shape)}",
+            column="X",
+            hint=f"Reshape your data to one row per {what} with its coordinates (x, y) "
+            "in projected metres, e.g. [[x, y], ...] (one point: X.reshape(1, -1))",
+        )
+
+
+def _check_finite(values: NDArray[Any], name: str, what: str) -> None:
+    """Raise an InputError naming the first of ``what`` whose value is missing or
+    infinite, and how many are."""
+    if values.dtype.kind != "f":
+        return
+    bad = ~np.isfinite(values)
+    if values.ndim > 1:
+        bad = bad.reshape(len(values), -1).any(axis=1)
+    if not bad.any():
+        return
+    first = int(np.flatnonzero(bad)[0])
+    row = values[first].ravel() if values.ndim > 1 else values[first : first + 1]
+    value = row[~np.isfinite(row)][0]
+    word = "NaN" if np.isnan(value) else "inf" if value > 0 else "-inf"
+    others = int(bad.sum()) - 1
+    raise InputError(
+        f"{what} {first} (0-based index) of {len(values)} is {word}"
+        + (f", and {others} other(s) are missing or infinite" if others else ""),
+        column=name,
+        hint=f"drop the {what}s with missing or infinite values, or fill them in",
+    )
+
+
+def _numeric_targets(y: ArrayLike) -> Any:
+    """``y`` with text (and object) values read as numbers, checked to be finite.
+
+    Numeric text ("12.5") becomes a number; other text is an InputError naming the
+    first sample that holds it. Anything numpy cannot read is left to
+    scikit-learn's validation.
+    """
+    try:
+        array = np.asarray(y)
+    except (TypeError, ValueError):
+        return y
+    if array.ndim == 0:  # None or one number: scikit-learn's validation says so
+        return y
+    if array.dtype.kind in "USO":
+        flat = pd.Series(array.ravel(), dtype=object)
+        numbers = pd.to_numeric(flat, errors="coerce")
+        bad = numbers.isna() & flat.notna()
+        if bad.any():
+            first = int(np.flatnonzero(bad.to_numpy())[0])
+            sample = first // int(np.prod(array.shape[1:]))
+            raise InputError(
+                f"{flat.iloc[first]!r} (sample {sample}, 0-based) is not a number",
+                column="y",
+                hint="pass numbers as y, e.g. y.astype(float) for numbers read as text",
+            )
+        array = numbers.to_numpy(dtype=np.float64).reshape(array.shape)
+        y = array
+    _check_finite(array, "y", "sample")
+    return y
 
 
 def check_columns(
@@ -310,7 +385,14 @@ def check_samples(
             column="y",
             hint="pass one column, e.g. y[:, 0]",
         )
-    options = {"multi_output": multi_output, "y_numeric": True, "dtype": np.float64}
+    _check_table(X, "sample")
+    y = _numeric_targets(y)
+    options = {
+        "multi_output": multi_output,
+        "y_numeric": True,
+        "dtype": np.float64,
+        "ensure_all_finite": False,  # checked below, naming the sample
+    }
     try:
         if estimator is None:
             Xa, ya = check_X_y(X, y, **options)
@@ -325,7 +407,9 @@ def check_samples(
                 f"{counts}",
                 column="y",
             ) from err
-        raise _input_error(err, "y" if "target" in text else "X") from err
+        is_y = re.search(r"\by\b|target", text) is not None
+        raise _input_error(err, "y" if is_y else "X") from err
+    _check_finite(Xa, "X", "sample")
     check_columns(Xa, *columns, hint=hint)
     return _writable(Xa), _writable(ya)
 
@@ -341,12 +425,15 @@ def check_points(
 
     ``columns`` (optional) also bounds their number, as in :func:`check_samples`.
     """
+    _check_table(X, "point")
     try:
         Xa: NDArray[np.float64] = validate_data(
-            estimator, X, reset=False, dtype=np.float64
+            estimator, X, reset=False, dtype=np.float64, ensure_all_finite=False
         )
     except ValueError as err:
-        raise _input_error(err, "X") from err
+        hint = "pass the columns given to fit" if "features, but" in str(err) else None
+        raise _input_error(err, "X", hint) from err
+    _check_finite(Xa, "X", "point")
     if columns is not None:
         check_columns(Xa, *columns, hint=hint)
     return _writable(Xa)

@@ -27,6 +27,7 @@ from sklearn.utils.validation import check_is_fitted
 from seabed.geostats._base import (
     _Outputs,
     _SampleStore,
+    _ScoreMixin,
 )
 from seabed.geostats._checks import Interval, check_points, check_samples
 from seabed.geostats._kernels import IdwModel, idw_groups
@@ -44,7 +45,9 @@ from seabed.geostats.gridding import GridMixin, fit_inputs
 __all__ = ["InverseDistanceWeighting"]
 
 
-class InverseDistanceWeighting(GridMixin, _SampleStore, RegressorMixin, BaseEstimator):
+class InverseDistanceWeighting(
+    GridMixin, _SampleStore, _ScoreMixin, RegressorMixin, BaseEstimator
+):
     """Inverse distance weighting (gstat ``idw``): weights ``1 / d^power``.
 
     A prediction point on a sample takes the sample's value. Neighbourhood

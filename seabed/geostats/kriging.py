@@ -37,6 +37,7 @@ from sklearn.utils.validation import check_is_fitted
 from seabed.exceptions import ConfigError, InputError
 from seabed.geostats._base import (
     _KrigingBase,
+    _ScoreMixin,
 )
 from seabed.geostats._checks import (
     HasMethods,
@@ -375,7 +376,7 @@ duplicates, n_jobs
         return np.column_stack(columns)
 
 
-class RegressionKriging(GridMixin, RegressorMixin, BaseEstimator):
+class RegressionKriging(GridMixin, _ScoreMixin, RegressorMixin, BaseEstimator):
     """Regression kriging: a regressor for the trend, ordinary kriging of residuals.
 
     The regressor is fitted to the covariates ``X[:, 2:]`` (``features="covariates"``)

@@ -32,6 +32,7 @@ import pyproj
 
 from seabed.elements import REY, element_column
 from seabed.exceptions import ConfigError, InputError, MissingCRSError, SeabedWarning
+from seabed.grid import wrap_lon
 from seabed.io.files import check_input_file, first_line
 
 __all__ = [
@@ -108,6 +109,7 @@ _COMPRESSION_SUFFIXES = {".gz", ".bz2", ".xz", ".zip", ".zst"}
 
 #: Positions of one core may differ by float noise only (1e-6 degree is about
 #: 0.1 m); two cores closer than this in longitude and latitude share a position.
+#: Longitudes are compared modulo 360 degrees: 180 and -180 are one meridian.
 POSITION_TOLERANCE_DEG = 1e-6
 
 
@@ -132,6 +134,10 @@ _MAX_PPM = 1_000_000.0
 # Every REY total below this looks like wt% (or another unit) in a ppm column: REY-mud
 # holds hundreds to thousands of ppm, and 10 ppm is far below any crustal value.
 _WT_PERCENT_LIKE_PPM = 10.0
+# Above this a bulk grade is beyond any sediment sampled: the richest REY mud holds
+# about 8,000 ppm, its phosphate grains up to 22,000 ppm (Takaya et al. 2018; Iijima
+# et al. 2016; docs/data.md).
+_BEYOND_ANY_MUD_PPM = 30_000.0
 
 
 _DENSITY_FIX = "give t/m3 (= g/cm3)"
@@ -139,8 +145,10 @@ _DENSITY_FIX = "give t/m3 (= g/cm3)"
 
 # column (or "grade" / "interval") -> (is_valid(table, column), problem, fix)
 _RANGE_RULES: dict[str, tuple[Any, str, str]] = {
-    "lon": (lambda t, c: t[c].abs() <= 180, "longitude outside [-180, 180]",
-            "give WGS84 degrees, or map projected columns to x and y with a crs"),
+    "lon": (lambda t, c: (t[c] >= -180) & (t[c] <= 360),
+            "longitude outside [-180, 360]",
+            "give WGS84 degrees from -180 to 180 (or 0 to 360), or map projected "
+            "columns to x and y with a crs"),
     "lat": (lambda t, c: t[c].abs() <= 90, "latitude outside [-90, 90]",
             "give WGS84 degrees and check that lon and lat are not swapped"),
     "top_m": (lambda t, c: t[c] >= 0, "depth is negative", _DEPTH_FIX),
@@ -185,7 +193,8 @@ def load_cores(
         CSV (``.csv``, ``.tsv``, ``.txt``, optionally compressed), Parquet
         (``.parquet``) or a point layer of any vector format geopandas reads
         (``.gpkg``, ``.shp``, ``.geojson``, ...). For vector files the positions come
-        from the point geometry, reprojected to WGS84.
+        from the point geometry, reprojected to WGS84. A table already in memory
+        goes to :func:`validate_cores` instead.
     columns : mapping, optional
         Canonical name -> name in the file, for every column whose name differs from
         seabed's (see :data:`CANONICAL_COLUMNS`).
@@ -201,7 +210,8 @@ def load_cores(
     -------
     pandas.DataFrame
         One row per sample interval with the canonical columns only: ``core_id``
-        (str), ``lon``, ``lat`` (WGS84 degrees), ``top_m``, ``bottom_m`` (mbsf),
+        (str), ``lon``, ``lat`` (WGS84 degrees; longitudes given from 0 to 360
+        come back from -180 to 180, e.g. 200 as -160), ``top_m``, ``bottom_m`` (mbsf),
         ``rey_ppm`` (always; the sum of the elements when they are given), the 15
         element columns when given, and the optional columns present. Sorted by
         ``core_id`` (as text) then ``top_m``, with a fresh index. ``attrs["source"]``
@@ -227,6 +237,12 @@ def load_cores(
     >>> bool((cores["bottom_m"] > cores["top_m"]).all())
     True
     """
+    if not isinstance(path, str | os.PathLike):
+        raise InputError(
+            "load_cores reads a file, given by its path; got "
+            + ("None" if path is None else type(path).__name__),
+            hint="check a table already in memory with seabed.io.validate_cores(table)",
+        )
     path = Path(path)
     check_input_file(path)
     kind = _table_kind(path)
@@ -254,8 +270,9 @@ def validate_cores(
 
     Parameters
     ----------
-    table : pandas.DataFrame
-        Sample intervals, one per row.
+    table : pandas.DataFrame or geopandas.GeoDataFrame
+        Sample intervals, one per row. The positions of a GeoDataFrame come from
+        its point geometry, reprojected to WGS84, as for a vector file.
     columns, crs :
         As in :func:`load_cores`.
     path : str or path-like, optional
@@ -273,7 +290,24 @@ def validate_cores(
     ...                     "bottom_m": [10.0, 2.0], "rey_ppm": [1000.0, 100.0]})
     >>> validate_cores(raw)[["top_m", "rey_ppm"]].to_numpy().tolist()
     [[0.0, 100.0], [2.0, 1000.0]]
+
+    Points carry their position:
+
+    >>> import geopandas as gpd
+    >>> points = gpd.GeoDataFrame(raw.drop(columns=["lon", "lat"]),
+    ...                           geometry=gpd.points_from_xy(raw.lon, raw.lat),
+    ...                           crs="EPSG:4326")
+    >>> validate_cores(points)[["lon", "lat"]].iloc[0].tolist()
+    [153.8, 22.0]
     """
+    if isinstance(table, gpd.GeoDataFrame) and table.active_geometry_name:
+        _refuse_position_mapping(columns, path)
+        table = _point_table(
+            table,
+            path,
+            crs_hint="set it with GeoDataFrame.set_crs, e.g. "
+            "frame.set_crs('EPSG:4326') for longitudes and latitudes",
+        )
     check = _CoresCheck(table, columns=columns, path=path)
     return check.run(crs)
 
@@ -362,10 +396,15 @@ class _CoresCheck:
         if position == ["x", "y"]:
             table = self._to_lon_lat(table, crs)
         self._check_ranges(table, grades, optional)
+        # 0-360 longitudes (Pacific surveys) to -180-180: the same places
+        given = table[["lon", "lat"]].copy()  # for messages: as the user wrote them
+        table["lon"] = table["lon"].where(
+            table["lon"] <= 180.0, wrap_lon(table["lon"].to_numpy())
+        )
         table = self._total_rey(table, grades)
         self._warn_of_units(table)
         table = table.sort_values(["core_id", "top_m", "bottom_m"], kind="stable")
-        self._check_positions(table)
+        table = self._check_positions(table, given)
         self._check_overlaps(table)
         ordered = ["core_id", "lon", "lat", "top_m", "bottom_m", "rey_ppm"]
         ordered += [c for c in ELEMENT_COLUMNS if c in table.columns] + optional
@@ -477,6 +516,19 @@ class _CoresCheck:
 
     def _warn_of_units(self, table: pd.DataFrame) -> None:
         grades = table["rey_ppm"]
+        high = (grades > _BEYOND_ANY_MUD_PPM).to_numpy()
+        if high.any():
+            first = int(np.flatnonzero(high)[0])
+            warnings.warn(
+                f"{self.path or 'cores'}: row {first + 1}: REY {grades.iloc[first]:,.0f} "
+                f"ppm, and {int(high.sum())} sample(s) in all above "
+                f"{_BEYOND_ANY_MUD_PPM:,.0f} ppm, beyond any deep-sea mud (the richest "
+                "holds about 8,000 ppm, its phosphate grains 22,000): check the values "
+                "and their unit (ppm of the dry bulk sample); cap them with "
+                "composite.top_cut_ppm if they are real",
+                SeabedWarning,
+                stacklevel=4,
+            )
         if len(grades) and (grades < _WT_PERCENT_LIKE_PPM).all():
             warnings.warn(
                 f"{self.path or 'cores'}: every REY grade is below "
@@ -550,21 +602,35 @@ class _CoresCheck:
         table["rey_ppm"] = total
         return table
 
-    def _check_positions(self, table: pd.DataFrame) -> None:
+    def _check_positions(
+        self, table: pd.DataFrame, given: pd.DataFrame
+    ) -> pd.DataFrame:
+        """Refuse a core whose rows give different positions (named as ``given``);
+        a longitude given as 180 in one row and -180 in another is one position,
+        and its rows take the first row's."""
+        firsts = table.groupby("core_id", sort=False)[["lon", "lat"]].transform("first")
+        given = given.loc[table.index]
+        given_firsts = given.groupby(table["core_id"], sort=False).transform("first")
         for column in ("lon", "lat"):
-            first = table.groupby("core_id", sort=False)[column].transform("first")
-            moved = (table[column] - first).abs() > POSITION_TOLERANCE_DEG
+            first = firsts[column]
+            offset = (table[column] - first).to_numpy()
+            if column == "lon":  # modulo whole turns
+                offset = wrap_lon(offset)
+            moved = np.abs(offset) > POSITION_TOLERANCE_DEG
             if moved.any():
-                row = int(moved[moved].index[0])
+                row = int(table.index[np.flatnonzero(moved)[0]])
                 core = table.at[row, "core_id"]
                 raise self.fail(
-                    f"core {core!r} changes position ({column} {table.at[row, column]:g}"
-                    f" here, {first[row]:g} in its first row)",
+                    f"core {core!r} changes position ({column} {given.at[row, column]:g}"
+                    f" here, {given_firsts.at[row, column]:g} in its first row)",
                     index=row,
                     column=column,
                     hint="give every row of a core the same position, or give "
                     "different sites different core_id values",
                 )
+        turned = (table["lon"] - firsts["lon"]).abs() > POSITION_TOLERANCE_DEG
+        table.loc[turned, "lon"] = firsts.loc[turned, "lon"]
+        return table
 
     def _check_overlaps(self, table: pd.DataFrame) -> None:
         same_core = table["core_id"].eq(table["core_id"].shift())
@@ -761,11 +827,21 @@ def _read_vector(path: Path, layer: str | None) -> tuple[gpd.GeoDataFrame, str]:
 
 def _read_point_layer(path: Path, layer: str | None = None) -> pd.DataFrame:
     frame, _ = _read_vector(path, layer)
+    return _point_table(
+        frame,
+        path,
+        crs_hint="set it, e.g. with ogr2ogr -a_srs EPSG:4326 fixed.gpkg FILE",
+    )
+
+
+def _point_table(
+    frame: gpd.GeoDataFrame, path: PathLike | None, *, crs_hint: str
+) -> pd.DataFrame:
+    """The attributes of a layer of points, with ``lon``/``lat`` (WGS84) from their
+    geometry in place of any position columns."""
     if frame.crs is None:
         raise MissingCRSError(
-            "the layer has no coordinate reference system",
-            path=path,
-            hint="set it, e.g. with ogr2ogr -a_srs EPSG:4326 fixed.gpkg FILE",
+            "the layer has no coordinate reference system", path=path, hint=crs_hint
         )
     geometry = frame.geometry
     not_point = ~geometry.geom_type.isin(["Point"]) | geometry.is_empty
@@ -788,11 +864,14 @@ def _read_point_layer(path: Path, layer: str | None = None) -> pd.DataFrame:
     return table
 
 
-def _refuse_position_mapping(columns: Mapping[str, str] | None, path: Path) -> None:
+def _refuse_position_mapping(
+    columns: Mapping[str, str] | None, path: PathLike | None
+) -> None:
     mapped = sorted({"lon", "lat", "x", "y"} & set(columns or {}))
     if mapped:
+        where = "" if path is None else f"{os.fspath(path)}: "
         raise ConfigError(
-            f"{path}: positions come from the point geometry, so "
+            f"{where}positions come from the point geometry, so "
             f"{', '.join(mapped)} cannot be mapped",
             column="columns",
             hint="remove these keys from [columns]",

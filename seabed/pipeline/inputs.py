@@ -25,7 +25,7 @@ from seabed.config import (
     CovariateConfig,
 )
 from seabed.exceptions import ConfigError, InputError, SeabedWarning
-from seabed.grid import bounds_from_points, make_grid
+from seabed.grid import bounds_from_points, make_grid, wrap_lon
 from seabed.io import (
     POSITION_TOLERANCE_DEG,
     load_bathymetry,
@@ -371,9 +371,10 @@ def select_composites(
 
 def _refuse_shared_positions(used: pd.DataFrame, path: Path) -> None:
     """Two cores at one position make every kriging system singular. "One
-    position" is within the tolerance that holds one core's rows together."""
+    position" is within the tolerance that holds one core's rows together, with
+    longitudes compared modulo 360 degrees (180 and -180 are one meridian)."""
     lon_lat = used[["lon", "lat"]].to_numpy(dtype=float)
-    pairs = sorted(cKDTree(lon_lat).query_pairs(POSITION_TOLERANCE_DEG, p=np.inf))
+    pairs = _close_pairs(lon_lat, POSITION_TOLERANCE_DEG)
     if pairs:
         i, j = pairs[0]
         raise InputError(
@@ -383,6 +384,20 @@ def _refuse_shared_positions(used: pd.DataFrame, path: Path) -> None:
             path=path,
             hint="give one core_id to the samples of one site, or drop the repeats",
         )
+
+
+def _close_pairs(lon_lat: np.ndarray, tolerance_deg: float) -> list[tuple[int, int]]:
+    """The pairs ``(i, j)``, ``i < j``, of positions within ``tolerance_deg`` of each
+    other in latitude and in longitude modulo 360, in order."""
+    points = np.column_stack([wrap_lon(lon_lat[:, 0]), lon_lat[:, 1]])
+    # the points just east of -180 again just east of 180: pairs across the seam
+    seam = np.flatnonzero(points[:, 0] < -180.0 + tolerance_deg)
+    owner = np.concatenate([np.arange(len(points)), seam])
+    points = np.vstack([points, points[seam] + [360.0, 0.0]])
+    pairs = cKDTree(points).query_pairs(tolerance_deg, p=np.inf, output_type="ndarray")
+    ends = np.sort(owner[pairs], axis=1)
+    ends = ends[ends[:, 0] != ends[:, 1]]
+    return sorted({(int(i), int(j)) for i, j in ends})
 
 
 def _refuse_one_grade(used: pd.DataFrame, config: Config) -> None:

@@ -14,10 +14,11 @@ from __future__ import annotations
 
 import os
 import warnings
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -25,8 +26,9 @@ import xarray as xr
 
 from seabed import chunks
 from seabed.composite import slice_edges
-from seabed.config import Config, load_config, read_toml
+from seabed.config import Config, load_config
 from seabed.config import check_config as check_config_mapping
+from seabed.config.loading import read_config
 from seabed.elements import REY
 from seabed.estimation.models import (
     check_fittable_variograms,
@@ -235,23 +237,43 @@ def preflight(
     check_footprint(footprint, out_dir, grid_fix=grid_fix, tile_fix=tile_fix)
 
 
-def validate(path: str | Path) -> list[InputError]:
-    """Every problem found in a configuration file and its inputs (empty if none).
+def validate(
+    config: Config | str | os.PathLike[str] | Mapping[str, Any],
+) -> list[InputError]:
+    """Every problem found in a configuration and its inputs (empty if none).
 
     The configuration's keys are all checked, then every input file; when those
     pass, the run's own pre-flight (:func:`plan_run`: composites, grid, coverage,
     memory, disk and settings) runs on them and its first problem is added.
+
+    Parameters
+    ----------
+    config : Config, str, path-like or mapping
+        A configuration (:func:`~seabed.config.load_config`), the path of its TOML
+        file, or its tables as a mapping, whose relative paths are relative to
+        the current directory.
+
+    Returns
+    -------
+    list of InputError
+        One error per problem, each one line; empty when the run can start.
+
+    Examples
+    --------
+    >>> for problem in validate({"inputs": {"cores": "no-such-cores.csv"}}):
+    ...     print(problem)  # doctest: +ELLIPSIS
+    /.../no-such-cores.csv: file not found; ...
     """
-    path = Path(path).resolve()
-    try:
-        data = read_toml(path)
-    except InputError as error:
-        return [error]
-    problems: list[InputError] = list(check_config_mapping(data, path))
-    if problems:
-        return problems
-    config = load_config(path)
-    problems.extend(input_problems(config))
+    if not isinstance(config, Config):
+        try:
+            data, path = read_config(config)
+        except InputError as error:
+            return [error]
+        problems: list[InputError] = list(check_config_mapping(data, path))
+        if problems:
+            return problems
+        config = load_config(config)
+    problems = input_problems(config)
     if problems:
         return problems
     try:

@@ -25,9 +25,10 @@ from __future__ import annotations
 import contextlib
 import contextvars
 import ctypes
+import os
 import shutil
 import warnings
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -40,7 +41,7 @@ import xarray as xr
 from threadpoolctl import threadpool_limits
 
 from seabed import chunks
-from seabed.config import Config
+from seabed.config import Config, load_config
 from seabed.estimation.models import (
     fit_change_of_support,
     fit_grades,
@@ -73,6 +74,7 @@ from seabed.pipeline.blocks import (
     _combined,
     _combined_simulation,
     _density_record,
+    _negative_grade_doubts,
     _slope_raster,
     _whole,
     _with_simulation_maps,
@@ -104,7 +106,7 @@ __all__ = [
 
 # --------------------------------------------------------------------------- run
 def run(
-    config: Config,
+    config: Config | str | os.PathLike[str] | Mapping[str, Any],
     *,
     out_dir: str | Path | None = None,
     tile_size: int | None = None,
@@ -121,8 +123,11 @@ def run(
 
     Parameters
     ----------
-    config : Config
-        A validated configuration (:func:`load_config` or :func:`demo_config`).
+    config : Config, str, path-like or mapping
+        A validated configuration (:func:`load_config` or :func:`demo_config`),
+        the path of a TOML configuration file, or its tables as a mapping (read
+        by :func:`load_config`: relative paths in a mapping are relative to the
+        current directory).
     out_dir : path, optional
         Output folder; defaults to the configuration's ``output.dir``.
     tile_size : int, optional
@@ -141,7 +146,28 @@ def run(
     Returns
     -------
     RunResult
+
+    Raises
+    ------
+    InputError
+        For a problem in the configuration or the inputs (a
+        :class:`~seabed.exceptions.ConfigError` for the configuration's first
+        problem: :func:`validate` lists them all), named in one line.
+
+    Examples
+    --------
+    >>> import seabed
+    >>> seabed.run({"inputs": {"cores": "no-such-cores.csv"}})  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    seabed.exceptions.InputError: /.../no-such-cores.csv: file not found; ...
+
+    A file or a mapping is read with :func:`load_config`, so
+    ``seabed.run("survey.toml")`` and ``seabed.run(seabed.load_config("survey.toml"))``
+    are the same run.
     """
+    if not isinstance(config, Config):
+        config = load_config(config)
     # GDAL's block cache held small: by default it takes up to 5 % of the
     # machine's memory, filled by the tiles of the maps read and written; the
     # BLAS and OpenMP pools within the cores [dask] workers gives the run
@@ -378,6 +404,7 @@ def _run(
             *class_doubts(config, frame, models.variogram),
             *coverage_doubts(tables["statement"], config),
             *recoverable_doubts(tables["recoverable"]),
+            *_negative_grade_doubts(accounts),
         ]
         if simulation is not None and (
             doubt := few_realizations_doubt(simulation.n_realizations)

@@ -175,7 +175,8 @@ def test_mapping_an_unknown_canonical_name(tmp_path):
 @pytest.mark.parametrize(
     ("column", "row", "value", "expected"),
     [
-        ("lon", 1, 200.0, "column 'lon': longitude outside [-180, 180] (200)"),
+        ("lon", 1, 360.5, "column 'lon': longitude outside [-180, 360] (360.5)"),
+        ("lon", 2, -180.5, "column 'lon': longitude outside [-180, 360] (-180.5)"),
         ("lat", 2, -91.0, "column 'lat': latitude outside [-90, 90] (-91)"),
         ("top_m", 2, -1.0, "column 'top_m': depth is negative (-1)"),
         ("bottom_m", 1, 1.0, "column 'bottom_m': bottom_m is not below top_m (1)"),
@@ -239,6 +240,44 @@ def test_a_core_that_moves(tmp_path):
     table.loc[3, "lon"] = 153.81
     message = error_of(write_csv(tmp_path, table))
     assert "row 4, column 'lon': core 'A' changes position (lon 153.81 here" in message
+
+
+def test_longitudes_from_0_to_360_are_the_same_places(tmp_path):
+    # a Pacific survey written in 0-360 degrees: B at 200 E, A just east of 180
+    table = cores_table(lon=[200.0, 200.0, 180.05, 180.05])
+    cores = load_cores(write_csv(tmp_path, table))
+    assert cores["lon"].tolist() == pytest.approx([-179.95, -179.95, -160.0, -160.0])
+    west = cores_table(lon=[-160.0, -160.0, -179.95, -179.95])
+    same = load_cores(write_csv(tmp_path, west, "west.csv"))
+    pd.testing.assert_frame_equal(
+        cores.drop(columns="lon"), same.drop(columns="lon"), check_like=True
+    )
+    # 360 is 0; 180 and -180 stay as given
+    edges = validate_cores(cores_table(lon=[360.0, 360.0, -180.0, -180.0]))
+    assert edges["lon"].tolist() == [-180.0, -180.0, 0.0, 0.0]
+    message = error_of(write_csv(tmp_path, cores_table(lon=[400.0] * 4)))
+    assert (
+        "row 1, column 'lon': longitude outside [-180, 360] (400); give WGS84 degrees "
+        "from -180 to 180 (or 0 to 360)" in message
+    )
+
+
+def test_a_core_at_180_and_at_minus_180_stays_in_one_place(tmp_path):
+    table = cores_table()
+    table.loc[2, "lon"] = 180.0  # core A, 0-2 m: its first row
+    table.loc[3, "lon"] = -180.0  # core A, 2-10 m: the same meridian
+    cores = load_cores(write_csv(tmp_path, table))
+    assert cores.loc[cores["core_id"] == "A", "lon"].tolist() == [180.0, 180.0]
+    table.loc[3, "lon"] = -179.9  # 0.1 degree east of 180: another place
+    message = error_of(write_csv(tmp_path, table))
+    assert (
+        "row 4, column 'lon': core 'A' changes position (lon -179.9 here, 180 in its "
+        "first row)" in message
+    )
+    # named as written: 253.8 (a typo of 153.8) is not shown as -106.2
+    table.loc[2, "lon"], table.loc[3, "lon"] = 253.8, 153.8
+    message = error_of(write_csv(tmp_path, table))
+    assert "core 'A' changes position (lon 153.8 here, 253.8 in its first" in message
 
 
 def test_missing_file(tmp_path):
@@ -322,6 +361,46 @@ def test_validate_cores_accepts_a_dataframe():
     assert cores["core_id"].tolist() == ["A", "A", "B", "B"]
     with pytest.raises(InputError, match=r"^row 1, column 'top_m': depth is negative"):
         validate_cores(cores_table(top_m=[-1.0, 0.0, 0.0, 2.0]))
+
+
+def test_validate_cores_takes_positions_from_point_geometry():
+    table = cores_table()
+    points = gpd.GeoDataFrame(
+        table.drop(columns=["lon", "lat"]),
+        geometry=gpd.points_from_xy(table["lon"], table["lat"]),
+        crs="EPSG:4326",
+    ).to_crs("EPSG:32656")
+    cores = validate_cores(points)
+    assert cores["lon"].to_numpy() == pytest.approx([153.8, 153.8, 153.9, 153.9])
+    assert cores["lat"].to_numpy() == pytest.approx([22.0, 22.0, 22.1, 22.1])
+    # the geometry wins over stale position columns, as in a vector file
+    stale = points.assign(lon=0.0, lat=0.0)
+    assert validate_cores(stale)["lon"].to_numpy() == pytest.approx(cores["lon"])
+    with pytest.raises(ConfigError, match="positions come from the point geometry"):
+        validate_cores(points, columns={"lon": "top_m"})
+    with pytest.raises(MissingCRSError, match=r"set_crs\('EPSG:4326'\)"):
+        validate_cores(points.set_crs(None, allow_override=True))
+    lines = points.copy()
+    lines.loc[1, "geometry"] = shapely.LineString([(0, 0), (1, 1)])
+    with pytest.raises(InputError, match=r"^row 2, column 'geometry': geometry is "):
+        validate_cores(lines)
+
+
+@pytest.mark.parametrize(
+    ("given", "named"),
+    [
+        (cores_table(), "DataFrame"),
+        (cores_table().to_numpy(), "ndarray"),
+        (None, "None"),
+    ],
+)
+def test_load_cores_refuses_a_table_in_memory(given, named):
+    with pytest.raises(InputError) as info:
+        load_cores(given)
+    assert str(info.value) == (
+        f"load_cores reads a file, given by its path; got {named}; check a table "
+        "already in memory with seabed.io.validate_cores(table)"
+    )
 
 
 # ------------------------------------------------------------------- grids
@@ -596,3 +675,14 @@ def test_grades_that_look_like_wt_percent_are_warned_of(tmp_path):
     table = cores_table(rey_ppm=[0.15, 0.02, 0.01, 0.1])
     with pytest.warns(SeabedWarning, match="look like wt% or another unit"):
         load_cores(write_csv(tmp_path, table))
+
+
+def test_grades_beyond_any_mud_are_warned_of_by_row(tmp_path):
+    table = cores_table(rey_ppm=[1500.0, 200.0, 1_000_000.0, 40_000.0])
+    with pytest.warns(SeabedWarning) as caught:
+        load_cores(write_csv(tmp_path, table))
+    (message,) = [str(w.message) for w in caught if "beyond any" in str(w.message)]
+    assert "row 3: REY 1,000,000 ppm, and 2 sample(s) in all above 30,000" in message
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", SeabedWarning)
+        load_cores(write_csv(tmp_path, cores_table(rey_ppm=[7900.0, 1.0, 20.0, 5.0])))

@@ -89,3 +89,46 @@ def test_a_layer_of_a_two_layer_geopackage(tmp_path, lon_lat_run):
     pd.testing.assert_frame_equal(
         _statement(result), _statement(lon_lat_run), rtol=1e-9, atol=1e-6
     )
+
+
+def _cores_around_180(tmp_path, lons, name="cores.csv"):
+    """Five by five cores 0.15 degree apart at the given longitudes, grades varying."""
+    sites = [(lon, lat) for lat in (-16.7, -16.6, -16.5, -16.4, -16.3) for lon in lons]
+    rows = [
+        (f"C{i:02d}", lon, lat, top, top + 5.0, 1000.0 + 40.0 * (i % 7) + top)
+        for i, (lon, lat) in enumerate(sites)
+        for top in (0.0, 5.0)
+    ]
+    columns = ["core_id", "lon", "lat", "top_m", "bottom_m", "rey_ppm"]
+    path = tmp_path / name
+    pd.DataFrame(rows, columns=columns).to_csv(path, index=False)
+    return path
+
+
+def _tables(cores):
+    return {
+        "inputs": {"cores": str(cores)},
+        "grid": {"resolution_m": 5000.0},
+        "estimate": {"variogram": {"psill": 2e4, "range": 3e4}},
+        "output": {"report": False},
+    }
+
+
+def test_a_survey_across_180_in_0_360_degrees(tmp_path):
+    east = _cores_around_180(tmp_path, [179.7, 179.85, 180.0, 180.15, 180.3])
+    assert seabed.validate(_tables(east)) == []
+    west = _cores_around_180(
+        tmp_path, [179.7, 179.85, 180.0, -179.85, -179.7], "west.csv"
+    )
+    pd.testing.assert_frame_equal(load_cores(east), load_cores(west), check_like=True)
+
+
+def test_cores_at_180_and_at_minus_180_share_a_position(tmp_path):
+    # C02 at 180 and C03 at -180 (the same meridian), and so on in each row
+    cores = _cores_around_180(tmp_path, [179.7, 179.85, 180.0, -180.0, -179.7])
+    (problem,) = seabed.validate(_tables(cores))
+    assert str(problem) == (
+        f"{cores}: cores 'C02' and 'C03' are at the same position (lon 180, lat "
+        "-16.7); 5 pair(s) of cores share a position; give one core_id to the "
+        "samples of one site, or drop the repeats"
+    )

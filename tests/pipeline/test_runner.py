@@ -306,6 +306,45 @@ def test_an_automatic_pure_nugget_classifies_nothing_by_range_and_says_so(tmp_pa
     assert "the indicated and inferred classes" in doubt
 
 
+def test_negative_kriged_grades_count_as_zero_and_are_said(tmp_path):
+    # grades over five orders of magnitude, simple kriging on a huge sill: negative
+    # weights push a dozen cells below 0 ppm, which dropped out of every statement
+    rng = np.random.default_rng(3)
+    cores = pd.DataFrame(
+        {
+            "core_id": [f"C{i:02d}" for i in range(40)],
+            "lon": 153.5 + rng.uniform(0, 0.6, 40),
+            "lat": 21.8 + rng.uniform(0, 0.5, 40),
+            "top_m": 0.0,
+            "bottom_m": 10.0,
+            "rey_ppm": np.exp(rng.uniform(0.0, np.log(1e5), 40)),
+        }
+    )
+    cores.to_csv(tmp_path / "cores.csv", index=False)
+    bounds = [153.45, 21.75, 154.15, 22.35]
+    config = Config.model_validate(
+        {
+            "inputs": {"cores": str(tmp_path / "cores.csv")},
+            "grid": {"bounds": bounds, "resolution_m": 5000.0},
+            "estimate": {
+                "method": "simple",
+                "variogram": {"model": "Exp", "psill": 1e8, "range": 20000.0},
+            },
+            "output": {"dir": str(tmp_path / "out"), "report": False},
+        }
+    )
+    result = seabed.run(config, progress=False)
+    (doubt,) = [d for d in result.doubts if "negative kriged grades" in d]
+    assert "set to 0 ppm in the maps and tables" in doubt
+    assert float(result.dataset["rey_ppm"].min()) == 0.0
+    # every cell of the area of interest is stated at cut-off 0
+    row = result.statement.iloc[0]
+    assert row["cutoff_ppm"] == 0 and row["unestimated_area_km2"] == 0
+    assert row["area_km2"] == pytest.approx(
+        result.assumptions["area_of_interest"]["area_km2"], rel=1e-6
+    )
+
+
 def test_a_grid_of_one_cell_runs_and_reports(tmp_path):
     lon, lat = 153.75, 22.0
     config, _ = survey_config(
