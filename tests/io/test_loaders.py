@@ -331,14 +331,17 @@ def test_projected_xy_with_a_crs(tmp_path):
         load_cores(write_csv(tmp_path, projected), crs="EPSG:99999999")
 
 
-def test_geopackage_points_in_any_crs(tmp_path):
-    table = cores_table()
-    points = gpd.GeoDataFrame(
+def utm_points(table):
+    """The cores table as points in UTM 56N, without lon/lat columns."""
+    return gpd.GeoDataFrame(
         table.drop(columns=["lon", "lat"]),
         geometry=gpd.points_from_xy(table["lon"], table["lat"]),
         crs="EPSG:4326",
     ).to_crs("EPSG:32656")
-    points.to_file(tmp_path / "cores.gpkg")
+
+
+def test_geopackage_points_in_any_crs(tmp_path):
+    utm_points(cores_table()).to_file(tmp_path / "cores.gpkg")
     cores = load_cores(tmp_path / "cores.gpkg")
     assert cores["lon"].to_numpy() == pytest.approx([153.8, 153.8, 153.9, 153.9])
     assert cores["lat"].to_numpy() == pytest.approx([22.0, 22.0, 22.1, 22.1])
@@ -364,12 +367,7 @@ def test_validate_cores_accepts_a_dataframe():
 
 
 def test_validate_cores_takes_positions_from_point_geometry():
-    table = cores_table()
-    points = gpd.GeoDataFrame(
-        table.drop(columns=["lon", "lat"]),
-        geometry=gpd.points_from_xy(table["lon"], table["lat"]),
-        crs="EPSG:4326",
-    ).to_crs("EPSG:32656")
+    points = utm_points(cores_table())
     cores = validate_cores(points)
     assert cores["lon"].to_numpy() == pytest.approx([153.8, 153.8, 153.9, 153.9])
     assert cores["lat"].to_numpy() == pytest.approx([22.0, 22.0, 22.1, 22.1])
