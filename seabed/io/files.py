@@ -11,7 +11,7 @@ Examples
 >>> check_input_file(folder / "cores.csv")
 Traceback (most recent call last):
 ...
-seabed.exceptions.InputError: ...cores.csv: file not found; check the path (relative paths in a config are relative to the config file)
+seabed.exceptions.InputError: ...cores.csv: file not found; check the path (relative paths in a configuration file are relative to its folder, in a mapping to the current folder)
 """
 
 from __future__ import annotations
@@ -44,8 +44,8 @@ def check_input_file(path: Path) -> None:
             raise InputError(
                 "file not found",
                 path=path,
-                hint="check the path (relative paths in a "
-                "config are relative to the config file)",
+                hint="check the path (relative paths in a configuration file are "
+                "relative to its folder, in a mapping to the current folder)",
             ) from None
         raise InputError(
             f"cannot be opened ({error.strerror})", path=path, hint="check permissions"
