@@ -333,7 +333,8 @@ def test_negative_kriged_grades_count_as_zero_and_are_said(tmp_path):
             "output": {"dir": str(tmp_path / "out"), "report": False},
         }
     )
-    result = seabed.run(config, progress=False)
+    with pytest.warns(SeabedWarning, match="beyond any deep-sea mud"):
+        result = seabed.run(config, progress=False)
     (doubt,) = [d for d in result.doubts if "negative kriged grades" in d]
     assert "set to 0 ppm in the maps and tables" in doubt
     assert float(result.dataset["rey_ppm"].min()) == 0.0
