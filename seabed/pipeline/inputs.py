@@ -333,7 +333,10 @@ def select_composites(
     """Composite the window; return (used, all composites, notes)."""
     window = config.composite
     with warnings.catch_warnings():
-        warnings.simplefilter("ignore", SeabedWarning)  # reported in notes instead
+        # the short cores are reported in the notes below, with what was done
+        warnings.filterwarnings(
+            "ignore", message=r".* core\(s\) do not reach", category=SeabedWarning
+        )
         composites = composite_cores(
             samples,
             top_m=window.top_m,

@@ -490,6 +490,14 @@ CASES: dict[str, Case] = {
         outcome="warning",
         keywords=["outside the grid", "extrapolation"],
     ),
+    "depths in centimetres written as metres": Case(
+        cores=cores_table(
+            intervals=tuple((100.0 * k, 100.0 * (k + 1)) for k in range(10)),
+            grades=(1000.0,) * 10,
+        ),
+        outcome="warning",
+        keywords=["100 m long (median)", "centimetres", "0-10 mbsf"],
+    ),
     "grades in wt% in ppm columns": Case(
         cores=cores_table(grades=(0.09, 0.11)), outcome="warning", keywords=["wt%"]
     ),
