@@ -295,12 +295,16 @@ def test_linear_scale_range_of_a_grid_in_its_own_and_a_far_utm_zone():
     # zone 1N's central meridian is 177 W, 29 degrees of longitude away
     far = make_grid(box, 2000.0, crs="EPSG:32601")
     low, high = linear_scale_range(far)
-    lon, lat = np.meshgrid([153.5, 154.5], [21.8, 22.8])
-    k = pyproj.Proj("EPSG:32601").get_factors(lon.ravel(), lat.ravel()).parallel_scale
-    assert 1.10 < low < high < 1.15
-    assert min(k) == pytest.approx(low, abs=3e-3) and max(k) == pytest.approx(
-        high, abs=3e-3
+    # every cell centre, through PROJ: the scale grows away from the central
+    # meridian, so its extremes are at the grid's corners, which the 9 x 9 holds
+    xx, yy = np.meshgrid(far["x"].values, far["y"].values)
+    lon, lat = pyproj.Transformer.from_crs(32601, 4326, always_xy=True).transform(
+        xx.ravel(), yy.ravel()
     )
+    every = pyproj.Proj("EPSG:32601").get_factors(lon, lat)
+    assert low == pytest.approx(min(every.tissot_semiminor), rel=1e-12)
+    assert high == pytest.approx(max(every.tissot_semimajor), rel=1e-12)
+    assert high / low > 1.003  # 29 to 30 degrees from the meridian: +12.0 to +12.4 %
     # the same places measured in another CRS
     assert linear_scale_range(far, own.rio.crs) == pytest.approx(
         linear_scale_range(own), abs=1e-4
