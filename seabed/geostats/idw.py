@@ -24,11 +24,7 @@ from numpy.typing import ArrayLike, NDArray
 from sklearn.base import BaseEstimator, RegressorMixin
 from sklearn.utils.validation import check_is_fitted
 
-from seabed.geostats._base import (
-    _Outputs,
-    _SampleStore,
-    _ScoreMixin,
-)
+from seabed.geostats._base import _Outputs, _SampleStore
 from seabed.geostats._checks import Interval, check_points, check_samples
 from seabed.geostats._kernels import IdwModel, idw_groups
 from seabed.geostats._parameters import (
@@ -37,6 +33,7 @@ from seabed.geostats._parameters import (
     check_neighbourhood,
     search_passes,
 )
+from seabed.geostats._scoring import _ScoreMixin
 from seabed.geostats._search import (
     run_groups,
 )

@@ -35,10 +35,7 @@ from sklearn.base import BaseEstimator, RegressorMixin, clone
 from sklearn.utils.validation import check_is_fitted
 
 from seabed.exceptions import ConfigError, InputError
-from seabed.geostats._base import (
-    _KrigingBase,
-    _ScoreMixin,
-)
+from seabed.geostats._base import _KrigingBase
 from seabed.geostats._checks import (
     HasMethods,
     InstanceOf,
@@ -52,6 +49,7 @@ from seabed.geostats._parameters import (
     PARAMETER_HINTS,
     check_neighbourhood,
 )
+from seabed.geostats._scoring import _ScoreMixin
 from seabed.geostats.gridding import GridMixin, fit_inputs
 from seabed.geostats.variogram import Variogram
 
