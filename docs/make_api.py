@@ -112,6 +112,7 @@ SECTIONS: tuple[tuple[str, tuple[str, ...]], ...] = (
             "seabed.resource.oxides",
             "seabed.resource.curves",
             "seabed.resource.classes",
+            "seabed.resource.class_words",
             "seabed.resource.uncertainty",
             "seabed.resource.sources",
             "seabed.resource.recoverable",

@@ -1,5 +1,6 @@
 """The resource: tonnage per cell, statements, depth slices, elements, classes, curves and uncertainty."""
 
+from seabed.resource.class_words import classification_doubts, describe_rules
 from seabed.resource.classes import (
     CLASS_CODES,
     CLASSES,
@@ -9,10 +10,8 @@ from seabed.resource.classes import (
     assign_classes,
     class_diagnostics,
     class_fractions,
-    classification_doubts,
     classify_cells,
     default_rules,
-    describe_rules,
     practical_range,
     search_statistics,
 )
