@@ -83,6 +83,8 @@ class Plan:
     in_flight: int
     #: every cell's variables kept in memory (small grids)
     keep_cells: bool
+    #: doubts found before the run, warned of already (the grid's CRS)
+    doubts: list[str]
 
 
 def plan_run(
@@ -121,7 +123,8 @@ def plan_run(
     used, composites, notes = select_composites(config, inputs.samples)
     core_densities(config, used)  # fail before the long part if they are missing
     frame = build_grid(config, used, inputs.area)
-    for doubt in crs_doubts(config, frame):  # validate says it too
+    doubts = crs_doubts(config, frame)
+    for doubt in doubts:  # validate says it too
         warnings.warn(doubt, SeabedWarning, stacklevel=2)
     check_extent(config, frame, used, inputs.rasters(), inputs.include)
     # after the extent check, which names a covariate raster that misses the grid
@@ -153,7 +156,9 @@ def plan_run(
     slices = capped_slices(slice_composites(config, inputs.samples, used.index), used)
     # last: the settings' own limits say more than a fit the cores cannot give
     check_fittable_variograms(config, used, project(used, frame.rio.crs))
-    return Plan(inputs, used, composites, notes, slices, frame, blocks, in_flight, keep)
+    return Plan(
+        inputs, used, composites, notes, slices, frame, blocks, in_flight, keep, doubts
+    )
 
 
 def _check_ranged_rules(config: Config) -> None:

@@ -88,7 +88,6 @@ from seabed.pipeline.records import (
     assumptions,
     class_doubts,
     coverage_doubts,
-    crs_doubts,
     recoverable_doubts,
     recoverable_notes,
     recoverable_record,
@@ -398,7 +397,7 @@ def _run(
             slice_statement=tables.get("slices"),
         )
         doubts = [
-            *crs_doubts(config, frame),
+            *plan.doubts,
             *models.doubts,
             *validation_notes,
             *class_doubts(config, frame, models.variogram),

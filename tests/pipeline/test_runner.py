@@ -346,6 +346,21 @@ def test_negative_kriged_grades_count_as_zero_and_are_said(tmp_path):
     )
 
 
+def test_a_grid_crs_that_stretches_lengths_is_a_doubt_of_the_run(tmp_path):
+    config, _ = survey_config(
+        tmp_path,
+        64,
+        grid={"bounds": list(BOX), "resolution_m": 4000.0, "crs": "EPSG:32601"},
+    )
+    with pytest.warns(SeabedWarning, match="UTM zone 1N"):
+        result = seabed.run(config, progress=False)
+    (doubt,) = [d for d in result.doubts if "stretches lengths" in d]
+    assert doubt.endswith('use the survey\'s own UTM zone: grid.crs = "EPSG:32656"')
+    assert result.notes.count(doubt) == 1  # warned before the run, noted once
+    document = json.loads((result.out_dir / "resource.json").read_text())
+    assert doubt in document["doubts"]
+
+
 def test_a_grid_of_one_cell_runs_and_reports(tmp_path):
     lon, lat = 153.75, 22.0
     config, _ = survey_config(
