@@ -1,6 +1,7 @@
 """What a run records about how its figures were made, for ``resource.json`` and
 the report: the assumptions (window, density, oxides, support, CRS), the search, the
-classification's rules and doubts, and the recoverable methods."""
+classification's rules, the recoverable methods, and the doubts about the figures
+(the grid's CRS, the area covered, the classes, the recoverable methods' agreement)."""
 
 from __future__ import annotations
 
